@@ -1,0 +1,284 @@
+//! Configuration of the function: read once from environment variables at start (Lambda) or
+//! built in code (`classmates serve`, tests), and checked before any request is served.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use thiserror::Error;
+
+/// Default `STORE`: a SQLite file in the working directory's `.classmates` folder.
+pub const DEFAULT_STORE: &str = "sqlite:.classmates/registrations.sqlite3";
+/// Default `RATE_LIMIT`: registration attempts per minute and client.
+pub const DEFAULT_RATE_LIMIT: u32 = 10;
+/// Default `PUBLIC_API_URL`: where `classmates serve` mounts the function.
+pub const DEFAULT_PUBLIC_API_URL: &str = "/api";
+/// How long a manifest fetched over HTTP is trusted before it is fetched again.
+pub const DEFAULT_MANIFEST_TTL: Duration = Duration::from_secs(60);
+/// Shortest accepted `ADMIN_TOKEN`: it guards personal data.
+pub const MIN_ADMIN_TOKEN_LEN: usize = 16;
+
+/// A configuration problem found at start; the message names the variable.
+#[derive(Debug, Error)]
+pub enum ConfigError {
+    #[error("missing environment variable {0}")]
+    Missing(&'static str),
+    #[error("invalid {var}: {reason}")]
+    Invalid { var: &'static str, reason: String },
+    #[error("STORE={0} needs classmates-api built with the `dynamodb` feature")]
+    DynamoDbDisabled(String),
+    #[error("cannot open the store ({store}): {reason}")]
+    Store { store: String, reason: String },
+}
+
+/// Where the events manifest comes from (`EVENTS_MANIFEST`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ManifestSource {
+    /// Fetched over HTTP(S) and cached for [`Config::manifest_ttl`].
+    Url(String),
+    /// Read from disk and read again whenever its modification time or size changes. Either the
+    /// manifest file itself or a built site's root folder (then `evenements/index.json` inside).
+    Path(PathBuf),
+}
+
+impl ManifestSource {
+    /// `http://…` and `https://…` are URLs, anything else is a path.
+    pub fn parse(value: &str) -> ManifestSource {
+        let value = value.trim();
+        let lower = value.to_ascii_lowercase();
+        if lower.starts_with("http://") || lower.starts_with("https://") {
+            ManifestSource::Url(value.to_owned())
+        } else {
+            ManifestSource::Path(PathBuf::from(value))
+        }
+    }
+}
+
+/// Which store keeps the registrations (`STORE`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StoreConfig {
+    /// `sqlite:PATH`: an embedded SQLite database file (created with its folder if missing).
+    Sqlite(PathBuf),
+    /// `dynamodb:TABLE`: a DynamoDB table (feature `dynamodb`), credentials and region from the
+    /// usual AWS environment.
+    DynamoDb { table: String },
+}
+
+impl StoreConfig {
+    /// Parses `sqlite:PATH` or `dynamodb:TABLE`.
+    pub fn parse(value: &str) -> Result<StoreConfig, ConfigError> {
+        let invalid = |reason: &str| ConfigError::Invalid { var: "STORE", reason: reason.to_owned() };
+        if let Some(path) = value.strip_prefix("sqlite:") {
+            if path.trim().is_empty() {
+                return Err(invalid("expected sqlite:PATH with a non-empty path"));
+            }
+            Ok(StoreConfig::Sqlite(PathBuf::from(path)))
+        } else if let Some(table) = value.strip_prefix("dynamodb:") {
+            let valid = (3..=255).contains(&table.len())
+                && table.bytes().all(|b| b.is_ascii_alphanumeric() || b"_-.".contains(&b));
+            if !valid {
+                return Err(invalid("expected dynamodb:TABLE with a valid DynamoDB table name"));
+            }
+            Ok(StoreConfig::DynamoDb { table: table.to_owned() })
+        } else {
+            Err(invalid("expected sqlite:PATH or dynamodb:TABLE"))
+        }
+    }
+}
+
+/// Everything the function needs to know at start.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// `ADMIN_TOKEN`: bearer token for the organisers' list (at least 16 characters).
+    pub admin_token: String,
+    /// `DISCORD_WEBHOOK_URL`: where announcements will be posted (optional).
+    pub discord_webhook_url: Option<String>,
+    /// `EVENTS_MANIFEST`: URL or path of the events manifest.
+    pub events_manifest: ManifestSource,
+    /// `ALLOWED_ORIGIN`: the one origin allowed by CORS (`https://example.org`); `None` when the
+    /// pages and the function share an origin (`classmates serve`). Required in Lambda.
+    pub allowed_origin: Option<String>,
+    /// `STORE`.
+    pub store: StoreConfig,
+    /// `RATE_LIMIT`: registration attempts per minute and client IP; 0 disables the limit.
+    pub rate_limit: u32,
+    /// `PUBLIC_API_URL`: public base of the function, absolute or root-relative, without a
+    /// trailing slash; used to build `cancel_url`.
+    pub public_api_url: String,
+    /// How long a manifest fetched from a URL is cached.
+    pub manifest_ttl: Duration,
+}
+
+impl Config {
+    /// A configuration with the defaults for everything but the two required values.
+    pub fn new(admin_token: impl Into<String>, events_manifest: ManifestSource) -> Config {
+        Config {
+            admin_token: admin_token.into(),
+            discord_webhook_url: None,
+            events_manifest,
+            allowed_origin: None,
+            store: StoreConfig::Sqlite(PathBuf::from(&DEFAULT_STORE["sqlite:".len()..])),
+            rate_limit: DEFAULT_RATE_LIMIT,
+            public_api_url: DEFAULT_PUBLIC_API_URL.to_owned(),
+            manifest_ttl: DEFAULT_MANIFEST_TTL,
+        }
+    }
+
+    /// Reads the process environment. `ALLOWED_ORIGIN` is required when running in Lambda
+    /// (`AWS_LAMBDA_FUNCTION_NAME` is set).
+    pub fn from_env() -> Result<Config, ConfigError> {
+        Config::from_vars(|name| std::env::var(name).ok())
+    }
+
+    /// Same as [`Config::from_env`] with variables looked up through `var`.
+    pub fn from_vars(var: impl Fn(&str) -> Option<String>) -> Result<Config, ConfigError> {
+        let get = |name: &str| var(name).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+        let admin_token = get("ADMIN_TOKEN").ok_or(ConfigError::Missing("ADMIN_TOKEN"))?;
+        let manifest = get("EVENTS_MANIFEST").ok_or(ConfigError::Missing("EVENTS_MANIFEST"))?;
+        let mut config = Config::new(admin_token, ManifestSource::parse(&manifest));
+        config.discord_webhook_url = get("DISCORD_WEBHOOK_URL");
+        config.allowed_origin = get("ALLOWED_ORIGIN");
+        if config.allowed_origin.is_none() && get("AWS_LAMBDA_FUNCTION_NAME").is_some() {
+            return Err(ConfigError::Missing("ALLOWED_ORIGIN"));
+        }
+        if let Some(store) = get("STORE") {
+            config.store = StoreConfig::parse(&store)?;
+        }
+        if let Some(limit) = get("RATE_LIMIT") {
+            config.rate_limit = limit.parse().map_err(|_| ConfigError::Invalid {
+                var: "RATE_LIMIT",
+                reason: "expected a whole number of attempts per minute (0 disables)".to_owned(),
+            })?;
+        }
+        if let Some(url) = get("PUBLIC_API_URL") {
+            config.public_api_url = url;
+        }
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// Checks values that [`Config::new`] and field assignments cannot check, and normalises
+    /// `public_api_url` and `allowed_origin` (no trailing slash).
+    pub fn validate(&mut self) -> Result<(), ConfigError> {
+        if self.admin_token.trim().chars().count() < MIN_ADMIN_TOKEN_LEN {
+            return Err(ConfigError::Invalid {
+                var: "ADMIN_TOKEN",
+                reason: format!("must be at least {MIN_ADMIN_TOKEN_LEN} characters long"),
+            });
+        }
+        let base = self.public_api_url.trim().trim_end_matches('/').to_owned();
+        let absolute = base.starts_with("https://") || base.starts_with("http://");
+        if !(absolute || base.is_empty() || base.starts_with('/')) || base.starts_with("//") {
+            return Err(ConfigError::Invalid {
+                var: "PUBLIC_API_URL",
+                reason: "expected an absolute http(s) URL or a path starting with /".to_owned(),
+            });
+        }
+        self.public_api_url = base;
+        if let Some(origin) = &self.allowed_origin {
+            let origin = origin.trim().trim_end_matches('/').to_owned();
+            if !is_origin(&origin) {
+                return Err(ConfigError::Invalid {
+                    var: "ALLOWED_ORIGIN",
+                    reason: "expected one origin such as https://example.org (no wildcard, no path)"
+                        .to_owned(),
+                });
+            }
+            self.allowed_origin = Some(origin);
+        }
+        if let ManifestSource::Url(url) = &self.events_manifest {
+            if reqwest::Url::parse(url).is_err() {
+                return Err(ConfigError::Invalid {
+                    var: "EVENTS_MANIFEST",
+                    reason: "not a valid URL".to_owned(),
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// The path part of `public_api_url` (`/api` for both `/api` and `https://x.org/api`), which
+    /// a front end strips from incoming paths before calling [`crate::App::handle`].
+    pub fn base_path(&self) -> &str {
+        let url = self.public_api_url.as_str();
+        match url.split_once("://") {
+            Some((_, rest)) => rest.find('/').map_or("", |i| &rest[i..]),
+            None => url,
+        }
+    }
+}
+
+/// `scheme://host[:port]` with nothing after.
+fn is_origin(value: &str) -> bool {
+    let Some((scheme, rest)) = value.split_once("://") else { return false };
+    matches!(scheme, "http" | "https")
+        && !rest.is_empty()
+        && rest.bytes().all(|b| b.is_ascii_alphanumeric() || b"-.:[]".contains(&b))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn vars(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let map: HashMap<String, String> =
+            pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        move |name| map.get(name).cloned()
+    }
+
+    #[test]
+    fn reads_defaults_and_values() {
+        let config = Config::from_vars(vars(&[
+            ("ADMIN_TOKEN", "0123456789abcdef"),
+            ("EVENTS_MANIFEST", "public"),
+        ]))
+        .unwrap();
+        assert_eq!(config.store, StoreConfig::Sqlite(".classmates/registrations.sqlite3".into()));
+        assert_eq!(config.rate_limit, 10);
+        assert_eq!(config.public_api_url, "/api");
+        assert_eq!(config.base_path(), "/api");
+        assert_eq!(config.events_manifest, ManifestSource::Path("public".into()));
+
+        let config = Config::from_vars(vars(&[
+            ("ADMIN_TOKEN", "0123456789abcdef"),
+            ("EVENTS_MANIFEST", "https://example.org/evenements/index.json"),
+            ("STORE", "dynamodb:classmates"),
+            ("RATE_LIMIT", "0"),
+            ("PUBLIC_API_URL", "https://api.example.org/prod/"),
+            ("ALLOWED_ORIGIN", "https://example.org/"),
+        ]))
+        .unwrap();
+        assert_eq!(config.store, StoreConfig::DynamoDb { table: "classmates".into() });
+        assert_eq!(config.rate_limit, 0);
+        assert_eq!(config.public_api_url, "https://api.example.org/prod");
+        assert_eq!(config.base_path(), "/prod");
+        assert_eq!(config.allowed_origin.as_deref(), Some("https://example.org"));
+        assert!(matches!(config.events_manifest, ManifestSource::Url(_)));
+    }
+
+    #[test]
+    fn errors_name_the_variable() {
+        let err = Config::from_vars(vars(&[("EVENTS_MANIFEST", "x")])).unwrap_err();
+        assert!(err.to_string().contains("ADMIN_TOKEN"));
+        let err = Config::from_vars(vars(&[("ADMIN_TOKEN", "0123456789abcdef")])).unwrap_err();
+        assert!(err.to_string().contains("EVENTS_MANIFEST"));
+        let base = [("ADMIN_TOKEN", "0123456789abcdef"), ("EVENTS_MANIFEST", "x")];
+        for (var, value) in [
+            ("STORE", "postgres:x"),
+            ("RATE_LIMIT", "ten"),
+            ("PUBLIC_API_URL", "api"),
+            ("ALLOWED_ORIGIN", "*"),
+            ("ADMIN_TOKEN", "short"),
+        ] {
+            let mut pairs = base.to_vec();
+            pairs.retain(|(k, _)| *k != var);
+            pairs.push((var, value));
+            let err = Config::from_vars(vars(&pairs)).unwrap_err();
+            assert!(err.to_string().contains(var), "{err}");
+        }
+        let mut pairs = base.to_vec();
+        pairs.push(("AWS_LAMBDA_FUNCTION_NAME", "registrations"));
+        let err = Config::from_vars(vars(&pairs)).unwrap_err();
+        assert!(err.to_string().contains("ALLOWED_ORIGIN"));
+    }
+}

@@ -1,0 +1,25 @@
+//! The registrations function: takes webinar registrations from the event pages and posts
+//! announcements to Discord. The same handler runs in Lambda, under `classmates serve` and in tests.
+//!
+//! Entry points:
+//! - [`Config`] (from the environment with [`Config::from_env`], or built in code with
+//!   [`Config::new`]) and [`App::from_config`], which opens the configured [`Store`];
+//! - [`App::handle`], which answers one request whose path is relative to the function base
+//!   (`/events/{slug}`, not `/api/events/{slug}`). The caller may put a [`ClientIp`] in the
+//!   request extensions; it is used for rate limiting.
+
+pub mod app;
+pub mod catalog;
+pub mod clock;
+pub mod config;
+mod html;
+pub mod manifest;
+mod ratelimit;
+pub mod store;
+mod token;
+pub mod validation;
+
+pub use app::{App, ClientIp, MAX_BODY_BYTES};
+pub use clock::{Clock, system_clock};
+pub use config::{Config, ConfigError, ManifestSource, StoreConfig};
+pub use store::{Store, StoreError};

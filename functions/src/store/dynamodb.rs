@@ -1,0 +1,629 @@
+//! The DynamoDB store (feature `dynamodb`), for the Lambda deployment, where many instances
+//! write at once: every decision is checked by DynamoDB itself with conditional writes inside
+//! `TransactWriteItems`, never by a read followed by a blind write.
+//!
+//! # Single-table layout
+//!
+//! One table with a string partition key `pk` and a string sort key `sk`:
+//!
+//! | item               | `pk`            | `sk`                 | attributes                                   |
+//! |--------------------|-----------------|----------------------|----------------------------------------------|
+//! | event counter      | `EVENT#{slug}`  | `COUNTER`            | `registered` (N), `waitlist` (L of S: tokens, first = next to get a seat) |
+//! | registration       | `EVENT#{slug}`  | `REG#{token}`        | `token`, `name`, `email`, `email_key`, `discord`?, `status`, `registered_at` |
+//! | e-mail uniqueness  | `EVENT#{slug}`  | `EMAIL#{email_key}`  | `token`                                      |
+//! | token index        | `TOKEN#{token}` | `TOKEN`              | `slug`                                       |
+//!
+//! # How the rules hold under concurrency
+//!
+//! - Registering is one transaction: update the counter, put the registration, put the e-mail
+//!   item (condition: absent, so a second registration of the same e-mail key fails as a whole)
+//!   and put the token item. A seat is taken with `registered = registered + 1` under the
+//!   condition `registered < capacity AND size(waitlist) = 0`; otherwise the token is appended to
+//!   `waitlist` under the condition `registered >= capacity OR size(waitlist) > 0`. A failed
+//!   condition means another writer got there first: read again and retry. The capacity can
+//!   therefore never be exceeded, and the waiting order is the commit order.
+//! - The waiting-list position is the token's index in `waitlist` (read after the commit).
+//! - Cancelling is one transaction: delete the three items of the registration and, when a seat
+//!   frees and someone waits, remove the head of `waitlist` (condition: it is still that token)
+//!   and mark that registration `registered`; else decrement `registered` or remove the token
+//!   from `waitlist` (condition: the index still holds it).
+//! - Transactions touching the counter at the same time fail with `TransactionConflict`; they
+//!   are retried after a short random pause.
+//!
+//! Limit: the counter item holds the waiting list, about 30 bytes per waiting person, well under
+//! the 400 KB item limit for any realistic event.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::error::DisplayErrorContext;
+use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+use aws_sdk_dynamodb::types::{
+    AttributeDefinition, AttributeValue, BillingMode, Delete, KeySchemaElement, KeyType, Put,
+    ScalarAttributeType, TransactWriteItem, Update,
+};
+use chrono::{DateTime, SecondsFormat, Utc};
+
+use super::{
+    Cancelled, Counts, NewRegistration, RegisterOutcome, Registration, Status, Store, StoreError,
+    TokenInfo,
+};
+
+/// Attempts per operation before giving up with [`StoreError::Contention`].
+const MAX_ATTEMPTS: u32 = 60;
+const COUNTER_SK: &str = "COUNTER";
+const TOKEN_SK: &str = "TOKEN";
+
+type Item = HashMap<String, AttributeValue>;
+
+fn s(value: impl Into<String>) -> AttributeValue {
+    AttributeValue::S(value.into())
+}
+
+fn n(value: u32) -> AttributeValue {
+    AttributeValue::N(value.to_string())
+}
+
+fn event_pk(slug: &str) -> String {
+    format!("EVENT#{slug}")
+}
+
+fn key(pk: String, sk: String) -> Item {
+    HashMap::from([("pk".to_owned(), s(pk)), ("sk".to_owned(), s(sk))])
+}
+
+fn counter_key(slug: &str) -> Item {
+    key(event_pk(slug), COUNTER_SK.to_owned())
+}
+
+fn reg_key(slug: &str, token: &str) -> Item {
+    key(event_pk(slug), format!("REG#{token}"))
+}
+
+fn email_key_item(slug: &str, email_key: &str) -> Item {
+    key(event_pk(slug), format!("EMAIL#{email_key}"))
+}
+
+fn token_key(token: &str) -> Item {
+    key(format!("TOKEN#{token}"), TOKEN_SK.to_owned())
+}
+
+fn get_s<'a>(item: &'a Item, name: &str) -> Option<&'a str> {
+    item.get(name).and_then(|v| v.as_s().ok()).map(String::as_str)
+}
+
+fn backend(err: impl std::fmt::Display) -> StoreError {
+    StoreError::Backend(err.to_string())
+}
+
+/// An expression with only the placeholders it uses (DynamoDB rejects unused ones).
+#[derive(Default)]
+struct Expr {
+    names: HashMap<String, String>,
+    values: HashMap<String, AttributeValue>,
+}
+
+impl Expr {
+    fn name(mut self, placeholder: &str, attribute: &str) -> Self {
+        self.names.insert(placeholder.to_owned(), attribute.to_owned());
+        self
+    }
+
+    fn value(mut self, placeholder: &str, value: AttributeValue) -> Self {
+        self.values.insert(placeholder.to_owned(), value);
+        self
+    }
+
+    fn update(self, key: Item, table: &str, update: &str, condition: &str) -> Result<TransactWriteItem, StoreError> {
+        let mut builder = Update::builder()
+            .table_name(table)
+            .set_key(Some(key))
+            .update_expression(update)
+            .condition_expression(condition);
+        if !self.names.is_empty() {
+            builder = builder.set_expression_attribute_names(Some(self.names));
+        }
+        if !self.values.is_empty() {
+            builder = builder.set_expression_attribute_values(Some(self.values));
+        }
+        Ok(TransactWriteItem::builder().update(builder.build().map_err(backend)?).build())
+    }
+
+    fn delete(self, key: Item, table: &str, condition: &str) -> Result<TransactWriteItem, StoreError> {
+        let mut builder = Delete::builder().table_name(table).set_key(Some(key)).condition_expression(condition);
+        if !self.names.is_empty() {
+            builder = builder.set_expression_attribute_names(Some(self.names));
+        }
+        if !self.values.is_empty() {
+            builder = builder.set_expression_attribute_values(Some(self.values));
+        }
+        Ok(TransactWriteItem::builder().delete(builder.build().map_err(backend)?).build())
+    }
+}
+
+/// Puts `item` if no item has its key.
+fn put_new(table: &str, item: Item) -> Result<TransactWriteItem, StoreError> {
+    let put = Put::builder()
+        .table_name(table)
+        .set_item(Some(item))
+        .condition_expression("attribute_not_exists(pk)")
+        .build()
+        .map_err(backend)?;
+    Ok(TransactWriteItem::builder().put(put).build())
+}
+
+/// The event counter as read.
+#[derive(Debug, Default)]
+struct Counter {
+    registered: u32,
+    waitlist: Vec<String>,
+}
+
+impl Counter {
+    fn position(&self, token: &str) -> Option<u32> {
+        self.waitlist.iter().position(|t| t == token).map(|i| i as u32 + 1)
+    }
+}
+
+/// Result of a transaction attempt.
+enum Tx {
+    Committed,
+    /// Cancelled: one code per item (`None`, `ConditionalCheckFailed`, `TransactionConflict`…).
+    Cancelled(Vec<String>),
+}
+
+impl Tx {
+    fn failed(codes: &[String], index: usize) -> bool {
+        codes.get(index).is_some_and(|code| code == "ConditionalCheckFailed")
+    }
+
+    fn conflict(codes: &[String]) -> bool {
+        codes.iter().any(|code| code == "TransactionConflict")
+    }
+}
+
+/// Sleeps a random 5–25 ms, longer after more attempts (capped at ~250 ms).
+async fn pause(attempt: u32) {
+    let mut byte = [0u8; 1];
+    let _ = getrandom::fill(&mut byte);
+    let base = 5u64 << attempt.min(5);
+    let jitter = u64::from(byte[0]) * base / 255;
+    tokio::time::sleep(Duration::from_millis(base.min(160) + jitter.min(90))).await;
+}
+
+/// Registrations in a DynamoDB table (layout in the module documentation).
+pub struct DynamoStore {
+    client: Client,
+    table: String,
+}
+
+impl DynamoStore {
+    pub fn new(client: Client, table: impl Into<String>) -> DynamoStore {
+        DynamoStore { client, table: table.into() }
+    }
+
+    /// A store whose client takes region, credentials and endpoint from the usual AWS
+    /// environment (`AWS_REGION`, the Lambda role, `AWS_ENDPOINT_URL_DYNAMODB`…).
+    pub async fn from_env(table: impl Into<String>) -> DynamoStore {
+        let config = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+        DynamoStore::new(Client::new(&config), table)
+    }
+
+    /// Creates the table with this layout (on-demand billing). For tests and first set-up;
+    /// production tables are normally created by infrastructure code with the same keys.
+    pub async fn create_table(&self) -> Result<(), StoreError> {
+        let attribute = |name: &str| {
+            AttributeDefinition::builder()
+                .attribute_name(name)
+                .attribute_type(ScalarAttributeType::S)
+                .build()
+                .map_err(backend)
+        };
+        let key = |name: &str, kind: KeyType| {
+            KeySchemaElement::builder().attribute_name(name).key_type(kind).build().map_err(backend)
+        };
+        self.client
+            .create_table()
+            .table_name(&self.table)
+            .attribute_definitions(attribute("pk")?)
+            .attribute_definitions(attribute("sk")?)
+            .key_schema(key("pk", KeyType::Hash)?)
+            .key_schema(key("sk", KeyType::Range)?)
+            .billing_mode(BillingMode::PayPerRequest)
+            .send()
+            .await
+            .map_err(|err| backend(DisplayErrorContext(err)))?;
+        Ok(())
+    }
+
+    async fn get(&self, key: Item) -> Result<Option<Item>, StoreError> {
+        let output = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(key))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|err| backend(DisplayErrorContext(err)))?;
+        Ok(output.item)
+    }
+
+    async fn counter(&self, slug: &str) -> Result<Counter, StoreError> {
+        let Some(item) = self.get(counter_key(slug)).await? else {
+            return Ok(Counter::default());
+        };
+        let registered = item
+            .get("registered")
+            .and_then(|v| v.as_n().ok())
+            .map(|v| v.parse::<u32>())
+            .transpose()
+            .map_err(|_| StoreError::Corrupt("counter.registered".to_owned()))?
+            .unwrap_or(0);
+        let waitlist = match item.get("waitlist") {
+            Some(AttributeValue::L(list)) => list
+                .iter()
+                .map(|v| v.as_s().cloned().map_err(|_| StoreError::Corrupt("counter.waitlist".to_owned())))
+                .collect::<Result<Vec<_>, _>>()?,
+            Some(_) => return Err(StoreError::Corrupt("counter.waitlist".to_owned())),
+            None => Vec::new(),
+        };
+        Ok(Counter { registered, waitlist })
+    }
+
+    async fn transact(&self, items: Vec<TransactWriteItem>, request: String) -> Result<Tx, StoreError> {
+        let result = self
+            .client
+            .transact_write_items()
+            .set_transact_items(Some(items))
+            // Makes SDK-level retries of this very attempt idempotent.
+            .client_request_token(request)
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(Tx::Committed),
+            Err(err) => match err.as_service_error() {
+                Some(TransactWriteItemsError::TransactionCanceledException(cancel)) => Ok(Tx::Cancelled(
+                    cancel
+                        .cancellation_reasons()
+                        .iter()
+                        .map(|reason| reason.code().unwrap_or("None").to_owned())
+                        .collect(),
+                )),
+                Some(TransactWriteItemsError::TransactionInProgressException(_)) => {
+                    Ok(Tx::Cancelled(vec!["TransactionConflict".to_owned()]))
+                }
+                _ => Err(backend(DisplayErrorContext(err))),
+            },
+        }
+    }
+
+    /// One attempt at giving a free seat to the head of the waiting list (as read in
+    /// `counter`); the caller reads the counter again to see whether it worked.
+    async fn promote_head(&self, slug: &str, capacity: Option<u32>, counter: &Counter, attempt: u32) -> Result<(), StoreError> {
+        let Some(head) = counter.waitlist.first() else { return Ok(()) };
+        let mut expr = Expr::default()
+            .name("#r", "registered")
+            .name("#w", "waitlist")
+            .value(":one", n(1))
+            .value(":head", s(head.clone()));
+        let mut condition = "#w[0] = :head".to_owned();
+        if let Some(capacity) = capacity {
+            expr = expr.value(":cap", n(capacity));
+            condition.push_str(" AND #r < :cap");
+        }
+        let items = vec![
+            expr.update(counter_key(slug), &self.table, "SET #r = #r + :one REMOVE #w[0]", &condition)?,
+            mark_registered(&self.table, slug, head)?,
+        ];
+        if let Tx::Cancelled(codes) = self.transact(items, request_token(head, "p", attempt)).await? {
+            if Tx::conflict(&codes) {
+                pause(attempt).await;
+            }
+        }
+        Ok(())
+    }
+
+    /// Promotes waiting people while seats are free.
+    async fn rebalance(&self, slug: &str, capacity: Option<u32>) -> Result<u32, StoreError> {
+        let mut promoted = 0;
+        for attempt in 0..MAX_ATTEMPTS {
+            let counter = self.counter(slug).await?;
+            let room = capacity.is_none_or(|c| counter.registered < c);
+            if !room || counter.waitlist.is_empty() {
+                return Ok(promoted);
+            }
+            let before = counter.waitlist.len();
+            self.promote_head(slug, capacity, &counter, attempt).await?;
+            if self.counter(slug).await?.waitlist.len() < before {
+                promoted += 1;
+            }
+        }
+        Err(StoreError::Contention(MAX_ATTEMPTS))
+    }
+}
+
+/// Sets a waiting registration to `registered` (condition: it is waiting).
+fn mark_registered(table: &str, slug: &str, token: &str) -> Result<TransactWriteItem, StoreError> {
+    Expr::default()
+        .name("#s", "status")
+        .value(":registered", s(Status::Registered.as_str()))
+        .value(":waitlisted", s(Status::Waitlisted.as_str()))
+        .update(
+            reg_key(slug, token),
+            table,
+            "SET #s = :registered",
+            "attribute_exists(pk) AND #s = :waitlisted",
+        )
+}
+
+/// Idempotency token of one transaction attempt (at most 36 characters).
+fn request_token(token: &str, kind: &str, attempt: u32) -> String {
+    let mut request = format!("{kind}{attempt}-{token}");
+    request.truncate(36);
+    request
+}
+
+#[async_trait]
+impl Store for DynamoStore {
+    async fn register(
+        &self,
+        slug: &str,
+        capacity: Option<u32>,
+        reg: NewRegistration,
+    ) -> Result<RegisterOutcome, StoreError> {
+        let registered_at = reg.registered_at.to_rfc3339_opts(SecondsFormat::Micros, true);
+        for attempt in 0..MAX_ATTEMPTS {
+            let counter = self.counter(slug).await?;
+            let room = capacity.is_none_or(|c| counter.registered < c);
+            if room && !counter.waitlist.is_empty() {
+                // Seats appeared (capacity raised): the waiting people get them first.
+                self.promote_head(slug, capacity, &counter, attempt).await?;
+                continue;
+            }
+            let seat = room;
+            let counter_update = if seat {
+                let mut expr = Expr::default()
+                    .name("#r", "registered")
+                    .name("#w", "waitlist")
+                    .value(":zero", n(0))
+                    .value(":one", n(1))
+                    .value(":empty", AttributeValue::L(Vec::new()));
+                let condition = match capacity {
+                    Some(capacity) => {
+                        expr = expr.value(":cap", n(capacity));
+                        "attribute_not_exists(pk) OR (#r < :cap AND size(#w) = :zero)"
+                    }
+                    None => "attribute_not_exists(pk) OR size(#w) = :zero",
+                };
+                expr.update(
+                    counter_key(slug),
+                    &self.table,
+                    "SET #r = if_not_exists(#r, :zero) + :one, #w = if_not_exists(#w, :empty)",
+                    condition,
+                )?
+            } else {
+                // `seat` is false only with a capacity.
+                let capacity = capacity.unwrap_or(0);
+                let expr = Expr::default()
+                    .name("#r", "registered")
+                    .name("#w", "waitlist")
+                    .value(":zero", n(0))
+                    .value(":cap", n(capacity))
+                    .value(":empty", AttributeValue::L(Vec::new()))
+                    .value(":me", AttributeValue::L(vec![s(reg.token.clone())]));
+                let condition = if capacity == 0 {
+                    "attribute_not_exists(pk) OR #r >= :cap OR size(#w) > :zero"
+                } else {
+                    "#r >= :cap OR size(#w) > :zero"
+                };
+                expr.update(
+                    counter_key(slug),
+                    &self.table,
+                    "SET #w = list_append(if_not_exists(#w, :empty), :me), #r = if_not_exists(#r, :zero)",
+                    condition,
+                )?
+            };
+            let status = if seat { Status::Registered } else { Status::Waitlisted };
+            let mut reg_item = reg_key(slug, &reg.token);
+            reg_item.extend([
+                ("token".to_owned(), s(reg.token.clone())),
+                ("name".to_owned(), s(reg.name.clone())),
+                ("email".to_owned(), s(reg.email.clone())),
+                ("email_key".to_owned(), s(reg.email_key.clone())),
+                ("status".to_owned(), s(status.as_str())),
+                ("registered_at".to_owned(), s(registered_at.clone())),
+            ]);
+            if let Some(discord) = &reg.discord {
+                reg_item.insert("discord".to_owned(), s(discord.clone()));
+            }
+            let mut email_item = email_key_item(slug, &reg.email_key);
+            email_item.insert("token".to_owned(), s(reg.token.clone()));
+            let mut token_item = token_key(&reg.token);
+            token_item.insert("slug".to_owned(), s(slug));
+            let items = vec![
+                counter_update,
+                put_new(&self.table, reg_item)?,
+                put_new(&self.table, email_item)?,
+                put_new(&self.table, token_item)?,
+            ];
+            match self.transact(items, request_token(&reg.token, "r", attempt)).await? {
+                Tx::Committed if seat => return Ok(RegisterOutcome::Registered),
+                Tx::Committed => {
+                    // Not in the list any more: promoted in the meantime.
+                    let position = self.counter(slug).await?.position(&reg.token);
+                    return Ok(position.map_or(RegisterOutcome::Registered, |position| {
+                        RegisterOutcome::Waitlisted { position }
+                    }));
+                }
+                Tx::Cancelled(codes) if Tx::failed(&codes, 2) => return Ok(RegisterOutcome::Duplicate),
+                Tx::Cancelled(codes) if Tx::failed(&codes, 1) || Tx::failed(&codes, 3) => {
+                    return Err(StoreError::Corrupt("token collision".to_owned()));
+                }
+                Tx::Cancelled(codes) if Tx::conflict(&codes) => pause(attempt).await,
+                Tx::Cancelled(codes) if Tx::failed(&codes, 0) => {} // counter moved: read again
+                Tx::Cancelled(codes) => {
+                    return Err(StoreError::Backend(format!("registration cancelled: {codes:?}")));
+                }
+            }
+        }
+        Err(StoreError::Contention(MAX_ATTEMPTS))
+    }
+
+    async fn counts(&self, slug: &str) -> Result<Counts, StoreError> {
+        let counter = self.counter(slug).await?;
+        Ok(Counts { registered: counter.registered, waitlisted: counter.waitlist.len() as u32 })
+    }
+
+    async fn find(&self, token: &str) -> Result<Option<TokenInfo>, StoreError> {
+        let Some(index) = self.get(token_key(token)).await? else { return Ok(None) };
+        let Some(slug) = get_s(&index, "slug").map(str::to_owned) else {
+            return Err(StoreError::Corrupt("token item without slug".to_owned()));
+        };
+        let Some(reg) = self.get(reg_key(&slug, token)).await? else { return Ok(None) };
+        let status = get_s(&reg, "status")
+            .and_then(Status::parse)
+            .ok_or_else(|| StoreError::Corrupt("registration status".to_owned()))?;
+        let position = match status {
+            Status::Waitlisted => self.counter(&slug).await?.position(token),
+            Status::Registered => None,
+        };
+        Ok(Some(TokenInfo { slug, status, position }))
+    }
+
+    async fn cancel(&self, token: &str, capacity: Option<u32>) -> Result<Option<Cancelled>, StoreError> {
+        for attempt in 0..MAX_ATTEMPTS {
+            let Some(index) = self.get(token_key(token)).await? else { return Ok(None) };
+            let Some(slug) = get_s(&index, "slug").map(str::to_owned) else {
+                return Err(StoreError::Corrupt("token item without slug".to_owned()));
+            };
+            let Some(reg) = self.get(reg_key(&slug, token)).await? else { return Ok(None) };
+            let status = get_s(&reg, "status")
+                .and_then(Status::parse)
+                .ok_or_else(|| StoreError::Corrupt("registration status".to_owned()))?;
+            let email_key = get_s(&reg, "email_key")
+                .ok_or_else(|| StoreError::Corrupt("registration without email_key".to_owned()))?
+                .to_owned();
+            let counter = self.counter(&slug).await?;
+
+            let mut items = vec![
+                Expr::default().delete(reg_key(&slug, token), &self.table, "attribute_exists(pk)")?,
+                Expr::default()
+                    .name("#t", "token")
+                    .value(":token", s(token))
+                    .delete(email_key_item(&slug, &email_key), &self.table, "#t = :token")?,
+                Expr::default().delete(token_key(token), &self.table, "attribute_exists(pk)")?,
+            ];
+            let mut promoted = 0;
+            match status {
+                Status::Registered => {
+                    let room = capacity.is_none_or(|c| counter.registered.saturating_sub(1) < c);
+                    let head = counter.waitlist.first().filter(|_| room);
+                    if let Some(head) = head {
+                        // The seat goes straight to the first waiting person.
+                        let mut expr = Expr::default().name("#w", "waitlist").value(":head", s(head.clone()));
+                        let mut condition = "#w[0] = :head".to_owned();
+                        if let Some(capacity) = capacity {
+                            expr = expr.name("#r", "registered").value(":cap", n(capacity));
+                            condition.push_str(" AND #r <= :cap");
+                        }
+                        items.push(expr.update(counter_key(&slug), &self.table, "REMOVE #w[0]", &condition)?);
+                        items.push(mark_registered(&self.table, &slug, head)?);
+                        promoted = 1;
+                    } else {
+                        let mut expr = Expr::default().name("#r", "registered").value(":one", n(1));
+                        let condition = if counter.waitlist.is_empty() {
+                            // Nobody to promote: still true at commit time?
+                            expr = expr.name("#w", "waitlist").value(":zero", n(0));
+                            "#r >= :one AND size(#w) = :zero".to_owned()
+                        } else {
+                            // People wait but no seat frees (capacity lowered): still true?
+                            expr = expr.value(":cap", n(capacity.unwrap_or(0)));
+                            "#r >= :one AND #r > :cap".to_owned()
+                        };
+                        items.push(expr.update(counter_key(&slug), &self.table, "SET #r = #r - :one", &condition)?);
+                    }
+                }
+                Status::Waitlisted => {
+                    let Some(position) = counter.position(token) else {
+                        // Promoted between our reads: read again.
+                        continue;
+                    };
+                    let index = position - 1;
+                    let expr = Expr::default().name("#w", "waitlist").value(":token", s(token));
+                    items.push(expr.update(
+                        counter_key(&slug),
+                        &self.table,
+                        &format!("REMOVE #w[{index}]"),
+                        &format!("#w[{index}] = :token"),
+                    )?);
+                }
+            }
+            match self.transact(items, request_token(token, "c", attempt)).await? {
+                Tx::Committed => {
+                    // Further seats (capacity raised since): best effort, the next
+                    // registration or cancellation does it again anyway.
+                    let more = self.rebalance(&slug, capacity).await.unwrap_or_else(|err| {
+                        tracing::warn!(error = %err, "promotion after cancellation incomplete");
+                        0
+                    });
+                    return Ok(Some(Cancelled { slug, promoted: promoted + more }));
+                }
+                Tx::Cancelled(codes) if Tx::conflict(&codes) => pause(attempt).await,
+                Tx::Cancelled(_) => {} // something moved (or a concurrent cancel): read again
+            }
+        }
+        Err(StoreError::Contention(MAX_ATTEMPTS))
+    }
+
+    async fn list(&self, slug: &str) -> Result<Vec<Registration>, StoreError> {
+        let mut items = Vec::new();
+        let mut start: Option<Item> = None;
+        loop {
+            let output = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .key_condition_expression("pk = :pk AND begins_with(sk, :prefix)")
+                .expression_attribute_values(":pk", s(event_pk(slug)))
+                .expression_attribute_values(":prefix", s("REG#"))
+                .consistent_read(true)
+                .set_exclusive_start_key(start.take())
+                .send()
+                .await
+                .map_err(|err| backend(DisplayErrorContext(err)))?;
+            items.extend(output.items.unwrap_or_default());
+            match output.last_evaluated_key {
+                Some(key) if !key.is_empty() => start = Some(key),
+                _ => break,
+            }
+        }
+        let counter = self.counter(slug).await?;
+        let corrupt = |what: &str| StoreError::Corrupt(format!("registration without {what}"));
+        let mut list = Vec::with_capacity(items.len());
+        for item in &items {
+            let token = get_s(item, "token").ok_or_else(|| corrupt("token"))?;
+            let status = get_s(item, "status").and_then(Status::parse).ok_or_else(|| corrupt("status"))?;
+            let registered_at = get_s(item, "registered_at")
+                .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
+                .map(|t| t.with_timezone(&Utc))
+                .ok_or_else(|| corrupt("registered_at"))?;
+            list.push(Registration {
+                name: get_s(item, "name").ok_or_else(|| corrupt("name"))?.to_owned(),
+                discord: get_s(item, "discord").map(str::to_owned),
+                email: get_s(item, "email").ok_or_else(|| corrupt("email"))?.to_owned(),
+                status,
+                position: match status {
+                    Status::Waitlisted => counter.position(token),
+                    Status::Registered => None,
+                },
+                registered_at,
+            });
+        }
+        // Registration order: registered people by time, then the waiting list in its order.
+        list.sort_by_key(|r| (r.position.is_some(), r.position, r.registered_at));
+        Ok(list)
+    }
+}

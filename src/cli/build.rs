@@ -1,0 +1,63 @@
+//! `classmates build`: builds the site into `public/` (or `--output`).
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use chrono::{DateTime, FixedOffset};
+use clap::Args;
+
+use crate::build::{BuildError, BuildOptions, build_site};
+
+#[derive(Debug, Args)]
+pub struct BuildArgs {
+    /// Dossier de sortie, remplacé en entier si la construction réussit.
+    #[arg(long, short, default_value = "public")]
+    pub output: PathBuf,
+    /// Inclut les brouillons et les contenus programmés plus tard.
+    #[arg(long)]
+    pub drafts: bool,
+    /// Date de référence (RFC 3339) : publication programmée, événements à venir ou passés.
+    #[arg(long, value_parser = parse_now)]
+    pub now: Option<DateTime<FixedOffset>>,
+    /// Remplace `base_url` de site.yaml (par exemple pour une prévisualisation).
+    #[arg(long)]
+    pub base_url: Option<String>,
+}
+
+fn parse_now(text: &str) -> Result<DateTime<FixedOffset>, String> {
+    DateTime::parse_from_rfc3339(text).map_err(|e| format!("date RFC 3339 attendue, par exemple 2026-12-01T12:00:00+01:00 ({e})"))
+}
+
+pub fn run(root: &Path, args: BuildArgs) -> ExitCode {
+    let output = if args.output.is_absolute() { args.output.clone() } else { root.join(&args.output) };
+    let options = BuildOptions {
+        root: root.to_path_buf(),
+        output: output.clone(),
+        drafts: args.drafts,
+        now: crate::dates::now_or(args.now),
+        base_url: args.base_url,
+    };
+    match build_site(&options) {
+        Ok(report) => {
+            super::report(report.warnings);
+            eprintln!(
+                "Site construit dans {} : {} pages, {} fichiers en {} ms",
+                output.display(),
+                report.pages,
+                report.files,
+                report.elapsed.as_millis()
+            );
+            ExitCode::SUCCESS
+        }
+        Err(BuildError::Invalid(diagnostics)) => {
+            super::report(diagnostics);
+            eprintln!("La construction a échoué : le site précédent est conservé.");
+            ExitCode::FAILURE
+        }
+        Err(BuildError::Other(e)) => {
+            super::report_error(&e);
+            eprintln!("La construction a échoué : le site précédent est conservé.");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,59 @@
+//! The command line: a thin layer that parses arguments and calls the library, one file per
+//! subcommand. Errors and diagnostics are printed in one place (`report`).
+
+mod build;
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::diagnostics::Diagnostics;
+
+#[derive(Debug, Parser)]
+#[command(name = "classmates", version, about = "Générateur du site PythonClassmates")]
+pub struct Cli {
+    /// Racine du site (contient site.yaml, content/ et themes/).
+    #[arg(long, global = true, default_value = ".")]
+    pub root: PathBuf,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Construit le site statique.
+    Build(build::BuildArgs),
+}
+
+pub fn run() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Build(args) => build::run(&cli.root, args),
+    }
+}
+
+/// Prints diagnostics on stderr, rustc-style, with a summary line.
+pub fn report(diagnostics: Diagnostics) {
+    let renderer = if std::io::stderr().is_terminal() {
+        annotate_snippets::Renderer::styled()
+    } else {
+        annotate_snippets::Renderer::plain()
+    };
+    let (errors, warnings) = (diagnostics.error_count(), diagnostics.warning_count());
+    for d in diagnostics.sorted() {
+        eprintln!("{}\n", d.render(&renderer));
+    }
+    if errors + warnings > 0 {
+        eprintln!("{errors} erreur(s), {warnings} avertissement(s)");
+    }
+}
+
+/// Prints an unexpected error and its causes.
+pub fn report_error(error: &anyhow::Error) {
+    eprintln!("erreur : {error}");
+    for cause in error.chain().skip(1) {
+        eprintln!("  cause : {cause}");
+    }
+}

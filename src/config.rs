@@ -1,0 +1,135 @@
+//! `site.yaml`: the site's title, address, time zone and closed list of categories, read
+//! strictly then validated.
+
+use std::path::Path;
+
+use chrono_tz::Tz;
+use serde::{Deserialize, Serialize};
+
+use crate::diagnostics::Diagnostic;
+use crate::yaml::Document;
+
+/// The file name of the site configuration, at the root of the site.
+pub const CONFIG_FILE: &str = "site.yaml";
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawConfig {
+    title: String,
+    description: String,
+    base_url: String,
+    language: String,
+    timezone: String,
+    categories: Vec<Category>,
+    #[serde(default)]
+    registration_api: Option<String>,
+    #[serde(default)]
+    discord_invite: Option<String>,
+    #[serde(default)]
+    comments: Option<serde_norway::Value>,
+}
+
+/// One entry of the closed list of categories.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct Category {
+    pub slug: String,
+    pub name: String,
+    #[serde(default)]
+    pub description: Option<String>,
+}
+
+/// The validated site configuration.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub title: String,
+    pub description: String,
+    /// Without a trailing slash: `https://pythonclassmates.org`.
+    pub base_url: String,
+    pub language: String,
+    pub timezone: Tz,
+    pub categories: Vec<Category>,
+    /// Base URL of the registrations function, without a trailing slash (`/api` by default).
+    pub registration_api: String,
+    pub discord_invite: Option<String>,
+    /// Comment settings, kept as written until the comments feature reads them.
+    pub comments: Option<serde_norway::Value>,
+}
+
+impl Config {
+    /// Reads and validates `site.yaml` under `root`.
+    pub fn load(root: &Path) -> Result<Config, Vec<Diagnostic>> {
+        let path = root.join(CONFIG_FILE);
+        let text = std::fs::read_to_string(&path).map_err(|e| {
+            vec![Diagnostic::error(CONFIG_FILE, format!("impossible de lire {CONFIG_FILE} : {e}"))
+                .with_help("lancez la commande depuis la racine du site, ou passez --root")]
+        })?;
+        Config::parse(Path::new(CONFIG_FILE), &text)
+    }
+
+    /// Parses the text of a `site.yaml` shown to the user as `path`.
+    pub fn parse(path: &Path, text: &str) -> Result<Config, Vec<Diagnostic>> {
+        let doc = Document { path, file_text: text, yaml: text, first_line: 1 };
+        let raw: RawConfig = doc.parse("site.yaml")?;
+        let mut problems = Vec::new();
+        let timezone = raw.timezone.parse::<Tz>().unwrap_or_else(|_| {
+            problems.push(
+                doc.value_error("timezone", &raw.timezone, format!("fuseau horaire inconnu « {} »", raw.timezone))
+                    .with_help("utilisez un nom de la base IANA, par exemple `Europe/Paris`"),
+            );
+            Tz::Europe__Paris
+        });
+        let base_url = raw.base_url.trim_end_matches('/').to_string();
+        if !(base_url.starts_with("https://") || base_url.starts_with("http://")) {
+            problems.push(
+                doc.value_error("base_url", &raw.base_url, "`base_url` doit être une adresse absolue")
+                    .with_help("par exemple `https://pythonclassmates.org`"),
+            );
+        }
+        let mut seen = std::collections::BTreeSet::new();
+        for category in &raw.categories {
+            if crate::text::slugify(&category.slug) != category.slug {
+                problems.push(
+                    doc.value_error("categories", &category.slug, format!("slug de catégorie invalide « {} »", category.slug))
+                        .with_help(format!("utilisez `{}`", crate::text::slugify(&category.slug))),
+                );
+            }
+            if !seen.insert(category.slug.as_str()) {
+                problems.push(doc.value_error(
+                    "categories",
+                    &category.slug,
+                    format!("la catégorie « {} » est déclarée deux fois", category.slug),
+                ));
+            }
+        }
+        if !problems.is_empty() {
+            return Err(problems);
+        }
+        Ok(Config {
+            title: raw.title,
+            description: raw.description,
+            base_url,
+            language: raw.language,
+            timezone,
+            categories: raw.categories,
+            registration_api: raw.registration_api.unwrap_or_else(|| "/api".into()).trim_end_matches('/').to_string(),
+            discord_invite: raw.discord_invite,
+            comments: raw.comments,
+        })
+    }
+
+    /// Replaces the base URL (`--base-url`).
+    pub fn with_base_url(mut self, base_url: &str) -> Config {
+        self.base_url = base_url.trim_end_matches('/').to_string();
+        self
+    }
+
+    /// The absolute URL of a site path such as `/articles/x/`.
+    pub fn absolute(&self, path: &str) -> String {
+        format!("{}{}", self.base_url, path)
+    }
+
+    pub fn category(&self, slug: &str) -> Option<&Category> {
+        self.categories.iter().find(|c| c.slug == slug)
+    }
+}

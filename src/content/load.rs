@@ -1,0 +1,230 @@
+//! Reading `content/`: finds every page (`<kind>/<slug>.md` or the bundle `<kind>/<slug>/index.md`
+//! with its files), splits front matter from Markdown and parses the front matter of each kind.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+
+use super::{Entry, Kind, Meta, Source};
+use crate::diagnostics::{Diagnostic, Diagnostics};
+
+/// Folder of the content, under the site root.
+pub const CONTENT_DIR: &str = "content";
+
+/// Reads and parses every content file under `root/content`. Problems are collected, not fatal:
+/// the entries that parsed are returned with the diagnostics of those that did not.
+pub fn load(root: &Path) -> (Vec<Entry>, Diagnostics) {
+    let mut diagnostics = Diagnostics::default();
+    let content = root.join(CONTENT_DIR);
+    let mut found: Vec<(Kind, String, PathBuf, Option<PathBuf>)> = Vec::new();
+
+    if let Ok(read) = std::fs::read_dir(&content) {
+        let known: Vec<&str> = Kind::ALL.iter().map(|k| k.dir()).collect();
+        let mut names: Vec<_> = read.filter_map(Result::ok).map(|e| e.file_name()).collect();
+        names.sort();
+        for name in names {
+            let name = name.to_string_lossy().into_owned();
+            if name.starts_with('.') || known.contains(&name.as_str()) {
+                continue;
+            }
+            let d = Diagnostic::warning(
+                Path::new(CONTENT_DIR).join(&name),
+                format!("« {name} » n'est pas un dossier de contenu connu : il est ignoré"),
+            );
+            diagnostics.push(match crate::yaml::did_you_mean(&name, &known) {
+                Some(s) => d.with_help(format!("vouliez-vous dire `{s}` ?")),
+                None => d.with_help(format!("dossiers possibles : {}", known.join(", "))),
+            });
+        }
+    } else {
+        diagnostics.push(
+            Diagnostic::error(CONTENT_DIR, "dossier `content/` introuvable")
+                .with_help("lancez la commande depuis la racine du site, ou passez --root"),
+        );
+        return (Vec::new(), diagnostics);
+    }
+
+    for kind in Kind::ALL {
+        let dir = content.join(kind.dir());
+        let Ok(read) = std::fs::read_dir(&dir) else { continue };
+        let mut children: Vec<PathBuf> = read.filter_map(Result::ok).map(|e| e.path()).collect();
+        children.sort();
+        for path in children {
+            let name = path.file_name().unwrap_or_default().to_string_lossy().into_owned();
+            if name.starts_with('.') {
+                continue;
+            }
+            let display = crate::diagnostics::display_path(root, &path);
+            if path.is_dir() {
+                let index = path.join("index.md");
+                if index.is_file() {
+                    found.push((kind, name, index, Some(path)));
+                } else {
+                    diagnostics.push(
+                        Diagnostic::error(display, "ce dossier n'a pas de fichier `index.md`")
+                            .with_help("un contenu en dossier s'écrit dans `index.md`, à côté de ses images"),
+                    );
+                }
+            } else if let Some(slug) = name.strip_suffix(".md") {
+                found.push((kind, slug.to_string(), path, None));
+            } else {
+                diagnostics.push(
+                    Diagnostic::warning(display, "fichier ignoré : seuls les fichiers `.md` sont des contenus")
+                        .with_help("mettez les images dans le dossier d'un contenu (`<slug>/index.md` et ses fichiers)"),
+                );
+            }
+        }
+    }
+
+    // Two files claiming the same slug in one kind.
+    let mut by_slug: BTreeMap<(Kind, &str), Vec<&Path>> = BTreeMap::new();
+    for (kind, slug, path, _) in &found {
+        by_slug.entry((*kind, slug.as_str())).or_default().push(path);
+    }
+    for ((kind, slug), paths) in &by_slug {
+        if paths.len() > 1 {
+            for path in paths {
+                diagnostics.push(
+                    Diagnostic::error(
+                        crate::diagnostics::display_path(root, path),
+                        format!("deux fichiers donnent le même slug « {slug} » dans `content/{}`", kind.dir()),
+                    )
+                    .with_help("gardez un seul des deux : `<slug>.md` ou `<slug>/index.md`"),
+                );
+            }
+        }
+    }
+
+    let results: Vec<Result<Entry, Vec<Diagnostic>>> = found
+        .par_iter()
+        .map(|(kind, slug, path, bundle)| read_entry(root, &content, *kind, slug, path, bundle.as_deref()))
+        .collect();
+    let mut entries = Vec::with_capacity(results.len());
+    for result in results {
+        match result {
+            Ok(entry) => entries.push(entry),
+            Err(problems) => problems.into_iter().for_each(|d| diagnostics.push(d)),
+        }
+    }
+    (entries, diagnostics)
+}
+
+fn read_entry(
+    root: &Path,
+    content: &Path,
+    kind: Kind,
+    slug: &str,
+    path: &Path,
+    bundle: Option<&Path>,
+) -> Result<Entry, Vec<Diagnostic>> {
+    let display = crate::diagnostics::display_path(root, path);
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| vec![Diagnostic::error(&display, format!("lecture impossible : {e}"))])?;
+    let mut problems = Vec::new();
+    if crate::text::slugify(slug) != slug {
+        problems.push(
+            Diagnostic::error(&display, format!("nom de fichier « {slug} » invalide : il sert d'adresse à la page"))
+                .with_help(format!("renommez-le en « {} » (minuscules, chiffres et tirets)", crate::text::slugify(slug))),
+        );
+    }
+    let (yaml_first_line, yaml_range, body_first_line, body_range) = split_front_matter(&text)
+        .map_err(|message| {
+            vec![Diagnostic::error(&display, message)
+                .at(&text, 1, 1, 3)
+                .with_help("le fichier doit commencer par une ligne `---`, les champs YAML, puis une autre ligne `---`")]
+        })?;
+    let content_path = crate::diagnostics::display_path(content, path)
+        .to_string_lossy()
+        .replace('\\', "/");
+    let bundle_files = bundle.map(|dir| bundle_files(dir)).unwrap_or_default();
+    let source = Source {
+        kind,
+        slug: slug.to_string(),
+        path: path.to_path_buf(),
+        display,
+        content_path,
+        text,
+        yaml_first_line,
+        yaml_range,
+        body_first_line,
+        body_range,
+        bundle_files,
+        bundle_dir: bundle.map(Path::to_path_buf),
+    };
+    let doc = source.document();
+    let what = kind.what();
+    let meta = match kind {
+        Kind::Author => doc.parse(what).map(Meta::Author),
+        Kind::Article => doc.parse(what).map(Meta::Article),
+        Kind::Series => doc.parse(what).map(Meta::Series),
+        Kind::Resource => doc.parse(what).map(Meta::Resource),
+        Kind::Event => doc.parse(what).map(Meta::Event),
+        Kind::Page => doc.parse(what).map(Meta::Page),
+    };
+    match meta {
+        Ok(meta) if problems.is_empty() => Ok(Entry { source, meta }),
+        Ok(_) => Err(problems),
+        Err(more) => {
+            problems.extend(more);
+            Err(problems)
+        }
+    }
+}
+
+/// Files of a bundle other than `index.md`, relative to the bundle folder, sorted.
+fn bundle_files(dir: &Path) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = walkdir::WalkDir::new(dir)
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_file())
+        .filter_map(|e| e.path().strip_prefix(dir).ok().map(Path::to_path_buf))
+        .filter(|p| p != Path::new("index.md") && !p.to_string_lossy().starts_with('.'))
+        .collect();
+    files.sort();
+    files
+}
+
+type Split = (usize, std::ops::Range<usize>, usize, std::ops::Range<usize>);
+
+/// Finds the YAML between the opening and closing `---` lines: (first YAML line, YAML byte
+/// range, first body line, body byte range).
+pub fn split_front_matter(text: &str) -> Result<Split, String> {
+    let bom = if text.starts_with('\u{feff}') { 3 } else { 0 };
+    let rest = &text[bom..];
+    let first_end = rest.find('\n').map(|i| i + 1).unwrap_or(rest.len());
+    if rest[..first_end].trim_end() != "---" {
+        return Err("le fichier ne commence pas par un bloc d'en-tête `---`".into());
+    }
+    let yaml_start = bom + first_end;
+    let mut offset = yaml_start;
+    let mut line = 2;
+    for l in text[yaml_start..].split_inclusive('\n') {
+        if l.trim_end() == "---" {
+            let body_start = offset + l.len();
+            return Ok((2, yaml_start..offset, line + 1, body_start..text.len()));
+        }
+        offset += l.len();
+        line += 1;
+    }
+    Err("le bloc d'en-tête `---` n'est jamais fermé".into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::split_front_matter;
+
+    #[test]
+    fn splits_yaml_and_body_with_lines() {
+        let text = "---\ntitle: a\n---\n\nCorps\n";
+        let (yl, yr, bl, br) = split_front_matter(text).unwrap();
+        assert_eq!((yl, &text[yr]), (2, "title: a\n"));
+        assert_eq!((bl, &text[br]), (4, "\nCorps\n"));
+    }
+
+    #[test]
+    fn unclosed_front_matter_is_an_error() {
+        assert!(split_front_matter("---\ntitle: a\n").is_err());
+        assert!(split_front_matter("title: a\n").is_err());
+    }
+}

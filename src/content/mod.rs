@@ -1,0 +1,132 @@
+//! The content model: the kinds of content contributors write, their front matter as parsed,
+//! and the loading of `content/` into parsed entries.
+
+pub mod load;
+pub mod meta;
+
+use std::path::PathBuf;
+
+pub use load::load;
+pub use meta::Meta;
+
+/// The kinds of content, one folder each under `content/`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Kind {
+    Author,
+    Article,
+    Series,
+    Resource,
+    Event,
+    Page,
+}
+
+impl Kind {
+    pub const ALL: [Kind; 6] = [Kind::Author, Kind::Article, Kind::Series, Kind::Resource, Kind::Event, Kind::Page];
+
+    /// Folder under `content/`.
+    pub fn dir(self) -> &'static str {
+        match self {
+            Kind::Author => "authors",
+            Kind::Article => "articles",
+            Kind::Series => "series",
+            Kind::Resource => "resources",
+            Kind::Event => "events",
+            Kind::Page => "pages",
+        }
+    }
+
+    /// URL of the page of the item `slug` of this kind.
+    pub fn url(self, slug: &str) -> String {
+        match self {
+            Kind::Page => format!("/{slug}/"),
+            _ => format!("{}{slug}/", self.section_url()),
+        }
+    }
+
+    /// URL of the section listing this kind.
+    pub fn section_url(self) -> &'static str {
+        match self {
+            Kind::Author => "/auteurs/",
+            Kind::Article => "/articles/",
+            Kind::Series => "/series/",
+            Kind::Resource => "/ressources/",
+            Kind::Event => "/evenements/",
+            Kind::Page => "/",
+        }
+    }
+
+    /// French label shown on cards and filters.
+    pub fn label(self) -> &'static str {
+        match self {
+            Kind::Author => "Auteur",
+            Kind::Article => "Article",
+            Kind::Series => "Série",
+            Kind::Resource => "Ressource",
+            Kind::Event => "Événement",
+            Kind::Page => "Page",
+        }
+    }
+
+    /// What a diagnostic calls a file of this kind ("l'article", "l'événement"…).
+    pub fn what(self) -> &'static str {
+        match self {
+            Kind::Author => "la fiche auteur",
+            Kind::Article => "l'article",
+            Kind::Series => "la série",
+            Kind::Resource => "la ressource",
+            Kind::Event => "l'événement",
+            Kind::Page => "la page",
+        }
+    }
+}
+
+/// A content file as read from disk, before its front matter is interpreted.
+#[derive(Debug, Clone)]
+pub struct Source {
+    pub kind: Kind,
+    pub slug: String,
+    /// Path on disk.
+    pub path: PathBuf,
+    /// Path shown in messages, relative to the site root (`content/articles/x.md`).
+    pub display: PathBuf,
+    /// Path relative to `content/`, with `/` separators, used to resolve links between files.
+    pub content_path: String,
+    pub text: String,
+    /// 1-based line where the YAML starts, and the YAML text.
+    pub yaml_first_line: usize,
+    pub yaml_range: std::ops::Range<usize>,
+    /// 1-based line where the Markdown body starts, and its byte range in `text`.
+    pub body_first_line: usize,
+    pub body_range: std::ops::Range<usize>,
+    /// Other files of a bundle (`content/<kind>/<slug>/…`), relative to the bundle folder.
+    pub bundle_files: Vec<PathBuf>,
+    pub bundle_dir: Option<PathBuf>,
+}
+
+impl Source {
+    pub fn yaml(&self) -> &str {
+        &self.text[self.yaml_range.clone()]
+    }
+
+    pub fn body(&self) -> &str {
+        &self.text[self.body_range.clone()]
+    }
+
+    /// The YAML document of the front matter, for located diagnostics.
+    pub fn document(&self) -> crate::yaml::Document<'_> {
+        crate::yaml::Document {
+            path: &self.display,
+            file_text: &self.text,
+            yaml: self.yaml(),
+            first_line: self.yaml_first_line,
+        }
+    }
+}
+
+/// A content file with its front matter parsed (not yet validated against the rest of the site).
+#[derive(Debug, Clone)]
+pub struct Entry {
+    pub source: Source,
+    pub meta: Meta,
+}

@@ -1,0 +1,187 @@
+//! Problems found in the content, each pointing at a file, line and column, collected so that
+//! one build reports every problem at once instead of stopping at the first.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use annotate_snippets::{AnnotationKind, Group, Level, Renderer, Snippet};
+
+/// How serious a problem is: errors fail the build, warnings are shown and the build goes on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Severity {
+    Error,
+    Warning,
+}
+
+/// One problem in one file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diagnostic {
+    pub severity: Severity,
+    /// Path as shown to the user (relative to the site root when possible).
+    pub path: PathBuf,
+    /// 1-based line; 0 when the problem concerns the whole file.
+    pub line: usize,
+    /// 1-based column (in characters).
+    pub column: usize,
+    /// Number of characters to underline (at least 1 when a line is known).
+    pub len: usize,
+    /// The text of the line, to show under the message.
+    pub source_line: Option<String>,
+    pub message: String,
+    /// What to do about it.
+    pub help: Option<String>,
+}
+
+impl Diagnostic {
+    pub fn error(path: impl Into<PathBuf>, message: impl Into<String>) -> Self {
+        Diagnostic {
+            severity: Severity::Error,
+            path: path.into(),
+            line: 0,
+            column: 0,
+            len: 0,
+            source_line: None,
+            message: message.into(),
+            help: None,
+        }
+    }
+
+    pub fn warning(path: impl Into<PathBuf>, message: impl Into<String>) -> Self {
+        Diagnostic {
+            severity: Severity::Warning,
+            ..Diagnostic::error(path, message)
+        }
+    }
+
+    /// Points the diagnostic at `line`/`column` (1-based) of `source`, underlining `len` characters.
+    pub fn at(mut self, source: &str, line: usize, column: usize, len: usize) -> Self {
+        self.line = line;
+        self.column = column.max(1);
+        self.source_line = source.lines().nth(line.saturating_sub(1)).map(str::to_owned);
+        let available = self
+            .source_line
+            .as_deref()
+            .map(|l| l.chars().count().saturating_sub(self.column - 1))
+            .unwrap_or(0);
+        self.len = len.clamp(1, available.max(1));
+        self
+    }
+
+    pub fn with_help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+
+    pub fn is_error(&self) -> bool {
+        self.severity == Severity::Error
+    }
+
+    /// `path:line:column`, or just the path when no line is known.
+    pub fn location(&self) -> String {
+        if self.line == 0 {
+            self.path.display().to_string()
+        } else {
+            format!("{}:{}:{}", self.path.display(), self.line, self.column)
+        }
+    }
+
+    /// Renders the diagnostic the way rustc does: message, location, source line with a caret, help.
+    pub fn render(&self, renderer: &Renderer) -> String {
+        let level = match self.severity {
+            Severity::Error => Level::ERROR.with_name(Some("erreur")),
+            Severity::Warning => Level::WARNING.with_name(Some("avertissement")),
+        };
+        let path = self.path.display().to_string();
+        let title = level.primary_title(self.message.as_str());
+        let mut groups = Vec::new();
+        match &self.source_line {
+            Some(line_text) if self.line > 0 => {
+                let start = char_to_byte(line_text, self.column - 1);
+                let end = char_to_byte(line_text, self.column - 1 + self.len).max(start);
+                groups.push(
+                    title.element(
+                        Snippet::source(line_text.as_str())
+                            .line_start(self.line)
+                            .path(path.as_str())
+                            .annotation(AnnotationKind::Primary.span(start..end)),
+                    ),
+                );
+            }
+            _ => groups.push(Group::with_title(title).element(Level::NOTE.with_name(Some("fichier")).message(path.as_str()))),
+        }
+        if let Some(help) = &self.help {
+            groups.push(Group::with_title(
+                Level::HELP.with_name(Some("aide")).secondary_title(help.as_str()),
+            ));
+        }
+        renderer.render(&groups)
+    }
+}
+
+fn char_to_byte(text: &str, chars: usize) -> usize {
+    text.char_indices().nth(chars).map(|(i, _)| i).unwrap_or(text.len())
+}
+
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let kind = match self.severity {
+            Severity::Error => "erreur",
+            Severity::Warning => "avertissement",
+        };
+        write!(f, "{}: {}: {}", self.location(), kind, self.message)?;
+        if let Some(help) = &self.help {
+            write!(f, " ({help})")?;
+        }
+        Ok(())
+    }
+}
+
+/// The problems found so far, kept in a stable order (path, line, column) for reproducible output.
+#[derive(Debug, Default, Clone)]
+pub struct Diagnostics {
+    items: Vec<Diagnostic>,
+}
+
+impl Diagnostics {
+    pub fn push(&mut self, diagnostic: Diagnostic) {
+        self.items.push(diagnostic);
+    }
+
+    pub fn extend(&mut self, other: Diagnostics) {
+        self.items.extend(other.items);
+    }
+
+    pub fn has_errors(&self) -> bool {
+        self.items.iter().any(Diagnostic::is_error)
+    }
+
+    pub fn error_count(&self) -> usize {
+        self.items.iter().filter(|d| d.is_error()).count()
+    }
+
+    pub fn warning_count(&self) -> usize {
+        self.items.len() - self.error_count()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+
+    /// The diagnostics sorted by file, line and column.
+    pub fn sorted(mut self) -> Vec<Diagnostic> {
+        self.items.sort_by(|a, b| {
+            (&a.path, a.line, a.column, &a.message).cmp(&(&b.path, b.line, b.column, &b.message))
+        });
+        self.items.dedup();
+        self.items
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &Diagnostic> {
+        self.items.iter()
+    }
+}
+
+/// Shows `path` relative to `root` when it is inside it.
+pub fn display_path(root: &Path, path: &Path) -> PathBuf {
+    path.strip_prefix(root).map(Path::to_path_buf).unwrap_or_else(|_| path.to_path_buf())
+}

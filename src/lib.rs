@@ -1,0 +1,17 @@
+//! `classmates`: the static site generator of the PythonClassmates community. The pipeline is
+//! load (`content`) → parse (`content::meta`, `yaml`) → resolve (`site`) → render (`markdown`,
+//! `render`) → write (`output`), driven by `build`.
+
+pub mod build;
+pub mod cli;
+pub mod config;
+pub mod content;
+pub mod dates;
+pub mod diagnostics;
+pub mod highlight;
+pub mod markdown;
+pub mod output;
+pub mod render;
+pub mod site;
+pub mod text;
+pub mod yaml;

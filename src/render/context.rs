@@ -1,0 +1,246 @@
+//! What templates see: small serialisable views of the site and its items. Lists carry cards
+//! (title, URL, dates, summary, links), never whole rendered pages, so that list pages stay
+//! cheap however large the site grows.
+
+use serde::Serialize;
+
+use crate::content::Kind;
+use crate::dates;
+use crate::site::{Detail, Item, ItemId, Site};
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Link {
+    pub name: String,
+    pub url: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SiteView {
+    pub title: String,
+    pub description: String,
+    pub base_url: String,
+    pub language: String,
+    pub discord_invite: Option<String>,
+    pub registration_api: String,
+    pub nav: Vec<Link>,
+    /// Pages (`content/pages/`) for the footer.
+    pub pages: Vec<Link>,
+}
+
+impl SiteView {
+    pub fn new(site: &Site) -> SiteView {
+        let c = &site.config;
+        SiteView {
+            title: c.title.clone(),
+            description: c.description.clone(),
+            base_url: c.base_url.clone(),
+            language: c.language.clone(),
+            discord_invite: c.discord_invite.clone(),
+            registration_api: c.registration_api.clone(),
+            nav: [
+                ("Événements", "/evenements/"),
+                ("Articles", "/articles/"),
+                ("Séries", "/series/"),
+                ("Ressources", "/ressources/"),
+                ("Étiquettes", "/tags/"),
+            ]
+            .into_iter()
+            .map(|(name, url)| Link { name: name.into(), url: url.into() })
+            .collect(),
+            pages: site
+                .items
+                .iter()
+                .filter(|i| i.kind == Kind::Page)
+                .map(|i| Link { name: i.title.clone(), url: i.url.clone() })
+                .collect(),
+        }
+    }
+}
+
+/// One item as shown in lists, and the common part of its own page.
+#[derive(Debug, Clone, Serialize)]
+pub struct Card {
+    pub kind: Kind,
+    pub kind_label: &'static str,
+    pub title: String,
+    pub url: String,
+    pub summary: String,
+    /// RFC 3339, empty when the item has no date.
+    pub date: String,
+    /// "3 décembre 2026".
+    pub date_human: String,
+    pub tags: Vec<Link>,
+    pub categories: Vec<Link>,
+    pub authors: Vec<Link>,
+    /// Events: "jeudi 3 décembre 2026, 19 h 00 – 20 h 30".
+    pub when: Option<String>,
+    pub past: bool,
+    /// A past event with a recording.
+    pub replay: bool,
+    /// Resources: the page the resource points to; events: the recording.
+    pub external_url: Option<String>,
+    pub resource_kind: Option<&'static str>,
+    pub source: Option<String>,
+    /// Series: number of published parts.
+    pub parts: Option<usize>,
+}
+
+impl Card {
+    pub fn new(site: &Site, item: &Item) -> Card {
+        let mut card = Card {
+            kind: item.kind,
+            kind_label: item.kind.label(),
+            title: item.title.clone(),
+            url: item.url.clone(),
+            summary: item.summary.clone(),
+            date: item.date.as_ref().map(dates::rfc3339).unwrap_or_default(),
+            date_human: item.date.as_ref().map(dates::french_short_date).unwrap_or_default(),
+            tags: item
+                .tags
+                .iter()
+                .map(|t| {
+                    let slug = crate::text::slugify(t);
+                    let name = site.tags.binary_search_by(|term| term.slug.cmp(&slug)).map(|i| site.tags[i].name.clone()).unwrap_or_else(|_| t.clone());
+                    Link { name, url: format!("/tags/{slug}/") }
+                })
+                .collect(),
+            categories: item
+                .categories
+                .iter()
+                .filter_map(|c| site.config.category(c))
+                .map(|c| Link { name: c.name.clone(), url: format!("/categories/{}/", c.slug) })
+                .collect(),
+            authors: item
+                .authors
+                .iter()
+                .filter_map(|a| site.get(Kind::Author, a))
+                .map(|a| Link { name: a.title.clone(), url: a.url.clone() })
+                .collect(),
+            when: None,
+            past: false,
+            replay: false,
+            external_url: None,
+            resource_kind: None,
+            source: None,
+            parts: None,
+        };
+        match &item.detail {
+            Detail::Event(e) => {
+                card.when = Some(dates::french_range(&e.start, &e.end));
+                card.past = site.is_past(e);
+                card.replay = card.past && e.recording.is_some();
+                card.external_url = e.recording.clone();
+                if card.replay {
+                    card.kind_label = "Replay";
+                }
+            }
+            Detail::Resource { url, kind, source } => {
+                card.external_url = Some(url.clone());
+                card.resource_kind = Some(kind.label());
+                card.source = source.clone();
+            }
+            Detail::Series { parts } => card.parts = Some(parts.len()),
+            _ => {}
+        }
+        card
+    }
+}
+
+pub fn cards(site: &Site, ids: &[ItemId]) -> Vec<Card> {
+    ids.iter().map(|&i| Card::new(site, &site.items[i])).collect()
+}
+
+/// Where an article stands in its series.
+#[derive(Debug, Clone, Serialize)]
+pub struct SeriesNav {
+    pub title: String,
+    pub url: String,
+    pub position: usize,
+    pub count: usize,
+    pub previous: Option<Link>,
+    pub next: Option<Link>,
+}
+
+impl SeriesNav {
+    pub fn new(site: &Site, article: ItemId) -> Option<SeriesNav> {
+        let (series_id, position) = site.series_position(article)?;
+        let series = &site.items[series_id];
+        let Detail::Series { parts } = &series.detail else { return None };
+        let link = |i: usize| Link { name: site.items[i].title.clone(), url: site.items[i].url.clone() };
+        Some(SeriesNav {
+            title: series.title.clone(),
+            url: series.url.clone(),
+            position,
+            count: parts.len(),
+            previous: (position > 1).then(|| link(parts[position - 2])),
+            next: parts.get(position).map(|&i| link(i)),
+        })
+    }
+}
+
+/// What the event page and its registration form need.
+#[derive(Debug, Clone, Serialize)]
+pub struct EventView {
+    pub slug: String,
+    pub start: String,
+    pub end: String,
+    pub when: String,
+    pub location: Option<String>,
+    pub capacity: Option<u32>,
+    /// Registrations enabled in the front matter.
+    pub registration: bool,
+    /// Registration open at build time (the live widget rechecks).
+    pub open: bool,
+    pub deadline_human: String,
+    pub recording: Option<String>,
+    pub slides: Option<String>,
+    pub ics_url: String,
+    pub past: bool,
+    pub api: String,
+}
+
+impl EventView {
+    pub fn new(site: &Site, item: &Item) -> Option<EventView> {
+        let e = item.event()?;
+        let past = site.is_past(e);
+        Some(EventView {
+            slug: item.slug.clone(),
+            start: dates::rfc3339(&e.start),
+            end: dates::rfc3339(&e.end),
+            when: dates::french_range(&e.start, &e.end),
+            location: e.location.clone(),
+            capacity: e.capacity,
+            registration: e.registration,
+            open: e.registration && site.now < e.registration_deadline && !past,
+            deadline_human: format!(
+                "{}, {}",
+                dates::french_date(&e.registration_deadline),
+                dates::french_time(&e.registration_deadline)
+            ),
+            recording: e.recording.clone(),
+            slides: e.slides.clone(),
+            ics_url: format!("/evenements/{}.ics", item.slug),
+            past,
+            api: site.config.registration_api.clone(),
+        })
+    }
+}
+
+/// A tag or category in an index.
+#[derive(Debug, Clone, Serialize)]
+pub struct TermView {
+    pub name: String,
+    pub slug: String,
+    pub url: String,
+    pub description: Option<String>,
+    pub count: usize,
+}
+
+/// Page links of a paginated list.
+#[derive(Debug, Clone, Serialize)]
+pub struct Paginator {
+    pub current: usize,
+    pub total: usize,
+    pub previous: Option<String>,
+    pub next: Option<String>,
+}

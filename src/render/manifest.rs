@@ -1,0 +1,43 @@
+//! `/evenements/index.json`: the machine-readable list of events that the registrations
+//! function reads to know which events exist, when they happen and how many places they have.
+
+use anyhow::Result;
+use classmates_api::manifest::{MANIFEST_PATH, Manifest, ManifestEvent};
+
+use super::Output;
+use crate::content::Kind;
+use crate::dates;
+use crate::site::Site;
+
+/// Version written in the manifest's `version` field.
+pub const MANIFEST_VERSION: u32 = 1;
+
+pub fn manifest(site: &Site) -> Result<Output> {
+    let mut events: Vec<ManifestEvent> = site
+        .items
+        .iter()
+        .filter(|i| i.kind == Kind::Event)
+        .filter_map(|item| {
+            let e = item.event()?;
+            Some(ManifestEvent {
+                slug: item.slug.clone(),
+                title: item.title.clone(),
+                url: site.config.absolute(&item.url),
+                start: e.start.fixed_offset(),
+                end: e.end.fixed_offset(),
+                when: dates::french_range(&e.start, &e.end),
+                capacity: e.capacity,
+                registration: e.registration,
+                registration_deadline: e.registration_deadline.fixed_offset(),
+                speakers: item.authors.iter().filter_map(|a| site.get(Kind::Author, a)).map(|a| a.title.clone()).collect(),
+                location: e.location.clone(),
+                summary: item.summary.clone(),
+            })
+        })
+        .collect();
+    events.sort_by(|a, b| (a.start, &a.slug).cmp(&(b.start, &b.slug)));
+    let manifest = Manifest { version: MANIFEST_VERSION, events };
+    let mut bytes = serde_json::to_vec_pretty(&manifest)?;
+    bytes.push(b'\n');
+    Ok(Output { path: MANIFEST_PATH.to_string(), bytes })
+}
