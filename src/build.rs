@@ -48,7 +48,11 @@ pub enum BuildError {
 }
 
 /// Loads, checks and resolves the site without writing anything.
-pub fn load_site(root: &Path, publish: Publish, base_url: Option<&str>) -> Result<(Site, Vec<Rendered>, Diagnostics), BuildError> {
+pub fn load_site(
+    root: &Path,
+    publish: Publish,
+    base_url: Option<&str>,
+) -> Result<(Site, Vec<Rendered>, Diagnostics), BuildError> {
     let mut diagnostics = Diagnostics::default();
     let config = match Config::load(root) {
         Ok(c) => c,
@@ -65,9 +69,16 @@ pub fn load_site(root: &Path, publish: Publish, base_url: Option<&str>) -> Resul
     diagnostics.extend(load_diagnostics);
     let (site, resolve_diagnostics) = site::resolve(config, entries, publish);
     diagnostics.extend(resolve_diagnostics);
-    let bodies: Vec<Rendered> = site.items.par_iter().map(|item| crate::markdown::render(&item.source, &site.link_targets)).collect();
+    let bodies: Vec<Rendered> = site
+        .items
+        .par_iter()
+        .map(|item| crate::markdown::render(&item.source, &site.link_targets))
+        .collect();
     for body in &bodies {
-        body.diagnostics.iter().cloned().for_each(|d| diagnostics.push(d));
+        body.diagnostics
+            .iter()
+            .cloned()
+            .for_each(|d| diagnostics.push(d));
     }
     if diagnostics.has_errors() {
         return Err(BuildError::Invalid(diagnostics));
@@ -78,7 +89,10 @@ pub fn load_site(root: &Path, publish: Publish, base_url: Option<&str>) -> Resul
 /// Builds the whole site into `options.output`, or leaves it untouched on failure.
 pub fn build_site(options: &BuildOptions) -> Result<BuildReport, BuildError> {
     let started = Instant::now();
-    let publish = Publish { now: options.now, drafts: options.drafts };
+    let publish = Publish {
+        now: options.now,
+        drafts: options.drafts,
+    };
     let (site, bodies, warnings) = load_site(&options.root, publish, options.base_url.as_deref())?;
     let templates = Templates::load(&options.root)?;
     let outputs = render::render_site(&site, &templates, &bodies)?;
@@ -96,11 +110,19 @@ pub fn build_site(options: &BuildOptions) -> Result<BuildReport, BuildError> {
             let base = render::file_for_url(&item.url);
             let base = base.trim_end_matches("index.html");
             for file in &item.source.bundle_files {
-                staging.copy(&dir.join(file), &format!("{base}{}", file.to_string_lossy().replace('\\', "/")))?;
+                staging.copy(
+                    &dir.join(file),
+                    &format!("{base}{}", file.to_string_lossy().replace('\\', "/")),
+                )?;
                 files += 1;
             }
         }
     }
     staging.commit()?;
-    Ok(BuildReport { pages, files, warnings, elapsed: started.elapsed() })
+    Ok(BuildReport {
+        pages,
+        files,
+        warnings,
+        elapsed: started.elapsed(),
+    })
 }

@@ -61,37 +61,62 @@ impl Config {
     pub fn load(root: &Path) -> Result<Config, Vec<Diagnostic>> {
         let path = root.join(CONFIG_FILE);
         let text = std::fs::read_to_string(&path).map_err(|e| {
-            vec![Diagnostic::error(CONFIG_FILE, format!("impossible de lire {CONFIG_FILE} : {e}"))
-                .with_help("lancez la commande depuis la racine du site, ou passez --root")]
+            vec![
+                Diagnostic::error(
+                    CONFIG_FILE,
+                    format!("impossible de lire {CONFIG_FILE} : {e}"),
+                )
+                .with_help("lancez la commande depuis la racine du site, ou passez --root"),
+            ]
         })?;
         Config::parse(Path::new(CONFIG_FILE), &text)
     }
 
     /// Parses the text of a `site.yaml` shown to the user as `path`.
     pub fn parse(path: &Path, text: &str) -> Result<Config, Vec<Diagnostic>> {
-        let doc = Document { path, file_text: text, yaml: text, first_line: 1 };
+        let doc = Document {
+            path,
+            file_text: text,
+            yaml: text,
+            first_line: 1,
+        };
         let raw: RawConfig = doc.parse("site.yaml")?;
         let mut problems = Vec::new();
         let timezone = raw.timezone.parse::<Tz>().unwrap_or_else(|_| {
             problems.push(
-                doc.value_error("timezone", &raw.timezone, format!("fuseau horaire inconnu « {} »", raw.timezone))
-                    .with_help("utilisez un nom de la base IANA, par exemple `Europe/Paris`"),
+                doc.value_error(
+                    "timezone",
+                    &raw.timezone,
+                    format!("fuseau horaire inconnu « {} »", raw.timezone),
+                )
+                .with_help("utilisez un nom de la base IANA, par exemple `Europe/Paris`"),
             );
             Tz::Europe__Paris
         });
         let base_url = raw.base_url.trim_end_matches('/').to_string();
         if !(base_url.starts_with("https://") || base_url.starts_with("http://")) {
             problems.push(
-                doc.value_error("base_url", &raw.base_url, "`base_url` doit être une adresse absolue")
-                    .with_help("par exemple `https://pythonclassmates.org`"),
+                doc.value_error(
+                    "base_url",
+                    &raw.base_url,
+                    "`base_url` doit être une adresse absolue",
+                )
+                .with_help("par exemple `https://pythonclassmates.org`"),
             );
         }
         let mut seen = std::collections::BTreeSet::new();
         for category in &raw.categories {
             if crate::text::slugify(&category.slug) != category.slug {
                 problems.push(
-                    doc.value_error("categories", &category.slug, format!("slug de catégorie invalide « {} »", category.slug))
-                        .with_help(format!("utilisez `{}`", crate::text::slugify(&category.slug))),
+                    doc.value_error(
+                        "categories",
+                        &category.slug,
+                        format!("slug de catégorie invalide « {} »", category.slug),
+                    )
+                    .with_help(format!(
+                        "utilisez `{}`",
+                        crate::text::slugify(&category.slug)
+                    )),
                 );
             }
             if !seen.insert(category.slug.as_str()) {
@@ -112,7 +137,11 @@ impl Config {
             language: raw.language,
             timezone,
             categories: raw.categories,
-            registration_api: raw.registration_api.unwrap_or_else(|| "/api".into()).trim_end_matches('/').to_string(),
+            registration_api: raw
+                .registration_api
+                .unwrap_or_else(|| "/api".into())
+                .trim_end_matches('/')
+                .to_string(),
             discord_invite: raw.discord_invite,
             comments: raw.comments,
         })

@@ -38,12 +38,14 @@ pub fn parse(text: &str, tz: Tz) -> Result<Instant, String> {
 
 /// "jeudi 3 décembre 2026"
 pub fn french_date(dt: &Instant) -> String {
-    dt.format_localized("%A %-d %B %Y", chrono::Locale::fr_FR).to_string()
+    dt.format_localized("%A %-d %B %Y", chrono::Locale::fr_FR)
+        .to_string()
 }
 
 /// "3 décembre 2026"
 pub fn french_short_date(dt: &Instant) -> String {
-    dt.format_localized("%-d %B %Y", chrono::Locale::fr_FR).to_string()
+    dt.format_localized("%-d %B %Y", chrono::Locale::fr_FR)
+        .to_string()
 }
 
 /// "19 h 00"
@@ -54,7 +56,12 @@ pub fn french_time(dt: &Instant) -> String {
 /// "jeudi 3 décembre 2026, 19 h 00 – 20 h 30", or with both dates when the range spans days.
 pub fn french_range(start: &Instant, end: &Instant) -> String {
     if start.date_naive() == end.date_naive() {
-        format!("{}, {} – {}", french_date(start), french_time(start), french_time(end))
+        format!(
+            "{}, {} – {}",
+            french_date(start),
+            french_time(start),
+            french_time(end)
+        )
     } else {
         format!(
             "{}, {} – {}, {}",
@@ -73,7 +80,9 @@ pub fn rfc3339(dt: &Instant) -> String {
 
 /// The current instant, or the one given with `--now`.
 pub fn now_or(given: Option<DateTime<chrono::FixedOffset>>) -> DateTime<Utc> {
-    given.map(|d| d.with_timezone(&Utc)).unwrap_or_else(Utc::now)
+    given
+        .map(|d| d.with_timezone(&Utc))
+        .unwrap_or_else(Utc::now)
 }
 
 #[cfg(test)]
@@ -99,13 +108,24 @@ mod tests {
         let tz = chrono_tz::Europe::Paris;
         let s = parse("2026-12-03 19:00", tz).unwrap();
         let e = parse("2026-12-03 20:30", tz).unwrap();
-        assert_eq!(french_range(&s, &e), "jeudi 3 décembre 2026, 19 h 00 – 20 h 30");
+        assert_eq!(
+            french_range(&s, &e),
+            "jeudi 3 décembre 2026, 19 h 00 – 20 h 30"
+        );
     }
 
     #[test]
     fn bad_and_nonexistent_dates_are_refused() {
         let tz = chrono_tz::Europe::Paris;
-        assert!(parse("03/12/2026", tz).unwrap_err().contains("date invalide"));
-        assert!(parse("2026-03-29 02:30", tz).unwrap_err().contains("n'existe pas"));
+        assert!(
+            parse("03/12/2026", tz)
+                .unwrap_err()
+                .contains("date invalide")
+        );
+        assert!(
+            parse("2026-03-29 02:30", tz)
+                .unwrap_err()
+                .contains("n'existe pas")
+        );
     }
 }

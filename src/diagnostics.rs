@@ -57,7 +57,10 @@ impl Diagnostic {
     pub fn at(mut self, source: &str, line: usize, column: usize, len: usize) -> Self {
         self.line = line;
         self.column = column.max(1);
-        self.source_line = source.lines().nth(line.saturating_sub(1)).map(str::to_owned);
+        self.source_line = source
+            .lines()
+            .nth(line.saturating_sub(1))
+            .map(str::to_owned);
         let available = self
             .source_line
             .as_deref()
@@ -107,11 +110,19 @@ impl Diagnostic {
                     ),
                 );
             }
-            _ => groups.push(Group::with_title(title).element(Level::NOTE.with_name(Some("fichier")).message(path.as_str()))),
+            _ => groups.push(
+                Group::with_title(title).element(
+                    Level::NOTE
+                        .with_name(Some("fichier"))
+                        .message(path.as_str()),
+                ),
+            ),
         }
         if let Some(help) = &self.help {
             groups.push(Group::with_title(
-                Level::HELP.with_name(Some("aide")).secondary_title(help.as_str()),
+                Level::HELP
+                    .with_name(Some("aide"))
+                    .secondary_title(help.as_str()),
             ));
         }
         renderer.render(&groups)
@@ -119,7 +130,10 @@ impl Diagnostic {
 }
 
 fn char_to_byte(text: &str, chars: usize) -> usize {
-    text.char_indices().nth(chars).map(|(i, _)| i).unwrap_or(text.len())
+    text.char_indices()
+        .nth(chars)
+        .map(|(i, _)| i)
+        .unwrap_or(text.len())
 }
 
 impl fmt::Display for Diagnostic {
@@ -183,5 +197,7 @@ impl Diagnostics {
 
 /// Shows `path` relative to `root` when it is inside it.
 pub fn display_path(root: &Path, path: &Path) -> PathBuf {
-    path.strip_prefix(root).map(Path::to_path_buf).unwrap_or_else(|_| path.to_path_buf())
+    path.strip_prefix(root)
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|_| path.to_path_buf())
 }

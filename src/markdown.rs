@@ -37,7 +37,9 @@ pub struct Rendered {
 /// Renders the body of `source`. `links` maps `content/`-relative paths to their pages.
 pub fn render(source: &Source, links: &HashMap<String, LinkTarget>) -> Rendered {
     let body = source.body();
-    let mut events: Vec<(Event, std::ops::Range<usize>)> = Parser::new_ext(body, options()).into_offset_iter().collect();
+    let mut events: Vec<(Event, std::ops::Range<usize>)> = Parser::new_ext(body, options())
+        .into_offset_iter()
+        .collect();
     let mut rendered = Rendered::default();
     let mut used_ids: HashMap<String, usize> = HashMap::new();
     let locate = |offset: usize| -> (usize, usize) {
@@ -53,7 +55,9 @@ pub fn render(source: &Source, links: &HashMap<String, LinkTarget>) -> Rendered 
             Event::Start(Tag::Heading { level, id, .. }) => {
                 let level = heading_level(*level);
                 let explicit = id.clone();
-                let end = (i..events.len()).find(|&j| matches!(events[j].0, Event::End(TagEnd::Heading(_)))).unwrap_or(i);
+                let end = (i..events.len())
+                    .find(|&j| matches!(events[j].0, Event::End(TagEnd::Heading(_))))
+                    .unwrap_or(i);
                 let text: String = events[i + 1..end]
                     .iter()
                     .filter_map(|(e, _)| match e {
@@ -63,17 +67,30 @@ pub fn render(source: &Source, links: &HashMap<String, LinkTarget>) -> Rendered 
                     .collect();
                 let base = explicit.map(|s| s.to_string()).unwrap_or_else(|| {
                     let slug = crate::text::slugify(&text);
-                    if slug.is_empty() { "section".to_string() } else { slug }
+                    if slug.is_empty() {
+                        "section".to_string()
+                    } else {
+                        slug
+                    }
                 });
                 let count = used_ids.entry(base.clone()).or_insert(0);
-                let id = if *count == 0 { base.clone() } else { format!("{base}-{count}") };
+                let id = if *count == 0 {
+                    base.clone()
+                } else {
+                    format!("{base}-{count}")
+                };
                 *count += 1;
                 if let Event::Start(Tag::Heading { id: slot, .. }) = &mut events[i].0 {
                     *slot = Some(CowStr::from(id.clone()));
                 }
-                rendered.headings.push(Heading { level, id, text: text.trim().to_string() });
+                rendered.headings.push(Heading {
+                    level,
+                    id,
+                    text: text.trim().to_string(),
+                });
             }
-            Event::Start(Tag::Link { dest_url, .. }) | Event::Start(Tag::Image { dest_url, .. }) => {
+            Event::Start(Tag::Link { dest_url, .. })
+            | Event::Start(Tag::Image { dest_url, .. }) => {
                 if let Some(resolution) = resolve_link(&source.content_path, dest_url, links) {
                     let offset = events[i].1.start;
                     match resolution {
@@ -87,7 +104,8 @@ pub fn render(source: &Source, links: &HashMap<String, LinkTarget>) -> Rendered 
                                 );
                             }
                             match &mut events[i].0 {
-                                Event::Start(Tag::Link { dest_url, .. }) | Event::Start(Tag::Image { dest_url, .. }) => {
+                                Event::Start(Tag::Link { dest_url, .. })
+                                | Event::Start(Tag::Image { dest_url, .. }) => {
                                     *dest_url = CowStr::from(url);
                                 }
                                 _ => unreachable!("matched a link or an image above"),
@@ -109,10 +127,18 @@ pub fn render(source: &Source, links: &HashMap<String, LinkTarget>) -> Rendered 
                     CodeBlockKind::Fenced(info) => info.to_string(),
                     CodeBlockKind::Indented => String::new(),
                 };
-                let end = (i..events.len()).find(|&j| matches!(events[j].0, Event::End(TagEnd::CodeBlock))).unwrap_or(i);
+                let end = (i..events.len())
+                    .find(|&j| matches!(events[j].0, Event::End(TagEnd::CodeBlock)))
+                    .unwrap_or(i);
                 let code: String = events[i + 1..end]
                     .iter()
-                    .filter_map(|(e, _)| if let Event::Text(t) = e { Some(t.as_ref()) } else { None })
+                    .filter_map(|(e, _)| {
+                        if let Event::Text(t) = e {
+                            Some(t.as_ref())
+                        } else {
+                            None
+                        }
+                    })
                     .collect();
                 let (html, known) = crate::highlight::highlight(&code, &lang);
                 if !known {
@@ -155,7 +181,11 @@ pub fn resolve_link(
     dest: &str,
     links: &HashMap<String, LinkTarget>,
 ) -> Option<Result<(String, bool), String>> {
-    if dest.contains("://") || dest.starts_with('/') || dest.starts_with('#') || dest.starts_with("mailto:") {
+    if dest.contains("://")
+        || dest.starts_with('/')
+        || dest.starts_with('#')
+        || dest.starts_with("mailto:")
+    {
         return None;
     }
     let (path, anchor) = match dest.split_once('#') {
@@ -179,7 +209,9 @@ pub fn resolve_link(
         }
     }
     let target = parts.join("/");
-    let found = links.get(&target).or_else(|| links.get(&target.replace(".md", "/index.md")));
+    let found = links
+        .get(&target)
+        .or_else(|| links.get(&target.replace(".md", "/index.md")));
     match found {
         Some(t) => {
             let url = match anchor {
@@ -188,7 +220,9 @@ pub fn resolve_link(
             };
             Some(Ok((url, t.published)))
         }
-        None => Some(Err(format!("lien vers un fichier inexistant « {dest} » (content/{target})"))),
+        None => Some(Err(format!(
+            "lien vers un fichier inexistant « {dest} » (content/{target})"
+        ))),
     }
 }
 
@@ -214,24 +248,51 @@ mod tests {
 
     fn links() -> HashMap<String, LinkTarget> {
         let mut m = HashMap::new();
-        m.insert("articles/a/index.md".to_string(), LinkTarget { url: "/articles/a/".into(), published: true });
-        m.insert("articles/b.md".to_string(), LinkTarget { url: "/articles/b/".into(), published: true });
+        m.insert(
+            "articles/a/index.md".to_string(),
+            LinkTarget {
+                url: "/articles/a/".into(),
+                published: true,
+            },
+        );
+        m.insert(
+            "articles/b.md".to_string(),
+            LinkTarget {
+                url: "/articles/b/".into(),
+                published: true,
+            },
+        );
         m
     }
 
     #[test]
     fn relative_links_become_urls() {
         let l = links();
-        assert_eq!(resolve_link("articles/b.md", "a/index.md#x", &l), Some(Ok(("/articles/a/#x".into(), true))));
-        assert_eq!(resolve_link("articles/a/index.md", "../b.md", &l), Some(Ok(("/articles/b/".into(), true))));
-        assert_eq!(resolve_link("pages/p.md", "../articles/a.md", &l), Some(Ok(("/articles/a/".into(), true))));
+        assert_eq!(
+            resolve_link("articles/b.md", "a/index.md#x", &l),
+            Some(Ok(("/articles/a/#x".into(), true)))
+        );
+        assert_eq!(
+            resolve_link("articles/a/index.md", "../b.md", &l),
+            Some(Ok(("/articles/b/".into(), true)))
+        );
+        assert_eq!(
+            resolve_link("pages/p.md", "../articles/a.md", &l),
+            Some(Ok(("/articles/a/".into(), true)))
+        );
         assert!(resolve_link("articles/b.md", "https://x.org/a.md", &l).is_none());
         assert!(resolve_link("articles/b.md", "image.png", &l).is_none());
-        assert!(matches!(resolve_link("articles/b.md", "zzz.md", &l), Some(Err(_))));
+        assert!(matches!(
+            resolve_link("articles/b.md", "zzz.md", &l),
+            Some(Err(_))
+        ));
     }
 
     #[test]
     fn first_paragraph_is_plain_text() {
-        assert_eq!(first_paragraph_text("# T\n\nUn *beau* `code`\nsuite.\n\nAutre."), "Un beau code suite.");
+        assert_eq!(
+            first_paragraph_text("# T\n\nUn *beau* `code`\nsuite.\n\nAutre."),
+            "Un beau code suite."
+        );
     }
 }

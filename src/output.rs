@@ -21,13 +21,22 @@ impl Staging {
             Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
             _ => PathBuf::from("."),
         };
-        std::fs::create_dir_all(&parent).with_context(|| format!("création de {}", parent.display()))?;
-        let name = target.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "public".into());
+        std::fs::create_dir_all(&parent)
+            .with_context(|| format!("création de {}", parent.display()))?;
+        let name = target
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "public".into());
         let dir = tempfile::Builder::new()
             .prefix(&format!(".{name}.build-"))
             .tempdir_in(&parent)
-            .with_context(|| format!("création d'un dossier temporaire dans {}", parent.display()))?;
-        Ok(Staging { dir, target: target.to_path_buf() })
+            .with_context(|| {
+                format!("création d'un dossier temporaire dans {}", parent.display())
+            })?;
+        Ok(Staging {
+            dir,
+            target: target.to_path_buf(),
+        })
     }
 
     pub fn path(&self) -> &Path {
@@ -36,16 +45,20 @@ impl Staging {
 
     /// Writes the outputs, in parallel.
     pub fn write_all(&self, outputs: &[Output]) -> Result<()> {
-        outputs.par_iter().try_for_each(|o| write_file(&self.dir.path().join(&o.path), &o.bytes))
+        outputs
+            .par_iter()
+            .try_for_each(|o| write_file(&self.dir.path().join(&o.path), &o.bytes))
     }
 
     /// Copies a file into the staged site at `rel`.
     pub fn copy(&self, from: &Path, rel: &str) -> Result<()> {
         let to = self.dir.path().join(rel);
         if let Some(parent) = to.parent() {
-            std::fs::create_dir_all(parent).with_context(|| format!("création de {}", parent.display()))?;
+            std::fs::create_dir_all(parent)
+                .with_context(|| format!("création de {}", parent.display()))?;
         }
-        std::fs::copy(from, &to).with_context(|| format!("copie de {} vers {}", from.display(), to.display()))?;
+        std::fs::copy(from, &to)
+            .with_context(|| format!("copie de {} vers {}", from.display(), to.display()))?;
         Ok(())
     }
 
@@ -56,9 +69,13 @@ impl Staging {
         let old = if target.exists() {
             let old = staged.with_file_name(format!(
                 "{}.old",
-                staged.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
+                staged
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default()
             ));
-            std::fs::rename(target, &old).with_context(|| format!("remplacement de {}", target.display()))?;
+            std::fs::rename(target, &old)
+                .with_context(|| format!("remplacement de {}", target.display()))?;
             Some(old)
         } else {
             None
@@ -71,7 +88,8 @@ impl Staging {
             return Err(e).with_context(|| format!("mise en place de {}", target.display()));
         }
         if let Some(old) = old {
-            std::fs::remove_dir_all(&old).with_context(|| format!("suppression de {}", old.display()))?;
+            std::fs::remove_dir_all(&old)
+                .with_context(|| format!("suppression de {}", old.display()))?;
         }
         Ok(())
     }
@@ -79,7 +97,8 @@ impl Staging {
 
 fn write_file(path: &Path, bytes: &[u8]) -> Result<()> {
     if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent).with_context(|| format!("création de {}", parent.display()))?;
+        std::fs::create_dir_all(parent)
+            .with_context(|| format!("création de {}", parent.display()))?;
     }
     std::fs::write(path, bytes).with_context(|| format!("écriture de {}", path.display()))
 }

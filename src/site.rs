@@ -37,10 +37,24 @@ pub struct EventDetail {
 
 #[derive(Debug, Clone)]
 pub enum Detail {
-    Author { github: Option<String>, discord: Option<String>, avatar: Option<String> },
-    Article { updated: Option<Instant>, series: Option<String>, part: Option<u32> },
-    Series { parts: Vec<ItemId> },
-    Resource { url: String, kind: ResourceKind, source: Option<String> },
+    Author {
+        github: Option<String>,
+        discord: Option<String>,
+        avatar: Option<String>,
+    },
+    Article {
+        updated: Option<Instant>,
+        series: Option<String>,
+        part: Option<u32>,
+    },
+    Series {
+        parts: Vec<ItemId>,
+    },
+    Resource {
+        url: String,
+        kind: ResourceKind,
+        source: Option<String>,
+    },
     Event(EventDetail),
     Page,
 }
@@ -109,7 +123,9 @@ pub struct LinkTarget {
 
 impl Site {
     pub fn get(&self, kind: Kind, slug: &str) -> Option<&Item> {
-        self.index.get(&(kind, slug.to_string())).map(|&i| &self.items[i])
+        self.index
+            .get(&(kind, slug.to_string()))
+            .map(|&i| &self.items[i])
     }
 
     pub fn id(&self, kind: Kind, slug: &str) -> Option<ItemId> {
@@ -118,7 +134,9 @@ impl Site {
 
     /// Ids of the items of `kind`, newest first (by date, then slug).
     pub fn newest_first(&self, kind: Kind) -> Vec<ItemId> {
-        let mut ids: Vec<ItemId> = (0..self.items.len()).filter(|&i| self.items[i].kind == kind).collect();
+        let mut ids: Vec<ItemId> = (0..self.items.len())
+            .filter(|&i| self.items[i].kind == kind)
+            .collect();
         self.sort_newest_first(&mut ids);
         ids
     }
@@ -126,7 +144,10 @@ impl Site {
     pub fn sort_newest_first(&self, ids: &mut [ItemId]) {
         ids.sort_by(|&a, &b| {
             let (a, b) = (&self.items[a], &self.items[b]);
-            b.date.cmp(&a.date).then(a.kind.cmp(&b.kind)).then(a.slug.cmp(&b.slug))
+            b.date
+                .cmp(&a.date)
+                .then(a.kind.cmp(&b.kind))
+                .then(a.slug.cmp(&b.slug))
         });
     }
 
@@ -137,14 +158,25 @@ impl Site {
 
     /// Events still to come (or under way), soonest first.
     pub fn upcoming_events(&self) -> Vec<ItemId> {
-        let mut ids: Vec<ItemId> = self.event_ids().filter(|&i| !self.is_past(self.items[i].event().unwrap())).collect();
-        ids.sort_by_key(|&i| (self.items[i].event().unwrap().start, self.items[i].slug.clone()));
+        let mut ids: Vec<ItemId> = self
+            .event_ids()
+            .filter(|&i| !self.is_past(self.items[i].event().unwrap()))
+            .collect();
+        ids.sort_by_key(|&i| {
+            (
+                self.items[i].event().unwrap().start,
+                self.items[i].slug.clone(),
+            )
+        });
         ids
     }
 
     /// Events that are over, most recent first.
     pub fn past_events(&self) -> Vec<ItemId> {
-        let mut ids: Vec<ItemId> = self.event_ids().filter(|&i| self.is_past(self.items[i].event().unwrap())).collect();
+        let mut ids: Vec<ItemId> = self
+            .event_ids()
+            .filter(|&i| self.is_past(self.items[i].event().unwrap()))
+            .collect();
         self.sort_newest_first(&mut ids);
         ids
     }
@@ -159,7 +191,9 @@ impl Site {
             .filter(|&i| {
                 let item = &self.items[i];
                 item.kind == Kind::Resource
-                    || item.event().is_some_and(|e| e.recording.is_some() && self.is_past(e))
+                    || item
+                        .event()
+                        .is_some_and(|e| e.recording.is_some() && self.is_past(e))
             })
             .collect();
         self.sort_newest_first(&mut ids);
@@ -168,17 +202,26 @@ impl Site {
 
     /// Everything an author wrote, spoke at or added, newest first.
     pub fn by_author(&self, author: &str) -> Vec<ItemId> {
-        let mut ids: Vec<ItemId> =
-            (0..self.items.len()).filter(|&i| self.items[i].authors.iter().any(|a| a == author)).collect();
+        let mut ids: Vec<ItemId> = (0..self.items.len())
+            .filter(|&i| self.items[i].authors.iter().any(|a| a == author))
+            .collect();
         self.sort_newest_first(&mut ids);
         ids
     }
 
     /// The series an article belongs to, with its 1-based position among the published parts.
     pub fn series_position(&self, article: ItemId) -> Option<(ItemId, usize)> {
-        let Detail::Article { series: Some(series), .. } = &self.items[article].detail else { return None };
+        let Detail::Article {
+            series: Some(series),
+            ..
+        } = &self.items[article].detail
+        else {
+            return None;
+        };
         let series_id = self.id(Kind::Series, series)?;
-        let Detail::Series { parts } = &self.items[series_id].detail else { return None };
+        let Detail::Series { parts } = &self.items[series_id].detail else {
+            return None;
+        };
         let position = parts.iter().position(|&p| p == article)?;
         Some((series_id, position + 1))
     }
@@ -188,8 +231,10 @@ impl Site {
 pub fn resolve(config: Config, entries: Vec<Entry>, publish: Publish) -> (Site, Diagnostics) {
     let mut diagnostics = Diagnostics::default();
     let tz = config.timezone;
-    let existing: HashMap<(Kind, String), ()> =
-        entries.iter().map(|e| ((e.source.kind, e.source.slug.clone()), ())).collect();
+    let existing: HashMap<(Kind, String), ()> = entries
+        .iter()
+        .map(|e| ((e.source.kind, e.source.slug.clone()), ()))
+        .collect();
     let exists = |kind: Kind, slug: &str| existing.contains_key(&(kind, slug.to_string()));
 
     let mut link_targets = HashMap::new();
@@ -206,8 +251,15 @@ pub fn resolve(config: Config, entries: Vec<Entry>, publish: Publish) -> (Site, 
         let check_refs = |key: &str, ids: &[String], kind: Kind, problems: &mut Vec<Diagnostic>| {
             for id in ids {
                 if !exists(kind, id) {
-                    let mut d = doc.value_error(key, id, format!("{} « {id} » inconnu·e", kind.label().to_lowercase()));
-                    d = d.with_help(format!("créez `content/{}/{id}.md` ou corrigez l'identifiant", kind.dir()));
+                    let mut d = doc.value_error(
+                        key,
+                        id,
+                        format!("{} « {id} » inconnu·e", kind.label().to_lowercase()),
+                    );
+                    d = d.with_help(format!(
+                        "créez `content/{}/{id}.md` ou corrigez l'identifiant",
+                        kind.dir()
+                    ));
                     problems.push(d);
                 }
             }
@@ -215,10 +267,17 @@ pub fn resolve(config: Config, entries: Vec<Entry>, publish: Publish) -> (Site, 
         let check_categories = |categories: &[String], problems: &mut Vec<Diagnostic>| {
             for slug in categories {
                 if config.category(slug).is_none() {
-                    let known: Vec<&str> = config.categories.iter().map(|c| c.slug.as_str()).collect();
-                    let d = doc.value_error("categories", slug, format!("catégorie « {slug} » inconnue"));
+                    let known: Vec<&str> =
+                        config.categories.iter().map(|c| c.slug.as_str()).collect();
+                    let d = doc.value_error(
+                        "categories",
+                        slug,
+                        format!("catégorie « {slug} » inconnue"),
+                    );
                     problems.push(match crate::yaml::did_you_mean(slug, &known) {
-                        Some(s) => d.with_help(format!("vouliez-vous dire `{s}` ? (liste dans site.yaml)")),
+                        Some(s) => {
+                            d.with_help(format!("vouliez-vous dire `{s}` ? (liste dans site.yaml)"))
+                        }
                         None => d.with_help(format!("catégories possibles : {}", known.join(", "))),
                     });
                 }
@@ -235,13 +294,17 @@ pub fn resolve(config: Config, entries: Vec<Entry>, publish: Publish) -> (Site, 
         let check_tags = |tags: &[String], problems: &mut Vec<Diagnostic>| {
             for tag in tags {
                 if crate::text::slugify(tag).is_empty() {
-                    problems.push(doc.key_error("tags", format!("étiquette vide ou illisible « {tag} »")));
+                    problems.push(
+                        doc.key_error("tags", format!("étiquette vide ou illisible « {tag} »")),
+                    );
                 }
             }
         };
 
         let summary_or_first = |summary: &Option<String>| {
-            summary.clone().unwrap_or_else(|| crate::markdown::first_paragraph_text(source.body()))
+            summary
+                .clone()
+                .unwrap_or_else(|| crate::markdown::first_paragraph_text(source.body()))
         };
         let mut item = Item {
             kind: source.kind,
@@ -262,22 +325,40 @@ pub fn resolve(config: Config, entries: Vec<Entry>, publish: Publish) -> (Site, 
             Meta::Author(m) => {
                 item.title = m.name.clone();
                 item.summary = crate::markdown::first_paragraph_text(source.body());
-                item.detail = Detail::Author { github: m.github.clone(), discord: m.discord.clone(), avatar: m.avatar.clone() };
+                item.detail = Detail::Author {
+                    github: m.github.clone(),
+                    discord: m.discord.clone(),
+                    avatar: m.avatar.clone(),
+                };
             }
             Meta::Article(m) => {
                 item.title = m.title.clone();
                 item.date = date("date", &m.date, &mut problems);
-                let updated = m.updated.as_deref().and_then(|u| date("updated", u, &mut problems));
+                let updated = m
+                    .updated
+                    .as_deref()
+                    .and_then(|u| date("updated", u, &mut problems));
                 if m.authors.is_empty() {
-                    problems.push(doc.key_error("authors", "un article a au moins un auteur").with_help("`authors: [votre-identifiant]`"));
+                    problems.push(
+                        doc.key_error("authors", "un article a au moins un auteur")
+                            .with_help("`authors: [votre-identifiant]`"),
+                    );
                 }
                 check_refs("authors", &m.authors, Kind::Author, &mut problems);
                 check_categories(&m.categories, &mut problems);
                 check_tags(&m.tags, &mut problems);
                 if let Some(series) = &m.series {
-                    check_refs("series", std::slice::from_ref(series), Kind::Series, &mut problems);
+                    check_refs(
+                        "series",
+                        std::slice::from_ref(series),
+                        Kind::Series,
+                        &mut problems,
+                    );
                 } else if m.part.is_some() {
-                    problems.push(doc.key_error("part", "`part` n'a de sens que dans une série").with_help("ajoutez `series: <identifiant>` ou retirez `part`"));
+                    problems.push(
+                        doc.key_error("part", "`part` n'a de sens que dans une série")
+                            .with_help("ajoutez `series: <identifiant>` ou retirez `part`"),
+                    );
                 }
                 item.summary = summary_or_first(&m.summary);
                 item.tags = m.tags.clone();
@@ -285,7 +366,11 @@ pub fn resolve(config: Config, entries: Vec<Entry>, publish: Publish) -> (Site, 
                 item.authors = m.authors.clone();
                 item.draft = m.draft;
                 scheduled = item.date.is_some_and(|d| d > publish.now);
-                item.detail = Detail::Article { updated, series: m.series.clone(), part: m.part };
+                item.detail = Detail::Article {
+                    updated,
+                    series: m.series.clone(),
+                    part: m.part,
+                };
             }
             Meta::Series(m) => {
                 item.title = m.title.clone();
@@ -309,23 +394,37 @@ pub fn resolve(config: Config, entries: Vec<Entry>, publish: Publish) -> (Site, 
                 item.authors = m.authors.clone();
                 item.draft = m.draft;
                 scheduled = item.date.is_some_and(|d| d > publish.now);
-                item.detail = Detail::Resource { url: m.url.clone(), kind: m.kind, source: m.source.clone() };
+                item.detail = Detail::Resource {
+                    url: m.url.clone(),
+                    kind: m.kind,
+                    source: m.source.clone(),
+                };
             }
             Meta::Event(m) => {
                 item.title = m.title.clone();
                 let start = date("start", &m.start, &mut problems);
                 let end = date("end", &m.end, &mut problems);
-                let deadline = m.registration_deadline.as_deref().and_then(|d| date("registration_deadline", d, &mut problems));
+                let deadline = m
+                    .registration_deadline
+                    .as_deref()
+                    .and_then(|d| date("registration_deadline", d, &mut problems));
                 if let (Some(s), Some(e)) = (start, end)
                     && e <= s
                 {
                     problems.push(
-                        doc.value_error("end", &m.end, "l'événement se termine avant d'avoir commencé")
-                            .with_help(format!("`end` doit être après `start` ({})", m.start)),
+                        doc.value_error(
+                            "end",
+                            &m.end,
+                            "l'événement se termine avant d'avoir commencé",
+                        )
+                        .with_help(format!("`end` doit être après `start` ({})", m.start)),
                     );
                 }
                 if m.capacity == Some(0) {
-                    problems.push(doc.key_error("capacity", "`capacity` doit être au moins 1").with_help("retirez `capacity` pour un nombre de places illimité"));
+                    problems.push(
+                        doc.key_error("capacity", "`capacity` doit être au moins 1")
+                            .with_help("retirez `capacity` pour un nombre de places illimité"),
+                    );
                 }
                 check_refs("speakers", &m.speakers, Kind::Author, &mut problems);
                 check_categories(&m.categories, &mut problems);
@@ -359,28 +458,47 @@ pub fn resolve(config: Config, entries: Vec<Entry>, publish: Publish) -> (Site, 
                 item.summary = crate::markdown::first_paragraph_text(source.body());
                 if RESERVED_PATHS.contains(&source.slug.as_str()) {
                     problems.push(
-                        Diagnostic::error(&source.display, format!("la page « {} » prendrait l'adresse /{}/ d'une section du site", source.slug, source.slug))
-                            .with_help("renommez le fichier"),
+                        Diagnostic::error(
+                            &source.display,
+                            format!(
+                                "la page « {} » prendrait l'adresse /{}/ d'une section du site",
+                                source.slug, source.slug
+                            ),
+                        )
+                        .with_help("renommez le fichier"),
                     );
                 }
             }
         }
         item.tags = dedup_slugs(&item.tags);
         let published = problems.is_empty() && (publish.drafts || (!item.draft && !scheduled));
-        link_targets.insert(source.content_path.clone(), LinkTarget { url: item.url.clone(), published });
+        link_targets.insert(
+            source.content_path.clone(),
+            LinkTarget {
+                url: item.url.clone(),
+                published,
+            },
+        );
         problems.into_iter().for_each(|d| diagnostics.push(d));
         if published {
             items.push(item);
         }
     }
     items.sort_by(|a, b| (a.kind, &a.slug).cmp(&(b.kind, &b.slug)));
-    let index: HashMap<(Kind, String), ItemId> =
-        items.iter().enumerate().map(|(i, item)| ((item.kind, item.slug.clone()), i)).collect();
+    let index: HashMap<(Kind, String), ItemId> = items
+        .iter()
+        .enumerate()
+        .map(|(i, item)| ((item.kind, item.slug.clone()), i))
+        .collect();
 
     // Series parts, ordered by `part` then date; a series takes the date of its latest part.
     let mut parts: BTreeMap<String, Vec<ItemId>> = BTreeMap::new();
     for (i, item) in items.iter().enumerate() {
-        if let Detail::Article { series: Some(series), .. } = &item.detail {
+        if let Detail::Article {
+            series: Some(series),
+            ..
+        } = &item.detail
+        {
             parts.entry(series.clone()).or_default().push(i);
         }
     }
@@ -389,7 +507,13 @@ pub fn resolve(config: Config, entries: Vec<Entry>, publish: Publish) -> (Site, 
             Detail::Article { part, .. } => part,
             _ => None,
         };
-        ids.sort_by_key(|&i| (part_of(i).unwrap_or(u32::MAX), items[i].date, items[i].slug.clone()));
+        ids.sort_by_key(|&i| {
+            (
+                part_of(i).unwrap_or(u32::MAX),
+                items[i].date,
+                items[i].slug.clone(),
+            )
+        });
         for pair in ids.windows(2) {
             if let (Some(a), Some(b)) = (part_of(pair[0]), part_of(pair[1]))
                 && a == b
@@ -399,7 +523,13 @@ pub fn resolve(config: Config, entries: Vec<Entry>, publish: Publish) -> (Site, 
                     second
                         .source
                         .document()
-                        .key_error("part", format!("la partie {b} de la série « {series} » existe déjà ({})", items[pair[0]].source.display.display()))
+                        .key_error(
+                            "part",
+                            format!(
+                                "la partie {b} de la série « {series} » existe déjà ({})",
+                                items[pair[0]].source.display.display()
+                            ),
+                        )
                         .with_help("numérotez les parties d'une série sans doublon"),
                 );
             }
@@ -431,10 +561,16 @@ pub fn resolve(config: Config, entries: Vec<Entry>, publish: Publish) -> (Site, 
         .categories
         .iter()
         .map(|c| {
-            let mut ids: Vec<ItemId> =
-                (0..site.items.len()).filter(|&i| site.items[i].categories.contains(&c.slug)).collect();
+            let mut ids: Vec<ItemId> = (0..site.items.len())
+                .filter(|&i| site.items[i].categories.contains(&c.slug))
+                .collect();
             site_sort(&site.items, &mut ids);
-            Term { slug: c.slug.clone(), name: c.name.clone(), description: c.description.clone(), items: ids }
+            Term {
+                slug: c.slug.clone(),
+                name: c.name.clone(),
+                description: c.description.clone(),
+                items: ids,
+            }
         })
         .collect();
     (site, diagnostics)
@@ -443,16 +579,31 @@ pub fn resolve(config: Config, entries: Vec<Entry>, publish: Publish) -> (Site, 
 fn site_sort(items: &[Item], ids: &mut [ItemId]) {
     ids.sort_by(|&a, &b| {
         let (a, b) = (&items[a], &items[b]);
-        b.date.cmp(&a.date).then(a.kind.cmp(&b.kind)).then(a.slug.cmp(&b.slug))
+        b.date
+            .cmp(&a.date)
+            .then(a.kind.cmp(&b.kind))
+            .then(a.slug.cmp(&b.slug))
     });
 }
 
 /// Paths at the root of the site that pages cannot take.
-pub const RESERVED_PATHS: &[&str] =
-    &["articles", "series", "ressources", "evenements", "auteurs", "tags", "categories", "api", "recherche", "404"];
+pub const RESERVED_PATHS: &[&str] = &[
+    "articles",
+    "series",
+    "ressources",
+    "evenements",
+    "auteurs",
+    "tags",
+    "categories",
+    "api",
+    "recherche",
+    "404",
+];
 
 fn is_absolute_url(url: &str) -> bool {
-    let rest = url.strip_prefix("https://").or_else(|| url.strip_prefix("http://"));
+    let rest = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"));
     rest.is_some_and(|r| {
         let host = r.split(['/', '?', '#']).next().unwrap_or("");
         !host.is_empty() && host.contains('.') && !url.chars().any(char::is_whitespace)
@@ -462,7 +613,10 @@ fn is_absolute_url(url: &str) -> bool {
 /// Keeps each tag once (by slug), in the order written.
 fn dedup_slugs(tags: &[String]) -> Vec<String> {
     let mut seen = std::collections::HashSet::new();
-    tags.iter().filter(|t| seen.insert(crate::text::slugify(t))).cloned().collect()
+    tags.iter()
+        .filter(|t| seen.insert(crate::text::slugify(t)))
+        .cloned()
+        .collect()
 }
 
 /// Merges tags case- and accent-insensitively. A tag's name is its most used spelling
@@ -473,7 +627,11 @@ fn collect_tags(items: &[Item]) -> Vec<Term> {
     for (i, item) in items.iter().enumerate() {
         for tag in &item.tags {
             let slug = crate::text::slugify(tag);
-            *spellings.entry(slug.clone()).or_default().entry(tag.trim().to_string()).or_default() += 1;
+            *spellings
+                .entry(slug.clone())
+                .or_default()
+                .entry(tag.trim().to_string())
+                .or_default() += 1;
             members.entry(slug).or_default().push(i);
         }
     }
@@ -485,7 +643,12 @@ fn collect_tags(items: &[Item]) -> Vec<Term> {
                 .max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0)))
                 .map(|(name, _)| name.clone())
                 .unwrap_or_else(|| slug.clone());
-            Term { slug, name, description: None, items }
+            Term {
+                slug,
+                name,
+                description: None,
+                items,
+            }
         })
         .collect()
 }

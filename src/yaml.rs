@@ -21,8 +21,19 @@ pub struct Document<'a> {
 
 impl Document<'_> {
     /// A diagnostic pointing at `line` (1-based, in the YAML text) and `column`.
-    pub fn error_at(&self, line: usize, column: usize, len: usize, message: impl Into<String>) -> Diagnostic {
-        Diagnostic::error(self.path, message).at(self.file_text, self.first_line + line - 1, column, len)
+    pub fn error_at(
+        &self,
+        line: usize,
+        column: usize,
+        len: usize,
+        message: impl Into<String>,
+    ) -> Diagnostic {
+        Diagnostic::error(self.path, message).at(
+            self.file_text,
+            self.first_line + line - 1,
+            column,
+            len,
+        )
     }
 
     /// Where the top-level `key` is written: (line in YAML, column), if it is.
@@ -57,7 +68,10 @@ impl Document<'_> {
 
     /// A diagnostic on `value` under the top-level `key`.
     pub fn value_error(&self, key: &str, value: &str, message: impl Into<String>) -> Diagnostic {
-        let (line, col) = self.value_position(key, value).or_else(|| self.key_position(key)).unwrap_or((1, 1));
+        let (line, col) = self
+            .value_position(key, value)
+            .or_else(|| self.key_position(key))
+            .unwrap_or((1, 1));
         self.error_at(line, col, value.chars().count(), message)
     }
 
@@ -70,13 +84,23 @@ impl Document<'_> {
             serde_norway::from_str(self.yaml).map_err(|e| vec![self.serde_error(&e, what)])?
         };
         let Value::Mapping(map) = value else {
-            return Err(vec![self.error_at(1, 1, 1, format!("{what} doit être une liste de champs `clé: valeur`"))]);
+            return Err(vec![self.error_at(
+                1,
+                1,
+                1,
+                format!("{what} doit être une liste de champs `clé: valeur`"),
+            )]);
         };
         let known = struct_fields::<T>();
         let mut problems = Vec::new();
         for key in map.keys() {
             let Some(name) = key.as_str() else {
-                problems.push(self.error_at(1, 1, 1, format!("clé non textuelle dans {what} : {key:?}")));
+                problems.push(self.error_at(
+                    1,
+                    1,
+                    1,
+                    format!("clé non textuelle dans {what} : {key:?}"),
+                ));
                 continue;
             };
             if !known.contains(&name) {
@@ -91,15 +115,24 @@ impl Document<'_> {
         if !problems.is_empty() {
             return Err(problems);
         }
-        serde_norway::from_str::<T>(if self.yaml.trim().is_empty() { "{}" } else { self.yaml })
-            .map_err(|e| vec![self.serde_error(&e, what)])
+        serde_norway::from_str::<T>(if self.yaml.trim().is_empty() {
+            "{}"
+        } else {
+            self.yaml
+        })
+        .map_err(|e| vec![self.serde_error(&e, what)])
     }
 
     fn serde_error(&self, e: &serde_norway::Error, what: &str) -> Diagnostic {
         let message = translate_serde_message(&e.to_string());
         if let Some(field) = missing_field(&message) {
             return self
-                .error_at(1, 1, 1, format!("champ obligatoire `{field}` manquant dans {what}"))
+                .error_at(
+                    1,
+                    1,
+                    1,
+                    format!("champ obligatoire `{field}` manquant dans {what}"),
+                )
                 .with_help(format!("ajoutez une ligne `{field}: …`"));
         }
         match e.location() {
@@ -193,7 +226,12 @@ mod tests {
     }
 
     fn doc(yaml: &str) -> Document<'_> {
-        Document { path: Path::new("x.md"), file_text: yaml, yaml, first_line: 1 }
+        Document {
+            path: Path::new("x.md"),
+            file_text: yaml,
+            yaml,
+            first_line: 1,
+        }
     }
 
     #[test]
@@ -203,18 +241,34 @@ mod tests {
 
     #[test]
     fn every_unknown_key_is_reported_with_a_suggestion() {
-        let errors = doc("titel: a\ntagz: [b]\nfoo: 1\n").parse::<Sample>("l'article").unwrap_err();
+        let errors = doc("titel: a\ntagz: [b]\nfoo: 1\n")
+            .parse::<Sample>("l'article")
+            .unwrap_err();
         assert_eq!(errors.len(), 3);
         assert_eq!(errors[0].line, 1);
-        assert_eq!(errors[0].help.as_deref(), Some("vouliez-vous dire `title` ?"));
+        assert_eq!(
+            errors[0].help.as_deref(),
+            Some("vouliez-vous dire `title` ?")
+        );
         assert_eq!(errors[1].line, 2);
-        assert_eq!(errors[1].help.as_deref(), Some("vouliez-vous dire `tags` ?"));
-        assert!(errors[2].help.as_deref().unwrap().starts_with("champs possibles"));
+        assert_eq!(
+            errors[1].help.as_deref(),
+            Some("vouliez-vous dire `tags` ?")
+        );
+        assert!(
+            errors[2]
+                .help
+                .as_deref()
+                .unwrap()
+                .starts_with("champs possibles")
+        );
     }
 
     #[test]
     fn type_errors_are_located() {
-        let errors = doc("title: a\ntags: 3\n").parse::<Sample>("l'article").unwrap_err();
+        let errors = doc("title: a\ntags: 3\n")
+            .parse::<Sample>("l'article")
+            .unwrap_err();
         assert_eq!(errors[0].line, 2, "{:?}", errors[0]);
     }
 }

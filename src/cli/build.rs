@@ -25,11 +25,16 @@ pub struct BuildArgs {
 }
 
 fn parse_now(text: &str) -> Result<DateTime<FixedOffset>, String> {
-    DateTime::parse_from_rfc3339(text).map_err(|e| format!("date RFC 3339 attendue, par exemple 2026-12-01T12:00:00+01:00 ({e})"))
+    DateTime::parse_from_rfc3339(text)
+        .map_err(|e| format!("date RFC 3339 attendue, par exemple 2026-12-01T12:00:00+01:00 ({e})"))
 }
 
 pub fn run(root: &Path, args: BuildArgs) -> ExitCode {
-    let output = if args.output.is_absolute() { args.output.clone() } else { root.join(&args.output) };
+    let output = if args.output.is_absolute() {
+        args.output.clone()
+    } else {
+        root.join(&args.output)
+    };
     let options = BuildOptions {
         root: root.to_path_buf(),
         output: output.clone(),

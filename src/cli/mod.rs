@@ -2,6 +2,7 @@
 //! subcommand. Errors and diagnostics are printed in one place (`report`).
 
 mod build;
+mod serve;
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -12,7 +13,11 @@ use clap::{Parser, Subcommand};
 use crate::diagnostics::Diagnostics;
 
 #[derive(Debug, Parser)]
-#[command(name = "classmates", version, about = "Générateur du site PythonClassmates")]
+#[command(
+    name = "classmates",
+    version,
+    about = "Générateur du site PythonClassmates"
+)]
 pub struct Cli {
     /// Racine du site (contient site.yaml, content/ et themes/).
     #[arg(long, global = true, default_value = ".")]
@@ -25,12 +30,15 @@ pub struct Cli {
 pub enum Command {
     /// Construit le site statique.
     Build(build::BuildArgs),
+    /// Construit le site et le sert en local, avec l'API d'inscription sous /api.
+    Serve(serve::ServeArgs),
 }
 
 pub fn run() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Build(args) => build::run(&cli.root, args),
+        Command::Serve(args) => serve::run(&cli.root, args),
     }
 }
 

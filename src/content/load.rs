@@ -47,11 +47,17 @@ pub fn load(root: &Path) -> (Vec<Entry>, Diagnostics) {
 
     for kind in Kind::ALL {
         let dir = content.join(kind.dir());
-        let Ok(read) = std::fs::read_dir(&dir) else { continue };
+        let Ok(read) = std::fs::read_dir(&dir) else {
+            continue;
+        };
         let mut children: Vec<PathBuf> = read.filter_map(Result::ok).map(|e| e.path()).collect();
         children.sort();
         for path in children {
-            let name = path.file_name().unwrap_or_default().to_string_lossy().into_owned();
+            let name = path
+                .file_name()
+                .unwrap_or_default()
+                .to_string_lossy()
+                .into_owned();
             if name.starts_with('.') {
                 continue;
             }
@@ -80,7 +86,10 @@ pub fn load(root: &Path) -> (Vec<Entry>, Diagnostics) {
     // Two files claiming the same slug in one kind.
     let mut by_slug: BTreeMap<(Kind, &str), Vec<&Path>> = BTreeMap::new();
     for (kind, slug, path, _) in &found {
-        by_slug.entry((*kind, slug.as_str())).or_default().push(path);
+        by_slug
+            .entry((*kind, slug.as_str()))
+            .or_default()
+            .push(path);
     }
     for ((kind, slug), paths) in &by_slug {
         if paths.len() > 1 {
@@ -88,7 +97,10 @@ pub fn load(root: &Path) -> (Vec<Entry>, Diagnostics) {
                 diagnostics.push(
                     Diagnostic::error(
                         crate::diagnostics::display_path(root, path),
-                        format!("deux fichiers donnent le même slug « {slug} » dans `content/{}`", kind.dir()),
+                        format!(
+                            "deux fichiers donnent le même slug « {slug} » dans `content/{}`",
+                            kind.dir()
+                        ),
                     )
                     .with_help("gardez un seul des deux : `<slug>.md` ou `<slug>/index.md`"),
                 );
@@ -98,7 +110,9 @@ pub fn load(root: &Path) -> (Vec<Entry>, Diagnostics) {
 
     let results: Vec<Result<Entry, Vec<Diagnostic>>> = found
         .par_iter()
-        .map(|(kind, slug, path, bundle)| read_entry(root, &content, *kind, slug, path, bundle.as_deref()))
+        .map(|(kind, slug, path, bundle)| {
+            read_entry(root, &content, *kind, slug, path, bundle.as_deref())
+        })
         .collect();
     let mut entries = Vec::with_capacity(results.len());
     for result in results {
@@ -119,13 +133,23 @@ fn read_entry(
     bundle: Option<&Path>,
 ) -> Result<Entry, Vec<Diagnostic>> {
     let display = crate::diagnostics::display_path(root, path);
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| vec![Diagnostic::error(&display, format!("lecture impossible : {e}"))])?;
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        vec![Diagnostic::error(
+            &display,
+            format!("lecture impossible : {e}"),
+        )]
+    })?;
     let mut problems = Vec::new();
     if crate::text::slugify(slug) != slug {
         problems.push(
-            Diagnostic::error(&display, format!("nom de fichier « {slug} » invalide : il sert d'adresse à la page"))
-                .with_help(format!("renommez-le en « {} » (minuscules, chiffres et tirets)", crate::text::slugify(slug))),
+            Diagnostic::error(
+                &display,
+                format!("nom de fichier « {slug} » invalide : il sert d'adresse à la page"),
+            )
+            .with_help(format!(
+                "renommez-le en « {} » (minuscules, chiffres et tirets)",
+                crate::text::slugify(slug)
+            )),
         );
     }
     let (yaml_first_line, yaml_range, body_first_line, body_range) = split_front_matter(&text)

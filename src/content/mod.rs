@@ -22,7 +22,14 @@ pub enum Kind {
 }
 
 impl Kind {
-    pub const ALL: [Kind; 6] = [Kind::Author, Kind::Article, Kind::Series, Kind::Resource, Kind::Event, Kind::Page];
+    pub const ALL: [Kind; 6] = [
+        Kind::Author,
+        Kind::Article,
+        Kind::Series,
+        Kind::Resource,
+        Kind::Event,
+        Kind::Page,
+    ];
 
     /// Folder under `content/`.
     pub fn dir(self) -> &'static str {

@@ -9,7 +9,11 @@ use crate::content::Kind;
 use crate::site::{Item, Site};
 
 pub fn calendars(site: &Site) -> Vec<Output> {
-    let mut events: Vec<&Item> = site.items.iter().filter(|i| i.kind == Kind::Event).collect();
+    let mut events: Vec<&Item> = site
+        .items
+        .iter()
+        .filter(|i| i.kind == Kind::Event)
+        .collect();
     events.sort_by_key(|i| (i.date, i.slug.clone()));
     let mut outputs: Vec<Output> = events
         .iter()
@@ -20,7 +24,12 @@ pub fn calendars(site: &Site) -> Vec<Output> {
         .collect();
     outputs.push(Output {
         path: "evenements/calendrier.ics".into(),
-        bytes: calendar(site, &format!("{} : événements", site.config.title), &events).into_bytes(),
+        bytes: calendar(
+            site,
+            &format!("{} : événements", site.config.title),
+            &events,
+        )
+        .into_bytes(),
     });
     outputs
 }
@@ -32,7 +41,15 @@ fn calendar(site: &Site, name: &str, items: &[&Item]) -> String {
     calendar.append_property(("CALSCALE", "GREGORIAN"));
     calendar.append_property(("METHOD", "PUBLISH"));
     calendar.name(name);
-    let host = site.config.base_url.split("://").nth(1).unwrap_or(&site.config.base_url).split('/').next().unwrap_or("");
+    let host = site
+        .config
+        .base_url
+        .split("://")
+        .nth(1)
+        .unwrap_or(&site.config.base_url)
+        .split('/')
+        .next()
+        .unwrap_or("");
     for item in items {
         let Some(e) = item.event() else { continue };
         let url = site.config.absolute(&item.url);

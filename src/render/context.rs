@@ -45,13 +45,19 @@ impl SiteView {
                 ("Étiquettes", "/tags/"),
             ]
             .into_iter()
-            .map(|(name, url)| Link { name: name.into(), url: url.into() })
+            .map(|(name, url)| Link {
+                name: name.into(),
+                url: url.into(),
+            })
             .collect(),
             pages: site
                 .items
                 .iter()
                 .filter(|i| i.kind == Kind::Page)
-                .map(|i| Link { name: i.title.clone(), url: i.url.clone() })
+                .map(|i| Link {
+                    name: i.title.clone(),
+                    url: i.url.clone(),
+                })
                 .collect(),
         }
     }
@@ -94,27 +100,44 @@ impl Card {
             url: item.url.clone(),
             summary: item.summary.clone(),
             date: item.date.as_ref().map(dates::rfc3339).unwrap_or_default(),
-            date_human: item.date.as_ref().map(dates::french_short_date).unwrap_or_default(),
+            date_human: item
+                .date
+                .as_ref()
+                .map(dates::french_short_date)
+                .unwrap_or_default(),
             tags: item
                 .tags
                 .iter()
                 .map(|t| {
                     let slug = crate::text::slugify(t);
-                    let name = site.tags.binary_search_by(|term| term.slug.cmp(&slug)).map(|i| site.tags[i].name.clone()).unwrap_or_else(|_| t.clone());
-                    Link { name, url: format!("/tags/{slug}/") }
+                    let name = site
+                        .tags
+                        .binary_search_by(|term| term.slug.cmp(&slug))
+                        .map(|i| site.tags[i].name.clone())
+                        .unwrap_or_else(|_| t.clone());
+                    Link {
+                        name,
+                        url: format!("/tags/{slug}/"),
+                    }
                 })
                 .collect(),
             categories: item
                 .categories
                 .iter()
                 .filter_map(|c| site.config.category(c))
-                .map(|c| Link { name: c.name.clone(), url: format!("/categories/{}/", c.slug) })
+                .map(|c| Link {
+                    name: c.name.clone(),
+                    url: format!("/categories/{}/", c.slug),
+                })
                 .collect(),
             authors: item
                 .authors
                 .iter()
                 .filter_map(|a| site.get(Kind::Author, a))
-                .map(|a| Link { name: a.title.clone(), url: a.url.clone() })
+                .map(|a| Link {
+                    name: a.title.clone(),
+                    url: a.url.clone(),
+                })
                 .collect(),
             when: None,
             past: false,
@@ -147,7 +170,9 @@ impl Card {
 }
 
 pub fn cards(site: &Site, ids: &[ItemId]) -> Vec<Card> {
-    ids.iter().map(|&i| Card::new(site, &site.items[i])).collect()
+    ids.iter()
+        .map(|&i| Card::new(site, &site.items[i]))
+        .collect()
 }
 
 /// Where an article stands in its series.
@@ -165,8 +190,13 @@ impl SeriesNav {
     pub fn new(site: &Site, article: ItemId) -> Option<SeriesNav> {
         let (series_id, position) = site.series_position(article)?;
         let series = &site.items[series_id];
-        let Detail::Series { parts } = &series.detail else { return None };
-        let link = |i: usize| Link { name: site.items[i].title.clone(), url: site.items[i].url.clone() };
+        let Detail::Series { parts } = &series.detail else {
+            return None;
+        };
+        let link = |i: usize| Link {
+            name: site.items[i].title.clone(),
+            url: site.items[i].url.clone(),
+        };
         Some(SeriesNav {
             title: series.title.clone(),
             url: series.url.clone(),

@@ -19,7 +19,12 @@ pub fn feeds(site: &Site, bodies: &[Rendered]) -> Result<Vec<Output>> {
         let mut ids: Vec<ItemId> = (0..site.items.len())
             .filter(|&i| {
                 let item = &site.items[i];
-                item.date.is_some() && matches!(item.kind, Kind::Article | Kind::Resource | Kind::Event | Kind::Series) && kind.is_none_or(|k| item.kind == k)
+                item.date.is_some()
+                    && matches!(
+                        item.kind,
+                        Kind::Article | Kind::Resource | Kind::Event | Kind::Series
+                    )
+                    && kind.is_none_or(|k| item.kind == k)
             })
             .collect();
         site.sort_newest_first(&mut ids);
@@ -28,47 +33,99 @@ pub fn feeds(site: &Site, bodies: &[Rendered]) -> Result<Vec<Output>> {
     let title = &site.config.title;
     let mut specs: Vec<(String, String, Vec<ItemId>)> = vec![
         ("atom.xml".into(), title.clone(), dated(None)),
-        ("articles/atom.xml".into(), format!("{title} : articles"), dated(Some(Kind::Article))),
-        ("ressources/atom.xml".into(), format!("{title} : ressources"), site.resources_and_replays()),
-        ("evenements/atom.xml".into(), format!("{title} : événements"), dated(Some(Kind::Event))),
+        (
+            "articles/atom.xml".into(),
+            format!("{title} : articles"),
+            dated(Some(Kind::Article)),
+        ),
+        (
+            "ressources/atom.xml".into(),
+            format!("{title} : ressources"),
+            site.resources_and_replays(),
+        ),
+        (
+            "evenements/atom.xml".into(),
+            format!("{title} : événements"),
+            dated(Some(Kind::Event)),
+        ),
     ];
     for term in &site.tags {
-        specs.push((format!("tags/{}/atom.xml", term.slug), format!("{title} : {}", term.name), term.items.clone()));
+        specs.push((
+            format!("tags/{}/atom.xml", term.slug),
+            format!("{title} : {}", term.name),
+            term.items.clone(),
+        ));
     }
     for term in &site.categories {
-        specs.push((format!("categories/{}/atom.xml", term.slug), format!("{title} : {}", term.name), term.items.clone()));
+        specs.push((
+            format!("categories/{}/atom.xml", term.slug),
+            format!("{title} : {}", term.name),
+            term.items.clone(),
+        ));
     }
     specs
         .par_iter()
         .map(|(path, feed_title, ids)| {
-            let ids: Vec<ItemId> = ids.iter().copied().filter(|&i| site.items[i].date.is_some()).take(FEED_SIZE).collect();
+            let ids: Vec<ItemId> = ids
+                .iter()
+                .copied()
+                .filter(|&i| site.items[i].date.is_some())
+                .take(FEED_SIZE)
+                .collect();
             feed(site, bodies, path, feed_title, &ids)
         })
         .collect()
 }
 
-fn feed(site: &Site, bodies: &[Rendered], path: &str, title: &str, ids: &[ItemId]) -> Result<Output> {
+fn feed(
+    site: &Site,
+    bodies: &[Rendered],
+    path: &str,
+    title: &str,
+    ids: &[ItemId],
+) -> Result<Output> {
     let config = &site.config;
     let self_url = config.absolute(&format!("/{path}"));
     let page_url = config.absolute(&format!("/{}", path.trim_end_matches("atom.xml")));
     let entries: Vec<Entry> = ids.iter().map(|&i| entry(site, bodies, i)).collect();
-    let updated = entries.iter().map(|e| e.updated).max().unwrap_or_else(epoch);
+    let updated = entries
+        .iter()
+        .map(|e| e.updated)
+        .max()
+        .unwrap_or_else(epoch);
     let mut feed = Feed::default();
     feed.set_title(Text::plain(title));
     feed.set_id(self_url.clone());
     feed.set_updated(updated);
     feed.set_lang(Some(config.language.clone()));
     feed.set_subtitle(Some(Text::plain(config.description.clone())));
-    feed.set_authors(vec![Person { name: config.title.clone(), uri: Some(config.base_url.clone() + "/"), ..Default::default() }]);
+    feed.set_authors(vec![Person {
+        name: config.title.clone(),
+        uri: Some(config.base_url.clone() + "/"),
+        ..Default::default()
+    }]);
     feed.set_links(vec![
-        Link { href: self_url, rel: "self".into(), mime_type: Some("application/atom+xml".into()), ..Default::default() },
-        Link { href: page_url, rel: "alternate".into(), mime_type: Some("text/html".into()), ..Default::default() },
+        Link {
+            href: self_url,
+            rel: "self".into(),
+            mime_type: Some("application/atom+xml".into()),
+            ..Default::default()
+        },
+        Link {
+            href: page_url,
+            rel: "alternate".into(),
+            mime_type: Some("text/html".into()),
+            ..Default::default()
+        },
     ]);
     feed.set_entries(entries);
     let mut bytes = Vec::new();
     feed.write_to(&mut bytes)?;
     bytes.push(b'\n');
-    Ok(Output { path: path.to_string(), bytes })
+    Ok(Output {
+        path: path.to_string(),
+        bytes,
+    })
 }
 
 fn entry(site: &Site, bodies: &[Rendered], id: ItemId) -> Entry {
@@ -76,30 +133,53 @@ fn entry(site: &Site, bodies: &[Rendered], id: ItemId) -> Entry {
     let url = site.config.absolute(&item.url);
     let date: FixedDateTime = item.date.map(|d| d.fixed_offset()).unwrap_or_else(epoch);
     let updated = match &item.detail {
-        crate::site::Detail::Article { updated: Some(u), .. } => u.fixed_offset(),
+        crate::site::Detail::Article {
+            updated: Some(u), ..
+        } => u.fixed_offset(),
         _ => date,
     };
     let mut entry = Entry::default();
-    entry.set_title(Text::plain(format!("{} : {}", item.kind.label(), item.title)));
+    entry.set_title(Text::plain(format!(
+        "{} : {}",
+        item.kind.label(),
+        item.title
+    )));
     entry.set_id(url.clone());
     entry.set_updated(updated);
     entry.set_published(Some(date));
-    entry.set_links(vec![Link { href: url.clone(), rel: "alternate".into(), mime_type: Some("text/html".into()), ..Default::default() }]);
+    entry.set_links(vec![Link {
+        href: url.clone(),
+        rel: "alternate".into(),
+        mime_type: Some("text/html".into()),
+        ..Default::default()
+    }]);
     entry.set_authors(
         item.authors
             .iter()
             .filter_map(|a| site.get(Kind::Author, a))
-            .map(|a| Person { name: a.title.clone(), uri: Some(site.config.absolute(&a.url)), ..Default::default() })
+            .map(|a| Person {
+                name: a.title.clone(),
+                uri: Some(site.config.absolute(&a.url)),
+                ..Default::default()
+            })
             .collect::<Vec<_>>(),
     );
     entry.set_categories(
         item.tags
             .iter()
-            .map(|t| Category { term: crate::text::slugify(t), label: Some(t.clone()), ..Default::default() })
+            .map(|t| Category {
+                term: crate::text::slugify(t),
+                label: Some(t.clone()),
+                ..Default::default()
+            })
             .collect::<Vec<_>>(),
     );
     let summary = match item.event() {
-        Some(e) => format!("{} — {}", crate::dates::french_range(&e.start, &e.end), item.summary),
+        Some(e) => format!(
+            "{} — {}",
+            crate::dates::french_range(&e.start, &e.end),
+            item.summary
+        ),
         None => item.summary.clone(),
     };
     entry.set_summary(Some(Text::plain(summary)));

@@ -29,15 +29,26 @@ pub fn manifest(site: &Site) -> Result<Output> {
                 capacity: e.capacity,
                 registration: e.registration,
                 registration_deadline: e.registration_deadline.fixed_offset(),
-                speakers: item.authors.iter().filter_map(|a| site.get(Kind::Author, a)).map(|a| a.title.clone()).collect(),
+                speakers: item
+                    .authors
+                    .iter()
+                    .filter_map(|a| site.get(Kind::Author, a))
+                    .map(|a| a.title.clone())
+                    .collect(),
                 location: e.location.clone(),
                 summary: item.summary.clone(),
             })
         })
         .collect();
     events.sort_by(|a, b| (a.start, &a.slug).cmp(&(b.start, &b.slug)));
-    let manifest = Manifest { version: MANIFEST_VERSION, events };
+    let manifest = Manifest {
+        version: MANIFEST_VERSION,
+        events,
+    };
     let mut bytes = serde_json::to_vec_pretty(&manifest)?;
     bytes.push(b'\n');
-    Ok(Output { path: MANIFEST_PATH.to_string(), bytes })
+    Ok(Output {
+        path: MANIFEST_PATH.to_string(),
+        bytes,
+    })
 }

@@ -32,7 +32,10 @@ pub struct Output {
 
 impl Output {
     fn new(path: impl Into<String>, bytes: impl Into<Vec<u8>>) -> Output {
-        Output { path: path.into(), bytes: bytes.into() }
+        Output {
+            path: path.into(),
+            bytes: bytes.into(),
+        }
     }
 }
 
@@ -55,12 +58,26 @@ struct PageContext<'a, T: Serialize> {
 pub fn render_site(site: &Site, templates: &Templates, bodies: &[Rendered]) -> Result<Vec<Output>> {
     let view = SiteView::new(site);
     let jobs = jobs(site);
-    let renderer = PageRenderer { site, templates, view: &view, bodies };
-    let mut outputs: Vec<Output> = jobs.par_iter().map(|job| renderer.render(job)).collect::<Result<Vec<_>>>()?;
+    let renderer = PageRenderer {
+        site,
+        templates,
+        view: &view,
+        bodies,
+    };
+    let mut outputs: Vec<Output> = jobs
+        .par_iter()
+        .map(|job| renderer.render(job))
+        .collect::<Result<Vec<_>>>()?;
     outputs.extend(feeds::feeds(site, bodies)?);
     outputs.extend(calendar::calendars(site));
     outputs.push(manifest::manifest(site)?);
-    outputs.push(Output::new("robots.txt", format!("User-agent: *\nAllow: /\n\nSitemap: {}\n", site.config.absolute("/sitemap.xml"))));
+    outputs.push(Output::new(
+        "robots.txt",
+        format!(
+            "User-agent: *\nAllow: /\n\nSitemap: {}\n",
+            site.config.absolute("/sitemap.xml")
+        ),
+    ));
     outputs.push(sitemap(site, &jobs));
     outputs.push(Output::new("style.css", templates.stylesheet()));
     outputs.sort_by(|a, b| a.path.cmp(&b.path));
@@ -105,8 +122,21 @@ impl Job {
 }
 
 fn jobs(site: &Site) -> Vec<Job> {
-    let mut jobs = vec![Job::Home, Job::SeriesIndex, Job::Resources, Job::Events, Job::Authors, Job::Tags, Job::Categories, Job::NotFound];
-    let articles = site.items.iter().filter(|i| i.kind == Kind::Article).count();
+    let mut jobs = vec![
+        Job::Home,
+        Job::SeriesIndex,
+        Job::Resources,
+        Job::Events,
+        Job::Authors,
+        Job::Tags,
+        Job::Categories,
+        Job::NotFound,
+    ];
+    let articles = site
+        .items
+        .iter()
+        .filter(|i| i.kind == Kind::Article)
+        .count();
     let total = articles.div_ceil(ARTICLES_PER_PAGE).max(1);
     jobs.extend((1..=total).map(|page| Job::Articles { page, total }));
     jobs.extend((0..site.items.len()).map(Job::Item));
@@ -140,7 +170,14 @@ struct Listing {
 }
 
 impl PageRenderer<'_> {
-    fn page<T: Serialize>(&self, template: &str, url: &str, title: &str, description: &str, page: T) -> Result<Output> {
+    fn page<T: Serialize>(
+        &self,
+        template: &str,
+        url: &str,
+        title: &str,
+        description: &str,
+        page: T,
+    ) -> Result<Output> {
         let context = PageContext {
             site: self.view,
             current_url: url,
@@ -149,7 +186,10 @@ impl PageRenderer<'_> {
             description,
             page,
         };
-        let html = self.templates.render(template, &context).with_context(|| format!("rendu de la page {url}"))?;
+        let html = self
+            .templates
+            .render(template, &context)
+            .with_context(|| format!("rendu de la page {url}"))?;
         Ok(Output::new(file_for_url(url), html))
     }
 
@@ -179,24 +219,51 @@ impl PageRenderer<'_> {
                 let ids = site.newest_first(Kind::Article);
                 let start = (page - 1) * ARTICLES_PER_PAGE;
                 let slice = &ids[start.min(ids.len())..(start + ARTICLES_PER_PAGE).min(ids.len())];
-                let page_url = |p: usize| if p == 1 { "/articles/".to_string() } else { format!("/articles/page/{p}/") };
+                let page_url = |p: usize| {
+                    if p == 1 {
+                        "/articles/".to_string()
+                    } else {
+                        format!("/articles/page/{p}/")
+                    }
+                };
                 #[derive(Serialize)]
                 struct Articles {
                     items: Vec<Card>,
                     paginator: Paginator,
                 }
-                let title = if *page == 1 { "Articles".to_string() } else { format!("Articles, page {page} sur {total}") };
+                let title = if *page == 1 {
+                    "Articles".to_string()
+                } else {
+                    format!("Articles, page {page} sur {total}")
+                };
                 let paginator = Paginator {
                     current: *page,
                     total: *total,
                     previous: (*page > 1).then(|| page_url(page - 1)),
                     next: (page < total).then(|| page_url(page + 1)),
                 };
-                self.page("articles.html", &url, &title, "Les articles écrits par les membres de la communauté.", Articles { items: cards(site, slice), paginator })
+                self.page(
+                    "articles.html",
+                    &url,
+                    &title,
+                    "Les articles écrits par les membres de la communauté.",
+                    Articles {
+                        items: cards(site, slice),
+                        paginator,
+                    },
+                )
             }
             Job::SeriesIndex => {
                 let ids = site.newest_first(Kind::Series);
-                self.page("series_list.html", &url, "Séries", "Des sujets traités en plusieurs parties, à lire dans l'ordre.", Listing { items: cards(site, &ids) })
+                self.page(
+                    "series_list.html",
+                    &url,
+                    "Séries",
+                    "Des sujets traités en plusieurs parties, à lire dans l'ordre.",
+                    Listing {
+                        items: cards(site, &ids),
+                    },
+                )
             }
             Job::Resources => {
                 let ids = site.resources_and_replays();
@@ -208,8 +275,17 @@ impl PageRenderer<'_> {
                     upcoming: Vec<Card>,
                     past: Vec<Card>,
                 }
-                let events = Events { upcoming: cards(site, &site.upcoming_events()), past: cards(site, &site.past_events()) };
-                self.page("events.html", &url, "Événements", "Les webinaires de la communauté : à venir et passés, avec leurs replays.", events)
+                let events = Events {
+                    upcoming: cards(site, &site.upcoming_events()),
+                    past: cards(site, &site.past_events()),
+                };
+                self.page(
+                    "events.html",
+                    &url,
+                    "Événements",
+                    "Les webinaires de la communauté : à venir et passés, avec leurs replays.",
+                    events,
+                )
             }
             Job::Authors => {
                 #[derive(Serialize)]
@@ -223,14 +299,25 @@ impl PageRenderer<'_> {
                     .items
                     .iter()
                     .filter(|i| i.kind == Kind::Author)
-                    .map(|a| AuthorCard { name: a.title.clone(), url: a.url.clone(), summary: a.summary.clone(), count: site.by_author(&a.slug).len() })
+                    .map(|a| AuthorCard {
+                        name: a.title.clone(),
+                        url: a.url.clone(),
+                        summary: a.summary.clone(),
+                        count: site.by_author(&a.slug).len(),
+                    })
                     .collect();
                 authors.sort_by(|a, b| a.name.to_lowercase().cmp(&b.name.to_lowercase()));
                 #[derive(Serialize)]
                 struct Authors {
                     authors: Vec<AuthorCard>,
                 }
-                self.page("authors.html", &url, "Auteurs", "Les membres qui écrivent, animent et partagent.", Authors { authors })
+                self.page(
+                    "authors.html",
+                    &url,
+                    "Auteurs",
+                    "Les membres qui écrivent, animent et partagent.",
+                    Authors { authors },
+                )
             }
             Job::Tags => {
                 #[derive(Serialize)]
@@ -238,20 +325,41 @@ impl PageRenderer<'_> {
                     terms: Vec<TermView>,
                 }
                 let terms = site.tags.iter().map(|t| term_view(t, "tags")).collect();
-                self.page("tags.html", &url, "Étiquettes", "Tous les sujets abordés sur le site.", Terms { terms })
+                self.page(
+                    "tags.html",
+                    &url,
+                    "Étiquettes",
+                    "Tous les sujets abordés sur le site.",
+                    Terms { terms },
+                )
             }
             Job::Categories => {
                 #[derive(Serialize)]
                 struct Terms {
                     terms: Vec<TermView>,
                 }
-                let terms = site.categories.iter().map(|t| term_view(t, "categories")).collect();
-                self.page("categories.html", &url, "Catégories", "Les grandes rubriques du site.", Terms { terms })
+                let terms = site
+                    .categories
+                    .iter()
+                    .map(|t| term_view(t, "categories"))
+                    .collect();
+                self.page(
+                    "categories.html",
+                    &url,
+                    "Catégories",
+                    "Les grandes rubriques du site.",
+                    Terms { terms },
+                )
             }
             Job::Tag(t) | Job::Category(t) => {
                 let (term, section, template, label) = match job {
                     Job::Tag(_) => (&site.tags[*t], "tags", "tag.html", "Étiquette"),
-                    _ => (&site.categories[*t], "categories", "category.html", "Catégorie"),
+                    _ => (
+                        &site.categories[*t],
+                        "categories",
+                        "category.html",
+                        "Catégorie",
+                    ),
                 };
                 #[derive(Serialize)]
                 struct TermPage {
@@ -260,11 +368,26 @@ impl PageRenderer<'_> {
                     feed: String,
                 }
                 let title = format!("{label} : {}", term.name);
-                let description = term.description.clone().unwrap_or_else(|| format!("Tout ce qui concerne « {} » : articles, séries, ressources et événements.", term.name));
-                let page = TermPage { term: term_view(term, section), items: cards(site, &term.items), feed: format!("/{section}/{}/atom.xml", term.slug) };
+                let description = term.description.clone().unwrap_or_else(|| {
+                    format!(
+                        "Tout ce qui concerne « {} » : articles, séries, ressources et événements.",
+                        term.name
+                    )
+                });
+                let page = TermPage {
+                    term: term_view(term, section),
+                    items: cards(site, &term.items),
+                    feed: format!("/{section}/{}/atom.xml", term.slug),
+                };
                 self.page(template, &url, &title, &description, page)
             }
-            Job::NotFound => self.page("404.html", &url, "Page introuvable", "Cette page n'existe pas ou plus.", HashMap::<String, String>::new()),
+            Job::NotFound => self.page(
+                "404.html",
+                &url,
+                "Page introuvable",
+                "Cette page n'existe pas ou plus.",
+                HashMap::<String, String>::new(),
+            ),
         }
     }
 
@@ -316,13 +439,23 @@ impl PageRenderer<'_> {
                 page.event = EventView::new(site, item);
                 "event.html"
             }
-            Detail::Author { github, discord, avatar } => {
+            Detail::Author {
+                github,
+                discord,
+                avatar,
+            } => {
                 page.works = cards(site, &site.by_author(&item.slug));
                 if let Some(g) = github {
-                    page.profile.push(Link { name: format!("GitHub : {g}"), url: format!("https://github.com/{g}") });
+                    page.profile.push(Link {
+                        name: format!("GitHub : {g}"),
+                        url: format!("https://github.com/{g}"),
+                    });
                 }
                 if let Some(d) = discord {
-                    page.profile.push(Link { name: format!("Discord : {d}"), url: String::new() });
+                    page.profile.push(Link {
+                        name: format!("Discord : {d}"),
+                        url: String::new(),
+                    });
                 }
                 page.avatar = avatar.clone();
                 "author.html"
@@ -357,7 +490,9 @@ fn sitemap(site: &Site, jobs: &[Job]) -> Output {
         })
         .collect();
     entries.sort();
-    let mut xml = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n");
+    let mut xml = String::from(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n",
+    );
     for (loc, lastmod) in entries {
         xml.push_str("  <url>\n    <loc>");
         xml.push_str(&crate::text::escape_html(&loc));

@@ -31,7 +31,10 @@ impl Templates {
             }
         }
         if files.is_empty() {
-            return Err(anyhow!("aucun modèle trouvé dans {}", theme.join("templates").display()));
+            return Err(anyhow!(
+                "aucun modèle trouvé dans {}",
+                theme.join("templates").display()
+            ));
         }
         let mut tera = tera::Tera::new();
         tera.autoescape_on([".html", ".xml"]);
@@ -40,15 +43,25 @@ impl Templates {
             .context("modèles du thème invalides")?;
 
         let css_path = theme.join("static/style.css");
-        let theme_css = std::fs::read_to_string(&css_path).with_context(|| format!("lecture de {}", css_path.display()))?;
-        let stylesheet = format!("{theme_css}\n{}", crate::highlight::stylesheet());
-        let static_files = list_files(&theme.join("static"))?.into_iter().filter(|(_, name)| name != "style.css").collect();
-        Ok(Templates { tera, stylesheet, static_files })
+        let theme_css = std::fs::read_to_string(&css_path)
+            .with_context(|| format!("lecture de {}", css_path.display()))?;
+        let stylesheet = theme_css;
+        let static_files = list_files(&theme.join("static"))?
+            .into_iter()
+            .filter(|(_, name)| name != "style.css")
+            .collect();
+        Ok(Templates {
+            tera,
+            stylesheet,
+            static_files,
+        })
     }
 
     pub fn render<T: Serialize>(&self, name: &str, context: &T) -> Result<String> {
         let context = tera::Context::from_serialize(context).map_err(|e| anyhow!("{e}"))?;
-        self.tera.render(name, &context).map_err(|e| anyhow!("modèle {name} : {}", error_chain(&e)))
+        self.tera
+            .render(name, &context)
+            .map_err(|e| anyhow!("modèle {name} : {}", error_chain(&e)))
     }
 
     /// The one stylesheet of the site: the theme's, then the highlighting rules.
@@ -76,7 +89,12 @@ fn list_files(dir: &Path) -> Result<Vec<(PathBuf, String)>> {
     for entry in walkdir::WalkDir::new(dir).sort_by_file_name() {
         let entry = entry.with_context(|| format!("lecture de {}", dir.display()))?;
         if entry.file_type().is_file() {
-            let rel = entry.path().strip_prefix(dir).unwrap_or(entry.path()).to_string_lossy().replace('\\', "/");
+            let rel = entry
+                .path()
+                .strip_prefix(dir)
+                .unwrap_or(entry.path())
+                .to_string_lossy()
+                .replace('\\', "/");
             if !rel.split('/').any(|part| part.starts_with('.')) {
                 files.push((entry.path().to_path_buf(), rel));
             }

@@ -1,0 +1,260 @@
+/* Progressive enhancement of the registration form on event pages: live seat count, submission
+ * without leaving the page, errors next to the fields, and the cancel link after a no-JS
+ * submission. Without this script the form still works (303 back to the page, CSS :target). */
+(function () {
+  "use strict";
+
+  if (!window.fetch || !window.Promise || !window.URLSearchParams || !document.querySelector) {
+    return;
+  }
+
+  var section = document.querySelector("[data-api][data-slug]");
+  if (!section) {
+    return;
+  }
+  var api = (section.getAttribute("data-api") || "/api").replace(/\/+$/, "");
+  var slug = section.getAttribute("data-slug") || "";
+  var countEl = section.querySelector("[data-registration-count]");
+  var resultEl = section.querySelector("[data-registration-result]");
+  var form = section.querySelector("form");
+  var TOKEN = /^[A-Za-z0-9_-]{16,64}$/;
+
+  var MESSAGES = {
+    registered: "C’est noté : vous êtes inscrit·e.",
+    waitlisted: "L’événement est complet : vous êtes sur la liste d’attente.",
+    duplicate: "Cette adresse e-mail est déjà inscrite à cet événement.",
+    closed: "Les inscriptions à cet événement sont closes.",
+    invalid: "Vérifiez les champs signalés.",
+    limited: "Trop de tentatives depuis votre connexion. Réessayez dans une minute.",
+    error: "Une erreur est survenue. Réessayez dans un instant.",
+    cancelled: "Votre inscription est annulée."
+  };
+
+  function plural(n, word) {
+    return n + " " + word + (n > 1 ? "s" : "");
+  }
+
+  function countText(data) {
+    var count = Number(data.count) || 0;
+    var waiting = Number(data.waitlist) || 0;
+    if (data.capacity === null || data.capacity === undefined) {
+      return plural(count, "inscrit");
+    }
+    if (data.remaining === 0) {
+      return "complet, liste d’attente" + (waiting > 0 ? " (" + waiting + " en attente)" : "");
+    }
+    return plural(count, "inscrit") + " sur " + data.capacity;
+  }
+
+  function refreshCount() {
+    if (!countEl || !slug) {
+      return;
+    }
+    fetch(api + "/events/" + encodeURIComponent(slug), { headers: { Accept: "application/json" } })
+      .then(function (response) {
+        return response.ok ? response.json() : null;
+      })
+      .then(function (data) {
+        if (data && typeof data.count === "number") {
+          countEl.textContent = countText(data);
+          section.setAttribute("data-registration-open", data.open ? "true" : "false");
+        }
+      })
+      .catch(function () {
+        /* Keep the count written in the page. */
+      });
+  }
+
+  function cancelParagraph(url) {
+    var p = document.createElement("p");
+    p.className = "registration-cancel";
+    p.appendChild(document.createTextNode("Gardez ce lien pour annuler si vous ne pouvez plus venir : "));
+    var a = document.createElement("a");
+    a.href = url;
+    a.textContent = "annuler mon inscription";
+    p.appendChild(a);
+    return p;
+  }
+
+  /* Shows `text` (and the cancel link) in the result area and moves focus there. */
+  function showResult(status, text, cancelUrl) {
+    if (!resultEl) {
+      return;
+    }
+    while (resultEl.firstChild) {
+      resultEl.removeChild(resultEl.firstChild);
+    }
+    var p = document.createElement("p");
+    p.textContent = text;
+    resultEl.appendChild(p);
+    if (cancelUrl) {
+      resultEl.appendChild(cancelParagraph(cancelUrl));
+    }
+    resultEl.setAttribute("data-status", status);
+    resultEl.setAttribute("tabindex", "-1");
+    resultEl.hidden = false;
+    if (typeof resultEl.focus === "function") {
+      resultEl.focus();
+    }
+  }
+
+  function field(name) {
+    return form && form.elements ? form.elements.namedItem(name) : null;
+  }
+
+  function clearFieldErrors() {
+    if (!form) {
+      return;
+    }
+    var errors = form.querySelectorAll("[data-error-for]");
+    for (var i = 0; i < errors.length; i++) {
+      errors[i].textContent = "";
+      errors[i].hidden = true;
+      var input = field(errors[i].getAttribute("data-error-for"));
+      if (input && input.removeAttribute) {
+        input.removeAttribute("aria-invalid");
+      }
+    }
+  }
+
+  /* Puts each message next to its field; returns the first field flagged. */
+  function showFieldErrors(fields) {
+    var first = null;
+    Object.keys(fields || {}).forEach(function (name) {
+      var errorEl = form.querySelector('[data-error-for="' + name + '"]');
+      var input = field(name);
+      if (errorEl) {
+        errorEl.textContent = String(fields[name]);
+        errorEl.hidden = false;
+      }
+      if (input && input.setAttribute) {
+        input.setAttribute("aria-invalid", "true");
+        if (errorEl && errorEl.id) {
+          var described = (input.getAttribute("aria-describedby") || "").split(/\s+/);
+          if (described.indexOf(errorEl.id) < 0) {
+            described.push(errorEl.id);
+            input.setAttribute("aria-describedby", described.join(" ").trim());
+          }
+        }
+        first = first || input;
+      }
+    });
+    return first;
+  }
+
+  function value(name) {
+    var input = field(name);
+    return input && typeof input.value === "string" ? input.value : "";
+  }
+
+  function statusFor(httpStatus) {
+    switch (httpStatus) {
+      case 409: return "duplicate";
+      case 403: return "closed";
+      case 422: case 413: case 400: return "invalid";
+      case 429: return "limited";
+      default: return "error";
+    }
+  }
+
+  function submit(event) {
+    event.preventDefault();
+    var button = form.querySelector('[type="submit"]');
+    if (button) {
+      button.disabled = true;
+    }
+    form.setAttribute("aria-busy", "true");
+    clearFieldErrors();
+    var consent = field("consent");
+    var payload = {
+      name: value("name"),
+      email: value("email"),
+      discord: value("discord"),
+      consent: !!(consent && consent.checked),
+      website: value("website")
+    };
+    var action = form.getAttribute("action") || api + "/events/" + encodeURIComponent(slug) + "/registrations";
+    var succeeded = false;
+
+    fetch(action, {
+      method: "POST",
+      headers: { "Content-Type": "application/json", Accept: "application/json" },
+      body: JSON.stringify(payload)
+    })
+      .then(function (response) {
+        return response.json().catch(function () {
+          return {};
+        }).then(function (data) {
+          return { status: response.status, data: data || {} };
+        });
+      })
+      .then(function (answer) {
+        var data = answer.data;
+        if (answer.status === 201 && (data.status === "registered" || data.status === "waitlisted")) {
+          succeeded = true;
+          var text = MESSAGES[data.status];
+          if (data.status === "waitlisted" && data.position) {
+            text += " Vous êtes en position " + data.position + " ; si une place se libère, elle vous revient automatiquement.";
+          }
+          form.reset();
+          showResult(data.status, text, data.cancel_url);
+          refreshCount();
+          return;
+        }
+        var status = statusFor(answer.status);
+        var first = answer.status === 422 ? showFieldErrors(data.fields) : null;
+        showResult(status, (status !== "invalid" && data.error) || MESSAGES[status]);
+        if (first && typeof first.focus === "function") {
+          first.focus();
+        }
+      })
+      .catch(function () {
+        showResult("error", MESSAGES.error);
+      })
+      .then(function () {
+        form.removeAttribute("aria-busy");
+        if (button && !succeeded) {
+          button.disabled = false;
+        }
+      });
+  }
+
+  /* Back from a no-JS submission: `?inscription=registered&jeton=…#inscription-registered`. */
+  function showReturnedToken() {
+    var params = new URLSearchParams(window.location.search);
+    var status = params.get("inscription");
+    var token = params.get("jeton");
+    if (!status || !token || !TOKEN.test(token)) {
+      return;
+    }
+    var url = api + "/registrations/" + token;
+    var block = document.getElementById("inscription-" + status);
+    var link = block && block.querySelector("a[data-cancel-link]");
+    var position = block && block.querySelector("[data-registration-position]");
+    if (position && params.get("position")) {
+      position.textContent = params.get("position");
+    }
+    if (link) {
+      link.href = url;
+      link.hidden = false;
+    } else if (block) {
+      if (!block.querySelector(".registration-cancel")) {
+        block.appendChild(cancelParagraph(url));
+      }
+    } else {
+      showResult(status, MESSAGES[status] || "", url);
+    }
+    /* The token is a secret: keep it out of the address bar, history and shared links. */
+    if (window.history && typeof window.history.replaceState === "function") {
+      params.delete("jeton");
+      var query = params.toString();
+      window.history.replaceState(null, "", window.location.pathname + (query ? "?" + query : "") + window.location.hash);
+    }
+  }
+
+  refreshCount();
+  showReturnedToken();
+  if (form && form.addEventListener) {
+    form.addEventListener("submit", submit);
+  }
+})();
