@@ -9,6 +9,7 @@ use chrono::{DateTime, Utc};
 use rayon::prelude::*;
 
 use crate::config::Config;
+use crate::content::Source;
 use crate::diagnostics::Diagnostics;
 use crate::markdown::Rendered;
 use crate::output::Staging;
@@ -65,10 +66,28 @@ pub fn load_site(
         Some(url) => config.with_base_url(url),
         None => config,
     };
-    let (entries, load_diagnostics) = crate::content::load(root);
+    let (entries, unparsed, load_diagnostics) = crate::content::load(root);
     diagnostics.extend(load_diagnostics);
+    let sources: Vec<Source> = entries.iter().map(|e| e.source.clone()).collect();
     let (site, resolve_diagnostics) = site::resolve(config, entries, publish);
     diagnostics.extend(resolve_diagnostics);
+    // Files held back by errors in their front matter: their bodies are checked all the same,
+    // so that one build reports every problem (a broken link too, not only a bad date).
+    let held_back: Vec<&Source> = unparsed
+        .iter()
+        .chain(sources.iter().filter(|s| {
+            site.get(s.kind, &s.slug).is_none()
+                && diagnostics
+                    .iter()
+                    .any(|d| d.is_error() && d.path == s.display)
+        }))
+        .collect();
+    for source in held_back {
+        crate::markdown::render(source, &site.link_targets)
+            .diagnostics
+            .into_iter()
+            .for_each(|d| diagnostics.push(d));
+    }
     let bodies: Vec<Rendered> = site
         .items
         .par_iter()

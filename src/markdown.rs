@@ -41,7 +41,7 @@ pub fn render(source: &Source, links: &HashMap<String, LinkTarget>) -> Rendered 
         .into_offset_iter()
         .collect();
     let mut rendered = Rendered::default();
-    let mut used_ids: HashMap<String, usize> = HashMap::new();
+    let mut used_ids: std::collections::HashSet<String> = std::collections::HashSet::new();
     let locate = |offset: usize| -> (usize, usize) {
         let before = &body[..offset];
         let line = source.body_first_line + before.matches('\n').count();
@@ -73,13 +73,14 @@ pub fn render(source: &Source, links: &HashMap<String, LinkTarget>) -> Rendered 
                         slug
                     }
                 });
-                let count = used_ids.entry(base.clone()).or_insert(0);
-                let id = if *count == 0 {
-                    base.clone()
-                } else {
-                    format!("{base}-{count}")
-                };
-                *count += 1;
+                // `base`, then `base-1`, `base-2`…: the first one no earlier heading took (a
+                // heading `Étape 1` already holds `etape-1` when a second `Étape` comes).
+                let mut id = base.clone();
+                let mut n = 0;
+                while !used_ids.insert(id.clone()) {
+                    n += 1;
+                    id = format!("{base}-{n}");
+                }
                 if let Event::Start(Tag::Heading { id: slot, .. }) = &mut events[i].0 {
                     *slot = Some(CowStr::from(id.clone()));
                 }

@@ -13,8 +13,9 @@ use crate::diagnostics::{Diagnostic, Diagnostics};
 pub const CONTENT_DIR: &str = "content";
 
 /// Reads and parses every content file under `root/content`. Problems are collected, not fatal:
-/// the entries that parsed are returned with the diagnostics of those that did not.
-pub fn load(root: &Path) -> (Vec<Entry>, Diagnostics) {
+/// the entries that parsed are returned with the diagnostics of those that did not, and the
+/// sources of the files whose front matter did not parse (their bodies can still be checked).
+pub fn load(root: &Path) -> (Vec<Entry>, Vec<Source>, Diagnostics) {
     let mut diagnostics = Diagnostics::default();
     let content = root.join(CONTENT_DIR);
     let mut found: Vec<(Kind, String, PathBuf, Option<PathBuf>)> = Vec::new();
@@ -42,7 +43,7 @@ pub fn load(root: &Path) -> (Vec<Entry>, Diagnostics) {
             Diagnostic::error(CONTENT_DIR, "dossier `content/` introuvable")
                 .with_help("lancez la commande depuis la racine du site, ou passez --root"),
         );
-        return (Vec::new(), diagnostics);
+        return (Vec::new(), Vec::new(), diagnostics);
     }
 
     for kind in Kind::ALL {
@@ -94,6 +95,7 @@ pub fn load(root: &Path) -> (Vec<Entry>, Diagnostics) {
     for ((kind, slug), paths) in &by_slug {
         if paths.len() > 1 {
             for path in paths {
+                let text = std::fs::read_to_string(path).unwrap_or_default();
                 diagnostics.push(
                     Diagnostic::error(
                         crate::diagnostics::display_path(root, path),
@@ -102,27 +104,35 @@ pub fn load(root: &Path) -> (Vec<Entry>, Diagnostics) {
                             kind.dir()
                         ),
                     )
+                    .at(&text, 1, 1, 3)
                     .with_help("gardez un seul des deux : `<slug>.md` ou `<slug>/index.md`"),
                 );
             }
         }
     }
 
-    let results: Vec<Result<Entry, Vec<Diagnostic>>> = found
+    let results: Vec<Result<Entry, Rejected>> = found
         .par_iter()
         .map(|(kind, slug, path, bundle)| {
             read_entry(root, &content, *kind, slug, path, bundle.as_deref())
         })
         .collect();
     let mut entries = Vec::with_capacity(results.len());
+    let mut unparsed = Vec::new();
     for result in results {
         match result {
             Ok(entry) => entries.push(entry),
-            Err(problems) => problems.into_iter().for_each(|d| diagnostics.push(d)),
+            Err((problems, source)) => {
+                problems.into_iter().for_each(|d| diagnostics.push(d));
+                unparsed.extend(source.map(|s| *s));
+            }
         }
     }
-    (entries, diagnostics)
+    (entries, unparsed, diagnostics)
 }
+
+/// The problems of a file that did not parse, and its source if it could be split.
+type Rejected = (Vec<Diagnostic>, Option<Box<Source>>);
 
 fn read_entry(
     root: &Path,
@@ -131,13 +141,16 @@ fn read_entry(
     slug: &str,
     path: &Path,
     bundle: Option<&Path>,
-) -> Result<Entry, Vec<Diagnostic>> {
+) -> Result<Entry, Rejected> {
     let display = crate::diagnostics::display_path(root, path);
     let text = std::fs::read_to_string(path).map_err(|e| {
-        vec![Diagnostic::error(
-            &display,
-            format!("lecture impossible : {e}"),
-        )]
+        (
+            vec![Diagnostic::error(
+                &display,
+                format!("lecture impossible : {e}"),
+            )],
+            None,
+        )
     })?;
     let mut problems = Vec::new();
     if crate::text::slugify(slug) != slug {
@@ -154,14 +167,14 @@ fn read_entry(
     }
     let (yaml_first_line, yaml_range, body_first_line, body_range) = split_front_matter(&text)
         .map_err(|message| {
-            vec![Diagnostic::error(&display, message)
+            (vec![Diagnostic::error(&display, message)
                 .at(&text, 1, 1, 3)
-                .with_help("le fichier doit commencer par une ligne `---`, les champs YAML, puis une autre ligne `---`")]
+                .with_help("le fichier doit commencer par une ligne `---`, les champs YAML, puis une autre ligne `---`")], None)
         })?;
     let content_path = crate::diagnostics::display_path(content, path)
         .to_string_lossy()
         .replace('\\', "/");
-    let bundle_files = bundle.map(|dir| bundle_files(dir)).unwrap_or_default();
+    let bundle_files = bundle.map(bundle_files).unwrap_or_default();
     let source = Source {
         kind,
         slug: slug.to_string(),
@@ -188,10 +201,10 @@ fn read_entry(
     };
     match meta {
         Ok(meta) if problems.is_empty() => Ok(Entry { source, meta }),
-        Ok(_) => Err(problems),
+        Ok(_) => Err((problems, Some(Box::new(source)))),
         Err(more) => {
             problems.extend(more);
-            Err(problems)
+            Err((problems, Some(Box::new(source))))
         }
     }
 }
@@ -222,14 +235,12 @@ pub fn split_front_matter(text: &str) -> Result<Split, String> {
     }
     let yaml_start = bom + first_end;
     let mut offset = yaml_start;
-    let mut line = 2;
-    for l in text[yaml_start..].split_inclusive('\n') {
+    for (line, l) in (2..).zip(text[yaml_start..].split_inclusive('\n')) {
         if l.trim_end() == "---" {
             let body_start = offset + l.len();
             return Ok((2, yaml_start..offset, line + 1, body_start..text.len()));
         }
         offset += l.len();
-        line += 1;
     }
     Err("le bloc d'en-tête `---` n'est jamais fermé".into())
 }

@@ -20,6 +20,8 @@ pub struct SiteView {
     pub description: String,
     pub base_url: String,
     pub language: String,
+    /// IANA name of the site's time zone, in which times are shown.
+    pub timezone: String,
     pub discord_invite: Option<String>,
     pub registration_api: String,
     pub nav: Vec<Link>,
@@ -35,6 +37,7 @@ impl SiteView {
             description: c.description.clone(),
             base_url: c.base_url.clone(),
             language: c.language.clone(),
+            timezone: c.timezone.name().to_string(),
             discord_invite: c.discord_invite.clone(),
             registration_api: c.registration_api.clone(),
             nav: [

@@ -306,7 +306,7 @@ impl PageRenderer<'_> {
                         count: site.by_author(&a.slug).len(),
                     })
                     .collect();
-                authors.sort_by(|a, b| a.name.to_lowercase().cmp(&b.name.to_lowercase()));
+                authors.sort_by_key(|a| a.name.to_lowercase());
                 #[derive(Serialize)]
                 struct Authors {
                     authors: Vec<AuthorCard>,

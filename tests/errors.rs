@@ -1,0 +1,291 @@
+//! Invalid content (one `fixtures/error_*` site per problem): the build fails, prints every
+//! problem with its `path:line:col`, and leaves the previous output untouched.
+
+mod common;
+
+use std::collections::BTreeSet;
+
+use common::{Build, Site, tree};
+
+/// Builds the fixture, which must fail, with exactly `errors` errors.
+#[track_caller]
+fn failing(fixture: &str, errors: usize) -> Build {
+    let site = Site::fixture(fixture);
+    let build = site.build().failed();
+    assert_eq!(build.error_count(), errors, "{}", build.stderr);
+    assert!(
+        !site.output().exists(),
+        "a failed first build must not create the output folder"
+    );
+    build
+}
+
+#[test]
+fn invalid_yaml() {
+    let build = failing("error_invalid_yaml", 1);
+    // `title: Django : le guide`: the second `: ` is where YAML gives up.
+    build.assert_problem(
+        "content/articles/django-guide.md:2:15",
+        "mapping values are not allowed",
+    );
+}
+
+#[test]
+fn missing_required_field() {
+    let build = failing("error_missing_field", 1);
+    build.assert_problem(
+        "content/articles/sans-date.md:2:1",
+        "champ obligatoire `date` manquant",
+    );
+}
+
+#[test]
+fn unknown_field_suggests_the_right_one() {
+    let build = failing("error_unknown_field", 1);
+    build.assert_problem(
+        "content/articles/faute-de-frappe.md:2:1",
+        "champ inconnu `titel`",
+    );
+    build.assert_problem(
+        "content/articles/faute-de-frappe.md:2:1",
+        "vouliez-vous dire `title`",
+    );
+}
+
+#[test]
+fn unknown_author() {
+    let build = failing("error_unknown_author", 1);
+    build.assert_problem("content/articles/duo.md:6:5", "auteur « bastien » inconnu");
+}
+
+#[test]
+fn unknown_series() {
+    let build = failing("error_unknown_series", 1);
+    build.assert_problem(
+        "content/articles/pytest-avance-1.md:5:9",
+        "série « pytest-avance » inconnu",
+    );
+}
+
+#[test]
+fn unknown_category_suggests_the_right_one() {
+    let build = failing("error_unknown_category", 1);
+    build.assert_problem(
+        "content/resources/flask.md:6:19",
+        "catégorie « pyhton » inconnue",
+    );
+    build.assert_problem(
+        "content/resources/flask.md:6:19",
+        "vouliez-vous dire `python`",
+    );
+}
+
+#[test]
+fn event_ending_before_it_starts() {
+    let build = failing("error_event_end_before_start", 1);
+    build.assert_problem(
+        "content/events/atelier.md:4:6",
+        "se termine avant d'avoir commencé",
+    );
+}
+
+#[test]
+fn two_files_with_the_same_slug() {
+    let build = failing("error_duplicate_slug", 2);
+    build.assert_problem("content/articles/bonjour.md:1:1", "même slug « bonjour »");
+    build.assert_problem(
+        "content/articles/bonjour/index.md:1:1",
+        "même slug « bonjour »",
+    );
+}
+
+#[test]
+fn bad_date() {
+    let build = failing("error_bad_date", 1);
+    build.assert_problem(
+        "content/articles/date-francaise.md:3:7",
+        "date invalide « 15/10/2026 »",
+    );
+}
+
+#[test]
+fn link_to_a_missing_file() {
+    let build = failing("error_missing_link", 1);
+    build.assert_problem(
+        "content/articles/lien-casse.md:8:12",
+        "lien vers un fichier inexistant « ../articles/tests-pytest.md »",
+    );
+}
+
+#[test]
+fn every_problem_of_every_file_is_reported_in_one_run() {
+    let build = failing("error_many", 12);
+    let expected = [
+        // Front matter and body problems of the same file.
+        (
+            "content/articles/champ-inconnu.md:5:1",
+            "champ inconnu `tag`",
+        ),
+        (
+            "content/articles/champ-inconnu.md:5:1",
+            "vouliez-vous dire `tags`",
+        ),
+        (
+            "content/articles/champ-inconnu.md:7:26",
+            "lien vers un fichier inexistant « ../pages/etiquettes.md »",
+        ),
+        (
+            "content/articles/lien-vers-absent.md:6:7",
+            "lien vers un fichier inexistant « ../pages/guide.md#installation »",
+        ),
+        // Five problems in one file.
+        (
+            "content/articles/plusieurs-fautes.md:3:7",
+            "date invalide « 2026-02-30 »",
+        ),
+        (
+            "content/articles/plusieurs-fautes.md:4:16",
+            "auteur « inconnu » inconnu",
+        ),
+        (
+            "content/articles/plusieurs-fautes.md:5:22",
+            "catégorie « donnees » inconnue",
+        ),
+        (
+            "content/articles/plusieurs-fautes.md:6:9",
+            "série « serie-fantome » inconnu",
+        ),
+        (
+            "content/articles/plusieurs-fautes.md:9:9",
+            "lien vers un fichier inexistant « autre.md »",
+        ),
+        (
+            "content/events/webinaire.md:4:6",
+            "se termine avant d'avoir commencé",
+        ),
+        (
+            "content/events/webinaire.md:5:1",
+            "`capacity` doit être au moins 1",
+        ),
+        (
+            "content/resources/sans-url.md:2:1",
+            "champ obligatoire `url` manquant",
+        ),
+        (
+            "content/resources/yaml-casse.md:2:15",
+            "mapping values are not allowed",
+        ),
+    ];
+    for (location, fragment) in expected {
+        build.assert_problem(location, fragment);
+    }
+    // Reported in a stable order: by file, then line.
+    let locations: Vec<&str> = build
+        .stderr
+        .lines()
+        .filter_map(|l| l.trim_start().strip_prefix("--> "))
+        .collect();
+    let mut sorted = locations.clone();
+    sorted.sort_by_key(|l| {
+        let mut parts = l.rsplitn(3, ':');
+        let (col, line, path) = (
+            parts.next().unwrap(),
+            parts.next().unwrap(),
+            parts.next().unwrap(),
+        );
+        (
+            path.to_string(),
+            line.parse::<usize>().unwrap(),
+            col.parse::<usize>().unwrap(),
+        )
+    });
+    assert_eq!(locations, sorted);
+    assert_eq!(locations.len(), 12);
+}
+
+// ---------------------------------------------------------------- the previous output is kept
+
+/// Names in `dir` (not recursive).
+fn names(dir: &std::path::Path) -> BTreeSet<String> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect()
+}
+
+#[test]
+fn failed_build_leaves_the_previous_output_untouched() {
+    let site = Site::fixture("keep_previous_output");
+    let first = site.build().ok();
+    let before = tree(&first.out);
+    assert!(before.contains_key("articles/bonjour/index.html"));
+    let root_before = names(site.root());
+
+    // A new article that would change many pages, and a broken one.
+    site.write(
+        "content/articles/nouveau.md",
+        "---\ntitle: \"Nouveau\"\ndate: 2026-10-15\nauthors: [lea]\n---\nNouveau.\n",
+    );
+    site.write(
+        "content/articles/bonjour.md",
+        "---\ntitle: \"Bonjour\"\ndate: 2026-10-32\nauthors: [lea]\n---\nCassé.\n",
+    );
+    let failed = site.build().failed();
+    failed.assert_problem("content/articles/bonjour.md:3:7", "date invalide");
+    assert!(failed.stderr.contains("le site précédent est conservé"));
+
+    assert_eq!(
+        tree(&first.out),
+        before,
+        "the output changed after a failed build"
+    );
+    assert_eq!(
+        names(site.root()),
+        root_before,
+        "temporary folders left next to the output"
+    );
+}
+
+#[test]
+fn template_error_leaves_the_previous_output_untouched() {
+    let site = Site::fixture("keep_previous_output");
+    let first = site.build().ok();
+    let before = tree(&first.out);
+    let root_before = names(site.root());
+
+    site.write("templates/article.html", "{% extends \"base.html\" %}{% block content %}{{ article.missing.field }}{% endblock content %}");
+    let failed = site.build().failed();
+    assert!(failed.stderr.contains("article.html"), "{}", failed.stderr);
+
+    assert_eq!(tree(&first.out), before);
+    let mut root_after = names(site.root());
+    assert!(root_after.remove("templates"));
+    assert_eq!(
+        root_after, root_before,
+        "temporary folders left next to the output"
+    );
+}
+
+#[test]
+fn successful_rebuild_replaces_the_output_and_cleans_up() {
+    let site = Site::fixture("keep_previous_output");
+    let first = site.build().ok();
+    std::fs::write(first.path("stale.html"), "from an older build").unwrap();
+    let root_before = names(site.root());
+
+    site.write(
+        "content/articles/nouveau.md",
+        "---\ntitle: \"Nouveau\"\ndate: 2026-10-15\nauthors: [lea]\n---\nNouveau.\n",
+    );
+    let second = site.build().ok();
+    assert!(second.exists("articles/nouveau/index.html"));
+    assert!(
+        !second.exists("stale.html"),
+        "the output is replaced as a whole"
+    );
+    assert_eq!(
+        names(site.root()),
+        root_before,
+        "temporary folders left next to the output"
+    );
+}
