@@ -37,11 +37,11 @@ pub struct ClientIp(pub IpAddr);
 const MSG_NOT_FOUND: &str = "Ressource introuvable.";
 const MSG_UNKNOWN_EVENT: &str = "Événement introuvable.";
 const MSG_METHOD: &str = "Méthode non autorisée.";
-const MSG_UNAVAILABLE: &str = "Le service est momentanément indisponible, réessayez dans un instant.";
+const MSG_UNAVAILABLE: &str =
+    "Le service est momentanément indisponible, réessayez dans un instant.";
 const MSG_INTERNAL: &str = "Une erreur est survenue, réessayez plus tard.";
 const MSG_TOO_LARGE: &str = "La requête est trop volumineuse.";
-const MSG_MEDIA_TYPE: &str =
-    "Format non pris en charge : envoyez du JSON ou un formulaire (application/x-www-form-urlencoded).";
+const MSG_MEDIA_TYPE: &str = "Format non pris en charge : envoyez du JSON ou un formulaire (application/x-www-form-urlencoded).";
 const MSG_BAD_JSON: &str = "Le corps de la requête doit être un objet JSON.";
 const MSG_LIMITED: &str = "Trop de tentatives depuis votre connexion. Réessayez dans une minute.";
 const MSG_INVALID: &str = "Certains champs sont invalides.";
@@ -124,11 +124,21 @@ enum BodyKind {
 }
 
 fn body_kind(headers: &HeaderMap) -> BodyKind {
-    let Some(value) = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()) else {
+    let Some(value) = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+    else {
         return BodyKind::Other;
     };
-    let media = value.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
-    if media == "application/json" || (media.starts_with("application/") && media.ends_with("+json")) {
+    let media = value
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    if media == "application/json"
+        || (media.starts_with("application/") && media.ends_with("+json"))
+    {
         BodyKind::Json
     } else if media == "application/x-www-form-urlencoded" {
         BodyKind::Form
@@ -160,18 +170,29 @@ fn client_ip<B>(req: &Request<B>) -> Option<IpAddr> {
 // ---------------------------------------------------------------------------------------------
 // Response builders
 
-fn response(status: StatusCode, content_type: &'static str, body: impl Into<Bytes>) -> Response<Bytes> {
+fn response(
+    status: StatusCode,
+    content_type: &'static str,
+    body: impl Into<Bytes>,
+) -> Response<Bytes> {
     let mut response = Response::new(body.into());
     *response.status_mut() = status;
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
     response
 }
 
 fn json_response(status: StatusCode, value: &Value) -> Response<Bytes> {
-    response(status, "application/json; charset=utf-8", serde_json::to_vec(value).unwrap_or_default())
+    response(
+        status,
+        "application/json; charset=utf-8",
+        serde_json::to_vec(value).unwrap_or_default(),
+    )
 }
 
 fn error(status: StatusCode, message: &str) -> Response<Bytes> {
@@ -186,14 +207,37 @@ fn html_response(status: StatusCode, page: String) -> Response<Bytes> {
         HeaderValue::from_static("default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; frame-ancestors 'none'"),
     );
     // The URL holds the cancellation token: do not leak it to other sites.
-    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
     headers.insert("x-robots-tag", HeaderValue::from_static("noindex"));
     response
 }
 
+/// Percent-encodes what a `Location` header cannot carry (non-ASCII, spaces, controls).
+fn header_safe_url(url: &str) -> String {
+    let mut out = String::with_capacity(url.len());
+    for c in url.chars() {
+        if c.is_ascii_graphic() {
+            out.push(c);
+        } else {
+            let mut buf = [0u8; 4];
+            for byte in c.encode_utf8(&mut buf).bytes() {
+                out.push_str(&format!("%{byte:02X}"));
+            }
+        }
+    }
+    out
+}
+
 fn see_other(location: &str) -> Response<Bytes> {
-    let mut response = response(StatusCode::SEE_OTHER, "text/plain; charset=utf-8", Bytes::new());
-    if let Ok(value) = HeaderValue::from_str(location) {
+    let mut response = response(
+        StatusCode::SEE_OTHER,
+        "text/plain; charset=utf-8",
+        Bytes::new(),
+    );
+    if let Ok(value) = HeaderValue::from_str(&header_safe_url(location)) {
         response.headers_mut().insert(header::LOCATION, value);
     }
     response
@@ -201,13 +245,23 @@ fn see_other(location: &str) -> Response<Bytes> {
 
 fn method_not_allowed(route: &Route<'_>) -> Response<Bytes> {
     let mut response = error(StatusCode::METHOD_NOT_ALLOWED, MSG_METHOD);
-    response.headers_mut().insert(header::ALLOW, HeaderValue::from_static(route.allowed_methods()));
+    response.headers_mut().insert(
+        header::ALLOW,
+        HeaderValue::from_static(route.allowed_methods()),
+    );
     response
 }
 
 /// `{event.url}?inscription={status}[&position=N][&jeton=T]#inscription-{status}`.
-fn result_location(event_url: &str, status: &str, position: Option<u32>, token: Option<&str>) -> String {
-    let base = event_url.split_once('#').map_or(event_url, |(base, _)| base);
+fn result_location(
+    event_url: &str,
+    status: &str,
+    position: Option<u32>,
+    token: Option<&str>,
+) -> String {
+    let base = event_url
+        .split_once('#')
+        .map_or(event_url, |(base, _)| base);
     let separator = if base.contains('?') { '&' } else { '?' };
     let mut location = format!("{base}{separator}inscription={status}");
     if let Some(position) = position {
@@ -230,7 +284,11 @@ struct Failure {
 
 impl Failure {
     fn new(status: StatusCode, message: &'static str, form_status: &'static str) -> Failure {
-        Failure { status, message, form_status }
+        Failure {
+            status,
+            message,
+            form_status,
+        }
     }
 }
 
@@ -240,15 +298,25 @@ impl App {
         config.validate()?;
         let store: Arc<dyn Store> = match &config.store {
             StoreConfig::Sqlite(path) => {
-                let store = SqliteStore::open(path).await.map_err(|err| ConfigError::Store {
-                    store: format!("sqlite:{}", path.display()),
-                    reason: err.to_string(),
-                })?;
+                let store = SqliteStore::open(path)
+                    .await
+                    .map_err(|err| ConfigError::Store {
+                        store: format!("sqlite:{}", path.display()),
+                        reason: err.to_string(),
+                    })?;
                 Arc::new(store)
             }
             #[cfg(feature = "dynamodb")]
             StoreConfig::DynamoDb { table } => {
-                Arc::new(crate::store::DynamoStore::from_env(table.clone()).await)
+                let store = crate::store::DynamoStore::from_env(table.clone()).await;
+                store
+                    .check_table()
+                    .await
+                    .map_err(|err| ConfigError::Store {
+                        store: format!("dynamodb:{table}"),
+                        reason: err.to_string(),
+                    })?;
+                Arc::new(store)
             }
             #[cfg(not(feature = "dynamodb"))]
             StoreConfig::DynamoDb { table } => {
@@ -264,11 +332,23 @@ impl App {
     }
 
     /// Builds the app with a given clock (tests decide what "now" is).
-    pub fn with_clock(mut config: Config, store: Arc<dyn Store>, clock: Clock) -> Result<App, ConfigError> {
+    pub fn with_clock(
+        mut config: Config,
+        store: Arc<dyn Store>,
+        clock: Clock,
+    ) -> Result<App, ConfigError> {
         config.validate()?;
         let catalog = Catalog::new(config.events_manifest.clone(), config.manifest_ttl);
         let limiter = RateLimiter::new(config.rate_limit);
-        Ok(App { inner: Arc::new(Inner { config, store, catalog, limiter, clock }) })
+        Ok(App {
+            inner: Arc::new(Inner {
+                config,
+                store,
+                catalog,
+                limiter,
+                clock,
+            }),
+        })
     }
 
     /// The configuration in force (validated).
@@ -284,7 +364,11 @@ impl App {
         let path = req.uri().path().to_owned();
         let route = Route::parse(&path);
         let method = req.method().clone();
-        let origin = req.headers().get(header::ORIGIN).and_then(|v| v.to_str().ok()).map(str::to_owned);
+        let origin = req
+            .headers()
+            .get(header::ORIGIN)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
 
         let mut response = if method == Method::OPTIONS && route != Route::Unknown {
             self.preflight(&route, origin.as_deref())
@@ -311,7 +395,9 @@ impl App {
         match *route {
             Route::Event(slug) if get => self.event_counts(slug).await,
             Route::Registrations(slug) if method == Method::POST => self.register(slug, req).await,
-            Route::Registrations(slug) if method == Method::GET => self.organiser_list(slug, req).await,
+            Route::Registrations(slug) if method == Method::GET => {
+                self.organiser_list(slug, req).await
+            }
             Route::Token(token) if get => self.cancel_page(token).await,
             Route::Cancel(token) if method == Method::POST => self.cancel(token, req).await,
             Route::Unknown => error(StatusCode::NOT_FOUND, MSG_NOT_FOUND),
@@ -346,9 +432,16 @@ impl App {
     /// CORS preflight: the allowed origin gets the methods and headers; others get nothing that
     /// would let their browser go on.
     fn preflight(&self, route: &Route<'_>, origin: Option<&str>) -> Response<Bytes> {
-        let mut response = response(StatusCode::NO_CONTENT, "text/plain; charset=utf-8", Bytes::new());
+        let mut response = response(
+            StatusCode::NO_CONTENT,
+            "text/plain; charset=utf-8",
+            Bytes::new(),
+        );
         let headers = response.headers_mut();
-        headers.insert(header::ALLOW, HeaderValue::from_static(route.allowed_methods()));
+        headers.insert(
+            header::ALLOW,
+            HeaderValue::from_static(route.allowed_methods()),
+        );
         if self.origin_allowed(origin) {
             headers.insert(
                 header::ACCESS_CONTROL_ALLOW_METHODS,
@@ -358,7 +451,10 @@ impl App {
                 header::ACCESS_CONTROL_ALLOW_HEADERS,
                 HeaderValue::from_static("Content-Type, Accept, Authorization"),
             );
-            headers.insert(header::ACCESS_CONTROL_MAX_AGE, HeaderValue::from_static("600"));
+            headers.insert(
+                header::ACCESS_CONTROL_MAX_AGE,
+                HeaderValue::from_static("600"),
+            );
         }
         response
     }
@@ -395,9 +491,10 @@ impl App {
             "open": event.registration_open_at(self.now()),
         });
         let mut response = json_response(StatusCode::OK, &body);
-        response
-            .headers_mut()
-            .insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=5"));
+        response.headers_mut().insert(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("public, max-age=5"),
+        );
         response
     }
 
@@ -420,7 +517,12 @@ impl App {
         };
         let fail = |failure: Failure| {
             if redirect {
-                see_other(&result_location(&event.url, failure.form_status, None, None))
+                see_other(&result_location(
+                    &event.url,
+                    failure.form_status,
+                    None,
+                    None,
+                ))
             } else {
                 error(failure.status, failure.message)
             }
@@ -429,12 +531,20 @@ impl App {
         if let Some(ip) = client_ip(req) {
             if !self.inner.limiter.allow(ip, self.now()) {
                 tracing::warn!(slug, "registration attempts over the rate limit");
-                return fail(Failure::new(StatusCode::TOO_MANY_REQUESTS, MSG_LIMITED, "limited"));
+                return fail(Failure::new(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    MSG_LIMITED,
+                    "limited",
+                ));
             }
         }
         let body = req.body();
         if body.len() > MAX_BODY_BYTES {
-            return fail(Failure::new(StatusCode::PAYLOAD_TOO_LARGE, MSG_TOO_LARGE, "invalid"));
+            return fail(Failure::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                MSG_TOO_LARGE,
+                "invalid",
+            ));
         }
         let raw = match kind {
             BodyKind::Json => match RawRegistration::from_json(body) {
@@ -445,15 +555,25 @@ impl App {
             BodyKind::Other => return error(StatusCode::UNSUPPORTED_MEDIA_TYPE, MSG_MEDIA_TYPE),
         };
         if let Some(reason) = event.closed_reason_at(self.now()) {
-            return fail(Failure::new(StatusCode::FORBIDDEN, closed_message(reason), "closed"));
+            return fail(Failure::new(
+                StatusCode::FORBIDDEN,
+                closed_message(reason),
+                "closed",
+            ));
         }
         if raw.is_bot() {
             // Honeypot filled: answer exactly as a success would (a bot that sees a refusal
             // learns to avoid the field) but store nothing. The token leads nowhere.
             tracing::info!(slug, "honeypot filled, registration dropped");
             return match token::generate() {
-                Ok(token) => self.registered_response(event, RegisterOutcome::Registered, &token, redirect),
-                Err(_) => fail(Failure::new(StatusCode::INTERNAL_SERVER_ERROR, MSG_INTERNAL, "error")),
+                Ok(token) => {
+                    self.registered_response(event, RegisterOutcome::Registered, &token, redirect)
+                }
+                Err(_) => fail(Failure::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    MSG_INTERNAL,
+                    "error",
+                )),
             };
         }
         let registration = match raw.validate() {
@@ -472,7 +592,11 @@ impl App {
             Ok(token) => token,
             Err(err) => {
                 tracing::error!(error = %err, "no randomness for a token");
-                return fail(Failure::new(StatusCode::INTERNAL_SERVER_ERROR, MSG_INTERNAL, "error"));
+                return fail(Failure::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    MSG_INTERNAL,
+                    "error",
+                ));
             }
         };
         let new = NewRegistration {
@@ -486,7 +610,11 @@ impl App {
         match self.inner.store.register(slug, event.capacity, new).await {
             Ok(RegisterOutcome::Duplicate) => {
                 tracing::info!(slug, "duplicate registration refused");
-                fail(Failure::new(StatusCode::CONFLICT, MSG_DUPLICATE, "duplicate"))
+                fail(Failure::new(
+                    StatusCode::CONFLICT,
+                    MSG_DUPLICATE,
+                    "duplicate",
+                ))
             }
             Ok(outcome) => {
                 tracing::info!(slug, outcome = ?outcome, "registration recorded");
@@ -494,7 +622,11 @@ impl App {
             }
             Err(err) => {
                 tracing::error!(error = %err, slug, "registration failed");
-                fail(Failure::new(StatusCode::INTERNAL_SERVER_ERROR, MSG_INTERNAL, "error"))
+                fail(Failure::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    MSG_INTERNAL,
+                    "error",
+                ))
             }
         }
     }
@@ -589,12 +721,18 @@ impl App {
     }
 
     fn authorized(&self, headers: &HeaderMap) -> bool {
-        let Some(value) = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()) else {
+        let Some(value) = headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+        else {
             return false;
         };
-        let Some((scheme, credentials)) = value.trim().split_once(' ') else { return false };
+        let Some((scheme, credentials)) = value.trim().split_once(' ') else {
+            return false;
+        };
         let expected = self.inner.config.admin_token.trim().as_bytes();
-        scheme.eq_ignore_ascii_case("bearer") && bool::from(credentials.trim().as_bytes().ct_eq(expected))
+        scheme.eq_ignore_ascii_case("bearer")
+            && bool::from(credentials.trim().as_bytes().ct_eq(expected))
     }
 
     /// `GET /events/{slug}/registrations`: the organisers' list, JSON or `?format=csv`.
@@ -602,9 +740,10 @@ impl App {
         if !self.authorized(req.headers()) {
             tracing::warn!(slug, "organiser list refused: missing or wrong token");
             let mut response = error(StatusCode::UNAUTHORIZED, MSG_UNAUTHORIZED);
-            response
-                .headers_mut()
-                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer realm=\"classmates\""));
+            response.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Bearer realm=\"classmates\""),
+            );
             return response;
         }
         let manifest = match self.manifest().await {
@@ -621,10 +760,9 @@ impl App {
                 return error(StatusCode::INTERNAL_SERVER_ERROR, MSG_INTERNAL);
             }
         };
-        let csv = req
-            .uri()
-            .query()
-            .is_some_and(|q| form_urlencoded::parse(q.as_bytes()).any(|(k, v)| k == "format" && v == "csv"));
+        let csv = req.uri().query().is_some_and(|q| {
+            form_urlencoded::parse(q.as_bytes()).any(|(k, v)| k == "format" && v == "csv")
+        });
         if !csv {
             return json_response(StatusCode::OK, &json!(list));
         }
@@ -633,7 +771,9 @@ impl App {
                 let mut response = response(StatusCode::OK, "text/csv; charset=utf-8", body);
                 let disposition = format!("attachment; filename=\"inscriptions-{slug}.csv\"");
                 if let Ok(value) = HeaderValue::from_str(&disposition) {
-                    response.headers_mut().insert(header::CONTENT_DISPOSITION, value);
+                    response
+                        .headers_mut()
+                        .insert(header::CONTENT_DISPOSITION, value);
                 }
                 response
             }
@@ -659,7 +799,9 @@ fn to_csv(list: &[crate::store::Registration]) -> Result<Vec<u8>, csv::Error> {
     let mut writer = csv::Writer::from_writer(Vec::new());
     writer.write_record(["name", "discord", "email", "status", "time"])?;
     for r in list {
-        let time = r.registered_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+        let time = r
+            .registered_at
+            .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
         writer.write_record([
             csv_cell(&r.name).as_ref(),
             csv_cell(r.discord.as_deref().unwrap_or("")).as_ref(),
@@ -668,7 +810,9 @@ fn to_csv(list: &[crate::store::Registration]) -> Result<Vec<u8>, csv::Error> {
             time.as_str(),
         ])?;
     }
-    writer.into_inner().map_err(|err| csv::Error::from(err.into_error()))
+    writer
+        .into_inner()
+        .map_err(|err| csv::Error::from(err.into_error()))
 }
 
 #[cfg(test)]
@@ -679,7 +823,10 @@ mod tests {
     fn routes() {
         assert_eq!(Route::parse("/events/a"), Route::Event("a"));
         assert_eq!(Route::parse("/events/a/"), Route::Event("a"));
-        assert_eq!(Route::parse("/events/a/registrations"), Route::Registrations("a"));
+        assert_eq!(
+            Route::parse("/events/a/registrations"),
+            Route::Registrations("a")
+        );
         assert_eq!(Route::parse("/registrations/t"), Route::Token("t"));
         assert_eq!(Route::parse("/registrations/t/cancel"), Route::Cancel("t"));
         assert_eq!(Route::parse("/events/"), Route::Unknown);
@@ -693,7 +840,14 @@ mod tests {
             result_location("https://x.org/e/a/#top", "waitlisted", Some(3), Some("tok")),
             "https://x.org/e/a/?inscription=waitlisted&position=3&jeton=tok#inscription-waitlisted"
         );
-        assert_eq!(result_location("/e?a=1", "closed", None, None), "/e?a=1&inscription=closed#inscription-closed");
+        assert_eq!(
+            result_location("/e?a=1", "closed", None, None),
+            "/e?a=1&inscription=closed#inscription-closed"
+        );
+        assert_eq!(
+            header_safe_url("https://x.org/événement/ a"),
+            "https://x.org/%C3%A9v%C3%A9nement/%20a"
+        );
     }
 
     #[test]

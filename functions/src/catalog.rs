@@ -20,11 +20,17 @@ const MAX_MANIFEST_BYTES: usize = 4 * 1024 * 1024;
 #[derive(Debug, Error)]
 pub enum CatalogError {
     #[error("cannot read the events manifest {path}: {source}")]
-    Read { path: PathBuf, source: std::io::Error },
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("cannot fetch the events manifest {url}: {reason}")]
     Fetch { url: String, reason: String },
     #[error("the events manifest {origin} is not valid: {source}")]
-    Parse { origin: String, source: serde_json::Error },
+    Parse {
+        origin: String,
+        source: serde_json::Error,
+    },
 }
 
 /// Source of the current manifest, shared by all requests.
@@ -51,7 +57,12 @@ impl Catalog {
             .user_agent(concat!("classmates-api/", env!("CARGO_PKG_VERSION")))
             .build()
             .unwrap_or_else(|_| reqwest::Client::new());
-        Catalog { source, ttl, http, state: Mutex::new(State::default()) }
+        Catalog {
+            source,
+            ttl,
+            http,
+            state: Mutex::new(State::default()),
+        }
     }
 
     /// The current manifest. When a refresh fails but an earlier copy exists, the earlier copy is
@@ -60,17 +71,28 @@ impl Catalog {
     pub async fn manifest(&self) -> Result<Arc<Manifest>, CatalogError> {
         let mut state = self.state.lock().await;
         match &self.source {
-            ManifestSource::Path(path) => self.from_file(&mut state, path).await,
-            ManifestSource::Url(url) => self.from_url(&mut state, url).await,
+            ManifestSource::Path(path) => self.read_file(&mut state, path).await,
+            ManifestSource::Url(url) => self.fetch_cached(&mut state, url).await,
         }
     }
 
-    async fn from_file(&self, state: &mut State, path: &Path) -> Result<Arc<Manifest>, CatalogError> {
-        let path = if path.is_dir() { path.join(MANIFEST_PATH) } else { path.to_owned() };
+    async fn read_file(
+        &self,
+        state: &mut State,
+        path: &Path,
+    ) -> Result<Arc<Manifest>, CatalogError> {
+        let path = if path.is_dir() {
+            path.join(MANIFEST_PATH)
+        } else {
+            path.to_owned()
+        };
         // One stat per request: cheap, and it notices every rebuild.
         let stamp = std::fs::metadata(&path)
             .and_then(|meta| Ok((meta.modified()?, meta.len())))
-            .map_err(|source| CatalogError::Read { path: path.clone(), source });
+            .map_err(|source| CatalogError::Read {
+                path: path.clone(),
+                source,
+            });
         let stamp = match (stamp, &state.manifest) {
             (Ok(stamp), _) => stamp,
             (Err(err), Some(previous)) => {
@@ -89,7 +111,10 @@ impl Catalog {
             .await
             .unwrap_or_else(|join| Err(std::io::Error::other(join)));
         let parsed = bytes
-            .map_err(|source| CatalogError::Read { path: path.clone(), source })
+            .map_err(|source| CatalogError::Read {
+                path: path.clone(),
+                source,
+            })
             .and_then(|bytes| {
                 serde_json::from_slice::<Manifest>(&bytes).map_err(|source| CatalogError::Parse {
                     origin: path.display().to_string(),
@@ -98,7 +123,10 @@ impl Catalog {
             });
         match parsed {
             Ok(manifest) => {
-                tracing::info!(events = manifest.events.len(), "events manifest loaded from file");
+                tracing::info!(
+                    events = manifest.events.len(),
+                    "events manifest loaded from file"
+                );
                 let manifest = Arc::new(manifest);
                 state.manifest = Some(manifest.clone());
                 state.file_stamp = Some(stamp);
@@ -115,7 +143,11 @@ impl Catalog {
         }
     }
 
-    async fn from_url(&self, state: &mut State, url: &str) -> Result<Arc<Manifest>, CatalogError> {
+    async fn fetch_cached(
+        &self,
+        state: &mut State,
+        url: &str,
+    ) -> Result<Arc<Manifest>, CatalogError> {
         if let (Some(manifest), Some(at)) = (&state.manifest, state.fetched_at) {
             if at.elapsed() < self.ttl {
                 return Ok(manifest.clone());
@@ -144,8 +176,16 @@ impl Catalog {
     }
 
     async fn fetch(&self, url: &str) -> Result<Manifest, CatalogError> {
-        let failed = |reason: String| CatalogError::Fetch { url: url.to_owned(), reason };
-        let response = self.http.get(url).send().await.map_err(|e| failed(e.to_string()))?;
+        let failed = |reason: String| CatalogError::Fetch {
+            url: url.to_owned(),
+            reason,
+        };
+        let response = self
+            .http
+            .get(url)
+            .send()
+            .await
+            .map_err(|e| failed(e.to_string()))?;
         let status = response.status();
         if !status.is_success() {
             return Err(failed(format!("HTTP {status}")));
@@ -154,7 +194,9 @@ impl Catalog {
         if body.len() > MAX_MANIFEST_BYTES {
             return Err(failed(format!("larger than {MAX_MANIFEST_BYTES} bytes")));
         }
-        serde_json::from_slice(&body)
-            .map_err(|source| CatalogError::Parse { origin: url.to_owned(), source })
+        serde_json::from_slice(&body).map_err(|source| CatalogError::Parse {
+            origin: url.to_owned(),
+            source,
+        })
     }
 }

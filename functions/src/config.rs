@@ -66,7 +66,10 @@ pub enum StoreConfig {
 impl StoreConfig {
     /// Parses `sqlite:PATH` or `dynamodb:TABLE`.
     pub fn parse(value: &str) -> Result<StoreConfig, ConfigError> {
-        let invalid = |reason: &str| ConfigError::Invalid { var: "STORE", reason: reason.to_owned() };
+        let invalid = |reason: &str| ConfigError::Invalid {
+            var: "STORE",
+            reason: reason.to_owned(),
+        };
         if let Some(path) = value.strip_prefix("sqlite:") {
             if path.trim().is_empty() {
                 return Err(invalid("expected sqlite:PATH with a non-empty path"));
@@ -74,11 +77,17 @@ impl StoreConfig {
             Ok(StoreConfig::Sqlite(PathBuf::from(path)))
         } else if let Some(table) = value.strip_prefix("dynamodb:") {
             let valid = (3..=255).contains(&table.len())
-                && table.bytes().all(|b| b.is_ascii_alphanumeric() || b"_-.".contains(&b));
+                && table
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"_-.".contains(&b));
             if !valid {
-                return Err(invalid("expected dynamodb:TABLE with a valid DynamoDB table name"));
+                return Err(invalid(
+                    "expected dynamodb:TABLE with a valid DynamoDB table name",
+                ));
             }
-            Ok(StoreConfig::DynamoDb { table: table.to_owned() })
+            Ok(StoreConfig::DynamoDb {
+                table: table.to_owned(),
+            })
         } else {
             Err(invalid("expected sqlite:PATH or dynamodb:TABLE"))
         }
@@ -131,7 +140,11 @@ impl Config {
 
     /// Same as [`Config::from_env`] with variables looked up through `var`.
     pub fn from_vars(var: impl Fn(&str) -> Option<String>) -> Result<Config, ConfigError> {
-        let get = |name: &str| var(name).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+        let get = |name: &str| {
+            var(name)
+                .map(|v| v.trim().to_owned())
+                .filter(|v| !v.is_empty())
+        };
         let admin_token = get("ADMIN_TOKEN").ok_or(ConfigError::Missing("ADMIN_TOKEN"))?;
         let manifest = get("EVENTS_MANIFEST").ok_or(ConfigError::Missing("EVENTS_MANIFEST"))?;
         let mut config = Config::new(admin_token, ManifestSource::parse(&manifest));
@@ -179,8 +192,9 @@ impl Config {
             if !is_origin(&origin) {
                 return Err(ConfigError::Invalid {
                     var: "ALLOWED_ORIGIN",
-                    reason: "expected one origin such as https://example.org (no wildcard, no path)"
-                        .to_owned(),
+                    reason:
+                        "expected one origin such as https://example.org (no wildcard, no path)"
+                            .to_owned(),
                 });
             }
             self.allowed_origin = Some(origin);
@@ -209,10 +223,14 @@ impl Config {
 
 /// `scheme://host[:port]` with nothing after.
 fn is_origin(value: &str) -> bool {
-    let Some((scheme, rest)) = value.split_once("://") else { return false };
+    let Some((scheme, rest)) = value.split_once("://") else {
+        return false;
+    };
     matches!(scheme, "http" | "https")
         && !rest.is_empty()
-        && rest.bytes().all(|b| b.is_ascii_alphanumeric() || b"-.:[]".contains(&b))
+        && rest
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-.:[]".contains(&b))
 }
 
 #[cfg(test)]
@@ -221,8 +239,10 @@ mod tests {
     use std::collections::HashMap;
 
     fn vars(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
-        let map: HashMap<String, String> =
-            pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
         move |name| map.get(name).cloned()
     }
 
@@ -233,26 +253,43 @@ mod tests {
             ("EVENTS_MANIFEST", "public"),
         ]))
         .unwrap();
-        assert_eq!(config.store, StoreConfig::Sqlite(".classmates/registrations.sqlite3".into()));
+        assert_eq!(
+            config.store,
+            StoreConfig::Sqlite(".classmates/registrations.sqlite3".into())
+        );
         assert_eq!(config.rate_limit, 10);
         assert_eq!(config.public_api_url, "/api");
         assert_eq!(config.base_path(), "/api");
-        assert_eq!(config.events_manifest, ManifestSource::Path("public".into()));
+        assert_eq!(
+            config.events_manifest,
+            ManifestSource::Path("public".into())
+        );
 
         let config = Config::from_vars(vars(&[
             ("ADMIN_TOKEN", "0123456789abcdef"),
-            ("EVENTS_MANIFEST", "https://example.org/evenements/index.json"),
+            (
+                "EVENTS_MANIFEST",
+                "https://example.org/evenements/index.json",
+            ),
             ("STORE", "dynamodb:classmates"),
             ("RATE_LIMIT", "0"),
             ("PUBLIC_API_URL", "https://api.example.org/prod/"),
             ("ALLOWED_ORIGIN", "https://example.org/"),
         ]))
         .unwrap();
-        assert_eq!(config.store, StoreConfig::DynamoDb { table: "classmates".into() });
+        assert_eq!(
+            config.store,
+            StoreConfig::DynamoDb {
+                table: "classmates".into()
+            }
+        );
         assert_eq!(config.rate_limit, 0);
         assert_eq!(config.public_api_url, "https://api.example.org/prod");
         assert_eq!(config.base_path(), "/prod");
-        assert_eq!(config.allowed_origin.as_deref(), Some("https://example.org"));
+        assert_eq!(
+            config.allowed_origin.as_deref(),
+            Some("https://example.org")
+        );
         assert!(matches!(config.events_manifest, ManifestSource::Url(_)));
     }
 
@@ -262,7 +299,10 @@ mod tests {
         assert!(err.to_string().contains("ADMIN_TOKEN"));
         let err = Config::from_vars(vars(&[("ADMIN_TOKEN", "0123456789abcdef")])).unwrap_err();
         assert!(err.to_string().contains("EVENTS_MANIFEST"));
-        let base = [("ADMIN_TOKEN", "0123456789abcdef"), ("EVENTS_MANIFEST", "x")];
+        let base = [
+            ("ADMIN_TOKEN", "0123456789abcdef"),
+            ("EVENTS_MANIFEST", "x"),
+        ];
         for (var, value) in [
             ("STORE", "postgres:x"),
             ("RATE_LIMIT", "ten"),

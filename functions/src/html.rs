@@ -48,7 +48,7 @@ fn back_link(event: Option<&ManifestEvent>) -> String {
 /// The page behind `cancel_url`: what the registration is, and a button that cancels it.
 pub fn cancel_page(event: Option<&ManifestEvent>, info: &TokenInfo, action: &str) -> String {
     let title = match event {
-        Some(event) => format!("Annuler votre inscription à « {} »", event.title),
+        Some(event) => format!("Annuler votre inscription à «\u{a0}{}\u{a0}»", event.title),
         None => "Annuler votre inscription".to_owned(),
     };
     let mut body = format!("<h1>{}</h1>\n", escape(&title));
@@ -63,10 +63,15 @@ pub fn cancel_page(event: Option<&ManifestEvent>, info: &TokenInfo, action: &str
         (Status::Waitlisted, None) => "Vous êtes sur la liste d’attente.".to_owned(),
     };
     body.push_str(&format!("<p>{}</p>\n", escape(&standing)));
+    let seat = match info.status {
+        Status::Registered => {
+            " Votre place est libérée pour la première personne de la liste d’attente, s’il y en a une."
+        }
+        Status::Waitlisted => "",
+    };
     body.push_str(&format!(
         "<form method=\"post\" action=\"{}\">\n<button type=\"submit\">Annuler mon inscription</button>\n</form>\n\
-         <p class=\"note\">L’annulation supprime votre nom, votre adresse e-mail et votre pseudo Discord. \
-         Votre place revient à la première personne de la liste d’attente.</p>\n",
+         <p class=\"note\">L’annulation supprime votre nom, votre adresse e-mail et votre pseudo Discord.{seat}</p>\n",
         escape(action)
     ));
     body.push_str(&back_link(event));
@@ -97,6 +102,9 @@ mod tests {
 
     #[test]
     fn escapes_everything() {
-        assert_eq!(escape(r#"<a href="x">'&'</a>"#), "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;");
+        assert_eq!(
+            escape(r#"<a href="x">'&'</a>"#),
+            "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;"
+        );
     }
 }

@@ -19,7 +19,7 @@ fn source_ip(req: &Request) -> Option<IpAddr> {
         RequestContext::ApiGatewayV2(ctx) => ctx.http.source_ip.as_deref(),
         RequestContext::ApiGatewayV1(ctx) => ctx.identity.source_ip.as_deref(),
         // An ALB passes the client in X-Forwarded-For, which App::handle reads.
-        RequestContext::Alb(_) => None,
+        _ => None,
     }?;
     ip.parse().ok()
 }
@@ -30,7 +30,7 @@ fn strip_base<'a>(path: &'a str, base: &str) -> &'a str {
         return path;
     }
     match path.strip_prefix(base) {
-        Some(rest) if rest.is_empty() => "/",
+        Some("") => "/",
         Some(rest) if rest.starts_with('/') => rest,
         _ => path,
     }

@@ -20,7 +20,11 @@ pub struct RateLimiter {
 impl RateLimiter {
     /// `limit` attempts per minute and client; 0 disables the limit.
     pub fn new(limit: u32) -> RateLimiter {
-        RateLimiter { limit, window: TimeDelta::minutes(1), attempts: Mutex::new(HashMap::new()) }
+        RateLimiter {
+            limit,
+            window: TimeDelta::minutes(1),
+            attempts: Mutex::new(HashMap::new()),
+        }
     }
 
     /// Records an attempt by `client` at `now`; false when it goes over the limit (refused
@@ -30,12 +34,18 @@ impl RateLimiter {
             return true;
         }
         let key = bucket(client);
-        let mut attempts = self.attempts.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut attempts = self
+            .attempts
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         if attempts.len() > PRUNE_ABOVE {
             attempts.retain(|_, times| times.back().is_some_and(|last| now - *last < self.window));
         }
         let times = attempts.entry(key).or_default();
-        while times.front().is_some_and(|first| now - *first >= self.window) {
+        while times
+            .front()
+            .is_some_and(|first| now - *first >= self.window)
+        {
             times.pop_front();
         }
         if times.len() >= self.limit as usize {
@@ -68,7 +78,9 @@ mod tests {
     #[test]
     fn sliding_window_per_client() {
         let limiter = RateLimiter::new(2);
-        let t0 = DateTime::parse_from_rfc3339("2026-01-01T10:00:00Z").unwrap().to_utc();
+        let t0 = DateTime::parse_from_rfc3339("2026-01-01T10:00:00Z")
+            .unwrap()
+            .to_utc();
         let a: IpAddr = "192.0.2.1".parse().unwrap();
         let b: IpAddr = "2001:db8::1".parse().unwrap();
         let b2: IpAddr = "2001:db8::2".parse().unwrap();

@@ -16,7 +16,8 @@ pub fn generate() -> Result<String, getrandom::Error> {
 /// Whether `s` has the shape of a token, checked before any store look-up.
 pub fn is_well_formed(s: &str) -> bool {
     (16..=64).contains(&s.len())
-        && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
 #[cfg(test)]

@@ -32,11 +32,13 @@ impl RawRegistration {
             return Err(NotAnObject);
         };
         let text = |key: &str| {
-            map.get(key).filter(|v| !v.is_null()).map(|value| match value {
-                Value::String(s) => Ok(s.clone()),
-                Value::Bool(b) if key == "consent" => Ok(b.to_string()),
-                _ => Err(()),
-            })
+            map.get(key)
+                .filter(|v| !v.is_null())
+                .map(|value| match value {
+                    Value::String(s) => Ok(s.clone()),
+                    Value::Bool(b) if key == "consent" => Ok(b.to_string()),
+                    _ => Err(()),
+                })
         };
         Ok(RawRegistration {
             name: text("name"),
@@ -104,7 +106,10 @@ impl RawRegistration {
                 if email.is_empty() {
                     errors.insert("email", "Indiquez votre adresse e-mail.");
                 } else if email.chars().count() > EMAIL_MAX {
-                    errors.insert("email", "L'adresse e-mail ne doit pas dépasser 254 caractères.");
+                    errors.insert(
+                        "email",
+                        "L'adresse e-mail ne doit pas dépasser 254 caractères.",
+                    );
                 } else if !is_valid_email(email) {
                     errors.insert("email", "Cette adresse e-mail ne semble pas valide.");
                 }
@@ -123,9 +128,15 @@ impl RawRegistration {
             Some(Ok(discord)) => {
                 let discord = discord.trim();
                 if discord.chars().count() > DISCORD_MAX {
-                    errors.insert("discord", "Le pseudo Discord ne doit pas dépasser 64 caractères.");
+                    errors.insert(
+                        "discord",
+                        "Le pseudo Discord ne doit pas dépasser 64 caractères.",
+                    );
                 } else if discord.chars().any(char::is_control) {
-                    errors.insert("discord", "Le pseudo Discord contient des caractères non autorisés.");
+                    errors.insert(
+                        "discord",
+                        "Le pseudo Discord contient des caractères non autorisés.",
+                    );
                 }
                 Some(discord.to_owned()).filter(|d| !d.is_empty())
             }
@@ -144,7 +155,12 @@ impl RawRegistration {
         }
         if errors.is_empty() {
             let email_key = email_key(&email);
-            Ok(Registration { name, email, email_key, discord })
+            Ok(Registration {
+                name,
+                email,
+                email_key,
+                discord,
+            })
         } else {
             Err(errors)
         }
@@ -175,7 +191,9 @@ pub fn email_key(email: &str) -> String {
 /// A reasonable check of an address: one `@`, a plausible local part and a domain name with a
 /// dot, no spaces or control characters. Not RFC 5322 (no quoted local parts, no IP literals).
 pub fn is_valid_email(email: &str) -> bool {
-    let Some((local, domain)) = email.rsplit_once('@') else { return false };
+    let Some((local, domain)) = email.rsplit_once('@') else {
+        return false;
+    };
     if local.is_empty() || local.len() > 64 || local.starts_with('.') || local.ends_with('.') {
         return false;
     }
@@ -183,7 +201,9 @@ pub fn is_valid_email(email: &str) -> bool {
         return false;
     }
     let local_ok = local.chars().all(|c| {
-        c.is_alphanumeric() || "!#$%&'*+-/=?^_`{|}~.".contains(c) || (!c.is_ascii() && !c.is_control() && !c.is_whitespace())
+        c.is_alphanumeric()
+            || "!#$%&'*+-/=?^_`{|}~.".contains(c)
+            || (!c.is_ascii() && !c.is_control() && !c.is_whitespace())
     });
     if !local_ok {
         return false;
@@ -204,7 +224,9 @@ pub fn is_valid_email(email: &str) -> bool {
             && label.chars().all(|c| c.is_alphanumeric() || c == '-')
     };
     let tld = labels[labels.len() - 1];
-    labels.iter().all(label_ok) && tld.chars().count() >= 2 && !tld.chars().all(|c| c.is_ascii_digit())
+    labels.iter().all(label_ok)
+        && tld.chars().count() >= 2
+        && !tld.chars().all(|c| c.is_ascii_digit())
 }
 
 #[cfg(test)]
@@ -213,12 +235,30 @@ mod tests {
 
     #[test]
     fn emails() {
-        for ok in ["a@b.co", "Jean.Dupont+python@exemple.fr", "élodie@café.fr", "x_y@sub.domain.org"] {
+        for ok in [
+            "a@b.co",
+            "Jean.Dupont+python@exemple.fr",
+            "élodie@café.fr",
+            "x_y@sub.domain.org",
+        ] {
             assert!(is_valid_email(ok), "{ok}");
         }
         for bad in [
-            "", "plainaddress", "@b.co", "a@", "a@b", "a@b.c", "a b@c.fr", "a@b..fr", ".a@b.fr",
-            "a..b@c.fr", "a@-b.fr", "a@b.123", "a@b_c.fr", "a\n@b.fr", "<a>@b.fr",
+            "",
+            "plainaddress",
+            "@b.co",
+            "a@",
+            "a@b",
+            "a@b.c",
+            "a b@c.fr",
+            "a@b..fr",
+            ".a@b.fr",
+            "a..b@c.fr",
+            "a@-b.fr",
+            "a@b.123",
+            "a@b_c.fr",
+            "a\n@b.fr",
+            "<a>@b.fr",
         ] {
             assert!(!is_valid_email(bad), "{bad:?}");
         }
@@ -226,17 +266,29 @@ mod tests {
 
     #[test]
     fn form_and_json() {
-        let raw = RawRegistration::from_form(b"name=+Ada+&email=ADA%40Example.org&consent=false&consent=on&website=");
+        let raw = RawRegistration::from_form(
+            b"name=+Ada+&email=ADA%40Example.org&consent=false&consent=on&website=",
+        );
         assert!(!raw.is_bot());
         let reg = raw.validate().unwrap();
         assert_eq!(reg.name, "Ada");
         assert_eq!(reg.email_key, "ada@example.org");
         assert_eq!(reg.discord, None);
 
-        let raw = RawRegistration::from_json(br#"{"name": 3, "email": "x", "consent": false, "discord": ""}"#).unwrap();
+        let raw = RawRegistration::from_json(
+            br#"{"name": 3, "email": "x", "consent": false, "discord": ""}"#,
+        )
+        .unwrap();
         let errors = raw.validate().unwrap_err();
-        assert_eq!(errors.keys().copied().collect::<Vec<_>>(), ["consent", "email", "name"]);
+        assert_eq!(
+            errors.keys().copied().collect::<Vec<_>>(),
+            ["consent", "email", "name"]
+        );
         assert!(RawRegistration::from_json(b"[1]").is_err());
-        assert!(RawRegistration::from_json(br#"{"website": "http://spam"}"#).unwrap().is_bot());
+        assert!(
+            RawRegistration::from_json(br#"{"website": "http://spam"}"#)
+                .unwrap()
+                .is_bot()
+        );
     }
 }

@@ -91,7 +91,9 @@ fn token_key(token: &str) -> Item {
 }
 
 fn get_s<'a>(item: &'a Item, name: &str) -> Option<&'a str> {
-    item.get(name).and_then(|v| v.as_s().ok()).map(String::as_str)
+    item.get(name)
+        .and_then(|v| v.as_s().ok())
+        .map(String::as_str)
 }
 
 fn backend(err: impl std::fmt::Display) -> StoreError {
@@ -107,7 +109,8 @@ struct Expr {
 
 impl Expr {
     fn name(mut self, placeholder: &str, attribute: &str) -> Self {
-        self.names.insert(placeholder.to_owned(), attribute.to_owned());
+        self.names
+            .insert(placeholder.to_owned(), attribute.to_owned());
         self
     }
 
@@ -116,7 +119,13 @@ impl Expr {
         self
     }
 
-    fn update(self, key: Item, table: &str, update: &str, condition: &str) -> Result<TransactWriteItem, StoreError> {
+    fn update(
+        self,
+        key: Item,
+        table: &str,
+        update: &str,
+        condition: &str,
+    ) -> Result<TransactWriteItem, StoreError> {
         let mut builder = Update::builder()
             .table_name(table)
             .set_key(Some(key))
@@ -128,18 +137,30 @@ impl Expr {
         if !self.values.is_empty() {
             builder = builder.set_expression_attribute_values(Some(self.values));
         }
-        Ok(TransactWriteItem::builder().update(builder.build().map_err(backend)?).build())
+        Ok(TransactWriteItem::builder()
+            .update(builder.build().map_err(backend)?)
+            .build())
     }
 
-    fn delete(self, key: Item, table: &str, condition: &str) -> Result<TransactWriteItem, StoreError> {
-        let mut builder = Delete::builder().table_name(table).set_key(Some(key)).condition_expression(condition);
+    fn delete(
+        self,
+        key: Item,
+        table: &str,
+        condition: &str,
+    ) -> Result<TransactWriteItem, StoreError> {
+        let mut builder = Delete::builder()
+            .table_name(table)
+            .set_key(Some(key))
+            .condition_expression(condition);
         if !self.names.is_empty() {
             builder = builder.set_expression_attribute_names(Some(self.names));
         }
         if !self.values.is_empty() {
             builder = builder.set_expression_attribute_values(Some(self.values));
         }
-        Ok(TransactWriteItem::builder().delete(builder.build().map_err(backend)?).build())
+        Ok(TransactWriteItem::builder()
+            .delete(builder.build().map_err(backend)?)
+            .build())
     }
 }
 
@@ -163,7 +184,10 @@ struct Counter {
 
 impl Counter {
     fn position(&self, token: &str) -> Option<u32> {
-        self.waitlist.iter().position(|t| t == token).map(|i| i as u32 + 1)
+        self.waitlist
+            .iter()
+            .position(|t| t == token)
+            .map(|i| i as u32 + 1)
     }
 }
 
@@ -176,15 +200,24 @@ enum Tx {
 
 impl Tx {
     fn failed(codes: &[String], index: usize) -> bool {
-        codes.get(index).is_some_and(|code| code == "ConditionalCheckFailed")
+        codes
+            .get(index)
+            .is_some_and(|code| code == "ConditionalCheckFailed")
     }
 
-    fn conflict(codes: &[String]) -> bool {
-        codes.iter().any(|code| code == "TransactionConflict")
+    /// Cancelled for a passing reason (a concurrent transaction, throttling): try again later.
+    fn retryable(codes: &[String]) -> bool {
+        codes.iter().any(|code| {
+            matches!(
+                code.as_str(),
+                "TransactionConflict" | "ThrottlingError" | "ProvisionedThroughputExceeded"
+            )
+        })
     }
 }
 
-/// Sleeps a random 5–25 ms, longer after more attempts (capped at ~250 ms).
+/// Sleeps before retrying a conflicting transaction: 5 ms to 250 ms, growing with the attempt
+/// number, with random jitter so that competing writers spread out.
 async fn pause(attempt: u32) {
     let mut byte = [0u8; 1];
     let _ = getrandom::fill(&mut byte);
@@ -201,7 +234,10 @@ pub struct DynamoStore {
 
 impl DynamoStore {
     pub fn new(client: Client, table: impl Into<String>) -> DynamoStore {
-        DynamoStore { client, table: table.into() }
+        DynamoStore {
+            client,
+            table: table.into(),
+        }
     }
 
     /// A store whose client takes region, credentials and endpoint from the usual AWS
@@ -222,7 +258,11 @@ impl DynamoStore {
                 .map_err(backend)
         };
         let key = |name: &str, kind: KeyType| {
-            KeySchemaElement::builder().attribute_name(name).key_type(kind).build().map_err(backend)
+            KeySchemaElement::builder()
+                .attribute_name(name)
+                .key_type(kind)
+                .build()
+                .map_err(backend)
         };
         self.client
             .create_table()
@@ -232,6 +272,17 @@ impl DynamoStore {
             .key_schema(key("pk", KeyType::Hash)?)
             .key_schema(key("sk", KeyType::Range)?)
             .billing_mode(BillingMode::PayPerRequest)
+            .send()
+            .await
+            .map_err(|err| backend(DisplayErrorContext(err)))?;
+        Ok(())
+    }
+
+    /// Checks that the table exists and is reachable (called at start).
+    pub async fn check_table(&self) -> Result<(), StoreError> {
+        self.client
+            .describe_table()
+            .table_name(&self.table)
             .send()
             .await
             .map_err(|err| backend(DisplayErrorContext(err)))?;
@@ -265,33 +316,46 @@ impl DynamoStore {
         let waitlist = match item.get("waitlist") {
             Some(AttributeValue::L(list)) => list
                 .iter()
-                .map(|v| v.as_s().cloned().map_err(|_| StoreError::Corrupt("counter.waitlist".to_owned())))
+                .map(|v| {
+                    v.as_s()
+                        .cloned()
+                        .map_err(|_| StoreError::Corrupt("counter.waitlist".to_owned()))
+                })
                 .collect::<Result<Vec<_>, _>>()?,
             Some(_) => return Err(StoreError::Corrupt("counter.waitlist".to_owned())),
             None => Vec::new(),
         };
-        Ok(Counter { registered, waitlist })
+        Ok(Counter {
+            registered,
+            waitlist,
+        })
     }
 
-    async fn transact(&self, items: Vec<TransactWriteItem>, request: String) -> Result<Tx, StoreError> {
+    async fn transact(&self, items: Vec<TransactWriteItem>) -> Result<Tx, StoreError> {
+        // Makes the SDK's own retries of this very call idempotent (a commit whose answer was
+        // lost is not applied twice); each call gets a new one.
+        let mut random = [0u8; 16];
+        getrandom::fill(&mut random).map_err(backend)?;
+        let request: String = random.iter().map(|b| format!("{b:02x}")).collect();
         let result = self
             .client
             .transact_write_items()
             .set_transact_items(Some(items))
-            // Makes SDK-level retries of this very attempt idempotent.
             .client_request_token(request)
             .send()
             .await;
         match result {
             Ok(_) => Ok(Tx::Committed),
             Err(err) => match err.as_service_error() {
-                Some(TransactWriteItemsError::TransactionCanceledException(cancel)) => Ok(Tx::Cancelled(
-                    cancel
-                        .cancellation_reasons()
-                        .iter()
-                        .map(|reason| reason.code().unwrap_or("None").to_owned())
-                        .collect(),
-                )),
+                Some(TransactWriteItemsError::TransactionCanceledException(cancel)) => {
+                    Ok(Tx::Cancelled(
+                        cancel
+                            .cancellation_reasons()
+                            .iter()
+                            .map(|reason| reason.code().unwrap_or("None").to_owned())
+                            .collect(),
+                    ))
+                }
                 Some(TransactWriteItemsError::TransactionInProgressException(_)) => {
                     Ok(Tx::Cancelled(vec!["TransactionConflict".to_owned()]))
                 }
@@ -301,9 +365,17 @@ impl DynamoStore {
     }
 
     /// One attempt at giving a free seat to the head of the waiting list (as read in
-    /// `counter`); the caller reads the counter again to see whether it worked.
-    async fn promote_head(&self, slug: &str, capacity: Option<u32>, counter: &Counter, attempt: u32) -> Result<(), StoreError> {
-        let Some(head) = counter.waitlist.first() else { return Ok(()) };
+    /// `counter`). True when it committed.
+    async fn promote_head(
+        &self,
+        slug: &str,
+        capacity: Option<u32>,
+        counter: &Counter,
+        attempt: u32,
+    ) -> Result<bool, StoreError> {
+        let Some(head) = counter.waitlist.first() else {
+            return Ok(false);
+        };
         let mut expr = Expr::default()
             .name("#r", "registered")
             .name("#w", "waitlist")
@@ -315,33 +387,47 @@ impl DynamoStore {
             condition.push_str(" AND #r < :cap");
         }
         let items = vec![
-            expr.update(counter_key(slug), &self.table, "SET #r = #r + :one REMOVE #w[0]", &condition)?,
+            expr.update(
+                counter_key(slug),
+                &self.table,
+                "SET #r = #r + :one REMOVE #w[0]",
+                &condition,
+            )?,
             mark_registered(&self.table, slug, head)?,
         ];
-        if let Tx::Cancelled(codes) = self.transact(items, request_token(head, "p", attempt)).await? {
-            if Tx::conflict(&codes) {
-                pause(attempt).await;
+        match self.transact(items).await? {
+            Tx::Committed => Ok(true),
+            Tx::Cancelled(codes) => {
+                if Tx::retryable(&codes) {
+                    pause(attempt).await;
+                }
+                Ok(false)
             }
         }
-        Ok(())
     }
 
-    /// Promotes waiting people while seats are free.
+    /// Promotes waiting people while seats are free; returns how many moved up.
     async fn rebalance(&self, slug: &str, capacity: Option<u32>) -> Result<u32, StoreError> {
         let mut promoted = 0;
-        for attempt in 0..MAX_ATTEMPTS {
+        let mut failures = 0;
+        loop {
             let counter = self.counter(slug).await?;
             let room = capacity.is_none_or(|c| counter.registered < c);
             if !room || counter.waitlist.is_empty() {
                 return Ok(promoted);
             }
-            let before = counter.waitlist.len();
-            self.promote_head(slug, capacity, &counter, attempt).await?;
-            if self.counter(slug).await?.waitlist.len() < before {
+            if self
+                .promote_head(slug, capacity, &counter, failures)
+                .await?
+            {
                 promoted += 1;
+            } else {
+                failures += 1;
+                if failures >= MAX_ATTEMPTS {
+                    return Err(StoreError::Contention(MAX_ATTEMPTS));
+                }
             }
         }
-        Err(StoreError::Contention(MAX_ATTEMPTS))
     }
 }
 
@@ -359,13 +445,6 @@ fn mark_registered(table: &str, slug: &str, token: &str) -> Result<TransactWrite
         )
 }
 
-/// Idempotency token of one transaction attempt (at most 36 characters).
-fn request_token(token: &str, kind: &str, attempt: u32) -> String {
-    let mut request = format!("{kind}{attempt}-{token}");
-    request.truncate(36);
-    request
-}
-
 #[async_trait]
 impl Store for DynamoStore {
     async fn register(
@@ -374,13 +453,15 @@ impl Store for DynamoStore {
         capacity: Option<u32>,
         reg: NewRegistration,
     ) -> Result<RegisterOutcome, StoreError> {
-        let registered_at = reg.registered_at.to_rfc3339_opts(SecondsFormat::Micros, true);
+        let registered_at = reg
+            .registered_at
+            .to_rfc3339_opts(SecondsFormat::Micros, true);
         for attempt in 0..MAX_ATTEMPTS {
             let counter = self.counter(slug).await?;
             let room = capacity.is_none_or(|c| counter.registered < c);
             if room && !counter.waitlist.is_empty() {
                 // Seats appeared (capacity raised): the waiting people get them first.
-                self.promote_head(slug, capacity, &counter, attempt).await?;
+                self.rebalance(slug, capacity).await?;
                 continue;
             }
             let seat = room;
@@ -426,7 +507,11 @@ impl Store for DynamoStore {
                     condition,
                 )?
             };
-            let status = if seat { Status::Registered } else { Status::Waitlisted };
+            let status = if seat {
+                Status::Registered
+            } else {
+                Status::Waitlisted
+            };
             let mut reg_item = reg_key(slug, &reg.token);
             reg_item.extend([
                 ("token".to_owned(), s(reg.token.clone())),
@@ -449,7 +534,7 @@ impl Store for DynamoStore {
                 put_new(&self.table, email_item)?,
                 put_new(&self.table, token_item)?,
             ];
-            match self.transact(items, request_token(&reg.token, "r", attempt)).await? {
+            match self.transact(items).await? {
                 Tx::Committed if seat => return Ok(RegisterOutcome::Registered),
                 Tx::Committed => {
                     // Not in the list any more: promoted in the meantime.
@@ -458,14 +543,18 @@ impl Store for DynamoStore {
                         RegisterOutcome::Waitlisted { position }
                     }));
                 }
-                Tx::Cancelled(codes) if Tx::failed(&codes, 2) => return Ok(RegisterOutcome::Duplicate),
+                Tx::Cancelled(codes) if Tx::failed(&codes, 2) => {
+                    return Ok(RegisterOutcome::Duplicate);
+                }
                 Tx::Cancelled(codes) if Tx::failed(&codes, 1) || Tx::failed(&codes, 3) => {
                     return Err(StoreError::Corrupt("token collision".to_owned()));
                 }
-                Tx::Cancelled(codes) if Tx::conflict(&codes) => pause(attempt).await,
+                Tx::Cancelled(codes) if Tx::retryable(&codes) => pause(attempt).await,
                 Tx::Cancelled(codes) if Tx::failed(&codes, 0) => {} // counter moved: read again
                 Tx::Cancelled(codes) => {
-                    return Err(StoreError::Backend(format!("registration cancelled: {codes:?}")));
+                    return Err(StoreError::Backend(format!(
+                        "registration cancelled: {codes:?}"
+                    )));
                 }
             }
         }
@@ -474,15 +563,22 @@ impl Store for DynamoStore {
 
     async fn counts(&self, slug: &str) -> Result<Counts, StoreError> {
         let counter = self.counter(slug).await?;
-        Ok(Counts { registered: counter.registered, waitlisted: counter.waitlist.len() as u32 })
+        Ok(Counts {
+            registered: counter.registered,
+            waitlisted: counter.waitlist.len() as u32,
+        })
     }
 
     async fn find(&self, token: &str) -> Result<Option<TokenInfo>, StoreError> {
-        let Some(index) = self.get(token_key(token)).await? else { return Ok(None) };
+        let Some(index) = self.get(token_key(token)).await? else {
+            return Ok(None);
+        };
         let Some(slug) = get_s(&index, "slug").map(str::to_owned) else {
             return Err(StoreError::Corrupt("token item without slug".to_owned()));
         };
-        let Some(reg) = self.get(reg_key(&slug, token)).await? else { return Ok(None) };
+        let Some(reg) = self.get(reg_key(&slug, token)).await? else {
+            return Ok(None);
+        };
         let status = get_s(&reg, "status")
             .and_then(Status::parse)
             .ok_or_else(|| StoreError::Corrupt("registration status".to_owned()))?;
@@ -490,16 +586,28 @@ impl Store for DynamoStore {
             Status::Waitlisted => self.counter(&slug).await?.position(token),
             Status::Registered => None,
         };
-        Ok(Some(TokenInfo { slug, status, position }))
+        Ok(Some(TokenInfo {
+            slug,
+            status,
+            position,
+        }))
     }
 
-    async fn cancel(&self, token: &str, capacity: Option<u32>) -> Result<Option<Cancelled>, StoreError> {
+    async fn cancel(
+        &self,
+        token: &str,
+        capacity: Option<u32>,
+    ) -> Result<Option<Cancelled>, StoreError> {
         for attempt in 0..MAX_ATTEMPTS {
-            let Some(index) = self.get(token_key(token)).await? else { return Ok(None) };
+            let Some(index) = self.get(token_key(token)).await? else {
+                return Ok(None);
+            };
             let Some(slug) = get_s(&index, "slug").map(str::to_owned) else {
                 return Err(StoreError::Corrupt("token item without slug".to_owned()));
             };
-            let Some(reg) = self.get(reg_key(&slug, token)).await? else { return Ok(None) };
+            let Some(reg) = self.get(reg_key(&slug, token)).await? else {
+                return Ok(None);
+            };
             let status = get_s(&reg, "status")
                 .and_then(Status::parse)
                 .ok_or_else(|| StoreError::Corrupt("registration status".to_owned()))?;
@@ -509,11 +617,19 @@ impl Store for DynamoStore {
             let counter = self.counter(&slug).await?;
 
             let mut items = vec![
-                Expr::default().delete(reg_key(&slug, token), &self.table, "attribute_exists(pk)")?,
+                Expr::default().delete(
+                    reg_key(&slug, token),
+                    &self.table,
+                    "attribute_exists(pk)",
+                )?,
                 Expr::default()
                     .name("#t", "token")
                     .value(":token", s(token))
-                    .delete(email_key_item(&slug, &email_key), &self.table, "#t = :token")?,
+                    .delete(
+                        email_key_item(&slug, &email_key),
+                        &self.table,
+                        "#t = :token",
+                    )?,
                 Expr::default().delete(token_key(token), &self.table, "attribute_exists(pk)")?,
             ];
             let mut promoted = 0;
@@ -523,13 +639,20 @@ impl Store for DynamoStore {
                     let head = counter.waitlist.first().filter(|_| room);
                     if let Some(head) = head {
                         // The seat goes straight to the first waiting person.
-                        let mut expr = Expr::default().name("#w", "waitlist").value(":head", s(head.clone()));
+                        let mut expr = Expr::default()
+                            .name("#w", "waitlist")
+                            .value(":head", s(head.clone()));
                         let mut condition = "#w[0] = :head".to_owned();
                         if let Some(capacity) = capacity {
                             expr = expr.name("#r", "registered").value(":cap", n(capacity));
                             condition.push_str(" AND #r <= :cap");
                         }
-                        items.push(expr.update(counter_key(&slug), &self.table, "REMOVE #w[0]", &condition)?);
+                        items.push(expr.update(
+                            counter_key(&slug),
+                            &self.table,
+                            "REMOVE #w[0]",
+                            &condition,
+                        )?);
                         items.push(mark_registered(&self.table, &slug, head)?);
                         promoted = 1;
                     } else {
@@ -543,7 +666,12 @@ impl Store for DynamoStore {
                             expr = expr.value(":cap", n(capacity.unwrap_or(0)));
                             "#r >= :one AND #r > :cap".to_owned()
                         };
-                        items.push(expr.update(counter_key(&slug), &self.table, "SET #r = #r - :one", &condition)?);
+                        items.push(expr.update(
+                            counter_key(&slug),
+                            &self.table,
+                            "SET #r = #r - :one",
+                            &condition,
+                        )?);
                     }
                 }
                 Status::Waitlisted => {
@@ -552,7 +680,9 @@ impl Store for DynamoStore {
                         continue;
                     };
                     let index = position - 1;
-                    let expr = Expr::default().name("#w", "waitlist").value(":token", s(token));
+                    let expr = Expr::default()
+                        .name("#w", "waitlist")
+                        .value(":token", s(token));
                     items.push(expr.update(
                         counter_key(&slug),
                         &self.table,
@@ -561,7 +691,7 @@ impl Store for DynamoStore {
                     )?);
                 }
             }
-            match self.transact(items, request_token(token, "c", attempt)).await? {
+            match self.transact(items).await? {
                 Tx::Committed => {
                     // Further seats (capacity raised since): best effort, the next
                     // registration or cancellation does it again anyway.
@@ -569,9 +699,12 @@ impl Store for DynamoStore {
                         tracing::warn!(error = %err, "promotion after cancellation incomplete");
                         0
                     });
-                    return Ok(Some(Cancelled { slug, promoted: promoted + more }));
+                    return Ok(Some(Cancelled {
+                        slug,
+                        promoted: promoted + more,
+                    }));
                 }
-                Tx::Cancelled(codes) if Tx::conflict(&codes) => pause(attempt).await,
+                Tx::Cancelled(codes) if Tx::retryable(&codes) => pause(attempt).await,
                 Tx::Cancelled(_) => {} // something moved (or a concurrent cancel): read again
             }
         }
@@ -605,15 +738,21 @@ impl Store for DynamoStore {
         let mut list = Vec::with_capacity(items.len());
         for item in &items {
             let token = get_s(item, "token").ok_or_else(|| corrupt("token"))?;
-            let status = get_s(item, "status").and_then(Status::parse).ok_or_else(|| corrupt("status"))?;
+            let status = get_s(item, "status")
+                .and_then(Status::parse)
+                .ok_or_else(|| corrupt("status"))?;
             let registered_at = get_s(item, "registered_at")
                 .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
                 .map(|t| t.with_timezone(&Utc))
                 .ok_or_else(|| corrupt("registered_at"))?;
             list.push(Registration {
-                name: get_s(item, "name").ok_or_else(|| corrupt("name"))?.to_owned(),
+                name: get_s(item, "name")
+                    .ok_or_else(|| corrupt("name"))?
+                    .to_owned(),
                 discord: get_s(item, "discord").map(str::to_owned),
-                email: get_s(item, "email").ok_or_else(|| corrupt("email"))?.to_owned(),
+                email: get_s(item, "email")
+                    .ok_or_else(|| corrupt("email"))?
+                    .to_owned(),
                 status,
                 position: match status {
                     Status::Waitlisted => counter.position(token),

@@ -64,7 +64,9 @@ pub struct NewRegistration {
 pub enum RegisterOutcome {
     Registered,
     /// On the waiting list at this 1-based position.
-    Waitlisted { position: u32 },
+    Waitlisted {
+        position: u32,
+    },
     /// The e-mail is already registered or waiting for this event; nothing was stored.
     Duplicate,
 }
@@ -141,7 +143,11 @@ pub trait Store: Send + Sync + 'static {
     /// Deletes the registration of `token` (all its personal data) and promotes waiting people
     /// into the freed seats of its event, given its `capacity`. `None` when the token is unknown
     /// or already cancelled.
-    async fn cancel(&self, token: &str, capacity: Option<u32>) -> Result<Option<Cancelled>, StoreError>;
+    async fn cancel(
+        &self,
+        token: &str,
+        capacity: Option<u32>,
+    ) -> Result<Option<Cancelled>, StoreError>;
 
     /// Everyone registered or waiting for `slug`: registered people in order of registration,
     /// then the waiting list in its order.

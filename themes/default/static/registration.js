@@ -46,11 +46,16 @@
     return plural(count, "inscrit") + " sur " + data.capacity;
   }
 
-  function refreshCount() {
+  /* `fresh`: bypass the HTTP cache (the count is cacheable for a few seconds). */
+  function refreshCount(fresh) {
     if (!countEl || !slug) {
       return;
     }
-    fetch(api + "/events/" + encodeURIComponent(slug), { headers: { Accept: "application/json" } })
+    var options = { headers: { Accept: "application/json" } };
+    if (fresh) {
+      options.cache = "no-store";
+    }
+    fetch(api + "/events/" + encodeURIComponent(slug), options)
       .then(function (response) {
         return response.ok ? response.json() : null;
       })
@@ -198,7 +203,7 @@
           }
           form.reset();
           showResult(data.status, text, data.cancel_url);
-          refreshCount();
+          refreshCount(true);
           return;
         }
         var status = statusFor(answer.status);
@@ -228,31 +233,39 @@
       return;
     }
     var url = api + "/registrations/" + token;
+    var position = /^[0-9]{1,6}$/.test(params.get("position") || "") ? params.get("position") : "";
     var block = document.getElementById("inscription-" + status);
-    var link = block && block.querySelector("a[data-cancel-link]");
-    var position = block && block.querySelector("[data-registration-position]");
-    if (position && params.get("position")) {
-      position.textContent = params.get("position");
+    if (!block) {
+      var text = MESSAGES[status] || "";
+      if (position) {
+        text += " Vous êtes en position " + position + ".";
+      }
+      showResult(status, text, url);
+      return;
     }
+    if (block.querySelector(".registration-cancel")) {
+      return; /* already done */
+    }
+    if (position) {
+      var slot = block.querySelector("[data-registration-position]");
+      if (slot) {
+        slot.textContent = position;
+      } else {
+        var p = document.createElement("p");
+        p.textContent = "Vous êtes en position " + position + " sur la liste d’attente.";
+        block.appendChild(p);
+      }
+    }
+    var link = block.querySelector("a[data-cancel-link]");
     if (link) {
       link.href = url;
       link.hidden = false;
-    } else if (block) {
-      if (!block.querySelector(".registration-cancel")) {
-        block.appendChild(cancelParagraph(url));
-      }
     } else {
-      showResult(status, MESSAGES[status] || "", url);
-    }
-    /* The token is a secret: keep it out of the address bar, history and shared links. */
-    if (window.history && typeof window.history.replaceState === "function") {
-      params.delete("jeton");
-      var query = params.toString();
-      window.history.replaceState(null, "", window.location.pathname + (query ? "?" + query : "") + window.location.hash);
+      block.appendChild(cancelParagraph(url));
     }
   }
 
-  refreshCount();
+  refreshCount(false);
   showReturnedToken();
   if (form && form.addEventListener) {
     form.addEventListener("submit", submit);
