@@ -99,6 +99,10 @@ pub fn load_site(
             .cloned()
             .for_each(|d| diagnostics.push(d));
     }
+    let pages = site.items.iter().map(|item| &item.source).zip(&bodies);
+    crate::anchors::check(root, pages)
+        .into_iter()
+        .for_each(|d| diagnostics.push(d));
     if diagnostics.has_errors() {
         return Err(BuildError::Invalid(diagnostics));
     }

@@ -4,6 +4,7 @@
 use std::path::Path;
 
 use chrono_tz::Tz;
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::diagnostics::Diagnostic;
@@ -12,31 +13,66 @@ use crate::yaml::Document;
 /// The file name of the site configuration, at the root of the site.
 pub const CONFIG_FILE: &str = "site.yaml";
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(
+    title = "site.yaml",
+    description = "Configuration du site PythonClassmates : titre, adresse, fuseau horaire et liste fermée des catégories."
+)]
 struct RawConfig {
+    #[schemars(description = "Nom du site, dans l'en-tête de chaque page et les flux.")]
     title: String,
+    #[schemars(description = "Description du site (page d'accueil, moteurs de recherche, flux).")]
     description: String,
+    #[schemars(
+        description = "Adresse publique du site, sans barre finale : `https://pythonclassmates.org`.",
+        pattern(r"^https?://")
+    )]
     base_url: String,
+    #[schemars(description = "Langue des pages : `fr`.")]
     language: String,
+    #[schemars(
+        description = "Fuseau horaire IANA des dates écrites sans décalage : `Europe/Paris`."
+    )]
     timezone: String,
+    #[schemars(description = "Liste fermée des catégories que les contenus peuvent citer.")]
     categories: Vec<Category>,
     #[serde(default)]
+    #[schemars(description = "Adresse de l'API d'inscription aux événements (`/api` par défaut).")]
     registration_api: Option<String>,
     #[serde(default)]
+    #[schemars(description = "Lien d'invitation au serveur Discord.")]
     discord_invite: Option<String>,
     #[serde(default)]
+    #[schemars(
+        with = "Option<serde_json::Value>",
+        description = "Réglages des commentaires (réservé)."
+    )]
     comments: Option<serde_norway::Value>,
 }
 
 /// One entry of the closed list of categories.
-#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Eq, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(description = "Une catégorie : les contenus la citent par son `slug`.")]
 pub struct Category {
+    #[schemars(
+        description = "Identifiant : minuscules sans accents, chiffres et tirets (`donnees`).",
+        pattern(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+    )]
     pub slug: String,
+    #[schemars(description = "Nom affiché : `Données`.")]
     pub name: String,
     #[serde(default)]
+    #[schemars(description = "Une phrase qui présente la catégorie.")]
     pub description: Option<String>,
+}
+
+/// The JSON Schema of `site.yaml`, generated from the type it is read into.
+pub fn json_schema(settings: schemars::generate::SchemaSettings) -> schemars::Schema {
+    settings
+        .into_generator()
+        .into_root_schema_for::<RawConfig>()
 }
 
 /// The validated site configuration.

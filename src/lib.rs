@@ -2,16 +2,21 @@
 //! load (`content`) → parse (`content::meta`, `yaml`) → resolve (`site`) → render (`markdown`,
 //! `render`) → write (`output`), driven by `build`.
 
+pub mod anchors;
 pub mod build;
+pub mod check;
 pub mod cli;
 pub mod config;
 pub mod content;
 pub mod dates;
 pub mod diagnostics;
 pub mod highlight;
+pub mod import;
 pub mod markdown;
 pub mod output;
 pub mod render;
+pub mod scaffold;
+pub mod schema;
 pub mod site;
 pub mod text;
 pub mod yaml;

@@ -9,7 +9,7 @@ use crate::content::Source;
 use crate::diagnostics::Diagnostic;
 use crate::site::LinkTarget;
 
-fn options() -> Options {
+pub(crate) fn options() -> Options {
     Options::ENABLE_TABLES
         | Options::ENABLE_FOOTNOTES
         | Options::ENABLE_STRIKETHROUGH
@@ -32,6 +32,10 @@ pub struct Rendered {
     pub html: String,
     pub headings: Vec<Heading>,
     pub diagnostics: Vec<Diagnostic>,
+    /// Links with an `#anchor`, to check against their target once every body is rendered.
+    pub anchor_links: Vec<crate::anchors::AnchorLink>,
+    /// Ids of the body besides its headings' (raw HTML `id`/`name`, footnotes).
+    pub other_ids: Vec<String>,
 }
 
 /// Renders the body of `source`. `links` maps `content/`-relative paths to their pages.
@@ -92,18 +96,45 @@ pub fn render(source: &Source, links: &HashMap<String, LinkTarget>) -> Rendered 
             }
             Event::Start(Tag::Link { dest_url, .. })
             | Event::Start(Tag::Image { dest_url, .. }) => {
-                if let Some(resolution) = resolve_link(&source.content_path, dest_url, links) {
-                    let offset = events[i].1.start;
+                let dest = dest_url.to_string();
+                let is_image = matches!(events[i].0, Event::Start(Tag::Image { .. }));
+                let offset = events[i].1.start;
+                let (line, column) = locate(offset);
+                // The whole `[text](dest)`, on its first line.
+                let width = body[events[i].1.clone()]
+                    .lines()
+                    .next()
+                    .map_or(1, |l| l.chars().count());
+                let mut anchor_link = |target: String, anchor: &str| {
+                    if !anchor.is_empty() {
+                        rendered.anchor_links.push(crate::anchors::AnchorLink {
+                            target,
+                            anchor: anchor.to_string(),
+                            dest: dest.clone(),
+                            line,
+                            column,
+                            len: width,
+                        });
+                    }
+                };
+                if let Some(resolution) = resolve_target(&source.content_path, &dest, links) {
                     match resolution {
-                        Ok((url, published)) => {
-                            if !published {
-                                let (line, column) = locate(offset);
+                        Ok((key, anchor)) => {
+                            let target = &links[&key];
+                            if let Some(anchor) = anchor {
+                                anchor_link(key.clone(), anchor);
+                            }
+                            if !target.published {
                                 rendered.diagnostics.push(
-                                    Diagnostic::warning(&source.display, format!("lien vers un contenu non publié ({dest_url})"))
-                                        .at(&source.text, line, column, dest_url.len() + 4)
+                                    Diagnostic::warning(&source.display, format!("lien vers un contenu non publié ({dest})"))
+                                        .at(&source.text, line, column, width)
                                         .with_help("ce contenu est un brouillon ou programmé plus tard : le lien sera cassé d'ici là"),
                                 );
                             }
+                            let url = match anchor {
+                                Some(a) => format!("{}#{a}", target.url),
+                                None => target.url.clone(),
+                            };
                             match &mut events[i].0 {
                                 Event::Start(Tag::Link { dest_url, .. })
                                 | Event::Start(Tag::Image { dest_url, .. }) => {
@@ -113,15 +144,29 @@ pub fn render(source: &Source, links: &HashMap<String, LinkTarget>) -> Rendered 
                             }
                         }
                         Err(message) => {
-                            let (line, column) = locate(offset);
                             rendered.diagnostics.push(
                                 Diagnostic::error(&source.display, message)
-                                    .at(&source.text, line, column, dest_url.len() + 4)
+                                    .at(&source.text, line, column, width)
                                     .with_help("un lien vers un autre contenu s'écrit avec le chemin relatif du fichier `.md`, par exemple `../articles/mon-article.md`"),
                             );
                         }
                     }
+                } else if let Some(anchor) = dest.strip_prefix('#') {
+                    anchor_link(source.content_path.clone(), anchor);
+                } else if let Some((message, help)) = check_file_reference(source, &dest, is_image)
+                {
+                    rendered.diagnostics.push(
+                        Diagnostic::error(&source.display, message)
+                            .at(&source.text, line, column, width)
+                            .with_help(help),
+                    );
                 }
+            }
+            Event::Start(Tag::FootnoteDefinition(label)) => {
+                rendered.other_ids.push(label.to_string());
+            }
+            Event::Html(html) | Event::InlineHtml(html) => {
+                rendered.other_ids.extend(html_ids(html));
             }
             Event::Start(Tag::CodeBlock(kind)) => {
                 let lang = match kind {
@@ -182,6 +227,24 @@ pub fn resolve_link(
     dest: &str,
     links: &HashMap<String, LinkTarget>,
 ) -> Option<Result<(String, bool), String>> {
+    resolve_target(from, dest, links).map(|resolution| {
+        resolution.map(|(key, anchor)| {
+            let target = &links[&key];
+            let url = match anchor {
+                Some(a) => format!("{}#{a}", target.url),
+                None => target.url.clone(),
+            };
+            (url, target.published)
+        })
+    })
+}
+
+/// Like [`resolve_link`], but gives the key of the target in `links` and the anchor, if any.
+fn resolve_target<'d>(
+    from: &str,
+    dest: &'d str,
+    links: &HashMap<String, LinkTarget>,
+) -> Option<Result<(String, Option<&'d str>), String>> {
     if dest.contains("://")
         || dest.starts_with('/')
         || dest.starts_with('#')
@@ -196,35 +259,156 @@ pub fn resolve_link(
     if !path.ends_with(".md") {
         return None;
     }
+    let Some(target) = join_relative(from, path) else {
+        return Some(Err(format!("lien « {dest} » hors du dossier `content/`")));
+    };
+    let index = target.replace(".md", "/index.md");
+    if links.contains_key(&target) {
+        Some(Ok((target, anchor)))
+    } else if links.contains_key(&index) {
+        Some(Ok((index, anchor)))
+    } else {
+        Some(Err(format!(
+            "lien vers un fichier inexistant « {dest} » (content/{target})"
+        )))
+    }
+}
+
+/// The `content/`-relative path that the relative `path`, written in the file `from`, points
+/// to; `None` when it climbs above `content/`.
+fn join_relative(from: &str, path: &str) -> Option<String> {
     let mut parts: Vec<&str> = from.split('/').collect();
     parts.pop();
     for segment in path.split('/') {
         match segment {
             "" | "." => {}
             ".." => {
-                if parts.pop().is_none() {
-                    return Some(Err(format!("lien « {dest} » hors du dossier `content/`")));
-                }
+                parts.pop()?;
             }
             other => parts.push(other),
         }
     }
-    let target = parts.join("/");
-    let found = links
-        .get(&target)
-        .or_else(|| links.get(&target.replace(".md", "/index.md")));
-    match found {
-        Some(t) => {
-            let url = match anchor {
-                Some(a) => format!("{}#{a}", t.url),
-                None => t.url.clone(),
-            };
-            Some(Ok((url, t.published)))
-        }
-        None => Some(Err(format!(
-            "lien vers un fichier inexistant « {dest} » (content/{target})"
-        ))),
+    Some(parts.join("/"))
+}
+
+/// Checks a relative reference to a file (an image, a PDF…) in the body of `source`: it must
+/// be a file of its bundle, since only bundles have files copied next to their page. `None`
+/// when `dest` is not such a reference (external, absolute, a page address) or the file is
+/// there; otherwise the message and the help of the error.
+fn check_file_reference(source: &Source, dest: &str, is_image: bool) -> Option<(String, String)> {
+    let scheme = dest.split(['/', '?', '#']).next().unwrap_or("");
+    if dest.is_empty() || dest.starts_with(['/', '#']) || scheme.contains(':') {
+        return None;
     }
+    let path = dest.split(['?', '#']).next().unwrap_or("");
+    let last = path.rsplit('/').next().unwrap_or("");
+    // A link to `autre-page/` is a page address; a link to `notes.pdf` is a file.
+    if path.is_empty() || (!is_image && !last.contains('.')) {
+        return None;
+    }
+    let path = percent_decode(path);
+    let what = if is_image { "image" } else { "fichier" };
+    if source.bundle_dir.is_none() {
+        let bundle = source
+            .display
+            .with_extension("")
+            .join("index.md")
+            .to_string_lossy()
+            .replace('\\', "/");
+        return Some((
+            format!(
+                "{what} « {dest} » introuvable : seul un contenu en dossier peut avoir des fichiers à côté"
+            ),
+            format!(
+                "transformez {} en dossier : déplacez le fichier vers `{bundle}` et mettez `{path}` à côté",
+                source.kind.what()
+            ),
+        ));
+    }
+    let folder = source
+        .display
+        .parent()
+        .map(|p| p.to_string_lossy().replace('\\', "/"))
+        .unwrap_or_default();
+    let base = source
+        .content_path
+        .rsplit_once('/')
+        .map(|(dir, _)| dir)
+        .unwrap_or("");
+    let inside = join_relative(&source.content_path, &path)
+        .and_then(|joined| joined.strip_prefix(&format!("{base}/")).map(str::to_owned));
+    let Some(inside) = inside else {
+        return Some((
+            format!("{what} « {dest} » hors du dossier `{folder}/`"),
+            "mettez le fichier dans le dossier du contenu, à côté de `index.md`".to_string(),
+        ));
+    };
+    let files: Vec<String> = source
+        .bundle_files
+        .iter()
+        .map(|f| f.to_string_lossy().replace('\\', "/"))
+        .collect();
+    if files.contains(&inside) {
+        return None;
+    }
+    let known: Vec<&str> = files.iter().map(String::as_str).collect();
+    let help = match crate::yaml::did_you_mean(&inside, &known) {
+        Some(s) => format!("vouliez-vous dire `{s}` ?"),
+        None if known.is_empty() => {
+            format!("ajoutez `{inside}` dans `{folder}/`, à côté de `index.md`")
+        }
+        None => format!(
+            "ajoutez `{inside}` dans `{folder}/` (fichiers présents : {})",
+            known.join(", ")
+        ),
+    };
+    Some((
+        format!("{what} « {dest} » introuvable dans `{folder}/`"),
+        help,
+    ))
+}
+
+/// Decodes `%XX` escapes (`mon%20image.png` → `mon image.png`); invalid escapes stay as written.
+pub fn percent_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%'
+            && let Some(byte) = text
+                .get(i + 1..i + 3)
+                .and_then(|hex| u8::from_str_radix(hex, 16).ok())
+        {
+            out.push(byte);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).unwrap_or_else(|_| text.to_string())
+}
+
+/// The values of the `id` and `name` attributes written in a piece of raw HTML.
+fn html_ids(html: &str) -> Vec<String> {
+    let mut ids = Vec::new();
+    for attr in ["id=", "name="] {
+        let mut rest = html;
+        while let Some(at) = rest.find(attr) {
+            let preceded = rest[..at].ends_with(|c: char| c.is_whitespace());
+            rest = &rest[at + attr.len()..];
+            let Some(quote) = rest.chars().next().filter(|c| *c == '"' || *c == '\'') else {
+                continue;
+            };
+            let value = &rest[1..];
+            if let Some(end) = value.find(quote)
+                && preceded
+            {
+                ids.push(value[..end].to_string());
+            }
+        }
+    }
+    ids
 }
 
 /// The text of the first paragraph, as a default summary.

@@ -2,6 +2,10 @@
 //! subcommand. Errors and diagnostics are printed in one place (`report`).
 
 mod build;
+mod check;
+mod import;
+mod new;
+mod schema;
 mod serve;
 
 use std::io::IsTerminal;
@@ -32,6 +36,14 @@ pub enum Command {
     Build(build::BuildArgs),
     /// Construit le site et le sert en local, avec l'API d'inscription sous /api.
     Serve(serve::ServeArgs),
+    /// Vérifie tout le site sans rien écrire (sortie 1 s'il y a des erreurs).
+    Check(check::CheckArgs),
+    /// Crée un nouveau contenu prêt à remplir et affiche son chemin.
+    New(new::NewArgs),
+    /// Écrit les schémas JSON des en-têtes et de site.yaml, pour les éditeurs.
+    Schema(schema::SchemaArgs),
+    /// Importe du contenu d'ailleurs : un site Pelican, les liens d'un salon Discord.
+    Import(import::ImportArgs),
 }
 
 pub fn run() -> ExitCode {
@@ -39,6 +51,10 @@ pub fn run() -> ExitCode {
     match cli.command {
         Command::Build(args) => build::run(&cli.root, args),
         Command::Serve(args) => serve::run(&cli.root, args),
+        Command::Check(args) => check::run(&cli.root, args),
+        Command::New(args) => new::run(&cli.root, args),
+        Command::Schema(args) => schema::run(&cli.root, args),
+        Command::Import(args) => import::run(&cli.root, args),
     }
 }
 

@@ -1,0 +1,373 @@
+//! `classmates check`: every validation of the build, without writing anything, plus the checks
+//! that only matter to a reviewer and must not stop a build (tag spellings, raw HTML, numbering
+//! of series parts, placeholder addresses) and, on demand, external links.
+//!
+//! What belongs where: a problem that breaks the built site (a missing image, an anchor that
+//! names no heading) is an error of the build itself (`markdown`, `anchors`), so `build` and
+//! `check` agree; this module only adds warnings, which never change what `build` accepts.
+
+pub mod external;
+pub mod report;
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
+
+use chrono::{DateTime, Utc};
+use pulldown_cmark::{Event, Parser, Tag};
+
+use crate::build::{self, BuildError};
+use crate::content::{Entry, Meta, Source};
+use crate::diagnostics::{Diagnostic, Diagnostics, Severity};
+use crate::site::Publish;
+
+/// What to check.
+#[derive(Debug, Clone)]
+pub struct CheckOptions {
+    /// The check's notion of "now" (drafts and scheduled content are checked all the same).
+    pub now: DateTime<Utc>,
+    /// Also check external links, with these settings.
+    pub external: Option<external::Options>,
+}
+
+/// Checks the site under `root` and returns every problem found, errors and warnings.
+pub fn check(root: &Path, options: &CheckOptions) -> Diagnostics {
+    // Drafts and scheduled content included: a pull request adding a draft must be checked too.
+    let publish = Publish {
+        now: options.now,
+        drafts: true,
+    };
+    let mut diagnostics = match build::load_site(root, publish, None) {
+        Ok((site, bodies, warnings)) => {
+            let mut diagnostics = warnings;
+            // The templates, rendered in memory: a build would fail on them too.
+            let rendered = crate::render::Templates::load(root)
+                .and_then(|templates| crate::render::render_site(&site, &templates, &bodies));
+            if let Err(e) = rendered {
+                diagnostics.push(
+                    Diagnostic::error(crate::render::templates::THEME_DIR, format!("{e:#}"))
+                        .with_help("corrigez le modèle indiqué (thème ou dossier `templates/`)"),
+                );
+            }
+            diagnostics
+        }
+        Err(BuildError::Invalid(diagnostics)) => diagnostics,
+        Err(BuildError::Other(e)) => {
+            let mut diagnostics = Diagnostics::default();
+            diagnostics.push(Diagnostic::error(root, format!("{e:#}")));
+            diagnostics
+        }
+    };
+
+    // The review checks read the content again, so they run even when the build would stop
+    // early; the loading problems were reported above already.
+    let (entries, unparsed, _) = crate::content::load(root);
+    let sources: Vec<&Source> = entries
+        .iter()
+        .map(|e| &e.source)
+        .chain(unparsed.iter())
+        .collect();
+    let mut review = Vec::new();
+    review.extend(tag_spellings(&entries));
+    review.extend(series_numbering(&entries));
+    review.extend(placeholder_urls(&entries));
+    for source in &sources {
+        review.extend(raw_html(source));
+    }
+    review.into_iter().for_each(|d| diagnostics.push(d));
+
+    if let Some(settings) = &options.external {
+        let links = external_links(&entries, &sources, settings);
+        let cache = root.join(external::CACHE_FILE);
+        for d in external::check(links, &cache, settings) {
+            diagnostics.push(d);
+        }
+    }
+    diagnostics
+}
+
+fn warning_at(source: &Source, key: &str, value: &str, message: String) -> Diagnostic {
+    let mut d = source.document().value_error(key, value, message);
+    d.severity = Severity::Warning;
+    d
+}
+
+/// The tags of a front matter (none for authors and pages).
+fn tags_of(meta: &Meta) -> &[String] {
+    match meta {
+        Meta::Article(m) => &m.tags,
+        Meta::Series(m) => &m.tags,
+        Meta::Resource(m) => &m.tags,
+        Meta::Event(m) => &m.tags,
+        Meta::Author(_) | Meta::Page(_) => &[],
+    }
+}
+
+/// Tags that differ only by case or accents (`django` and `Django`) are merged by the build
+/// under one name; a new spelling is most often a slip, so it is pointed at with the one
+/// already used (the most used spelling, ties going to the alphabetically first, as the build).
+fn tag_spellings(entries: &[Entry]) -> Vec<Diagnostic> {
+    // slug → spelling → files using it.
+    let mut spellings: BTreeMap<String, BTreeMap<&str, Vec<&Source>>> = BTreeMap::new();
+    for entry in entries {
+        for tag in tags_of(&entry.meta) {
+            let slug = crate::text::slugify(tag);
+            if slug.is_empty() {
+                continue;
+            }
+            let files = spellings
+                .entry(slug)
+                .or_default()
+                .entry(tag.trim())
+                .or_default();
+            if !files.iter().any(|s| s.path == entry.source.path) {
+                files.push(&entry.source);
+            }
+        }
+    }
+    let mut problems = Vec::new();
+    for variants in spellings.values().filter(|v| v.len() > 1) {
+        let (main, main_files) = variants
+            .iter()
+            .max_by(|a, b| a.1.len().cmp(&b.1.len()).then(b.0.cmp(a.0)))
+            .expect("at least two spellings");
+        for (spelling, files) in variants.iter().filter(|(s, _)| *s != main) {
+            for source in files {
+                let example = main_files
+                    .iter()
+                    .find(|s| s.path != source.path)
+                    .map(|s| format!(", comme dans {}", s.display.display()))
+                    .unwrap_or_default();
+                problems.push(
+                    warning_at(
+                        source,
+                        "tags",
+                        spelling,
+                        format!("l'étiquette « {spelling} » s'écrit déjà « {main} » ailleurs"),
+                    )
+                    .with_help(format!(
+                        "écrivez « {main} »{example} : les étiquettes qui ne diffèrent que par la casse ou les accents sont fusionnées"
+                    )),
+                );
+            }
+        }
+    }
+    problems
+}
+
+/// Parts of a series numbered with a gap (1, 3) or with and without a number. Duplicate
+/// numbers are an error of the build (`site`).
+fn series_numbering(entries: &[Entry]) -> Vec<Diagnostic> {
+    let mut series: BTreeMap<&str, Vec<(&Source, Option<u32>)>> = BTreeMap::new();
+    for entry in entries {
+        if let Meta::Article(m) = &entry.meta
+            && let Some(name) = &m.series
+        {
+            series
+                .entry(name.as_str())
+                .or_default()
+                .push((&entry.source, m.part));
+        }
+    }
+    let mut problems = Vec::new();
+    for (name, mut parts) in series {
+        if parts.iter().all(|(_, part)| part.is_none()) {
+            continue;
+        }
+        parts.sort_by_key(|(source, part)| (part.unwrap_or(u32::MAX), source.slug.clone()));
+        let numbers: Vec<String> = parts
+            .iter()
+            .filter_map(|(_, p)| p.map(|p| p.to_string()))
+            .collect();
+        let mut previous = 0;
+        for (source, part) in &parts {
+            match part {
+                Some(0) => problems.push(
+                    warning_at(
+                        source,
+                        "part",
+                        "0",
+                        format!("la série « {name} » numérote ses parties à partir de 0"),
+                    )
+                    .with_help("les parties se numérotent à partir de 1"),
+                ),
+                Some(n) if *n > previous + 1 => {
+                    let missing: Vec<String> = (previous + 1..*n).map(|m| m.to_string()).collect();
+                    let what = if missing.len() == 1 {
+                        format!("la partie {}", missing[0])
+                    } else {
+                        format!("les parties {}", missing.join(", "))
+                    };
+                    problems.push(
+                        warning_at(
+                            source,
+                            "part",
+                            &n.to_string(),
+                            format!(
+                                "il manque {what} de la série « {name} » (parties : {})",
+                                numbers.join(", ")
+                            ),
+                        )
+                        .with_help(
+                            "numérotez les parties 1, 2, 3… sans trou, ou ajoutez la partie manquante",
+                        ),
+                    );
+                    previous = *n;
+                }
+                Some(n) => previous = previous.max(*n),
+                None => problems.push(
+                    warning_at(
+                        source,
+                        "series",
+                        name,
+                        format!(
+                            "partie sans numéro dans la série « {name} », dont les autres parties sont numérotées ({})",
+                            numbers.join(", ")
+                        ),
+                    )
+                    .with_help("ajoutez `part: N` : sans numéro, elle passe après toutes les autres"),
+                ),
+            }
+        }
+    }
+    problems
+}
+
+/// Hosts reserved for examples (RFC 2606): an address left as a placeholder by `new`.
+fn is_example_url(url: &str) -> bool {
+    external::host(url).is_some_and(|host| {
+        ["example.com", "example.org", "example.net", "example"]
+            .iter()
+            .any(|d| host == *d || host.ends_with(&format!(".{d}")))
+    })
+}
+
+/// Addresses of the front matter (`url`, `recording`, `slides`) that are example addresses.
+fn placeholder_urls(entries: &[Entry]) -> Vec<Diagnostic> {
+    let mut problems = Vec::new();
+    for entry in entries {
+        for (key, url) in meta_urls(&entry.meta) {
+            if is_example_url(url) {
+                problems.push(
+                    warning_at(
+                        &entry.source,
+                        key,
+                        url,
+                        format!("adresse d'exemple « {url} » à remplacer"),
+                    )
+                    .with_help(
+                        "mettez l'adresse réelle, ou retirez la ligne si le champ est facultatif",
+                    ),
+                );
+            }
+        }
+    }
+    problems
+}
+
+/// The addresses written in a front matter, with their key.
+fn meta_urls(meta: &Meta) -> Vec<(&'static str, &str)> {
+    match meta {
+        Meta::Resource(m) => vec![("url", m.url.as_str())],
+        Meta::Event(m) => [("recording", &m.recording), ("slides", &m.slides)]
+            .into_iter()
+            .filter_map(|(key, url)| url.as_deref().map(|u| (key, u)))
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// Line and column (1-based, in characters) in the file of a byte offset in the body.
+fn locate(source: &Source, offset: usize) -> (usize, usize) {
+    let before = &source.body()[..offset];
+    let line = source.body_first_line + before.matches('\n').count();
+    let column = before.rsplit('\n').next().unwrap_or("").chars().count() + 1;
+    (line, column)
+}
+
+/// `<script>` and `<iframe>` written as raw HTML in a body: copied as they are into the page,
+/// so a person must look at them before they are published.
+fn raw_html(source: &Source) -> Vec<Diagnostic> {
+    let body = source.body();
+    let mut problems = Vec::new();
+    for (event, range) in Parser::new_ext(body, crate::markdown::options()).into_offset_iter() {
+        let (Event::Html(html) | Event::InlineHtml(html)) = event else {
+            continue;
+        };
+        let lower = html.to_lowercase();
+        for (tag, help) in [
+            (
+                "script",
+                "ce code s'exécutera dans le navigateur de chaque lecteur : la relecture doit vérifier ce qu'il fait (un lien ou un bloc de code suffit souvent)",
+            ),
+            (
+                "iframe",
+                "le contenu intégré vient d'un autre site : la relecture doit vérifier sa source (un simple lien suffit souvent)",
+            ),
+        ] {
+            if let Some(at) = lower.find(&format!("<{tag}")) {
+                // `html` is the source text of the event, so `at` is an offset in it.
+                let offset = (range.start + at).min(range.end);
+                let offset = if body.is_char_boundary(offset) {
+                    offset
+                } else {
+                    range.start
+                };
+                let (line, column) = locate(source, offset);
+                problems.push(
+                    Diagnostic::warning(
+                        &source.display,
+                        format!("HTML brut `<{tag}>` dans le Markdown : à vérifier à la relecture"),
+                    )
+                    .at(&source.text, line, column, tag.len() + 1)
+                    .with_help(help),
+                );
+            }
+        }
+    }
+    problems
+}
+
+/// Every external address of the content, each where it is written: `url`, `recording` and
+/// `slides` of front matters, links and images of bodies.
+fn external_links(
+    entries: &[Entry],
+    sources: &[&Source],
+    settings: &external::Options,
+) -> Vec<external::Occurrence> {
+    let mut links = Vec::new();
+    let mut keep = |url: &str, at: Diagnostic| {
+        if external::host(url).is_some() && !is_example_url(url) && settings.wants(url) {
+            links.push(external::Occurrence {
+                url: url.to_string(),
+                at,
+            });
+        }
+    };
+    for entry in entries {
+        let doc = entry.source.document();
+        for (key, url) in meta_urls(&entry.meta) {
+            let mut at = doc.value_error(key, url, "");
+            at.severity = Severity::Warning;
+            keep(url, at);
+        }
+    }
+    let mut seen: HashMap<&Path, ()> = HashMap::new();
+    for source in sources {
+        if seen.insert(&source.path, ()).is_some() {
+            continue;
+        }
+        let body = source.body();
+        for (event, range) in Parser::new_ext(body, crate::markdown::options()).into_offset_iter() {
+            let (Event::Start(Tag::Link { dest_url, .. })
+            | Event::Start(Tag::Image { dest_url, .. })) = event
+            else {
+                continue;
+            };
+            let (line, column) = locate(source, range.start);
+            let width = body[range].lines().next().map_or(1, |l| l.chars().count());
+            let at = Diagnostic::warning(&source.display, "").at(&source.text, line, column, width);
+            keep(&dest_url, at);
+        }
+    }
+    links
+}
