@@ -15,9 +15,11 @@ use http::{Method, Request, Response, StatusCode};
 use serde_json::{Value, json};
 use subtle::ConstantTimeEq;
 
+use crate::announcements;
 use crate::catalog::Catalog;
 use crate::clock::{Clock, system_clock};
 use crate::config::{Config, ConfigError, StoreConfig};
+use crate::discord::DiscordClient;
 use crate::html;
 use crate::manifest::{ClosedReason, Manifest, ManifestEvent};
 use crate::ratelimit::RateLimiter;
@@ -34,6 +36,13 @@ pub const MAX_BODY_BYTES: usize = 8 * 1024;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct ClientIp(pub IpAddr);
 
+/// The public base URL of the function as this request reached it (`https://{function URL
+/// host}`), put in the request extensions by the Lambda entry point when `PUBLIC_API_URL` is not
+/// configured: a Function URL cannot know its own address in advance. It then replaces
+/// [`Config::public_api_url`] in the cancellation links.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PublicBase(pub String);
+
 const MSG_NOT_FOUND: &str = "Ressource introuvable.";
 const MSG_UNKNOWN_EVENT: &str = "Événement introuvable.";
 const MSG_METHOD: &str = "Méthode non autorisée.";
@@ -48,6 +57,7 @@ const MSG_INVALID: &str = "Certains champs sont invalides.";
 const MSG_DUPLICATE: &str = "Cette adresse e-mail est déjà inscrite à cet événement.";
 const MSG_TOKEN_UNKNOWN: &str = "Inscription introuvable ou déjà annulée.";
 const MSG_UNAUTHORIZED: &str = "Authentification requise.";
+const MSG_NO_WEBHOOK: &str = "Les annonces Discord ne sont pas configurées : définissez la variable DISCORD_WEBHOOK_URL de la fonction.";
 
 fn closed_message(reason: ClosedReason) -> &'static str {
     match reason {
@@ -69,6 +79,8 @@ struct Inner {
     catalog: Catalog,
     limiter: RateLimiter,
     clock: Clock,
+    /// Built once from `DISCORD_WEBHOOK_URL`, when set.
+    discord: Option<DiscordClient>,
 }
 
 /// The routes, with the path parameters.
@@ -78,6 +90,7 @@ enum Route<'a> {
     Registrations(&'a str),
     Token(&'a str),
     Cancel(&'a str),
+    AnnouncementsSync,
     Unknown,
 }
 
@@ -90,6 +103,7 @@ impl Route<'_> {
             ["events", slug, "registrations"] if !slug.is_empty() => Route::Registrations(slug),
             ["registrations", token] if !token.is_empty() => Route::Token(token),
             ["registrations", token, "cancel"] if !token.is_empty() => Route::Cancel(token),
+            ["announcements", "sync"] => Route::AnnouncementsSync,
             _ => Route::Unknown,
         }
     }
@@ -101,6 +115,7 @@ impl Route<'_> {
             Route::Registrations(_) => "/events/{slug}/registrations",
             Route::Token(_) => "/registrations/{token}",
             Route::Cancel(_) => "/registrations/{token}/cancel",
+            Route::AnnouncementsSync => "/announcements/sync",
             Route::Unknown => "unknown",
         }
     }
@@ -109,7 +124,7 @@ impl Route<'_> {
         match self {
             Route::Event(_) | Route::Token(_) => "GET, HEAD, OPTIONS",
             Route::Registrations(_) => "GET, POST, OPTIONS",
-            Route::Cancel(_) => "POST, OPTIONS",
+            Route::Cancel(_) | Route::AnnouncementsSync => "POST, OPTIONS",
             Route::Unknown => "",
         }
     }
@@ -243,6 +258,16 @@ fn see_other(location: &str) -> Response<Bytes> {
     response
 }
 
+/// 401 asking for the admin bearer token.
+fn unauthorized() -> Response<Bytes> {
+    let mut response = error(StatusCode::UNAUTHORIZED, MSG_UNAUTHORIZED);
+    response.headers_mut().insert(
+        header::WWW_AUTHENTICATE,
+        HeaderValue::from_static("Bearer realm=\"classmates\""),
+    );
+    response
+}
+
 fn method_not_allowed(route: &Route<'_>) -> Response<Bytes> {
     let mut response = error(StatusCode::METHOD_NOT_ALLOWED, MSG_METHOD);
     response.headers_mut().insert(
@@ -340,6 +365,15 @@ impl App {
         config.validate()?;
         let catalog = Catalog::new(config.events_manifest.clone(), config.manifest_ttl);
         let limiter = RateLimiter::new(config.rate_limit);
+        let discord = match &config.discord_webhook_url {
+            Some(url) => Some(
+                DiscordClient::new(url).map_err(|reason| ConfigError::Invalid {
+                    var: "DISCORD_WEBHOOK_URL",
+                    reason,
+                })?,
+            ),
+            None => None,
+        };
         Ok(App {
             inner: Arc::new(Inner {
                 config,
@@ -347,6 +381,7 @@ impl App {
                 catalog,
                 limiter,
                 clock,
+                discord,
             }),
         })
     }
@@ -358,7 +393,7 @@ impl App {
 
     /// Answers one request. `req.uri().path()` is relative to the function base
     /// (`/events/{slug}`, `/events/{slug}/registrations`, `/registrations/{token}`,
-    /// `/registrations/{token}/cancel`). Never panics on bad input.
+    /// `/registrations/{token}/cancel`, `/announcements/sync`). Never panics on bad input.
     pub async fn handle(&self, req: Request<Bytes>) -> Response<Bytes> {
         let started = Instant::now();
         let path = req.uri().path().to_owned();
@@ -398,8 +433,11 @@ impl App {
             Route::Registrations(slug) if method == Method::GET => {
                 self.organiser_list(slug, req).await
             }
-            Route::Token(token) if get => self.cancel_page(token).await,
+            Route::Token(token) if get => self.cancel_page(token, req).await,
             Route::Cancel(token) if method == Method::POST => self.cancel(token, req).await,
+            Route::AnnouncementsSync if method == Method::POST => {
+                self.announcements_sync(req).await
+            }
             Route::Unknown => error(StatusCode::NOT_FOUND, MSG_NOT_FOUND),
             _ => method_not_allowed(route),
         }
@@ -498,8 +536,12 @@ impl App {
         response
     }
 
-    fn cancel_url(&self, token: &str) -> String {
-        format!("{}/registrations/{token}", self.inner.config.public_api_url)
+    fn cancel_url(&self, req: &Request<Bytes>, token: &str) -> String {
+        let base = match req.extensions().get::<PublicBase>() {
+            Some(PublicBase(base)) => base.trim_end_matches('/'),
+            None => self.inner.config.public_api_url.as_str(),
+        };
+        format!("{base}/registrations/{token}")
     }
 
     /// `POST /events/{slug}/registrations`.
@@ -566,9 +608,13 @@ impl App {
             // learns to avoid the field) but store nothing. The token leads nowhere.
             tracing::info!(slug, "honeypot filled, registration dropped");
             return match token::generate() {
-                Ok(token) => {
-                    self.registered_response(event, RegisterOutcome::Registered, &token, redirect)
-                }
+                Ok(token) => self.registered_response(
+                    req,
+                    event,
+                    RegisterOutcome::Registered,
+                    &token,
+                    redirect,
+                ),
                 Err(_) => fail(Failure::new(
                     StatusCode::INTERNAL_SERVER_ERROR,
                     MSG_INTERNAL,
@@ -618,7 +664,7 @@ impl App {
             }
             Ok(outcome) => {
                 tracing::info!(slug, outcome = ?outcome, "registration recorded");
-                self.registered_response(event, outcome, &token, redirect)
+                self.registered_response(req, event, outcome, &token, redirect)
             }
             Err(err) => {
                 tracing::error!(error = %err, slug, "registration failed");
@@ -633,6 +679,7 @@ impl App {
 
     fn registered_response(
         &self,
+        req: &Request<Bytes>,
         event: &ManifestEvent,
         outcome: RegisterOutcome,
         token: &str,
@@ -645,7 +692,7 @@ impl App {
         if redirect {
             return see_other(&result_location(&event.url, status, position, Some(token)));
         }
-        let mut body = json!({ "status": status, "cancel_url": self.cancel_url(token) });
+        let mut body = json!({ "status": status, "cancel_url": self.cancel_url(req, token) });
         if let Some(position) = position {
             body["position"] = json!(position);
         }
@@ -653,7 +700,7 @@ impl App {
     }
 
     /// `GET /registrations/{token}`: the cancellation page.
-    async fn cancel_page(&self, token: &str) -> Response<Bytes> {
+    async fn cancel_page(&self, token: &str, req: &Request<Bytes>) -> Response<Bytes> {
         if !token::is_well_formed(token) {
             return html_response(StatusCode::NOT_FOUND, html::not_found_page());
         }
@@ -668,7 +715,7 @@ impl App {
         // The page still works without the manifest, only less descriptive.
         let manifest = self.inner.catalog.manifest().await.ok();
         let event = manifest.as_ref().and_then(|m| m.event(&info.slug));
-        let action = format!("{}/cancel", self.cancel_url(token));
+        let action = format!("{}/cancel", self.cancel_url(req, token));
         html_response(StatusCode::OK, html::cancel_page(event, &info, &action))
     }
 
@@ -735,16 +782,42 @@ impl App {
             && bool::from(credentials.trim().as_bytes().ct_eq(expected))
     }
 
+    /// `POST /announcements/sync` (admin token): sends the Discord announcements and reminders
+    /// that are due. 200 with the summary, 502 with the summary when some failed (they are
+    /// retried at the next sync), 503 without a webhook.
+    async fn announcements_sync(&self, req: &Request<Bytes>) -> Response<Bytes> {
+        if !self.authorized(req.headers()) {
+            tracing::warn!("announcements sync refused: missing or wrong token");
+            return unauthorized();
+        }
+        let Some(discord) = &self.inner.discord else {
+            return error(StatusCode::SERVICE_UNAVAILABLE, MSG_NO_WEBHOOK);
+        };
+        let manifest = match self.manifest().await {
+            Ok(manifest) => manifest,
+            Err(response) => return response,
+        };
+        let summary =
+            announcements::sync(&self.inner.store, discord, &manifest, &self.inner.clock).await;
+        tracing::info!(
+            announced = summary.announced.len(),
+            reminders = summary.reminders.len(),
+            failed = summary.failed.len(),
+            "announcements sync"
+        );
+        let status = if summary.failed.is_empty() {
+            StatusCode::OK
+        } else {
+            StatusCode::BAD_GATEWAY
+        };
+        json_response(status, &json!(summary))
+    }
+
     /// `GET /events/{slug}/registrations`: the organisers' list, JSON or `?format=csv`.
     async fn organiser_list(&self, slug: &str, req: &Request<Bytes>) -> Response<Bytes> {
         if !self.authorized(req.headers()) {
             tracing::warn!(slug, "organiser list refused: missing or wrong token");
-            let mut response = error(StatusCode::UNAUTHORIZED, MSG_UNAUTHORIZED);
-            response.headers_mut().insert(
-                header::WWW_AUTHENTICATE,
-                HeaderValue::from_static("Bearer realm=\"classmates\""),
-            );
-            return response;
+            return unauthorized();
         }
         let manifest = match self.manifest().await {
             Ok(manifest) => manifest,
@@ -829,6 +902,10 @@ mod tests {
         );
         assert_eq!(Route::parse("/registrations/t"), Route::Token("t"));
         assert_eq!(Route::parse("/registrations/t/cancel"), Route::Cancel("t"));
+        assert_eq!(
+            Route::parse("/announcements/sync"),
+            Route::AnnouncementsSync
+        );
         assert_eq!(Route::parse("/events/"), Route::Unknown);
         assert_eq!(Route::parse("/api/events/a"), Route::Unknown);
         assert_eq!(Route::parse(""), Route::Unknown);

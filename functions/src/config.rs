@@ -94,12 +94,13 @@ impl StoreConfig {
     }
 }
 
-/// Everything the function needs to know at start.
-#[derive(Debug, Clone)]
+/// Everything the function needs to know at start. Its `Debug` form hides the secrets.
+#[derive(Clone)]
 pub struct Config {
     /// `ADMIN_TOKEN`: bearer token for the organisers' list (at least 16 characters).
     pub admin_token: String,
-    /// `DISCORD_WEBHOOK_URL`: where announcements will be posted (optional).
+    /// `DISCORD_WEBHOOK_URL`: the Discord webhook that `POST /announcements/sync` posts to
+    /// (optional: without it that route answers 503). A secret: never logged.
     pub discord_webhook_url: Option<String>,
     /// `EVENTS_MANIFEST`: URL or path of the events manifest.
     pub events_manifest: ManifestSource,
@@ -115,6 +116,25 @@ pub struct Config {
     pub public_api_url: String,
     /// How long a manifest fetched from a URL is cached.
     pub manifest_ttl: Duration,
+}
+
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let hidden = |set: bool| if set { "<hidden>" } else { "<unset>" };
+        f.debug_struct("Config")
+            .field("admin_token", &hidden(true))
+            .field(
+                "discord_webhook_url",
+                &hidden(self.discord_webhook_url.is_some()),
+            )
+            .field("events_manifest", &self.events_manifest)
+            .field("allowed_origin", &self.allowed_origin)
+            .field("store", &self.store)
+            .field("rate_limit", &self.rate_limit)
+            .field("public_api_url", &self.public_api_url)
+            .field("manifest_ttl", &self.manifest_ttl)
+            .finish()
+    }
 }
 
 impl Config {
@@ -198,6 +218,18 @@ impl Config {
                 });
             }
             self.allowed_origin = Some(origin);
+        }
+        if let Some(webhook) = &self.discord_webhook_url {
+            let valid = reqwest::Url::parse(webhook.trim()).is_ok_and(|url| {
+                matches!(url.scheme(), "https" | "http") && url.host_str().is_some()
+            });
+            if !valid {
+                // The value is a secret: not repeated in the message.
+                return Err(ConfigError::Invalid {
+                    var: "DISCORD_WEBHOOK_URL",
+                    reason: "expected the webhook's https:// URL".to_owned(),
+                });
+            }
         }
         if let ManifestSource::Url(url) = &self.events_manifest {
             if reqwest::Url::parse(url).is_err() {
@@ -291,6 +323,13 @@ mod tests {
             Some("https://example.org")
         );
         assert!(matches!(config.events_manifest, ManifestSource::Url(_)));
+        let mut config = config;
+        config.discord_webhook_url = Some("https://discord.com/api/webhooks/1/secret".into());
+        let debug = format!("{config:?}");
+        assert!(
+            !debug.contains("secret") && !debug.contains("0123456789abcdef"),
+            "{debug}"
+        );
     }
 
     #[test]
@@ -309,12 +348,14 @@ mod tests {
             ("PUBLIC_API_URL", "api"),
             ("ALLOWED_ORIGIN", "*"),
             ("ADMIN_TOKEN", "short"),
+            ("DISCORD_WEBHOOK_URL", "discord.com/api/webhooks/1/secret"),
         ] {
             let mut pairs = base.to_vec();
             pairs.retain(|(k, _)| *k != var);
             pairs.push((var, value));
             let err = Config::from_vars(vars(&pairs)).unwrap_err();
             assert!(err.to_string().contains(var), "{err}");
+            assert!(!err.to_string().contains("secret"), "{err}");
         }
         let mut pairs = base.to_vec();
         pairs.push(("AWS_LAMBDA_FUNCTION_NAME", "registrations"));

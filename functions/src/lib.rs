@@ -6,12 +6,16 @@
 //!   [`Config::new`]) and [`App::from_config`], which opens the configured [`Store`];
 //! - [`App::handle`], which answers one request whose path is relative to the function base
 //!   (`/events/{slug}`, not `/api/events/{slug}`). The caller may put a [`ClientIp`] in the
-//!   request extensions; it is used for rate limiting.
+//!   request extensions; it is used for rate limiting;
+//! - `POST /announcements/sync` ([`announcements`]): the Discord announcements and reminders
+//!   that are due, each sent once ([`discord`] is the webhook client).
 
+pub mod announcements;
 pub mod app;
 pub mod catalog;
 pub mod clock;
 pub mod config;
+pub mod discord;
 mod html;
 pub mod manifest;
 mod ratelimit;
@@ -19,7 +23,7 @@ pub mod store;
 mod token;
 pub mod validation;
 
-pub use app::{App, ClientIp, MAX_BODY_BYTES};
+pub use app::{App, ClientIp, MAX_BODY_BYTES, PublicBase};
 pub use clock::{Clock, system_clock};
 pub use config::{Config, ConfigError, ManifestSource, StoreConfig};
 pub use store::{Store, StoreError};

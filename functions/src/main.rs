@@ -3,13 +3,15 @@
 //!
 //! Configuration comes from the environment (see [`classmates_api::Config::from_env`]). Paths
 //! arrive as the client sent them; when they start with the path of `PUBLIC_API_URL` (a
-//! CloudFront behaviour forwarding `/api/*`, say), that prefix is removed first.
+//! CloudFront behaviour forwarding `/api/*`, say), that prefix is removed first. Without
+//! `PUBLIC_API_URL`, cancellation links point at the address the request came to (the Function
+//! URL, from the request context, which the client cannot forge).
 
 use std::convert::Infallible;
 use std::net::IpAddr;
 
 use bytes::Bytes;
-use classmates_api::{App, ClientIp, Config};
+use classmates_api::{App, ClientIp, Config, PublicBase};
 use lambda_http::request::RequestContext;
 use lambda_http::{Body, Request, RequestExt, service_fn};
 
@@ -36,8 +38,24 @@ fn strip_base<'a>(path: &'a str, base: &str) -> &'a str {
     }
 }
 
-fn to_http(req: Request, base: &str) -> http::Request<Bytes> {
+/// `https://{domain}` of the Function URL or API the request came through.
+fn public_base(req: &Request) -> Option<PublicBase> {
+    let domain = match req.request_context_ref()? {
+        RequestContext::ApiGatewayV2(ctx) => ctx.domain_name.as_deref(),
+        RequestContext::ApiGatewayV1(ctx) => ctx.domain_name.as_deref(),
+        _ => None,
+    }?;
+    let valid = !domain.is_empty()
+        && domain
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-.:".contains(&b));
+    valid.then(|| PublicBase(format!("https://{domain}")))
+}
+
+/// `auto_base`: no `PUBLIC_API_URL`, the cancellation links use the request's own address.
+fn to_http(req: Request, base: &str, auto_base: bool) -> http::Request<Bytes> {
     let client = source_ip(&req);
+    let public = if auto_base { public_base(&req) } else { None };
     let (mut parts, body) = req.into_parts();
     let body = match body {
         Body::Empty => Bytes::new(),
@@ -60,6 +78,9 @@ fn to_http(req: Request, base: &str) -> http::Request<Bytes> {
     if let Some(ip) = client {
         parts.extensions.insert(ClientIp(ip));
     }
+    if let Some(public) = public {
+        parts.extensions.insert(public);
+    }
     http::Request::from_parts(parts, body)
 }
 
@@ -81,10 +102,11 @@ async fn main() -> Result<(), lambda_http::Error> {
     lambda_http::tracing::init_default_subscriber();
     let config = Config::from_env()?;
     let base = config.base_path().to_owned();
+    let auto_base = std::env::var("PUBLIC_API_URL").map_or(true, |v| v.trim().is_empty());
     let app = App::from_config(config).await?;
     lambda_http::run(service_fn(move |req: Request| {
         let app = app.clone();
-        let req = to_http(req, &base);
+        let req = to_http(req, &base, auto_base);
         async move { Ok::<_, Infallible>(from_http(app.handle(req).await)) }
     }))
     .await

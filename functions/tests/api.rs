@@ -33,6 +33,7 @@ store_tests!(
     public_answers_never_contain_personal_data,
     unknown_routes_and_methods,
     raised_capacity_promotes_waiting_people_first,
+    cancel_links_follow_the_public_base,
 );
 
 async fn counts_for_known_and_unknown_events(backend: Backend) {
@@ -1023,5 +1024,39 @@ async fn raised_capacity_promotes_waiting_people_first(backend: Backend) {
             .await
             .iter()
             .all(|r| r["status"] == "registered")
+    );
+}
+
+/// Behind a Function URL (no `PUBLIC_API_URL`), the Lambda entry point passes the address the
+/// request came to; cancellation links then point there.
+async fn cancel_links_follow_the_public_base(backend: Backend) {
+    let h = Harness::new(&backend).await;
+    let body = json!({ "name": "Ada", "email": "ada@example.org", "consent": true });
+    let mut req = json_post(REGISTER, &body);
+    req.extensions_mut().insert(classmates_api::PublicBase(
+        "https://abc123.lambda-url.eu-west-3.on.aws".to_owned(),
+    ));
+    let response = h.send(req).await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let cancel_url = json_body(&response)["cancel_url"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        cancel_url.starts_with("https://abc123.lambda-url.eu-west-3.on.aws/registrations/"),
+        "{cancel_url}"
+    );
+    let token = cancel_url.rsplit('/').next().unwrap();
+    let mut page = get(&format!("/registrations/{token}"));
+    page.extensions_mut().insert(classmates_api::PublicBase(
+        "https://abc123.lambda-url.eu-west-3.on.aws/".to_owned(),
+    ));
+    let response = h.send(page).await;
+    assert!(
+        text_body(&response).contains(&format!(
+            "action=\"https://abc123.lambda-url.eu-west-3.on.aws/registrations/{token}/cancel\""
+        )),
+        "{}",
+        text_body(&response)
     );
 }

@@ -12,6 +12,7 @@
 //! | registration       | `EVENT#{slug}`  | `REG#{token}`        | `token`, `name`, `email`, `email_key`, `discord`?, `status`, `registered_at` |
 //! | e-mail uniqueness  | `EVENT#{slug}`  | `EMAIL#{email_key}`  | `token`                                      |
 //! | token index        | `TOKEN#{token}` | `TOKEN`              | `slug`                                       |
+//! | announcement       | `EVENT#{slug}`  | `ANNOUNCE#{kind}`    | `state` (`pending`/`sent`), `claim`, `lease_until` (N, ms), `sent_at`?, `expires_at` (N, s: TTL) |
 //!
 //! # How the rules hold under concurrency
 //!
@@ -29,6 +30,10 @@
 //!   from `waitlist` (condition: the index still holds it).
 //! - Transactions touching the counter at the same time fail with `TransactionConflict`; they
 //!   are retried after a short random pause.
+//! - An announcement is claimed with one conditional `PutItem`: absent, or `pending` with an
+//!   ended lease. Marking it sent and releasing it are conditional on holding the claim.
+//!   `expires_at` is the table's TTL attribute: announcement records go some time after the
+//!   event; registrations have no such attribute and stay until cancelled.
 //!
 //! Limit: the counter item holds the waiting list, about 30 bytes per waiting person, well under
 //! the 400 KB item limit for any realistic event.
@@ -39,7 +44,10 @@ use std::time::Duration;
 use async_trait::async_trait;
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::DisplayErrorContext;
+use aws_sdk_dynamodb::operation::delete_item::DeleteItemError;
+use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, AttributeValue, BillingMode, Delete, KeySchemaElement, KeyType, Put,
     ScalarAttributeType, TransactWriteItem, Update,
@@ -47,8 +55,8 @@ use aws_sdk_dynamodb::types::{
 use chrono::{DateTime, SecondsFormat, Utc};
 
 use super::{
-    Cancelled, Counts, NewRegistration, RegisterOutcome, Registration, Status, Store, StoreError,
-    TokenInfo,
+    AnnouncementClaim, AnnouncementKind, Cancelled, ClaimOutcome, Counts, NewRegistration,
+    RegisterOutcome, Registration, Status, Store, StoreError, TokenInfo,
 };
 
 /// Attempts per operation before giving up with [`StoreError::Contention`].
@@ -88,6 +96,14 @@ fn email_key_item(slug: &str, email_key: &str) -> Item {
 
 fn token_key(token: &str) -> Item {
     key(format!("TOKEN#{token}"), TOKEN_SK.to_owned())
+}
+
+fn announcement_key(slug: &str, kind: AnnouncementKind) -> Item {
+    key(event_pk(slug), format!("ANNOUNCE#{}", kind.as_str()))
+}
+
+fn n64(value: i64) -> AttributeValue {
+    AttributeValue::N(value.to_string())
 }
 
 fn get_s<'a>(item: &'a Item, name: &str) -> Option<&'a str> {
@@ -764,5 +780,128 @@ impl Store for DynamoStore {
         // Registration order: registered people by time, then the waiting list in its order.
         list.sort_by_key(|r| (r.position.is_some(), r.position, r.registered_at));
         Ok(list)
+    }
+
+    async fn claim_announcement(
+        &self,
+        claim: &AnnouncementClaim<'_>,
+    ) -> Result<ClaimOutcome, StoreError> {
+        let mut item = announcement_key(claim.slug, claim.kind);
+        item.extend([
+            ("state".to_owned(), s("pending")),
+            ("claim".to_owned(), s(claim.claim)),
+            (
+                "lease_until".to_owned(),
+                n64(claim.lease_until.timestamp_millis()),
+            ),
+            ("expires_at".to_owned(), n64(claim.keep_until.timestamp())),
+        ]);
+        let result = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .condition_expression(
+                "attribute_not_exists(pk) OR (#state = :pending AND #lease <= :now)",
+            )
+            .expression_attribute_names("#state", "state")
+            .expression_attribute_names("#lease", "lease_until")
+            .expression_attribute_values(":pending", s("pending"))
+            .expression_attribute_values(":now", n64(claim.now.timestamp_millis()))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(ClaimOutcome::Claimed),
+            Err(err)
+                if matches!(
+                    err.as_service_error(),
+                    Some(PutItemError::ConditionalCheckFailedException(_))
+                ) =>
+            {
+                // Sent, or held by a live claim: which one decides whether to go on.
+                let current = self.get(announcement_key(claim.slug, claim.kind)).await?;
+                Ok(
+                    match current.as_ref().and_then(|item| get_s(item, "state")) {
+                        Some("sent") => ClaimOutcome::Sent,
+                        // Pending, or released in the meantime: leave it to the next sync.
+                        _ => ClaimOutcome::Held,
+                    },
+                )
+            }
+            Err(err) => Err(backend(DisplayErrorContext(err))),
+        }
+    }
+
+    async fn mark_announcement_sent(
+        &self,
+        slug: &str,
+        kind: AnnouncementKind,
+        claim: &str,
+        sent_at: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(announcement_key(slug, kind)))
+            .update_expression("SET #state = :sent, #sent_at = :sent_at REMOVE #lease")
+            .condition_expression("#claim = :claim AND #state = :pending")
+            .expression_attribute_names("#state", "state")
+            .expression_attribute_names("#sent_at", "sent_at")
+            .expression_attribute_names("#lease", "lease_until")
+            .expression_attribute_names("#claim", "claim")
+            .expression_attribute_values(":sent", s("sent"))
+            .expression_attribute_values(":pending", s("pending"))
+            .expression_attribute_values(":claim", s(claim))
+            .expression_attribute_values(
+                ":sent_at",
+                s(sent_at.to_rfc3339_opts(SecondsFormat::Secs, true)),
+            )
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(true),
+            Err(err)
+                if matches!(
+                    err.as_service_error(),
+                    Some(UpdateItemError::ConditionalCheckFailedException(_))
+                ) =>
+            {
+                Ok(false)
+            }
+            Err(err) => Err(backend(DisplayErrorContext(err))),
+        }
+    }
+
+    async fn release_announcement(
+        &self,
+        slug: &str,
+        kind: AnnouncementKind,
+        claim: &str,
+    ) -> Result<bool, StoreError> {
+        let result = self
+            .client
+            .delete_item()
+            .table_name(&self.table)
+            .set_key(Some(announcement_key(slug, kind)))
+            .condition_expression("#claim = :claim AND #state = :pending")
+            .expression_attribute_names("#state", "state")
+            .expression_attribute_names("#claim", "claim")
+            .expression_attribute_values(":pending", s("pending"))
+            .expression_attribute_values(":claim", s(claim))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(true),
+            Err(err)
+                if matches!(
+                    err.as_service_error(),
+                    Some(DeleteItemError::ConditionalCheckFailedException(_))
+                ) =>
+            {
+                Ok(false)
+            }
+            Err(err) => Err(backend(DisplayErrorContext(err))),
+        }
     }
 }

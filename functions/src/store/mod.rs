@@ -6,7 +6,9 @@
 //!   come first served (a new person never gets a seat while someone waits);
 //! - an e-mail key (see [`crate::validation::email_key`]) appears once per event;
 //! - cancelling deletes the person's data and, in the same atomic step, moves the first waiting
-//!   person up when a seat frees.
+//!   person up when a seat frees;
+//! - an announcement (event × [`AnnouncementKind`]) is claimed by one sync at a time, with a
+//!   conditional write; once marked sent it is never claimed again.
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -107,6 +109,70 @@ pub struct Registration {
     pub registered_at: DateTime<Utc>,
 }
 
+/// The Discord messages sent about an event, each at most once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub enum AnnouncementKind {
+    /// The event is announced (once, as soon as it is upcoming).
+    #[serde(rename = "announce")]
+    Announce,
+    /// It starts within 24 hours.
+    #[serde(rename = "reminder-24h")]
+    Reminder24h,
+    /// It starts within one hour.
+    #[serde(rename = "reminder-1h")]
+    Reminder1h,
+}
+
+impl AnnouncementKind {
+    pub const ALL: [AnnouncementKind; 3] = [
+        AnnouncementKind::Announce,
+        AnnouncementKind::Reminder24h,
+        AnnouncementKind::Reminder1h,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AnnouncementKind::Announce => "announce",
+            AnnouncementKind::Reminder24h => "reminder-24h",
+            AnnouncementKind::Reminder1h => "reminder-1h",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<AnnouncementKind> {
+        AnnouncementKind::ALL
+            .into_iter()
+            .find(|kind| kind.as_str() == value)
+    }
+}
+
+/// A request to take charge of sending one announcement.
+#[derive(Debug, Clone, Copy)]
+pub struct AnnouncementClaim<'a> {
+    pub slug: &'a str,
+    pub kind: AnnouncementKind,
+    /// Random identifier of this attempt: only its holder can mark it sent or release it.
+    pub claim: &'a str,
+    /// The current instant: a pending claim whose lease ended before it can be taken over.
+    pub now: DateTime<Utc>,
+    /// End of this claim's lease. Longer than the longest possible send, so that a live claim
+    /// is never taken over; a claim whose holder crashed is taken over after it.
+    pub lease_until: DateTime<Utc>,
+    /// Until when the record must be kept (stores with expiry delete it afterwards).
+    pub keep_until: DateTime<Utc>,
+}
+
+/// Answer to [`Store::claim_announcement`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClaimOutcome {
+    /// The caller holds the claim: it sends, then calls [`Store::mark_announcement_sent`] or,
+    /// when the send failed, [`Store::release_announcement`].
+    Claimed,
+    /// Already sent: nothing to do.
+    Sent,
+    /// Another sync holds a live claim on it.
+    Held,
+}
+
 /// A store failure. Messages never contain personal data.
 #[derive(Debug, Error)]
 pub enum StoreError {
@@ -152,4 +218,31 @@ pub trait Store: Send + Sync + 'static {
     /// Everyone registered or waiting for `slug`: registered people in order of registration,
     /// then the waiting list in its order.
     async fn list(&self, slug: &str) -> Result<Vec<Registration>, StoreError>;
+
+    /// Takes charge of sending one announcement, atomically: succeeds when it was never claimed,
+    /// or when its last claim is still pending and its lease has ended (the holder crashed or
+    /// timed out before marking it sent); fails when it was sent or is held by a live claim.
+    async fn claim_announcement(
+        &self,
+        claim: &AnnouncementClaim<'_>,
+    ) -> Result<ClaimOutcome, StoreError>;
+
+    /// Records that the announcement held by `claim` was sent. False when `claim` no longer
+    /// holds it (its lease ended and another sync took it over).
+    async fn mark_announcement_sent(
+        &self,
+        slug: &str,
+        kind: AnnouncementKind,
+        claim: &str,
+        sent_at: DateTime<Utc>,
+    ) -> Result<bool, StoreError>;
+
+    /// Gives up the pending claim `claim` after a failed send, so that the next sync tries
+    /// again. False when `claim` no longer holds it.
+    async fn release_announcement(
+        &self,
+        slug: &str,
+        kind: AnnouncementKind,
+        claim: &str,
+    ) -> Result<bool, StoreError>;
 }

@@ -7,7 +7,8 @@
 //! A background thread with its own connection checkpoints the write-ahead log, so requests
 //! never wait for a checkpoint's fsyncs.
 //!
-//! Schema: one row per live registration; a cancelled registration is deleted. The waiting-list
+//! Schema: one row per live registration; a cancelled registration is deleted; one row per
+//! Discord announcement claimed or sent (see [`super::AnnouncementKind`]). The waiting-list
 //! order is the insertion order (`seq`), so a position is the rank among waiting rows of the
 //! event.
 
@@ -21,8 +22,8 @@ use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, 
 use tokio::sync::Mutex;
 
 use super::{
-    Cancelled, Counts, NewRegistration, RegisterOutcome, Registration, Status, Store, StoreError,
-    TokenInfo,
+    AnnouncementClaim, AnnouncementKind, Cancelled, ClaimOutcome, Counts, NewRegistration,
+    RegisterOutcome, Registration, Status, Store, StoreError, TokenInfo,
 };
 
 const SCHEMA: &str = "
@@ -65,6 +66,19 @@ CREATE TRIGGER IF NOT EXISTS registrations_status AFTER UPDATE OF status ON regi
            waitlisted = waitlisted - (OLD.status = 'waitlisted') + (NEW.status = 'waitlisted')
      WHERE slug = NEW.slug;
 END;
+
+-- Discord announcements: one row per event and kind, `pending` while a sync holds it (until
+-- `lease_until`, milliseconds since the epoch), then `sent`. Rows go after `keep_until`.
+CREATE TABLE IF NOT EXISTS announcements (
+    slug        TEXT NOT NULL,
+    kind        TEXT NOT NULL,
+    state       TEXT NOT NULL CHECK (state IN ('pending', 'sent')),
+    claim       TEXT NOT NULL,
+    lease_until INTEGER NOT NULL,
+    keep_until  INTEGER NOT NULL,
+    sent_at     TEXT,
+    PRIMARY KEY (slug, kind)
+);
 ";
 
 /// Registrations in a SQLite database file.
@@ -363,6 +377,94 @@ impl Store for SqliteStore {
                 });
             }
             Ok(list)
+        })
+        .await
+    }
+
+    async fn claim_announcement(
+        &self,
+        claim: &AnnouncementClaim<'_>,
+    ) -> Result<ClaimOutcome, StoreError> {
+        let slug = claim.slug.to_owned();
+        let kind = claim.kind.as_str();
+        let id = claim.claim.to_owned();
+        let now = claim.now.timestamp_millis();
+        let lease_until = claim.lease_until.timestamp_millis();
+        let keep_until = claim.keep_until.timestamp_millis();
+        self.with_conn(move |conn| {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            tx.prepare_cached("DELETE FROM announcements WHERE keep_until < ?1")?
+                .execute(params![now])?;
+            // Insert, or take over a pending claim whose lease has ended; a sent row or a live
+            // claim is left alone (0 rows changed).
+            let changed = tx
+                .prepare_cached(
+                    "INSERT INTO announcements (slug, kind, state, claim, lease_until, keep_until)
+                     VALUES (?1, ?2, 'pending', ?3, ?4, ?5)
+                     ON CONFLICT (slug, kind) DO UPDATE
+                        SET claim = excluded.claim, lease_until = excluded.lease_until,
+                            keep_until = excluded.keep_until
+                      WHERE announcements.state = 'pending' AND announcements.lease_until <= ?6",
+                )?
+                .execute(params![slug, kind, id, lease_until, keep_until, now])?;
+            let outcome = if changed == 1 {
+                ClaimOutcome::Claimed
+            } else {
+                let state: String = tx
+                    .prepare_cached(
+                        "SELECT state FROM announcements WHERE slug = ?1 AND kind = ?2",
+                    )?
+                    .query_row(params![slug, kind], |row| row.get(0))?;
+                if state == "sent" {
+                    ClaimOutcome::Sent
+                } else {
+                    ClaimOutcome::Held
+                }
+            };
+            tx.commit()?;
+            Ok(outcome)
+        })
+        .await
+    }
+
+    async fn mark_announcement_sent(
+        &self,
+        slug: &str,
+        kind: AnnouncementKind,
+        claim: &str,
+        sent_at: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let slug = slug.to_owned();
+        let claim = claim.to_owned();
+        let sent_at = sent_at.to_rfc3339_opts(SecondsFormat::Secs, true);
+        self.with_conn(move |conn| {
+            let changed = conn
+                .prepare_cached(
+                    "UPDATE announcements SET state = 'sent', sent_at = ?4
+                     WHERE slug = ?1 AND kind = ?2 AND claim = ?3 AND state = 'pending'",
+                )?
+                .execute(params![slug, kind.as_str(), claim, sent_at])?;
+            Ok(changed == 1)
+        })
+        .await
+    }
+
+    async fn release_announcement(
+        &self,
+        slug: &str,
+        kind: AnnouncementKind,
+        claim: &str,
+    ) -> Result<bool, StoreError> {
+        let slug = slug.to_owned();
+        let claim = claim.to_owned();
+        self.with_conn(move |conn| {
+            let changed = conn
+                .prepare_cached(
+                    "DELETE FROM announcements
+                     WHERE slug = ?1 AND kind = ?2 AND claim = ?3 AND state = 'pending'",
+                )?
+                .execute(params![slug, kind.as_str(), claim])?;
+            Ok(changed == 1)
         })
         .await
     }

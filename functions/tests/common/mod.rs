@@ -1,8 +1,11 @@
 //! Shared test harness: an `App` on a real store (SQLite in a temporary folder, or DynamoDB on
 //! the endpoint in `DYNAMODB_ENDPOINT`, a fresh table per test), the fixture manifest, a clock the
-//! tests move, and request helpers. `store_tests!` runs one test body on every store.
+//! tests move, and request helpers. `store_tests!` runs one test body on every store; `discord`
+//! is a fake Discord webhook.
 
 #![allow(dead_code)]
+
+pub mod discord;
 
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};

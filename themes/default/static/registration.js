@@ -46,14 +46,15 @@
     return plural(count, "inscrit") + " sur " + data.capacity;
   }
 
-  /* `fresh`: bypass the HTTP cache (the count is cacheable for a few seconds). */
+  /* `fresh`: ask the server, not the HTTP cache (the count is cacheable for a few seconds), and
+   * store the answer, so that a page loaded right after does not show the older count. */
   function refreshCount(fresh) {
     if (!countEl || !slug) {
       return;
     }
     var options = { headers: { Accept: "application/json" } };
     if (fresh) {
-      options.cache = "no-store";
+      options.cache = "no-cache";
     }
     fetch(api + "/events/" + encodeURIComponent(slug), options)
       .then(function (response) {
@@ -265,7 +266,9 @@
     }
   }
 
-  refreshCount(false);
+  /* Back from a form submission or a cancellation (`?inscription=…`): the cached count (a few
+   * seconds) would predate it. */
+  refreshCount(/[?&]inscription=/.test(window.location.search));
   showReturnedToken();
   if (form && form.addEventListener) {
     form.addEventListener("submit", submit);

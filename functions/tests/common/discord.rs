@@ -1,0 +1,528 @@
+//! A fake Discord webhook on loopback, faithful to the documented "Execute Webhook" behaviour
+//! (`IncomingWebhookRequestPartial` and `RichEmbed` in Discord's OpenAPI description): it checks
+//! the JSON shape and every length limit and answers 400 like Discord when one is broken,
+//! answers `?wait=true` with the created message, tracks the rate limit bucket it announces
+//! (`X-RateLimit-Remaining: 0` + `X-RateLimit-Reset-After`, 429 with `retry_after` to anyone who
+//! comes back too early), decides whether a message would ping @everyone (`allowed_mentions`),
+//! and records everything. Tests can script the next answers (429, 500, empty bucket).
+//!
+//! Stricter than Discord in one way: unknown top-level keys are refused, to catch typos.
+
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use serde_json::{Value, json};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::task::JoinHandle;
+use tokio::time::Instant;
+
+/// The path of the fake webhook (id 123, token `fake-token`).
+pub const WEBHOOK_PATH: &str = "/api/webhooks/123/fake-token";
+
+/// An answer the fake gives to the next valid message instead of delivering it normally.
+#[derive(Debug, Clone, Copy)]
+pub enum Scripted {
+    /// 429 with this `retry_after` (seconds); the bucket stays closed that long.
+    RateLimited(f64),
+    /// This status (500, 502…) with Discord's error body; nothing is delivered.
+    Status(u16),
+    /// Delivered, with `X-RateLimit-Remaining: 0` and this `X-RateLimit-Reset-After`.
+    EmptyBucket(f64),
+}
+
+/// One request as received.
+#[derive(Debug, Clone)]
+pub struct Received {
+    pub method: String,
+    pub path: String,
+    pub query: String,
+    pub body: Value,
+    pub at: Instant,
+    /// The status the fake answered.
+    pub status: u16,
+}
+
+/// A message Discord would have stored and shown.
+#[derive(Debug, Clone)]
+pub struct Delivered {
+    pub body: Value,
+    pub at: Instant,
+    /// Whether it would have pinged @everyone / @here.
+    pub pinged_everyone: bool,
+}
+
+#[derive(Default)]
+struct State {
+    script: VecDeque<Scripted>,
+    received: Vec<Received>,
+    delivered: Vec<Delivered>,
+    /// The bucket is empty until then: earlier requests get 429.
+    blocked_until: Option<Instant>,
+    /// Pause before each answer, to widen race windows.
+    delay: Duration,
+    next_id: u64,
+}
+
+pub struct FakeDiscord {
+    /// The webhook URL to configure (`http://127.0.0.1:PORT/api/webhooks/123/fake-token`).
+    pub url: String,
+    state: Arc<Mutex<State>>,
+    server: JoinHandle<()>,
+}
+
+impl Drop for FakeDiscord {
+    fn drop(&mut self) {
+        self.server.abort();
+    }
+}
+
+impl FakeDiscord {
+    pub async fn start() -> FakeDiscord {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let state = Arc::new(Mutex::new(State::default()));
+        let shared = state.clone();
+        let server = tokio::spawn(async move {
+            while let Ok((stream, _)) = listener.accept().await {
+                let state = shared.clone();
+                tokio::spawn(async move {
+                    let _ = serve(stream, state).await;
+                });
+            }
+        });
+        FakeDiscord {
+            url: format!("http://127.0.0.1:{port}{WEBHOOK_PATH}"),
+            state,
+            server,
+        }
+    }
+
+    /// Queues an answer for the next valid message.
+    pub fn script(&self, answer: Scripted) {
+        self.state.lock().unwrap().script.push_back(answer);
+    }
+
+    pub fn set_delay(&self, delay: Duration) {
+        self.state.lock().unwrap().delay = delay;
+    }
+
+    pub fn received(&self) -> Vec<Received> {
+        self.state.lock().unwrap().received.clone()
+    }
+
+    pub fn delivered(&self) -> Vec<Delivered> {
+        self.state.lock().unwrap().delivered.clone()
+    }
+
+    /// The event title of each delivered message (first embed's title).
+    pub fn delivered_titles(&self) -> Vec<String> {
+        self.delivered()
+            .iter()
+            .map(|d| {
+                d.body["embeds"][0]["title"]
+                    .as_str()
+                    .unwrap_or("")
+                    .to_owned()
+            })
+            .collect()
+    }
+}
+
+/// A minimal HTTP/1.1 exchange: one request per connection, answered with `Connection: close`.
+async fn serve(mut stream: TcpStream, state: Arc<Mutex<State>>) -> std::io::Result<()> {
+    let mut buffer = Vec::new();
+    let mut chunk = [0u8; 8192];
+    let header_end = loop {
+        let n = stream.read(&mut chunk).await?;
+        if n == 0 {
+            return Ok(());
+        }
+        buffer.extend_from_slice(&chunk[..n]);
+        if let Some(i) = buffer.windows(4).position(|w| w == b"\r\n\r\n") {
+            break i + 4;
+        }
+        if buffer.len() > 1 << 20 {
+            return Ok(());
+        }
+    };
+    let head = String::from_utf8_lossy(&buffer[..header_end]).into_owned();
+    let mut lines = head.split("\r\n");
+    let request_line = lines.next().unwrap_or("");
+    let mut parts = request_line.split(' ');
+    let method = parts.next().unwrap_or("").to_owned();
+    let target = parts.next().unwrap_or("").to_owned();
+    let mut content_length = 0usize;
+    let mut content_type = String::new();
+    for line in lines {
+        if let Some((name, value)) = line.split_once(':') {
+            match name.trim().to_ascii_lowercase().as_str() {
+                "content-length" => content_length = value.trim().parse().unwrap_or(0),
+                "content-type" => content_type = value.trim().to_ascii_lowercase(),
+                _ => {}
+            }
+        }
+    }
+    let mut body = buffer[header_end..].to_vec();
+    while body.len() < content_length {
+        let n = stream.read(&mut chunk).await?;
+        if n == 0 {
+            break;
+        }
+        body.extend_from_slice(&chunk[..n]);
+    }
+    let (path, query) = target
+        .split_once('?')
+        .map_or((target.clone(), String::new()), |(p, q)| {
+            (p.to_owned(), q.to_owned())
+        });
+
+    let delay = state.lock().unwrap().delay;
+    if !delay.is_zero() {
+        tokio::time::sleep(delay).await;
+    }
+    let (status, headers, answer) = {
+        let mut state = state.lock().unwrap();
+        let (status, headers, answer) =
+            respond(&mut state, &method, &path, &query, &content_type, &body);
+        state.received.push(Received {
+            method,
+            path,
+            query,
+            body: serde_json::from_slice(&body).unwrap_or(Value::Null),
+            at: Instant::now(),
+            status,
+        });
+        (status, headers, answer)
+    };
+    let reason = match status {
+        200 => "OK",
+        204 => "No Content",
+        400 => "Bad Request",
+        404 => "Not Found",
+        405 => "Method Not Allowed",
+        429 => "Too Many Requests",
+        _ => "Error",
+    };
+    let body = answer.map(|v| v.to_string()).unwrap_or_default();
+    let mut response = format!("HTTP/1.1 {status} {reason}\r\nconnection: close\r\n");
+    for (name, value) in headers {
+        response.push_str(&format!("{name}: {value}\r\n"));
+    }
+    if !body.is_empty() {
+        response.push_str("content-type: application/json\r\n");
+    }
+    response.push_str(&format!("content-length: {}\r\n\r\n{body}", body.len()));
+    stream.write_all(response.as_bytes()).await?;
+    stream.shutdown().await
+}
+
+type Answer = (u16, Vec<(String, String)>, Option<Value>);
+
+fn bucket_headers(remaining: u32, reset_after: f64) -> Vec<(String, String)> {
+    vec![
+        ("x-ratelimit-limit".into(), "5".into()),
+        ("x-ratelimit-remaining".into(), remaining.to_string()),
+        (
+            "x-ratelimit-reset-after".into(),
+            format!("{reset_after:.3}"),
+        ),
+        ("x-ratelimit-bucket".into(), "fake-bucket".into()),
+    ]
+}
+
+fn rate_limited(retry_after: f64) -> Answer {
+    let mut headers = bucket_headers(0, retry_after);
+    headers.push((
+        "retry-after".into(),
+        (retry_after.ceil() as u64).to_string(),
+    ));
+    headers.push(("x-ratelimit-scope".into(), "shared".into()));
+    (
+        429,
+        headers,
+        Some(
+            json!({ "message": "You are being rate limited.", "retry_after": retry_after, "global": false }),
+        ),
+    )
+}
+
+fn invalid_form(errors: Vec<String>) -> Answer {
+    (
+        400,
+        Vec::new(),
+        Some(json!({ "code": 50035, "message": "Invalid Form Body", "errors": errors })),
+    )
+}
+
+fn respond(
+    state: &mut State,
+    method: &str,
+    path: &str,
+    query: &str,
+    content_type: &str,
+    body: &[u8],
+) -> Answer {
+    if path != WEBHOOK_PATH {
+        return (
+            404,
+            Vec::new(),
+            Some(json!({ "message": "Unknown Webhook", "code": 10015 })),
+        );
+    }
+    if method != "POST" {
+        return (
+            405,
+            Vec::new(),
+            Some(json!({ "message": "405: Method Not Allowed", "code": 0 })),
+        );
+    }
+    let now = Instant::now();
+    if let Some(until) = state.blocked_until {
+        if now < until {
+            return rate_limited((until - now).as_secs_f64());
+        }
+        state.blocked_until = None;
+    }
+    let json: Option<Value> = if content_type.starts_with("application/json") {
+        serde_json::from_slice(body).ok()
+    } else {
+        None
+    };
+    let Some(Value::Object(message)) = json else {
+        return (
+            400,
+            Vec::new(),
+            Some(json!({ "code": 50109, "message": "The request body contains invalid JSON." })),
+        );
+    };
+    let errors = validate(&message);
+    if !errors.is_empty() {
+        return invalid_form(errors);
+    }
+    let content = message.get("content").and_then(Value::as_str).unwrap_or("");
+    let embeds = message
+        .get("embeds")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
+    if content.is_empty() && embeds.is_empty() {
+        return (
+            400,
+            Vec::new(),
+            Some(json!({ "code": 50006, "message": "Cannot send an empty message" })),
+        );
+    }
+    let mut headers = bucket_headers(4, 1.0);
+    match state.script.pop_front() {
+        Some(Scripted::RateLimited(retry_after)) => {
+            state.blocked_until = Some(now + Duration::from_secs_f64(retry_after));
+            return rate_limited(retry_after);
+        }
+        Some(Scripted::Status(status)) => {
+            return (
+                status,
+                Vec::new(),
+                Some(json!({ "message": format!("{status}: Internal Server Error"), "code": 0 })),
+            );
+        }
+        Some(Scripted::EmptyBucket(reset_after)) => {
+            state.blocked_until = Some(now + Duration::from_secs_f64(reset_after));
+            headers = bucket_headers(0, reset_after);
+        }
+        None => {}
+    }
+    // With `allowed_mentions` absent, Discord parses every mention in `content`.
+    let parse_everyone = match message.get("allowed_mentions") {
+        None | Some(Value::Null) => true,
+        Some(mentions) => mentions["parse"]
+            .as_array()
+            .is_some_and(|p| p.iter().any(|v| v == "everyone")),
+    };
+    let pinged_everyone =
+        parse_everyone && (content.contains("@everyone") || content.contains("@here"));
+    let body = Value::Object(message.clone());
+    state.delivered.push(Delivered {
+        body: body.clone(),
+        at: now,
+        pinged_everyone,
+    });
+    state.next_id += 1;
+    let wait = query.split('&').any(|pair| pair == "wait=true");
+    if !wait {
+        return (204, headers, None);
+    }
+    let created = json!({
+        "id": format!("{}", 1_000_000 + state.next_id),
+        "type": 0,
+        "channel_id": "456",
+        "webhook_id": "123",
+        "content": content,
+        "embeds": embeds,
+        "mention_everyone": pinged_everyone,
+        "mentions": [],
+        "mention_roles": [],
+        "attachments": [],
+        "components": [],
+        "pinned": false,
+        "tts": false,
+        "flags": 0,
+        "timestamp": "2026-11-20T12:00:00.000000+00:00",
+        "author": { "id": "123", "username": "PythonClassmates", "bot": true },
+    });
+    (200, headers, Some(created))
+}
+
+fn chars(value: &Value) -> usize {
+    value.as_str().map_or(0, |s| s.chars().count())
+}
+
+/// Checks a string-or-null property against its maximum length.
+fn check_string(errors: &mut Vec<String>, at: &str, value: Option<&Value>, max: usize) {
+    match value {
+        None | Some(Value::Null) => {}
+        Some(Value::String(s)) if s.chars().count() <= max => {}
+        Some(Value::String(_)) => errors.push(format!("{at}: BASE_TYPE_MAX_LENGTH ({max})")),
+        Some(_) => errors.push(format!("{at}: STRING_TYPE_CONVERT")),
+    }
+}
+
+fn validate(message: &serde_json::Map<String, Value>) -> Vec<String> {
+    const KEYS: [&str; 12] = [
+        "content",
+        "embeds",
+        "allowed_mentions",
+        "components",
+        "attachments",
+        "poll",
+        "tts",
+        "flags",
+        "username",
+        "avatar_url",
+        "thread_name",
+        "applied_tags",
+    ];
+    let mut errors = Vec::new();
+    for key in message.keys() {
+        if !KEYS.contains(&key.as_str()) {
+            errors.push(format!("{key}: unknown field"));
+        }
+    }
+    check_string(&mut errors, "content", message.get("content"), 2000);
+    check_string(&mut errors, "username", message.get("username"), 80);
+    match message.get("allowed_mentions") {
+        None | Some(Value::Null) => {}
+        Some(Value::Object(mentions)) => {
+            for (key, value) in mentions {
+                match key.as_str() {
+                    "parse" => match value.as_array() {
+                        Some(list)
+                            if list.iter().all(|v| {
+                                matches!(v.as_str(), Some("users" | "roles" | "everyone"))
+                            }) => {}
+                        _ => errors.push("allowed_mentions.parse: ENUM_TYPE_COERCE".into()),
+                    },
+                    "users" | "roles" | "replied_user" => {}
+                    other => errors.push(format!("allowed_mentions.{other}: unknown field")),
+                }
+            }
+        }
+        Some(_) => errors.push("allowed_mentions: MODEL_TYPE_CONVERT".into()),
+    }
+    let embeds = match message.get("embeds") {
+        None | Some(Value::Null) => Vec::new(),
+        Some(Value::Array(list)) => list.clone(),
+        Some(_) => {
+            errors.push("embeds: LIST_TYPE_CONVERT".into());
+            Vec::new()
+        }
+    };
+    if embeds.len() > 10 {
+        errors.push("embeds: BASE_TYPE_MAX_LENGTH (10)".into());
+    }
+    let mut total = 0;
+    for (i, embed) in embeds.iter().enumerate() {
+        let at = |field: &str| format!("embeds.{i}.{field}");
+        let Some(embed) = embed.as_object() else {
+            errors.push(format!("embeds.{i}: MODEL_TYPE_CONVERT"));
+            continue;
+        };
+        check_string(&mut errors, &at("title"), embed.get("title"), 256);
+        check_string(
+            &mut errors,
+            &at("description"),
+            embed.get("description"),
+            4096,
+        );
+        check_string(&mut errors, &at("url"), embed.get("url"), 2048);
+        if let Some(url) = embed.get("url").and_then(Value::as_str) {
+            if !(url.starts_with("https://") || url.starts_with("http://")) {
+                errors.push(at("url: URL_TYPE_INVALID_URL"));
+            }
+        }
+        match embed.get("color") {
+            None | Some(Value::Null) => {}
+            Some(c) if c.as_u64().is_some_and(|c| c <= 0xFF_FF_FF) => {}
+            Some(_) => errors.push(at("color: NUMBER_TYPE_MAX")),
+        }
+        if let Some(t) = embed.get("timestamp").filter(|t| !t.is_null()) {
+            if t.as_str()
+                .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+                .is_none()
+            {
+                errors.push(at("timestamp: DATE_TIME_TYPE_PARSE"));
+            }
+        }
+        total += chars(embed.get("title").unwrap_or(&Value::Null))
+            + chars(embed.get("description").unwrap_or(&Value::Null));
+        if let Some(footer) = embed.get("footer").filter(|f| !f.is_null()) {
+            match footer.get("text") {
+                Some(Value::String(_)) => {
+                    check_string(&mut errors, &at("footer.text"), footer.get("text"), 2048);
+                    total += chars(&footer["text"]);
+                }
+                _ => errors.push(at("footer.text: BASE_TYPE_REQUIRED")),
+            }
+        }
+        if let Some(author) = embed.get("author").filter(|a| !a.is_null()) {
+            check_string(&mut errors, &at("author.name"), author.get("name"), 256);
+            total += chars(author.get("name").unwrap_or(&Value::Null));
+        }
+        if let Some(fields) = embed.get("fields").filter(|f| !f.is_null()) {
+            let Some(fields) = fields.as_array() else {
+                errors.push(at("fields: LIST_TYPE_CONVERT"));
+                continue;
+            };
+            if fields.len() > 25 {
+                errors.push(at("fields: BASE_TYPE_MAX_LENGTH (25)"));
+            }
+            for (j, field) in fields.iter().enumerate() {
+                for (key, max) in [("name", 256), ("value", 1024)] {
+                    match field.get(key) {
+                        Some(Value::String(s)) if !s.trim().is_empty() => {
+                            check_string(
+                                &mut errors,
+                                &at(&format!("fields.{j}.{key}")),
+                                field.get(key),
+                                max,
+                            );
+                            total += s.chars().count();
+                        }
+                        _ => errors.push(at(&format!("fields.{j}.{key}: BASE_TYPE_REQUIRED"))),
+                    }
+                }
+                if field
+                    .get("inline")
+                    .is_some_and(|v| !v.is_null() && !v.is_boolean())
+                {
+                    errors.push(at(&format!("fields.{j}.inline: BOOLEAN_TYPE_COERCE")));
+                }
+            }
+        }
+    }
+    if total > 6000 {
+        errors.push(format!("embeds: MAX_EMBED_SIZE_EXCEEDED ({total} > 6000)"));
+    }
+    errors
+}
