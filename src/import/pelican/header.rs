@@ -1,0 +1,204 @@
+//! Pelican's Markdown header (Python-Markdown's `meta` extension): `Key: value` lines, values
+//! continued on indented lines, and the dates and lists written in it.
+
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Timelike};
+
+/// One `Key: value` of a Pelican header (continuation lines included).
+#[derive(Debug, Clone)]
+pub(super) struct Field {
+    pub(super) key: String,
+    /// The key as written, for messages.
+    pub(super) written: String,
+    pub(super) values: Vec<String>,
+    pub(super) line: usize,
+}
+
+/// A Pelican Markdown header and where the body starts.
+#[derive(Debug)]
+pub(super) struct Header {
+    pub(super) fields: Vec<Field>,
+    pub(super) body_start: usize,
+}
+
+/// Parses the header the way Python-Markdown's `meta` extension does: `Key: value` lines
+/// (keys case-insensitive), values continued on lines indented by four spaces, until the first
+/// blank line (or a line that is neither); an optional `---` line opens it and `---`/`...`
+/// closes it.
+pub(super) fn parse_header(text: &str) -> Header {
+    let mut fields: Vec<Field> = Vec::new();
+    let mut offset = 0;
+    let mut body_start = None;
+    for (i, raw) in text.split_inclusive('\n').enumerate() {
+        let line = raw.trim_end_matches(['\n', '\r']);
+        let next = offset + raw.len();
+        if i == 0 && (line == "---" || line.starts_with("--- ")) {
+            offset = next;
+            continue;
+        }
+        let end = line.starts_with("---") || line.starts_with("...");
+        if line.trim().is_empty() || (end && line.trim_end().len() == 3) {
+            body_start = Some(next);
+            break;
+        }
+        if let Some((key, value)) = meta_line(line) {
+            fields.push(Field {
+                key: key.to_lowercase(),
+                written: key.to_string(),
+                values: vec![value.trim().to_string()],
+                line: i + 1,
+            });
+        } else if let (Some(value), Some(last)) = (line.strip_prefix("    "), fields.last_mut()) {
+            last.values.push(value.trim().to_string());
+        } else {
+            body_start = Some(offset);
+            break;
+        }
+        offset = next;
+    }
+    Header {
+        fields,
+        body_start: body_start.unwrap_or(text.len()),
+    }
+}
+
+/// `Key: value` with Python-Markdown's `^[ ]{0,3}(?P<key>[A-Za-z0-9_-]+):\s*(?P<value>.*)`.
+pub(super) fn meta_line(line: &str) -> Option<(&str, &str)> {
+    let rest = line
+        .strip_prefix("   ")
+        .or_else(|| line.strip_prefix("  "))
+        .or_else(|| line.strip_prefix(' '))
+        .unwrap_or(line);
+    let colon = rest.find(':')?;
+    let key = &rest[..colon];
+    (!key.is_empty()
+        && key
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-'))
+    .then(|| (key, &rest[colon + 1..]))
+}
+
+/// A date as Pelican accepts it, written the way this site reads it (`2019-05-12`,
+/// `2019-05-12 14:30`, or RFC 3339 when it has an offset). Like Pelican (dateutil), `02/06/2019`
+/// is read month first, and day first only when the first number cannot be a month.
+pub(super) fn convert_date(text: &str) -> Option<String> {
+    let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if let Ok(dt) = DateTime::parse_from_rfc3339(&text) {
+        return Some(dt.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true));
+    }
+    for format in [
+        "%Y-%m-%d %H:%M:%S%z",
+        "%Y-%m-%d %H:%M%z",
+        "%Y-%m-%dT%H:%M%z",
+    ] {
+        if let Ok(dt) = DateTime::parse_from_str(&text, format) {
+            return Some(dt.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true));
+        }
+    }
+    for format in [
+        "%Y-%m-%d", "%Y/%m/%d", "%m/%d/%Y", "%d/%m/%Y", "%m.%d.%Y", "%d.%m.%Y", "%m-%d-%Y",
+        "%d-%m-%Y",
+    ] {
+        if let Ok(d) = NaiveDate::parse_from_str(&text, format) {
+            return Some(d.format("%Y-%m-%d").to_string());
+        }
+    }
+    for format in [
+        "%Y-%m-%d %H:%M",
+        "%Y-%m-%d %H:%M:%S",
+        "%Y-%m-%dT%H:%M",
+        "%Y-%m-%dT%H:%M:%S",
+        "%Y/%m/%d %H:%M",
+        "%Y/%m/%d %H:%M:%S",
+        "%m/%d/%Y %H:%M",
+        "%d/%m/%Y %H:%M",
+        "%m.%d.%Y %H:%M",
+        "%d.%m.%Y %H:%M",
+    ] {
+        if let Ok(dt) = NaiveDateTime::parse_from_str(&text, format) {
+            return Some(if dt.second() == 0 {
+                dt.format("%Y-%m-%d %H:%M").to_string()
+            } else {
+                dt.format("%Y-%m-%dT%H:%M:%S").to_string()
+            });
+        }
+    }
+    None
+}
+
+/// Whether `text` starts with a date whose day and month could be swapped (`02/06/2019`).
+pub(super) fn ambiguous_date(text: &str) -> bool {
+    let numbers: Vec<u32> = text
+        .split([' ', 'T'])
+        .next()
+        .unwrap_or_default()
+        .split(['/', '.', '-'])
+        .map(|n| n.parse().unwrap_or(0))
+        .collect();
+    matches!(numbers[..], [a, b, y] if y > 31 && (1..=12).contains(&a) && (1..=12).contains(&b) && a != b)
+}
+
+/// `a, b` or `a; b` (Pelican splits on `;` when there is one).
+pub(super) fn split_list(text: &str) -> Vec<String> {
+    let separator = if text.contains(';') { ';' } else { ',' };
+    text.split(separator)
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn headers_are_read_like_python_markdown() {
+        let text = "Title: Mon titre\nTags: a, b\n    c\nsummary: Un\n    résumé\n\nCorps\n";
+        let header = parse_header(text);
+        assert_eq!(header.fields.len(), 3);
+        assert_eq!(header.fields[1].values, ["a, b", "c"]);
+        assert_eq!(header.fields[2].key, "summary");
+        assert_eq!(header.fields[2].line, 4);
+        assert_eq!(&text[header.body_start..], "Corps\n");
+        let none = parse_header("# Pas d'en-tête\n\ntexte");
+        assert!(none.fields.is_empty());
+        assert_eq!(none.body_start, 0);
+        let yaml_style = parse_header("---\ntitle: x\n---\nCorps");
+        assert_eq!(yaml_style.fields.len(), 1);
+        assert_eq!(
+            &"---\ntitle: x\n---\nCorps"[yaml_style.body_start..],
+            "Corps"
+        );
+    }
+
+    #[test]
+    fn dates_are_converted() {
+        assert_eq!(
+            convert_date("2019-05-12 14:30").as_deref(),
+            Some("2019-05-12 14:30")
+        );
+        assert_eq!(convert_date("2019-05-12").as_deref(), Some("2019-05-12"));
+        assert_eq!(
+            convert_date("2019/05/12  09:05").as_deref(),
+            Some("2019-05-12 09:05")
+        );
+        assert_eq!(convert_date("12.05.2019").as_deref(), Some("2019-12-05"));
+        assert_eq!(convert_date("13.05.2019").as_deref(), Some("2019-05-13"));
+        assert_eq!(
+            convert_date("02/06/2019 09:15").as_deref(),
+            Some("2019-02-06 09:15")
+        );
+        assert!(ambiguous_date("02/06/2019 09:15"));
+        assert!(!ambiguous_date("13/06/2019"));
+        assert!(!ambiguous_date("2019-06-02"));
+        assert_eq!(
+            convert_date("2019-05-12T14:30:10+02:00").as_deref(),
+            Some("2019-05-12T14:30:10+02:00")
+        );
+        assert_eq!(
+            convert_date("2019-05-12 14:30:10").as_deref(),
+            Some("2019-05-12T14:30:10")
+        );
+        assert_eq!(convert_date("le 12 mai"), None);
+    }
+}
