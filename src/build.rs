@@ -1,20 +1,15 @@
 //! The build pipeline, end to end: load → parse → resolve → render → write. The CLI's `build`
-//! and `serve` both go through `build_site`.
+//! goes through `build_site`, `serve` through the same code in an incremental session
+//! (`crate::incremental`), `check` through `load_site`.
 
 use std::path::{Path, PathBuf};
-use std::time::Instant;
 
-use anyhow::Result;
 use chrono::{DateTime, Utc};
-use rayon::prelude::*;
 
-use crate::config::Config;
-use crate::content::Source;
 use crate::diagnostics::Diagnostics;
+use crate::incremental::Session;
 use crate::markdown::Rendered;
-use crate::output::Staging;
-use crate::render::{self, Templates};
-use crate::site::{self, Publish, Site};
+use crate::site::{Publish, Site};
 
 /// What to build and how.
 #[derive(Debug, Clone)]
@@ -54,98 +49,26 @@ pub fn load_site(
     publish: Publish,
     base_url: Option<&str>,
 ) -> Result<(Site, Vec<Rendered>, Diagnostics), BuildError> {
-    let mut diagnostics = Diagnostics::default();
-    let config = match Config::load(root) {
-        Ok(c) => c,
-        Err(problems) => {
-            problems.into_iter().for_each(|d| diagnostics.push(d));
-            return Err(BuildError::Invalid(diagnostics));
-        }
-    };
-    let config = match base_url {
-        Some(url) => config.with_base_url(url),
-        None => config,
-    };
-    let (entries, unparsed, load_diagnostics) = crate::content::load(root);
-    diagnostics.extend(load_diagnostics);
-    let sources: Vec<Source> = entries.iter().map(|e| e.source.clone()).collect();
-    let (site, resolve_diagnostics) = site::resolve(config, entries, publish);
-    diagnostics.extend(resolve_diagnostics);
-    // Files held back by errors in their front matter: their bodies are checked all the same,
-    // so that one build reports every problem (a broken link too, not only a bad date).
-    let held_back: Vec<&Source> = unparsed
-        .iter()
-        .chain(sources.iter().filter(|s| {
-            site.get(s.kind, &s.slug).is_none()
-                && diagnostics
-                    .iter()
-                    .any(|d| d.is_error() && d.path == s.display)
-        }))
-        .collect();
-    for source in held_back {
-        crate::markdown::render(source, &site.link_targets)
-            .diagnostics
-            .into_iter()
-            .for_each(|d| diagnostics.push(d));
-    }
-    let bodies: Vec<Rendered> = site
-        .items
-        .par_iter()
-        .map(|item| crate::markdown::render(&item.source, &site.link_targets))
-        .collect();
-    for body in &bodies {
-        body.diagnostics
-            .iter()
-            .cloned()
-            .for_each(|d| diagnostics.push(d));
-    }
-    let pages = site.items.iter().map(|item| &item.source).zip(&bodies);
-    crate::anchors::check(root, pages)
-        .into_iter()
-        .for_each(|d| diagnostics.push(d));
-    if diagnostics.has_errors() {
-        return Err(BuildError::Invalid(diagnostics));
-    }
+    let mut session = Session::new(BuildOptions {
+        root: root.to_path_buf(),
+        output: PathBuf::new(),
+        drafts: publish.drafts,
+        now: publish.now,
+        base_url: base_url.map(str::to_owned),
+    });
+    let diagnostics = session.load()?;
+    let (site, bodies) = session.into_site().expect("a site was loaded above");
     Ok((site, bodies, diagnostics))
 }
 
-/// Builds the whole site into `options.output`, or leaves it untouched on failure.
+/// Builds the whole site into `options.output`, or leaves it untouched on failure: the first
+/// build of a new incremental session.
 pub fn build_site(options: &BuildOptions) -> Result<BuildReport, BuildError> {
-    let started = Instant::now();
-    let publish = Publish {
-        now: options.now,
-        drafts: options.drafts,
-    };
-    let (site, bodies, warnings) = load_site(&options.root, publish, options.base_url.as_deref())?;
-    let templates = Templates::load(&options.root)?;
-    let outputs = render::render_site(&site, &templates, &bodies)?;
-    let pages = outputs.iter().filter(|o| o.path.ends_with(".html")).count();
-
-    let staging = Staging::new(&options.output)?;
-    staging.write_all(&outputs)?;
-    let mut files = outputs.len();
-    for (from, rel) in &templates.static_files {
-        staging.copy(from, rel)?;
-        files += 1;
-    }
-    for item in &site.items {
-        if let Some(dir) = &item.source.bundle_dir {
-            let base = render::file_for_url(&item.url);
-            let base = base.trim_end_matches("index.html");
-            for file in &item.source.bundle_files {
-                staging.copy(
-                    &dir.join(file),
-                    &format!("{base}{}", file.to_string_lossy().replace('\\', "/")),
-                )?;
-                files += 1;
-            }
-        }
-    }
-    staging.commit()?;
+    let report = Session::new(options.clone()).rebuild()?;
     Ok(BuildReport {
-        pages,
-        files,
-        warnings,
-        elapsed: started.elapsed(),
+        pages: report.total_pages,
+        files: report.total_files,
+        warnings: report.warnings,
+        elapsed: report.elapsed,
     })
 }

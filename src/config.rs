@@ -45,10 +45,64 @@ struct RawConfig {
     discord_invite: Option<String>,
     #[serde(default)]
     #[schemars(
-        with = "Option<serde_json::Value>",
-        description = "Réglages des commentaires (réservé)."
+        description = "Commentaires giscus (discussions GitHub) sous les articles : chargés seulement quand le lecteur les demande. Sans cette clé, aucun commentaire."
     )]
-    comments: Option<serde_norway::Value>,
+    comments: Option<Comments>,
+}
+
+/// Comments under articles, through giscus (GitHub Discussions). The values come from the
+/// configuration page of giscus (https://giscus.app/fr).
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Eq, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(
+    description = "Réglages de giscus : recopiez les valeurs données par https://giscus.app/fr."
+)]
+pub struct Comments {
+    #[schemars(
+        description = "Dépôt GitHub public qui héberge les discussions : `propriétaire/nom`.",
+        pattern(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
+    )]
+    pub repo: String,
+    #[schemars(description = "Identifiant du dépôt donné par giscus (`R_…`).")]
+    pub repo_id: String,
+    #[schemars(description = "Catégorie des discussions (`Commentaires`).")]
+    pub category: String,
+    #[schemars(description = "Identifiant de la catégorie donné par giscus (`DIC_…`).")]
+    pub category_id: String,
+    #[serde(default)]
+    #[schemars(description = "Comment une page retrouve sa discussion (`pathname` par défaut).")]
+    pub mapping: CommentsMapping,
+    #[serde(default = "default_true")]
+    #[schemars(description = "Réactions sous l'article (`true` par défaut).")]
+    pub reactions: bool,
+    #[serde(default)]
+    #[schemars(description = "Zone de saisie en haut ou en bas (`bottom` par défaut).")]
+    pub input_position: InputPosition,
+}
+
+fn default_true() -> bool {
+    true
+}
+
+/// How giscus maps a page to its discussion.
+#[derive(Debug, Clone, Copy, Default, Deserialize, Serialize, PartialEq, Eq, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum CommentsMapping {
+    #[default]
+    Pathname,
+    Url,
+    Title,
+    #[serde(rename = "og:title")]
+    OgTitle,
+}
+
+/// Where giscus puts its comment box.
+#[derive(Debug, Clone, Copy, Default, Deserialize, Serialize, PartialEq, Eq, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum InputPosition {
+    Top,
+    #[default]
+    Bottom,
 }
 
 /// One entry of the closed list of categories.
@@ -88,8 +142,8 @@ pub struct Config {
     /// Base URL of the registrations function, without a trailing slash (`/api` by default).
     pub registration_api: String,
     pub discord_invite: Option<String>,
-    /// Comment settings, kept as written until the comments feature reads them.
-    pub comments: Option<serde_norway::Value>,
+    /// giscus comments under articles; none when absent.
+    pub comments: Option<Comments>,
 }
 
 impl Config {
@@ -161,6 +215,37 @@ impl Config {
                     &category.slug,
                     format!("la catégorie « {} » est déclarée deux fois", category.slug),
                 ));
+            }
+        }
+        if let Some(comments) = &raw.comments {
+            let valid = |part: &str| {
+                !part.is_empty()
+                    && part
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || "_.-".contains(c))
+            };
+            let repo_ok = matches!(comments.repo.split_once('/'), Some((owner, name)) if valid(owner) && valid(name));
+            if !repo_ok {
+                problems.push(
+                    doc.value_error(
+                        "repo",
+                        &comments.repo,
+                        format!("dépôt GitHub invalide « {} »", comments.repo),
+                    )
+                    .with_help("écrivez `propriétaire/nom`, par exemple `PythonClassmates/site`"),
+                );
+            }
+            for (key, value) in [
+                ("repo_id", &comments.repo_id),
+                ("category", &comments.category),
+                ("category_id", &comments.category_id),
+            ] {
+                if value.trim().is_empty() {
+                    problems.push(
+                        doc.value_error(key, value, format!("`comments.{key}` est vide"))
+                            .with_help("recopiez la valeur donnée par https://giscus.app/fr"),
+                    );
+                }
             }
         }
         if !problems.is_empty() {

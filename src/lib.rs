@@ -1,6 +1,7 @@
 //! `classmates`: the static site generator of the PythonClassmates community. The pipeline is
 //! load (`content`) → parse (`content::meta`, `yaml`) → resolve (`site`) → render (`markdown`,
-//! `render`) → write (`output`), driven by `build`.
+//! `render`) → write (`output`), driven by `build`; `incremental` keeps that state between
+//! builds so that `serve` (with `watch`) rebuilds only what a change affects.
 
 pub mod anchors;
 pub mod build;
@@ -12,6 +13,7 @@ pub mod dates;
 pub mod diagnostics;
 pub mod highlight;
 pub mod import;
+pub mod incremental;
 pub mod markdown;
 pub mod output;
 pub mod render;
@@ -19,4 +21,5 @@ pub mod scaffold;
 pub mod schema;
 pub mod site;
 pub mod text;
+pub mod watch;
 pub mod yaml;

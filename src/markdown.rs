@@ -38,8 +38,32 @@ pub struct Rendered {
     pub other_ids: Vec<String>,
 }
 
+/// The entries of the link map that a body looked up while rendering, with what each lookup
+/// found (`None`: no such file). The body renders the same as long as every lookup finds the
+/// same: that is how a cached body knows it is still valid after other files changed.
+pub type LinkLookups = Vec<(String, Option<LinkTarget>)>;
+
 /// Renders the body of `source`. `links` maps `content/`-relative paths to their pages.
 pub fn render(source: &Source, links: &HashMap<String, LinkTarget>) -> Rendered {
+    render_tracked(source, links).0
+}
+
+/// Like [`render`], and also tells which entries of `links` the body depends on.
+pub fn render_tracked(
+    source: &Source,
+    links: &HashMap<String, LinkTarget>,
+) -> (Rendered, LinkLookups) {
+    let lookups = std::cell::RefCell::new(LinkLookups::new());
+    let get = |key: &str| {
+        let found = links.get(key);
+        lookups.borrow_mut().push((key.to_string(), found.cloned()));
+        found
+    };
+    let rendered = render_with(source, &get);
+    (rendered, lookups.into_inner())
+}
+
+fn render_with<'l>(source: &Source, links: &dyn Fn(&str) -> Option<&'l LinkTarget>) -> Rendered {
     let body = source.body();
     let mut events: Vec<(Event, std::ops::Range<usize>)> = Parser::new_ext(body, options())
         .into_offset_iter()
@@ -119,8 +143,7 @@ pub fn render(source: &Source, links: &HashMap<String, LinkTarget>) -> Rendered 
                 };
                 if let Some(resolution) = resolve_target(&source.content_path, &dest, links) {
                     match resolution {
-                        Ok((key, anchor)) => {
-                            let target = &links[&key];
+                        Ok((key, anchor, target)) => {
                             if let Some(anchor) = anchor {
                                 anchor_link(key.clone(), anchor);
                             }
@@ -227,9 +250,8 @@ pub fn resolve_link(
     dest: &str,
     links: &HashMap<String, LinkTarget>,
 ) -> Option<Result<(String, bool), String>> {
-    resolve_target(from, dest, links).map(|resolution| {
-        resolution.map(|(key, anchor)| {
-            let target = &links[&key];
+    resolve_target(from, dest, &|key| links.get(key)).map(|resolution| {
+        resolution.map(|(_, anchor, target)| {
             let url = match anchor {
                 Some(a) => format!("{}#{a}", target.url),
                 None => target.url.clone(),
@@ -239,12 +261,16 @@ pub fn resolve_link(
     })
 }
 
-/// Like [`resolve_link`], but gives the key of the target in `links` and the anchor, if any.
-fn resolve_target<'d>(
+/// A resolved link: the key of its target in the link map, its anchor if any, and the target.
+type Target<'d, 'l> = (String, Option<&'d str>, &'l LinkTarget);
+
+/// Like [`resolve_link`], but gives the key of the target, the anchor and the target itself.
+/// `links` looks a `content/`-relative path up.
+fn resolve_target<'d, 'l>(
     from: &str,
     dest: &'d str,
-    links: &HashMap<String, LinkTarget>,
-) -> Option<Result<(String, Option<&'d str>), String>> {
+    links: &dyn Fn(&str) -> Option<&'l LinkTarget>,
+) -> Option<Result<Target<'d, 'l>, String>> {
     if dest.contains("://")
         || dest.starts_with('/')
         || dest.starts_with('#')
@@ -263,10 +289,10 @@ fn resolve_target<'d>(
         return Some(Err(format!("lien « {dest} » hors du dossier `content/`")));
     };
     let index = target.replace(".md", "/index.md");
-    if links.contains_key(&target) {
-        Some(Ok((target, anchor)))
-    } else if links.contains_key(&index) {
-        Some(Ok((index, anchor)))
+    if let Some(found) = links(&target) {
+        Some(Ok((target, anchor, found)))
+    } else if let Some(found) = links(&index) {
+        Some(Ok((index, anchor, found)))
     } else {
         Some(Err(format!(
             "lien vers un fichier inexistant « {dest} » (content/{target})"

@@ -77,6 +77,8 @@ pub struct Item {
     /// Author ids: authors of articles and resources, speakers of events.
     pub authors: Vec<String>,
     pub draft: bool,
+    /// Old site paths (validated) whose redirect pages point here.
+    pub aliases: Vec<String>,
     pub source: Source,
     pub detail: Detail,
 }
@@ -106,16 +108,17 @@ pub struct Site {
     pub now: DateTime<Utc>,
     /// Sorted by kind then slug.
     pub items: Vec<Item>,
-    index: HashMap<(Kind, String), ItemId>,
     /// `content/`-relative path → URL, for every content file including unpublished ones.
     pub link_targets: HashMap<String, LinkTarget>,
     /// Sorted by slug.
     pub tags: Vec<Term>,
     /// In `site.yaml` order.
     pub categories: Vec<Term>,
+    /// Per kind (`Kind as usize`), the ids newest first: computed once, read by many pages.
+    newest: Vec<Vec<ItemId>>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LinkTarget {
     pub url: String,
     pub published: bool,
@@ -123,32 +126,23 @@ pub struct LinkTarget {
 
 impl Site {
     pub fn get(&self, kind: Kind, slug: &str) -> Option<&Item> {
-        self.index
-            .get(&(kind, slug.to_string()))
-            .map(|&i| &self.items[i])
+        self.id(kind, slug).map(|i| &self.items[i])
     }
 
+    /// Found in the items, sorted by kind then slug: no hashing, no allocation.
     pub fn id(&self, kind: Kind, slug: &str) -> Option<ItemId> {
-        self.index.get(&(kind, slug.to_string())).copied()
+        self.items
+            .binary_search_by(|item| (item.kind, item.slug.as_str()).cmp(&(kind, slug)))
+            .ok()
     }
 
     /// Ids of the items of `kind`, newest first (by date, then slug).
-    pub fn newest_first(&self, kind: Kind) -> Vec<ItemId> {
-        let mut ids: Vec<ItemId> = (0..self.items.len())
-            .filter(|&i| self.items[i].kind == kind)
-            .collect();
-        self.sort_newest_first(&mut ids);
-        ids
+    pub fn newest_first(&self, kind: Kind) -> &[ItemId] {
+        &self.newest[kind as usize]
     }
 
     pub fn sort_newest_first(&self, ids: &mut [ItemId]) {
-        ids.sort_by(|&a, &b| {
-            let (a, b) = (&self.items[a], &self.items[b]);
-            b.date
-                .cmp(&a.date)
-                .then(a.kind.cmp(&b.kind))
-                .then(a.slug.cmp(&b.slug))
-        });
+        site_sort(&self.items, ids);
     }
 
     /// Whether an event is over at the build's `now`.
@@ -228,7 +222,7 @@ impl Site {
 }
 
 /// Resolves the parsed entries into a site. All problems are collected.
-pub fn resolve(config: Config, entries: Vec<Entry>, publish: Publish) -> (Site, Diagnostics) {
+pub fn resolve(config: Config, entries: &[&Entry], publish: Publish) -> (Site, Diagnostics) {
     let mut diagnostics = Diagnostics::default();
     let tz = config.timezone;
     let existing: HashMap<(Kind, String), ()> = entries
@@ -236,6 +230,20 @@ pub fn resolve(config: Config, entries: Vec<Entry>, publish: Publish) -> (Site, 
         .map(|e| ((e.source.kind, e.source.slug.clone()), ()))
         .collect();
     let exists = |kind: Kind, slug: &str| existing.contains_key(&(kind, slug.to_string()));
+    // Every file the content claims in the output, published or not (a draft's address is
+    // taken too): an alias must not take any of them.
+    let mut page_files: HashMap<String, std::path::PathBuf> = HashMap::new();
+    for entry in entries {
+        let file = crate::render::file_for_url(&entry.source.kind.url(&entry.source.slug));
+        let base = file.trim_end_matches("index.html").to_string();
+        for extra in &entry.source.bundle_files {
+            let rel = extra.to_string_lossy().replace('\\', "/");
+            page_files.insert(format!("{base}{rel}"), entry.source.display.clone());
+        }
+        page_files.insert(file, entry.source.display.clone());
+    }
+    // Alias files already claimed, with the file and alias that claimed them first.
+    let mut alias_claims: HashMap<String, (std::path::PathBuf, String)> = HashMap::new();
 
     let mut link_targets = HashMap::new();
     let mut items = Vec::new();
@@ -301,11 +309,6 @@ pub fn resolve(config: Config, entries: Vec<Entry>, publish: Publish) -> (Site, 
             }
         };
 
-        let summary_or_first = |summary: &Option<String>| {
-            summary
-                .clone()
-                .unwrap_or_else(|| crate::markdown::first_paragraph_text(source.body()))
-        };
         let mut item = Item {
             kind: source.kind,
             slug: source.slug.clone(),
@@ -317,6 +320,7 @@ pub fn resolve(config: Config, entries: Vec<Entry>, publish: Publish) -> (Site, 
             categories: Vec::new(),
             authors: Vec::new(),
             draft: false,
+            aliases: Vec::new(),
             source: source.clone(),
             detail: Detail::Page,
         };
@@ -324,7 +328,6 @@ pub fn resolve(config: Config, entries: Vec<Entry>, publish: Publish) -> (Site, 
         match &meta {
             Meta::Author(m) => {
                 item.title = m.name.clone();
-                item.summary = crate::markdown::first_paragraph_text(source.body());
                 item.detail = Detail::Author {
                     github: m.github.clone(),
                     discord: m.discord.clone(),
@@ -360,7 +363,6 @@ pub fn resolve(config: Config, entries: Vec<Entry>, publish: Publish) -> (Site, 
                             .with_help("ajoutez `series: <identifiant>` ou retirez `part`"),
                     );
                 }
-                item.summary = summary_or_first(&m.summary);
                 item.tags = m.tags.clone();
                 item.categories = m.categories.clone();
                 item.authors = m.authors.clone();
@@ -376,7 +378,6 @@ pub fn resolve(config: Config, entries: Vec<Entry>, publish: Publish) -> (Site, 
                 item.title = m.title.clone();
                 check_categories(&m.categories, &mut problems);
                 check_tags(&m.tags, &mut problems);
-                item.summary = summary_or_first(&m.summary);
                 item.tags = m.tags.clone();
                 item.categories = m.categories.clone();
                 item.detail = Detail::Series { parts: Vec::new() };
@@ -388,7 +389,6 @@ pub fn resolve(config: Config, entries: Vec<Entry>, publish: Publish) -> (Site, 
                 check_refs("authors", &m.authors, Kind::Author, &mut problems);
                 check_categories(&m.categories, &mut problems);
                 check_tags(&m.tags, &mut problems);
-                item.summary = summary_or_first(&m.summary);
                 item.tags = m.tags.clone();
                 item.categories = m.categories.clone();
                 item.authors = m.authors.clone();
@@ -434,7 +434,6 @@ pub fn resolve(config: Config, entries: Vec<Entry>, publish: Publish) -> (Site, 
                         check_url(key, url, &mut problems);
                     }
                 }
-                item.summary = summary_or_first(&m.summary);
                 item.tags = m.tags.clone();
                 item.categories = m.categories.clone();
                 item.authors = m.speakers.clone();
@@ -455,7 +454,6 @@ pub fn resolve(config: Config, entries: Vec<Entry>, publish: Publish) -> (Site, 
             }
             Meta::Page(m) => {
                 item.title = m.title.clone();
-                item.summary = crate::markdown::first_paragraph_text(source.body());
                 if RESERVED_PATHS.contains(&source.slug.as_str()) {
                     problems.push(
                         Diagnostic::error(
@@ -470,7 +468,43 @@ pub fn resolve(config: Config, entries: Vec<Entry>, publish: Publish) -> (Site, 
                 }
             }
         }
+        item.summary = summary(meta, source);
         item.tags = dedup_slugs(&item.tags);
+        for alias in meta.aliases() {
+            let problem = match alias_file(alias) {
+                Err(message) => Some(message),
+                Ok(file) => {
+                    if let Some(owner) = page_files.get(&file) {
+                        Some(if *owner == source.display {
+                            format!("l'alias « {alias} » est l'adresse de la page elle-même")
+                        } else {
+                            format!(
+                                "l'alias « {alias} » prendrait l'adresse de {}",
+                                owner.display()
+                            )
+                        })
+                    } else if is_generated_page(&file) {
+                        Some(format!(
+                            "l'alias « {alias} » prendrait l'adresse d'une page du site"
+                        ))
+                    } else if let Some((owner, first)) = alias_claims.get(&file) {
+                        Some(format!(
+                            "l'alias « {alias} » est déjà déclaré par {} (« {first} »)",
+                            owner.display()
+                        ))
+                    } else {
+                        alias_claims.insert(file, (source.display.clone(), alias.clone()));
+                        item.aliases.push(alias.clone());
+                        None
+                    }
+                }
+            };
+            if let Some(message) = problem {
+                problems.push(doc.value_error("aliases", alias, message).with_help(
+                    "un alias est un ancien chemin du site, unique, commençant par `/` : `/mon-article.html` ou `/2019/05/mon-article/`",
+                ));
+            }
+        }
         let published = problems.is_empty() && (publish.drafts || (!item.draft && !scheduled));
         link_targets.insert(
             source.content_path.clone(),
@@ -545,12 +579,22 @@ pub fn resolve(config: Config, entries: Vec<Entry>, publish: Publish) -> (Site, 
     let mut site = Site {
         now: publish.now,
         items,
-        index,
         link_targets,
         tags,
         categories: Vec::new(),
         config,
+        newest: Vec::new(),
     };
+    site.newest = Kind::ALL
+        .iter()
+        .map(|&kind| {
+            let mut ids: Vec<ItemId> = (0..site.items.len())
+                .filter(|&i| site.items[i].kind == kind)
+                .collect();
+            site_sort(&site.items, &mut ids);
+            ids
+        })
+        .collect();
     for term in &mut site.tags {
         let mut ids = std::mem::take(&mut term.items);
         site_sort(&site.items, &mut ids);
@@ -576,6 +620,23 @@ pub fn resolve(config: Config, entries: Vec<Entry>, publish: Publish) -> (Site, 
     (site, diagnostics)
 }
 
+/// The summary of an item: its front matter's `summary`, or the text of its body's first
+/// paragraph. The only part of an item made from its body: a change to a body alone leaves
+/// the resolved site as it was but for this and the item's source, which
+/// `crate::incremental` relies on to skip resolving again after such a change.
+pub fn summary(meta: &Meta, source: &Source) -> String {
+    let written = match meta {
+        Meta::Article(m) => m.summary.as_ref(),
+        Meta::Series(m) => m.summary.as_ref(),
+        Meta::Resource(m) => m.summary.as_ref(),
+        Meta::Event(m) => m.summary.as_ref(),
+        Meta::Author(_) | Meta::Page(_) => None,
+    };
+    written
+        .cloned()
+        .unwrap_or_else(|| source.first_paragraph().to_string())
+}
+
 fn site_sort(items: &[Item], ids: &mut [ItemId]) {
     ids.sort_by(|&a, &b| {
         let (a, b) = (&items[a], &items[b]);
@@ -599,6 +660,58 @@ pub const RESERVED_PATHS: &[&str] = &[
     "recherche",
     "404",
 ];
+
+/// The output file of the redirect page of `alias`: `/a.html` → `a.html`, `/2019/05/x/` and
+/// `/2019/05/x` → `2019/05/x/index.html`. An error says why the alias is not a valid old path.
+pub fn alias_file(alias: &str) -> Result<String, String> {
+    let Some(path) = alias.strip_prefix('/') else {
+        return Err(format!("l'alias « {alias} » doit commencer par `/`"));
+    };
+    if path.is_empty() {
+        return Err("l'alias « / » prendrait l'adresse de l'accueil".into());
+    }
+    if alias.chars().any(|c| {
+        c.is_whitespace() || c.is_control() || matches!(c, '?' | '#' | '\\' | '"' | '<' | '>')
+    }) {
+        return Err(format!(
+            "alias invalide « {alias} » : ni espace, ni `?`, ni `#`, ni `\\`"
+        ));
+    }
+    let dir = path.strip_suffix('/');
+    if dir
+        .unwrap_or(path)
+        .split('/')
+        .any(|s| s.is_empty() || s == "." || s == "..")
+    {
+        return Err(format!(
+            "alias invalide « {alias} » : segment vide, `.` ou `..`"
+        ));
+    }
+    if dir.is_some() {
+        return Ok(format!("{path}index.html"));
+    }
+    let last = path.rsplit('/').next().unwrap_or_default();
+    match last.rsplit_once('.') {
+        None => Ok(format!("{path}/index.html")),
+        Some((_, ext)) if ext.eq_ignore_ascii_case("html") || ext.eq_ignore_ascii_case("htm") => {
+            Ok(path.to_string())
+        }
+        Some(_) => Err(format!(
+            "l'alias « {alias} » n'est pas une page : il finit par `/` ou par `.html`"
+        )),
+    }
+}
+
+/// Whether the site itself generates the HTML file `file` (home, sections, pagination, tags,
+/// categories, reserved paths), whatever the content.
+fn is_generated_page(file: &str) -> bool {
+    let first = file.split('/').next().unwrap_or_default();
+    matches!(file, "index.html" | "404.html")
+        || file.starts_with("articles/page/")
+        || (RESERVED_PATHS.contains(&first)
+            && (file == format!("{first}/index.html")
+                || matches!(first, "tags" | "categories" | "api" | "recherche")))
+}
 
 fn is_absolute_url(url: &str) -> bool {
     let rest = url
@@ -655,7 +768,36 @@ fn collect_tags(items: &[Item]) -> Vec<Term> {
 
 #[cfg(test)]
 mod tests {
-    use super::is_absolute_url;
+    use super::{alias_file, is_absolute_url, is_generated_page};
+
+    #[test]
+    fn aliases_map_to_html_files() {
+        assert_eq!(alias_file("/mon-article.html").unwrap(), "mon-article.html");
+        assert_eq!(alias_file("/2019/05/x/").unwrap(), "2019/05/x/index.html");
+        assert_eq!(alias_file("/ancien").unwrap(), "ancien/index.html");
+        assert_eq!(alias_file("/v1.2/").unwrap(), "v1.2/index.html");
+        for bad in [
+            "mon-article.html",
+            "/",
+            "/a b.html",
+            "/a.html?x=1",
+            "/a//b/",
+            "/../a.html",
+            "/flux.xml",
+        ] {
+            assert!(alias_file(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn generated_pages_are_reserved() {
+        assert!(is_generated_page("index.html"));
+        assert!(is_generated_page("articles/index.html"));
+        assert!(is_generated_page("articles/page/2/index.html"));
+        assert!(is_generated_page("tags/python/index.html"));
+        assert!(!is_generated_page("articles/ancien-nom/index.html"));
+        assert!(!is_generated_page("tag/python.html"));
+    }
 
     #[test]
     fn urls_must_be_absolute() {

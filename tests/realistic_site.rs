@@ -37,11 +37,20 @@ const EXPECTED_FILES: &[&str] = &[
     "evenements/webinaire-pytest.ics",
     "evenements/webinaire-pytest/index.html",
     "index.html",
+    "og/article.png",
+    "og/evenement.png",
+    "og/ressource.png",
+    "og/serie.png",
+    "og/site.png",
+    "reader.js",
+    "recherche/index.html",
+    "recherche/index.json",
     "registration.js",
     "ressources/atom.xml",
     "ressources/index.html",
     "ressources/tutoriel-django-rest/index.html",
     "robots.txt",
+    "search.js",
     "series/decouvrir-pytest/index.html",
     "series/index.html",
     "sitemap.xml",
@@ -57,6 +66,7 @@ const EXPECTED_FILES: &[&str] = &[
     "tags/index.html",
     "tags/pytest/atom.xml",
     "tags/pytest/index.html",
+    "theme.js",
 ];
 
 #[test]

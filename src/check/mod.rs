@@ -40,6 +40,7 @@ pub fn check(root: &Path, options: &CheckOptions) -> Diagnostics {
         Ok((site, bodies, warnings)) => {
             let mut diagnostics = warnings;
             // The templates, rendered in memory: a build would fail on them too.
+            let bodies: Vec<&crate::markdown::Rendered> = bodies.iter().collect();
             let rendered = crate::render::Templates::load(root)
                 .and_then(|templates| crate::render::render_site(&site, &templates, &bodies));
             if let Err(e) = rendered {

@@ -65,19 +65,35 @@ pub fn report(diagnostics: Diagnostics) {
     } else {
         annotate_snippets::Renderer::plain()
     };
+    eprint!("{}", report_text(diagnostics, &renderer));
+}
+
+/// The text [`report`] prints, rendered by `renderer`.
+pub fn report_text(diagnostics: Diagnostics, renderer: &annotate_snippets::Renderer) -> String {
     let (errors, warnings) = (diagnostics.error_count(), diagnostics.warning_count());
+    let mut text = String::new();
     for d in diagnostics.sorted() {
-        eprintln!("{}\n", d.render(&renderer));
+        text.push_str(&d.render(renderer));
+        text.push_str("\n\n");
     }
     if errors + warnings > 0 {
-        eprintln!("{errors} erreur(s), {warnings} avertissement(s)");
+        text.push_str(&format!(
+            "{errors} erreur(s), {warnings} avertissement(s)\n"
+        ));
     }
+    text
 }
 
 /// Prints an unexpected error and its causes.
 pub fn report_error(error: &anyhow::Error) {
-    eprintln!("erreur : {error}");
+    eprint!("{}", error_text(error));
+}
+
+/// The text [`report_error`] prints.
+pub fn error_text(error: &anyhow::Error) -> String {
+    let mut text = format!("erreur : {error}\n");
     for cause in error.chain().skip(1) {
-        eprintln!("  cause : {cause}");
+        text.push_str(&format!("  cause : {cause}\n"));
     }
+    text
 }

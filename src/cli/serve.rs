@@ -1,26 +1,43 @@
 //! `classmates serve`: builds the site, serves it on 127.0.0.1 and mounts the registrations
 //! function under `/api` on the same origin, with SQLite in `.classmates/`: the whole site,
-//! registrations included, with one command and no cloud account.
+//! registrations included, with one command and no cloud account. It watches the sources and
+//! rebuilds what a change affects (`crate::incremental`), then reloads the open pages through
+//! server-sent events; while the site has errors, every page shows them over its content.
 
+use std::convert::Infallible;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
 
 use anyhow::{Context, Result};
 use axum::Router;
 use axum::body::Body;
 use axum::extract::{ConnectInfo, Request, State};
+use axum::middleware::Next;
 use axum::response::Response;
+use axum::response::sse::{Event, KeepAlive, Sse};
 use clap::Args;
 use classmates_api::config::{ManifestSource, StoreConfig};
 use classmates_api::{App, ClientIp, Config as ApiConfig};
+use http::{HeaderValue, StatusCode, header};
 use http_body_util::{BodyExt, Limited};
+use tokio::sync::{broadcast, watch};
 use tower_http::services::{ServeDir, ServeFile};
 
-use crate::build::{BuildError, BuildOptions, build_site};
+use crate::build::{BuildError, BuildOptions};
+use crate::incremental::{Rebuild, Session};
+use crate::watch::{Batch, Watcher};
 
 /// Git-ignored folder for what `serve` keeps locally (built site, registrations database).
 pub const LOCAL_DIR: &str = ".classmates";
+
+/// Path of the server-sent events that reload the pages after a rebuild.
+pub const RELOAD_PATH: &str = "/__classmates/reload";
+
+/// How often `--poll` looks at the files.
+const POLL_INTERVAL: Duration = Duration::from_millis(500);
 
 #[derive(Debug, Args)]
 pub struct ServeArgs {
@@ -30,6 +47,10 @@ pub struct ServeArgs {
     /// Inclut les brouillons et les contenus programmés plus tard.
     #[arg(long)]
     pub drafts: bool,
+    /// Surveille les fichiers en les relisant toutes les 500 ms, au lieu des événements du
+    /// système (quand des modifications passent inaperçues : dossier réseau, conteneur, WSL).
+    #[arg(long)]
+    pub poll: bool,
 }
 
 pub fn run(root: &Path, args: ServeArgs) -> ExitCode {
@@ -52,7 +73,21 @@ pub fn run(root: &Path, args: ServeArgs) -> ExitCode {
     }
 }
 
+/// What the server shares with the rebuilds.
+struct Live {
+    /// The problems of the last build, as the terminal shows them (plain text), while the site
+    /// has errors.
+    errors: RwLock<Option<String>>,
+    /// One message per rebuild that changed something: the pages reload.
+    reload: broadcast::Sender<()>,
+    /// Set when the server stops, to end the event streams.
+    stopping: watch::Receiver<bool>,
+}
+
 async fn serve(root: &Path, args: ServeArgs) -> Result<()> {
+    // Absolute, so that the watcher's paths and the session's agree.
+    let root = std::fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
+    let root = root.as_path();
     let address = SocketAddr::from((Ipv4Addr::LOCALHOST, args.port));
     let origin = format!("http://{address}");
     let output = root.join(LOCAL_DIR).join("site");
@@ -63,32 +98,52 @@ async fn serve(root: &Path, args: ServeArgs) -> Result<()> {
         now: chrono::Utc::now(),
         base_url: Some(origin.clone()),
     };
-    match build_site(&options) {
-        Ok(report) => {
-            super::report(report.warnings);
-            eprintln!(
-                "Site construit : {} pages en {} ms",
-                report.pages,
-                report.elapsed.as_millis()
-            );
-        }
-        Err(BuildError::Invalid(diagnostics)) => {
-            super::report(diagnostics);
-            anyhow::bail!(
-                "le site contient des erreurs : corrigez-les puis relancez `classmates serve`"
-            );
-        }
-        Err(BuildError::Other(e)) => return Err(e),
+    let mut session = Session::new(options);
+    let (stop, stopping) = watch::channel(false);
+    let live = Arc::new(Live {
+        errors: RwLock::new(None),
+        reload: broadcast::channel(16).0,
+        stopping,
+    });
+    let result = session.rebuild();
+    if let Ok(report) = &result {
+        eprintln!(
+            "Site construit : {} pages en {} ms",
+            report.total_pages,
+            report.elapsed.as_millis()
+        );
     }
+    let mut warnings = String::new();
+    publish(&live, result, "construction", &mut warnings);
+    if live.errors.read().expect("not poisoned").is_some() {
+        eprintln!(
+            "Le site contient des erreurs : elles s'affichent aussi dans le navigateur. Le serveur démarre quand même et reconstruit le site à chaque enregistrement."
+        );
+    }
+
+    let watcher = Watcher::new(root, args.poll.then_some(POLL_INTERVAL))
+        .context("surveillance des fichiers du site")?;
+    let rebuilds = live.clone();
+    let watched = root.to_path_buf();
+    std::thread::Builder::new()
+        .name("classmates-rebuild".into())
+        .spawn(move || rebuild_loop(watcher, session, &watched, &rebuilds, warnings))
+        .context("démarrage des reconstructions")?;
 
     let api = App::from_config(api_config(root, &output)?)
         .await
         .context("démarrage de l'API d'inscription")?;
     let api_base = api.config().base_path().to_string();
     let not_found = ServeFile::new(output.join("404.html"));
-    let site = ServeDir::new(&output)
+    let files = ServeDir::new(&output)
         .append_index_html_on_directories(true)
         .not_found_service(not_found);
+    let site = Router::new()
+        .fallback_service(files)
+        .layer(axum::middleware::from_fn_with_state(live.clone(), inject));
+    let reload = Router::new()
+        .route(RELOAD_PATH, axum::routing::get(reload_events))
+        .with_state(live.clone());
     let app = Router::new()
         .route(
             &format!("{api_base}/{{*path}}"),
@@ -98,6 +153,7 @@ async fn serve(root: &Path, args: ServeArgs) -> Result<()> {
             api,
             base: api_base,
         })
+        .merge(reload)
         .fallback_service(site);
 
     let listener = tokio::net::TcpListener::bind(address)
@@ -106,17 +162,224 @@ async fn serve(root: &Path, args: ServeArgs) -> Result<()> {
             format!("impossible d'écouter sur {address} (port déjà pris ? essayez --port)")
         })?;
     eprintln!(
-        "Site servi sur {origin}/ (API d'inscription sur {origin}/api). Ctrl+C pour arrêter."
+        "Site servi sur {origin}/ (API d'inscription sur {origin}/api). Les pages se rechargent à chaque enregistrement{}. Ctrl+C pour arrêter.",
+        if args.poll {
+            " (fichiers relus toutes les 500 ms)"
+        } else {
+            ""
+        }
     );
     axum::serve(
         listener,
         app.into_make_service_with_connect_info::<SocketAddr>(),
     )
-    .with_graceful_shutdown(async {
+    .with_graceful_shutdown(async move {
         let _ = tokio::signal::ctrl_c().await;
+        let _ = stop.send(true);
     })
     .await
     .context("serveur HTTP")
+}
+
+/// Rebuilds after each batch of changes, for as long as the watcher runs. `warnings`: the
+/// warnings printed last.
+fn rebuild_loop(
+    mut watcher: Watcher,
+    mut session: Session,
+    root: &Path,
+    live: &Live,
+    mut warnings: String,
+) {
+    while let Some(batch) = watcher.next() {
+        if batch.everything {
+            session.changed_everything();
+        }
+        for path in &batch.paths {
+            session.changed(path);
+        }
+        let result = session.rebuild();
+        let what = describe(&batch, root);
+        let had_errors = live.errors.read().expect("not poisoned").is_some();
+        if let Ok(report) = &result {
+            eprintln!(
+                "↻ {what} : {} en {} ms",
+                summary(report),
+                batch.first_seen.elapsed().as_millis()
+            );
+        }
+        let changed = match &result {
+            Ok(report) => report.files + report.deleted > 0 || had_errors,
+            Err(_) => true,
+        };
+        publish(live, result, &what, &mut warnings);
+        if changed {
+            let _ = live.reload.send(());
+        }
+    }
+}
+
+/// Shows the outcome of a build: prints its problems (warnings only when they changed since
+/// `printed`, the warnings printed last), and keeps them for the pages while the site has
+/// errors.
+fn publish(live: &Live, result: Result<Rebuild, BuildError>, what: &str, printed: &mut String) {
+    let plain = annotate_snippets::Renderer::plain();
+    let errors = match result {
+        Ok(report) => {
+            let text = super::report_text(report.warnings.clone(), &plain);
+            if text != *printed {
+                super::report(report.warnings);
+                *printed = text;
+            }
+            None
+        }
+        Err(BuildError::Invalid(diagnostics)) => {
+            printed.clear();
+            let text = super::report_text(diagnostics.clone(), &plain);
+            let count = diagnostics.error_count();
+            super::report(diagnostics);
+            eprintln!("✗ {what} : {count} erreur(s), affichées aussi dans le navigateur");
+            Some(text)
+        }
+        Err(BuildError::Other(e)) => {
+            printed.clear();
+            super::report_error(&e);
+            eprintln!("✗ {what} : la construction a échoué, erreur affichée dans le navigateur");
+            Some(super::error_text(&e))
+        }
+    };
+    *live.errors.write().expect("not poisoned") = errors;
+}
+
+/// "content/articles/x.md", "content/articles/x.md et 2 autres fichiers".
+fn describe(batch: &Batch, root: &Path) -> String {
+    let Some(first) = batch.paths.first() else {
+        return "fichiers".into();
+    };
+    let first = first.strip_prefix(root).unwrap_or(first).display();
+    match batch.paths.len() {
+        1 => first.to_string(),
+        2 => format!("{first} et 1 autre fichier"),
+        n => format!("{first} et {} autres fichiers", n - 1),
+    }
+}
+
+/// "14 pages écrites", "1 page écrite, 2 autres fichiers, 1 supprimé".
+fn summary(report: &Rebuild) -> String {
+    let plural = |n: usize, one: &str, many: &str| {
+        format!("{n} {}", if n > 1 { many } else { one })
+    };
+    let mut text = plural(report.pages, "page écrite", "pages écrites");
+    let others = report.files - report.pages;
+    if others > 0 {
+        text.push_str(&format!(
+            ", {}",
+            plural(others, "autre fichier", "autres fichiers")
+        ));
+    }
+    if report.deleted > 0 {
+        text.push_str(&format!(
+            ", {}",
+            plural(report.deleted, "supprimé", "supprimés")
+        ));
+    }
+    text
+}
+
+/// `GET /__classmates/reload`: one `reload` event after each rebuild that changed something.
+async fn reload_events(
+    State(live): State<Arc<Live>>,
+) -> Sse<impl futures_util::Stream<Item = Result<Event, Infallible>>> {
+    let events = (live.reload.subscribe(), live.stopping.clone());
+    let stream = futures_util::stream::unfold(events, |(mut reload, mut stopping)| async move {
+        if *stopping.borrow() {
+            return None;
+        }
+        tokio::select! {
+            received = reload.recv() => match received {
+                Ok(()) | Err(broadcast::error::RecvError::Lagged(_)) => {
+                    Some((Ok(Event::default().data("reload")), (reload, stopping)))
+                }
+                Err(broadcast::error::RecvError::Closed) => None,
+            },
+            _ = stopping.changed() => None,
+        }
+    });
+    Sse::new(stream).keep_alive(KeepAlive::default())
+}
+
+/// The script `serve` adds to every HTML page it serves (never to built files).
+const RELOAD_SCRIPT: &str = "<script>/* classmates serve */(()=>{const s=new EventSource(\"/__classmates/reload\");s.onmessage=()=>location.reload();})();</script>";
+
+/// Adds the reload script to the HTML pages, and the problems of the site over them while it
+/// has errors. Conditional and range requests are served whole: a cached page would miss
+/// the script or show stale problems.
+async fn inject(State(live): State<Arc<Live>>, mut request: Request, next: Next) -> Response {
+    for name in [
+        header::IF_MODIFIED_SINCE,
+        header::IF_NONE_MATCH,
+        header::IF_RANGE,
+        header::RANGE,
+    ] {
+        request.headers_mut().remove(name);
+    }
+    let response = next.run(request).await;
+    let is_html = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html"));
+    let missing = response.status() == StatusCode::NOT_FOUND && !is_html;
+    if !is_html && !missing {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    let html = if missing {
+        // No page, not even `404.html`: the site was never built.
+        "<!doctype html><html lang=\"fr\"><head><meta charset=\"utf-8\"><title>Page introuvable</title></head><body><p>Page introuvable.</p></body></html>".to_string()
+    } else {
+        match body.collect().await {
+            Ok(collected) => String::from_utf8_lossy(&collected.to_bytes()).into_owned(),
+            Err(_) => return Response::from_parts(parts, Body::empty()),
+        }
+    };
+    let errors = live.errors.read().expect("not poisoned").clone();
+    let html = with_live_reload(&html, errors.as_deref());
+    for name in [header::CONTENT_LENGTH, header::ETAG, header::LAST_MODIFIED] {
+        parts.headers.remove(name);
+    }
+    parts.headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/html; charset=utf-8"),
+    );
+    parts
+        .headers
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    Response::from_parts(parts, Body::from(html))
+}
+
+/// `html` with the reload script, and with `errors` (as the terminal shows them) over the page,
+/// before `</body>`.
+pub fn with_live_reload(html: &str, errors: Option<&str>) -> String {
+    let mut added = String::new();
+    if let Some(errors) = errors {
+        added.push_str(concat!(
+            "<div id=\"classmates-errors\" role=\"alert\" style=\"position:fixed;inset:0;z-index:2147483647;",
+            "overflow:auto;margin:0;padding:1.5rem;background:rgba(24,24,27,.96);color:#f4f4f5;",
+            "font:14px/1.5 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace\">",
+            "<p style=\"margin:0 0 1rem;font-weight:bold;color:#fca5a5\">La construction du site a échoué : ",
+            "corrigez le fichier, la page se rechargera d'elle-même. ",
+            "<button type=\"button\" onclick=\"this.closest('div').remove()\">Masquer</button></p>",
+            "<pre style=\"margin:0;white-space:pre-wrap\">",
+        ));
+        added.push_str(&crate::text::escape_html(errors));
+        added.push_str("</pre></div>");
+    }
+    added.push_str(RELOAD_SCRIPT);
+    let at = html
+        .to_ascii_lowercase()
+        .rfind("</body>")
+        .unwrap_or(html.len());
+    format!("{}{added}{}", &html[..at], &html[at..])
 }
 
 /// The API configuration: the same environment variables as in Lambda, with local defaults.

@@ -12,13 +12,44 @@ use crate::diagnostics::{Diagnostic, Diagnostics};
 /// Folder of the content, under the site root.
 pub const CONTENT_DIR: &str = "content";
 
+/// A content file found under `content/`, before it is read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Found {
+    pub kind: Kind,
+    pub slug: String,
+    /// The Markdown file: `<kind>/<slug>.md` or `<kind>/<slug>/index.md`.
+    pub path: PathBuf,
+    /// The bundle folder, for `<kind>/<slug>/index.md`.
+    pub bundle: Option<PathBuf>,
+}
+
 /// Reads and parses every content file under `root/content`. Problems are collected, not fatal:
 /// the entries that parsed are returned with the diagnostics of those that did not, and the
 /// sources of the files whose front matter did not parse (their bodies can still be checked).
 pub fn load(root: &Path) -> (Vec<Entry>, Vec<Source>, Diagnostics) {
+    let (found, mut diagnostics) = discover(root);
+    let results: Vec<Result<Entry, Rejected>> = found.par_iter().map(|f| read(root, f)).collect();
+    let mut entries = Vec::with_capacity(results.len());
+    let mut unparsed = Vec::new();
+    for result in results {
+        match result {
+            Ok(entry) => entries.push(entry),
+            Err((problems, source)) => {
+                problems.into_iter().for_each(|d| diagnostics.push(d));
+                unparsed.extend(source.map(|s| *s));
+            }
+        }
+    }
+    (entries, unparsed, diagnostics)
+}
+
+/// Lists the content files under `root/content` without reading them, with the problems of
+/// the layout itself: unknown folders, bundles without `index.md`, stray files, two files for
+/// one slug.
+pub fn discover(root: &Path) -> (Vec<Found>, Diagnostics) {
     let mut diagnostics = Diagnostics::default();
     let content = root.join(CONTENT_DIR);
-    let mut found: Vec<(Kind, String, PathBuf, Option<PathBuf>)> = Vec::new();
+    let mut found: Vec<Found> = Vec::new();
 
     if let Ok(read) = std::fs::read_dir(&content) {
         let known: Vec<&str> = Kind::ALL.iter().map(|k| k.dir()).collect();
@@ -43,7 +74,7 @@ pub fn load(root: &Path) -> (Vec<Entry>, Vec<Source>, Diagnostics) {
             Diagnostic::error(CONTENT_DIR, "dossier `content/` introuvable")
                 .with_help("lancez la commande depuis la racine du site, ou passez --root"),
         );
-        return (Vec::new(), Vec::new(), diagnostics);
+        return (Vec::new(), diagnostics);
     }
 
     for kind in Kind::ALL {
@@ -51,9 +82,20 @@ pub fn load(root: &Path) -> (Vec<Entry>, Vec<Source>, Diagnostics) {
         let Ok(read) = std::fs::read_dir(&dir) else {
             continue;
         };
-        let mut children: Vec<PathBuf> = read.filter_map(Result::ok).map(|e| e.path()).collect();
+        // The file type comes with the directory entry: no `stat` per file, except for links.
+        let mut children: Vec<(PathBuf, bool)> = read
+            .filter_map(Result::ok)
+            .map(|e| {
+                let path = e.path();
+                let is_dir = match e.file_type() {
+                    Ok(t) if !t.is_symlink() => t.is_dir(),
+                    _ => path.is_dir(),
+                };
+                (path, is_dir)
+            })
+            .collect();
         children.sort();
-        for path in children {
+        for (path, is_dir) in children {
             let name = path
                 .file_name()
                 .unwrap_or_default()
@@ -63,10 +105,15 @@ pub fn load(root: &Path) -> (Vec<Entry>, Vec<Source>, Diagnostics) {
                 continue;
             }
             let display = crate::diagnostics::display_path(root, &path);
-            if path.is_dir() {
+            if is_dir {
                 let index = path.join("index.md");
                 if index.is_file() {
-                    found.push((kind, name, index, Some(path)));
+                    found.push(Found {
+                        kind,
+                        slug: name,
+                        path: index,
+                        bundle: Some(path),
+                    });
                 } else {
                     diagnostics.push(
                         Diagnostic::error(display, "ce dossier n'a pas de fichier `index.md`")
@@ -74,7 +121,12 @@ pub fn load(root: &Path) -> (Vec<Entry>, Vec<Source>, Diagnostics) {
                     );
                 }
             } else if let Some(slug) = name.strip_suffix(".md") {
-                found.push((kind, slug.to_string(), path, None));
+                found.push(Found {
+                    kind,
+                    slug: slug.to_string(),
+                    path,
+                    bundle: None,
+                });
             } else {
                 diagnostics.push(
                     Diagnostic::warning(display, "fichier ignoré : seuls les fichiers `.md` sont des contenus")
@@ -86,11 +138,11 @@ pub fn load(root: &Path) -> (Vec<Entry>, Vec<Source>, Diagnostics) {
 
     // Two files claiming the same slug in one kind.
     let mut by_slug: BTreeMap<(Kind, &str), Vec<&Path>> = BTreeMap::new();
-    for (kind, slug, path, _) in &found {
+    for f in &found {
         by_slug
-            .entry((*kind, slug.as_str()))
+            .entry((f.kind, f.slug.as_str()))
             .or_default()
-            .push(path);
+            .push(&f.path);
     }
     for ((kind, slug), paths) in &by_slug {
         if paths.len() > 1 {
@@ -110,38 +162,17 @@ pub fn load(root: &Path) -> (Vec<Entry>, Vec<Source>, Diagnostics) {
             }
         }
     }
-
-    let results: Vec<Result<Entry, Rejected>> = found
-        .par_iter()
-        .map(|(kind, slug, path, bundle)| {
-            read_entry(root, &content, *kind, slug, path, bundle.as_deref())
-        })
-        .collect();
-    let mut entries = Vec::with_capacity(results.len());
-    let mut unparsed = Vec::new();
-    for result in results {
-        match result {
-            Ok(entry) => entries.push(entry),
-            Err((problems, source)) => {
-                problems.into_iter().for_each(|d| diagnostics.push(d));
-                unparsed.extend(source.map(|s| *s));
-            }
-        }
-    }
-    (entries, unparsed, diagnostics)
+    (found, diagnostics)
 }
 
 /// The problems of a file that did not parse, and its source if it could be split.
-type Rejected = (Vec<Diagnostic>, Option<Box<Source>>);
+pub type Rejected = (Vec<Diagnostic>, Option<Box<Source>>);
 
-fn read_entry(
-    root: &Path,
-    content: &Path,
-    kind: Kind,
-    slug: &str,
-    path: &Path,
-    bundle: Option<&Path>,
-) -> Result<Entry, Rejected> {
+/// Reads and parses one content file found by [`discover`].
+pub fn read(root: &Path, found: &Found) -> Result<Entry, Rejected> {
+    let content = root.join(CONTENT_DIR);
+    let (kind, slug, path) = (found.kind, found.slug.as_str(), found.path.as_path());
+    let bundle = found.bundle.as_deref();
     let display = crate::diagnostics::display_path(root, path);
     let text = std::fs::read_to_string(path).map_err(|e| {
         (
@@ -171,7 +202,7 @@ fn read_entry(
                 .at(&text, 1, 1, 3)
                 .with_help("le fichier doit commencer par une ligne `---`, les champs YAML, puis une autre ligne `---`")], None)
         })?;
-    let content_path = crate::diagnostics::display_path(content, path)
+    let content_path = crate::diagnostics::display_path(&content, path)
         .to_string_lossy()
         .replace('\\', "/");
     let bundle_files = bundle.map(bundle_files).unwrap_or_default();
@@ -181,13 +212,14 @@ fn read_entry(
         path: path.to_path_buf(),
         display,
         content_path,
-        text,
+        text: text.into(),
         yaml_first_line,
         yaml_range,
         body_first_line,
         body_range,
         bundle_files,
         bundle_dir: bundle.map(Path::to_path_buf),
+        first_paragraph: std::sync::OnceLock::new(),
     };
     let doc = source.document();
     let what = kind.what();

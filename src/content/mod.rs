@@ -99,7 +99,8 @@ pub struct Source {
     pub display: PathBuf,
     /// Path relative to `content/`, with `/` separators, used to resolve links between files.
     pub content_path: String,
-    pub text: String,
+    /// The whole file. Shared: items, caches and rebuilds clone sources without copying text.
+    pub text: std::sync::Arc<str>,
     /// 1-based line where the YAML starts, and the YAML text.
     pub yaml_first_line: usize,
     pub yaml_range: std::ops::Range<usize>,
@@ -109,6 +110,9 @@ pub struct Source {
     /// Other files of a bundle (`content/<kind>/<slug>/…`), relative to the bundle folder.
     pub bundle_files: Vec<PathBuf>,
     pub bundle_dir: Option<PathBuf>,
+    /// The text of the body's first paragraph, once asked for: parsing a body takes longer
+    /// than everything else a rebuild does with an unchanged file.
+    pub first_paragraph: std::sync::OnceLock<String>,
 }
 
 impl Source {
@@ -118,6 +122,12 @@ impl Source {
 
     pub fn body(&self) -> &str {
         &self.text[self.body_range.clone()]
+    }
+
+    /// The plain text of the body's first paragraph (the default summary).
+    pub fn first_paragraph(&self) -> &str {
+        self.first_paragraph
+            .get_or_init(|| crate::markdown::first_paragraph_text(self.body()))
     }
 
     /// The YAML document of the front matter, for located diagnostics.

@@ -6,32 +6,55 @@ use icalendar::{Calendar, Component, Event, EventLike};
 
 use super::Output;
 use crate::content::Kind;
-use crate::site::{Item, Site};
+use crate::site::{Item, ItemId, Site};
 
+/// Path of the calendar with every event.
+pub const ALL_EVENTS_PATH: &str = "evenements/calendrier.ics";
+
+/// Every calendar of the site: one per event, then the one with every event.
 pub fn calendars(site: &Site) -> Vec<Output> {
-    let mut events: Vec<&Item> = site
-        .items
-        .iter()
-        .filter(|i| i.kind == Kind::Event)
+    let mut outputs: Vec<Output> = events(site)
+        .into_iter()
+        .map(|id| event_calendar(site, &site.items[id]))
         .collect();
-    events.sort_by_key(|i| (i.date, i.slug.clone()));
-    let mut outputs: Vec<Output> = events
-        .iter()
-        .map(|item| Output {
-            path: format!("evenements/{}.ics", item.slug),
-            bytes: calendar(site, &item.title, &[item]).into_bytes(),
-        })
+    outputs.push(all_events(site));
+    outputs
+}
+
+/// The events, by start then slug.
+pub fn events(site: &Site) -> Vec<ItemId> {
+    let mut ids: Vec<ItemId> = (0..site.items.len())
+        .filter(|&i| site.items[i].kind == Kind::Event)
         .collect();
-    outputs.push(Output {
-        path: "evenements/calendrier.ics".into(),
+    ids.sort_by_key(|&i| (site.items[i].date, site.items[i].slug.clone()));
+    ids
+}
+
+/// Path of the calendar of one event.
+pub fn event_path(item: &Item) -> String {
+    format!("evenements/{}.ics", item.slug)
+}
+
+/// The calendar of one event, to add it to one's agenda.
+pub fn event_calendar(site: &Site, item: &Item) -> Output {
+    Output {
+        path: event_path(item),
+        bytes: calendar(site, &item.title, &[item]).into_bytes(),
+    }
+}
+
+/// The calendar with every event, to subscribe to.
+pub fn all_events(site: &Site) -> Output {
+    let events: Vec<&Item> = events(site).into_iter().map(|i| &site.items[i]).collect();
+    Output {
+        path: ALL_EVENTS_PATH.into(),
         bytes: calendar(
             site,
             &format!("{} : événements", site.config.title),
             &events,
         )
         .into_bytes(),
-    });
-    outputs
+    }
 }
 
 fn calendar(site: &Site, name: &str, items: &[&Item]) -> String {

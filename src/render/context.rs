@@ -27,6 +27,8 @@ pub struct SiteView {
     pub nav: Vec<Link>,
     /// Pages (`content/pages/`) for the footer.
     pub pages: Vec<Link>,
+    /// giscus settings, when comments are configured.
+    pub comments: Option<crate::config::Comments>,
 }
 
 impl SiteView {
@@ -46,6 +48,7 @@ impl SiteView {
                 ("Séries", "/series/"),
                 ("Ressources", "/ressources/"),
                 ("Étiquettes", "/tags/"),
+                ("Recherche", "/recherche/"),
             ]
             .into_iter()
             .map(|(name, url)| Link {
@@ -62,6 +65,7 @@ impl SiteView {
                     url: i.url.clone(),
                 })
                 .collect(),
+            comments: c.comments.clone(),
         }
     }
 }

@@ -14,7 +14,24 @@ use crate::site::{ItemId, Site};
 /// Entries per feed.
 pub const FEED_SIZE: usize = 20;
 
-pub fn feeds(site: &Site, bodies: &[Rendered]) -> Result<Vec<Output>> {
+/// One feed: its path, its title and the items it may list, newest first.
+#[derive(Debug, Clone)]
+pub struct Spec {
+    pub path: String,
+    pub title: String,
+    pub ids: Vec<ItemId>,
+}
+
+/// Every feed of the site, rendered.
+pub fn feeds(site: &Site, bodies: &[&Rendered]) -> Result<Vec<Output>> {
+    specs(site)
+        .par_iter()
+        .map(|spec| render(site, bodies, spec))
+        .collect()
+}
+
+/// Every feed of the site: everything, each section, each tag and each category.
+pub fn specs(site: &Site) -> Vec<Spec> {
     let dated = |kind: Option<Kind>| -> Vec<ItemId> {
         let mut ids: Vec<ItemId> = (0..site.items.len())
             .filter(|&i| {
@@ -31,55 +48,60 @@ pub fn feeds(site: &Site, bodies: &[Rendered]) -> Result<Vec<Output>> {
         ids
     };
     let title = &site.config.title;
-    let mut specs: Vec<(String, String, Vec<ItemId>)> = vec![
-        ("atom.xml".into(), title.clone(), dated(None)),
-        (
+    let spec = |path: String, title: String, ids: Vec<ItemId>| Spec { path, title, ids };
+    let mut specs: Vec<Spec> = vec![
+        spec("atom.xml".into(), title.clone(), dated(None)),
+        spec(
             "articles/atom.xml".into(),
             format!("{title} : articles"),
             dated(Some(Kind::Article)),
         ),
-        (
+        spec(
             "ressources/atom.xml".into(),
             format!("{title} : ressources"),
             site.resources_and_replays(),
         ),
-        (
+        spec(
             "evenements/atom.xml".into(),
             format!("{title} : événements"),
             dated(Some(Kind::Event)),
         ),
     ];
     for term in &site.tags {
-        specs.push((
+        specs.push(spec(
             format!("tags/{}/atom.xml", term.slug),
             format!("{title} : {}", term.name),
             term.items.clone(),
         ));
     }
     for term in &site.categories {
-        specs.push((
+        specs.push(spec(
             format!("categories/{}/atom.xml", term.slug),
             format!("{title} : {}", term.name),
             term.items.clone(),
         ));
     }
     specs
-        .par_iter()
-        .map(|(path, feed_title, ids)| {
-            let ids: Vec<ItemId> = ids
-                .iter()
-                .copied()
-                .filter(|&i| site.items[i].date.is_some())
-                .take(FEED_SIZE)
-                .collect();
-            feed(site, bodies, path, feed_title, &ids)
-        })
+}
+
+/// The items a feed shows: its dated items, at most [`FEED_SIZE`].
+pub fn entries(site: &Site, spec: &Spec) -> Vec<ItemId> {
+    spec.ids
+        .iter()
+        .copied()
+        .filter(|&i| site.items[i].date.is_some())
+        .take(FEED_SIZE)
         .collect()
+}
+
+/// Renders one feed.
+pub fn render(site: &Site, bodies: &[&Rendered], spec: &Spec) -> Result<Output> {
+    feed(site, bodies, &spec.path, &spec.title, &entries(site, spec))
 }
 
 fn feed(
     site: &Site,
-    bodies: &[Rendered],
+    bodies: &[&Rendered],
     path: &str,
     title: &str,
     ids: &[ItemId],
@@ -128,7 +150,7 @@ fn feed(
     })
 }
 
-fn entry(site: &Site, bodies: &[Rendered], id: ItemId) -> Entry {
+fn entry(site: &Site, bodies: &[&Rendered], id: ItemId) -> Entry {
     let item = &site.items[id];
     let url = site.config.absolute(&item.url);
     let date: FixedDateTime = item.date.map(|d| d.fixed_offset()).unwrap_or_else(epoch);

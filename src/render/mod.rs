@@ -2,10 +2,14 @@
 //! calendars, the events manifest, sitemap) produced from the resolved site, in parallel, in a
 //! deterministic form.
 
+pub mod alias;
 pub mod calendar;
 pub mod context;
 pub mod feeds;
 pub mod manifest;
+pub mod reading;
+pub mod search;
+pub mod seo;
 pub mod templates;
 
 use std::collections::HashMap;
@@ -50,43 +54,162 @@ struct PageContext<'a, T: Serialize> {
     /// `<title>` and `<h1>` of the page.
     title: &'a str,
     description: &'a str,
+    /// Open Graph / Twitter card fields and JSON-LD.
+    seo: seo::Seo,
     #[serde(flatten)]
     page: T,
 }
 
 /// Renders everything the site is made of. `bodies[i]` is the Markdown body of `site.items[i]`.
-pub fn render_site(site: &Site, templates: &Templates, bodies: &[Rendered]) -> Result<Vec<Output>> {
-    let view = SiteView::new(site);
-    let jobs = jobs(site);
-    let renderer = PageRenderer {
-        site,
-        templates,
-        view: &view,
-        bodies,
-    };
-    let mut outputs: Vec<Output> = jobs
+pub fn render_site(
+    site: &Site,
+    templates: &Templates,
+    bodies: &[&Rendered],
+) -> Result<Vec<Output>> {
+    let renderer = SiteRenderer::new(site, templates, bodies);
+    let mut outputs: Vec<Output> = renderer
+        .targets()
         .par_iter()
-        .map(|job| renderer.render(job))
+        .map(|target| renderer.render(target))
         .collect::<Result<Vec<_>>>()?;
-    outputs.extend(feeds::feeds(site, bodies)?);
-    outputs.extend(calendar::calendars(site));
-    outputs.push(manifest::manifest(site)?);
-    outputs.push(Output::new(
-        "robots.txt",
-        format!(
-            "User-agent: *\nAllow: /\n\nSitemap: {}\n",
-            site.config.absolute("/sitemap.xml")
-        ),
-    ));
-    outputs.push(sitemap(site, &jobs));
-    outputs.push(Output::new("style.css", templates.stylesheet()));
     outputs.sort_by(|a, b| a.path.cmp(&b.path));
+    renderer.check_aliases(outputs.iter().map(|o| o.path.as_str()))?;
     Ok(outputs)
 }
 
-/// One HTML page to render.
+/// One file of the site to render.
 #[derive(Debug, Clone)]
-enum Job {
+pub enum Target {
+    /// An HTML page, through a template.
+    Page(Job),
+    /// An Atom feed: `SiteRenderer::feeds[i]`.
+    Feed(usize),
+    /// The iCalendar file of one event.
+    Calendar(ItemId),
+    /// The iCalendar file with every event.
+    Calendars,
+    /// The events manifest read by the registrations function.
+    Manifest,
+    SearchIndex,
+    Robots,
+    Sitemap,
+    Stylesheet,
+}
+
+/// Renders the files of one state of the site, each on its own: the full build renders every
+/// target, a rebuild (`crate::incremental`) only those whose inputs changed, through the same
+/// code.
+pub struct SiteRenderer<'a> {
+    pub site: &'a Site,
+    pub templates: &'a Templates,
+    pub bodies: &'a [&'a Rendered],
+    pub view: SiteView,
+    /// The HTML pages, in the order of the targets.
+    pub jobs: Vec<Job>,
+    pub feeds: Vec<feeds::Spec>,
+    targets: Vec<Target>,
+}
+
+impl<'a> SiteRenderer<'a> {
+    pub fn new(
+        site: &'a Site,
+        templates: &'a Templates,
+        bodies: &'a [&'a Rendered],
+    ) -> SiteRenderer<'a> {
+        let jobs = jobs(site);
+        let feeds = feeds::specs(site);
+        let mut targets: Vec<Target> = jobs.iter().cloned().map(Target::Page).collect();
+        targets.extend((0..feeds.len()).map(Target::Feed));
+        targets.extend(calendar::events(site).into_iter().map(Target::Calendar));
+        targets.extend([
+            Target::Calendars,
+            Target::Manifest,
+            Target::SearchIndex,
+            Target::Robots,
+            Target::Sitemap,
+            Target::Stylesheet,
+        ]);
+        SiteRenderer {
+            site,
+            templates,
+            bodies,
+            view: SiteView::new(site),
+            jobs,
+            feeds,
+            targets,
+        }
+    }
+
+    /// Every file to render, HTML pages first.
+    pub fn targets(&self) -> &[Target] {
+        &self.targets
+    }
+
+    /// Path of the file of `target` in the output folder, without rendering it.
+    pub fn path(&self, target: &Target) -> String {
+        let site = self.site;
+        match target {
+            Target::Page(Job::Alias { item, alias }) => {
+                let old = &site.items[*item].aliases[*alias];
+                crate::site::alias_file(old).unwrap_or_else(|_| file_for_url(old))
+            }
+            Target::Page(job) => file_for_url(&job.url(site)),
+            Target::Feed(i) => self.feeds[*i].path.clone(),
+            Target::Calendar(id) => calendar::event_path(&site.items[*id]),
+            Target::Calendars => calendar::ALL_EVENTS_PATH.into(),
+            Target::Manifest => classmates_api::manifest::MANIFEST_PATH.into(),
+            Target::SearchIndex => search::INDEX_PATH.into(),
+            Target::Robots => "robots.txt".into(),
+            Target::Sitemap => "sitemap.xml".into(),
+            Target::Stylesheet => "style.css".into(),
+        }
+    }
+
+    pub fn render(&self, target: &Target) -> Result<Output> {
+        let site = self.site;
+        match target {
+            Target::Page(job) => PageRenderer {
+                site,
+                templates: self.templates,
+                view: &self.view,
+                bodies: self.bodies,
+            }
+            .render(job),
+            Target::Feed(i) => feeds::render(site, self.bodies, &self.feeds[*i]),
+            Target::Calendar(id) => Ok(calendar::event_calendar(site, &site.items[*id])),
+            Target::Calendars => Ok(calendar::all_events(site)),
+            Target::Manifest => manifest::manifest(site),
+            Target::SearchIndex => search::index(site),
+            Target::Robots => Ok(Output::new(
+                "robots.txt",
+                format!(
+                    "User-agent: *\nAllow: /\n\nSitemap: {}\n",
+                    site.config.absolute("/sitemap.xml")
+                ),
+            )),
+            Target::Sitemap => Ok(sitemap(site, &self.jobs)),
+            Target::Stylesheet => Ok(Output::new("style.css", self.templates.stylesheet())),
+        }
+    }
+
+    /// Fails when the redirect page of an alias would take the place of another file of the
+    /// site, among `paths` (every file of the site).
+    pub fn check_aliases<'p>(&self, paths: impl IntoIterator<Item = &'p str>) -> Result<()> {
+        let aliases: Vec<(ItemId, usize)> = self
+            .jobs
+            .iter()
+            .filter_map(|job| match job {
+                Job::Alias { item, alias } => Some((*item, *alias)),
+                _ => None,
+            })
+            .collect();
+        alias::check_collisions(self.site, paths, &aliases)
+    }
+}
+
+/// One HTML page to render.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Job {
     Home,
     Item(ItemId),
     Articles { page: usize, total: usize },
@@ -99,10 +222,14 @@ enum Job {
     Categories,
     Category(usize),
     NotFound,
+    Search,
+    // The redirect page of `site.items[item].aliases[alias]`.
+    Alias { item: ItemId, alias: usize },
 }
 
 impl Job {
-    fn url(&self, site: &Site) -> String {
+    /// Site path of the page.
+    pub fn url(&self, site: &Site) -> String {
         match self {
             Job::Home => "/".into(),
             Job::Item(i) => site.items[*i].url.clone(),
@@ -117,6 +244,8 @@ impl Job {
             Job::Categories => "/categories/".into(),
             Job::Category(c) => format!("/categories/{}/", site.categories[*c].slug),
             Job::NotFound => "/404.html".into(),
+            Job::Search => "/recherche/".into(),
+            Job::Alias { item, alias } => site.items[*item].aliases[*alias].clone(),
         }
     }
 }
@@ -131,6 +260,7 @@ fn jobs(site: &Site) -> Vec<Job> {
         Job::Tags,
         Job::Categories,
         Job::NotFound,
+        Job::Search,
     ];
     let articles = site
         .items
@@ -142,6 +272,9 @@ fn jobs(site: &Site) -> Vec<Job> {
     jobs.extend((0..site.items.len()).map(Job::Item));
     jobs.extend((0..site.tags.len()).map(Job::Tag));
     jobs.extend((0..site.categories.len()).map(Job::Category));
+    for (id, item) in site.items.iter().enumerate() {
+        jobs.extend((0..item.aliases.len()).map(|alias| Job::Alias { item: id, alias }));
+    }
     jobs
 }
 
@@ -161,7 +294,7 @@ struct PageRenderer<'a> {
     site: &'a Site,
     templates: &'a Templates,
     view: &'a SiteView,
-    bodies: &'a [Rendered],
+    bodies: &'a [&'a Rendered],
 }
 
 #[derive(Serialize)]
@@ -178,12 +311,32 @@ impl PageRenderer<'_> {
         description: &str,
         page: T,
     ) -> Result<Output> {
+        self.page_with(
+            template,
+            url,
+            title,
+            description,
+            page,
+            seo::Seo::website(self.site),
+        )
+    }
+
+    fn page_with<T: Serialize>(
+        &self,
+        template: &str,
+        url: &str,
+        title: &str,
+        description: &str,
+        page: T,
+        seo: seo::Seo,
+    ) -> Result<Output> {
         let context = PageContext {
             site: self.view,
             current_url: url,
             canonical: self.site.config.absolute(url),
             title,
             description,
+            seo,
             page,
         };
         let html = self
@@ -261,7 +414,7 @@ impl PageRenderer<'_> {
                     "Séries",
                     "Des sujets traités en plusieurs parties, à lire dans l'ordre.",
                     Listing {
-                        items: cards(site, &ids),
+                        items: cards(site, ids),
                     },
                 )
             }
@@ -381,6 +534,49 @@ impl PageRenderer<'_> {
                 };
                 self.page(template, &url, &title, &description, page)
             }
+            Job::Alias { item, alias } => {
+                alias::render(site, self.templates, self.view, *item, *alias)
+            }
+            Job::Search => {
+                #[derive(Serialize)]
+                struct Filter {
+                    value: String,
+                    name: String,
+                }
+                #[derive(Serialize)]
+                struct SearchPage {
+                    index: String,
+                    kinds: Vec<Filter>,
+                    tags: Vec<Filter>,
+                    categories: Vec<Filter>,
+                }
+                let filter = |t: &crate::site::Term| Filter {
+                    value: t.name.clone(),
+                    name: t.name.clone(),
+                };
+                let page = SearchPage {
+                    index: format!("/{}", search::INDEX_PATH),
+                    kinds: search::KINDS
+                        .iter()
+                        .map(|k| Filter {
+                            value: serde_json::to_value(k)
+                                .ok()
+                                .and_then(|v| v.as_str().map(str::to_owned))
+                                .unwrap_or_default(),
+                            name: k.label().to_string(),
+                        })
+                        .collect(),
+                    tags: site.tags.iter().map(filter).collect(),
+                    categories: site.categories.iter().map(filter).collect(),
+                };
+                self.page(
+                    "search.html",
+                    &url,
+                    "Recherche",
+                    "Cherchez parmi les articles, séries, ressources et événements du site.",
+                    page,
+                )
+            }
             Job::NotFound => self.page(
                 "404.html",
                 &url,
@@ -398,8 +594,12 @@ impl PageRenderer<'_> {
         #[derive(Serialize)]
         struct ItemPage<'a> {
             item: Card,
-            content: &'a str,
+            content: String,
             headings: &'a [crate::markdown::Heading],
+            /// The h2/h3 headings when there are enough for a table of contents.
+            toc: Vec<reading::TocEntry>,
+            /// Articles: estimated minutes of reading.
+            reading_minutes: Option<usize>,
             updated: Option<String>,
             updated_human: Option<String>,
             series: Option<SeriesNav>,
@@ -412,8 +612,10 @@ impl PageRenderer<'_> {
         }
         let mut page = ItemPage {
             item: Card::new(site, item),
-            content: &body.html,
+            content: reading::with_heading_anchors(&body.html, &body.headings),
             headings: &body.headings,
+            toc: Vec::new(),
+            reading_minutes: None,
             updated: None,
             updated_human: None,
             series: None,
@@ -428,6 +630,11 @@ impl PageRenderer<'_> {
                 page.updated = updated.as_ref().map(crate::dates::rfc3339);
                 page.updated_human = updated.as_ref().map(crate::dates::french_short_date);
                 page.series = SeriesNav::new(site, id);
+                page.toc = reading::toc(&body.headings);
+                let words = reading::plain_text(item.source.body())
+                    .split_whitespace()
+                    .count();
+                page.reading_minutes = Some(reading::reading_minutes(words));
                 "article.html"
             }
             Detail::Series { parts } => {
@@ -463,7 +670,14 @@ impl PageRenderer<'_> {
             Detail::Page => "page.html",
         };
         let description = crate::text::truncate_words(&item.summary, 200);
-        self.page(template, url, &item.title, &description, page)
+        self.page_with(
+            template,
+            url,
+            &item.title,
+            &description,
+            page,
+            seo::Seo::item(site, item),
+        )
     }
 }
 
@@ -480,7 +694,7 @@ fn term_view(term: &crate::site::Term, section: &str) -> TermView {
 fn sitemap(site: &Site, jobs: &[Job]) -> Output {
     let mut entries: Vec<(String, Option<String>)> = jobs
         .iter()
-        .filter(|j| !matches!(j, Job::NotFound))
+        .filter(|j| !matches!(j, Job::NotFound | Job::Alias { .. }))
         .map(|job| {
             let lastmod = match job {
                 Job::Item(i) => site.items[*i].date.as_ref().map(crate::dates::rfc3339),

@@ -1,6 +1,9 @@
 //! The theme: Tera templates from `themes/default/templates/`, each overridable by a file of the
 //! same name in the site's own `templates/`, and the theme's single stylesheet.
 
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::hash::{BuildHasher, Hasher};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, Result, anyhow};
@@ -16,6 +19,14 @@ pub struct Templates {
     stylesheet: String,
     /// Static files of the theme (besides `style.css`), to copy: (path on disk, path in output).
     pub static_files: Vec<(PathBuf, String)>,
+    /// Per template name, a hash of its text and of every template it may use (see
+    /// [`Templates::fingerprint`]).
+    fingerprints: HashMap<String, u64>,
+}
+
+thread_local! {
+    /// The names of the templates rendered on this thread, while [`Templates::recording`] runs.
+    static RECORDING: RefCell<Option<Vec<String>>> = const { RefCell::new(None) };
 }
 
 impl Templates {
@@ -36,6 +47,7 @@ impl Templates {
                 theme.join("templates").display()
             ));
         }
+        let fingerprints = fingerprints(&files)?;
         let mut tera = tera::Tera::new();
         tera.autoescape_on([".html", ".xml"]);
         tera.add_template_files(files.iter().map(|(path, name)| (path, Some(name.as_str()))))
@@ -54,10 +66,16 @@ impl Templates {
             tera,
             stylesheet,
             static_files,
+            fingerprints,
         })
     }
 
     pub fn render<T: Serialize>(&self, name: &str, context: &T) -> Result<String> {
+        RECORDING.with(|names| {
+            if let Some(names) = names.borrow_mut().as_mut() {
+                names.push(name.to_string());
+            }
+        });
         let context = tera::Context::from_serialize(context).map_err(|e| anyhow!("{e}"))?;
         self.tera
             .render(name, &context)
@@ -68,6 +86,77 @@ impl Templates {
     pub fn stylesheet(&self) -> String {
         self.stylesheet.clone()
     }
+
+    /// A hash of the template `name` and of every template it may extend, include or import,
+    /// transitively: what a page rendered through `name` depends on in the theme. `None` for
+    /// an unknown name.
+    pub fn fingerprint(&self, name: &str) -> Option<u64> {
+        self.fingerprints.get(name).copied()
+    }
+
+    /// Runs `f` and gives, with its result, the names of the templates it rendered: those
+    /// rendered on this thread, so `f` must not hand its rendering to other threads.
+    pub fn recording<T>(f: impl FnOnce() -> T) -> (T, Vec<String>) {
+        let previous = RECORDING.with(|names| names.borrow_mut().replace(Vec::new()));
+        let result = f();
+        let names = RECORDING.with(|names| std::mem::replace(&mut *names.borrow_mut(), previous));
+        (result, names.unwrap_or_default())
+    }
+}
+
+/// Fingerprints of every template (`files`: path on disk and name). A template depends on the
+/// templates whose names it quotes (`{% extends "base.html" %}`, `{% include "partials/…" %}`,
+/// `{% import … %}`): any quoted string that names another template counts, which may take a
+/// few too many, never too few.
+fn fingerprints(files: &[(PathBuf, String)]) -> Result<HashMap<String, u64>> {
+    let mut texts: HashMap<&str, String> = HashMap::new();
+    for (path, name) in files {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("lecture de {}", path.display()))?;
+        texts.insert(name.as_str(), text);
+    }
+    let quoted = |text: &str| -> Vec<String> {
+        let mut names = Vec::new();
+        // Every piece between two quotes, whatever the quotes around it: an apostrophe in the
+        // text does not hide a name.
+        for quote in ['"', '\'', '`'] {
+            for piece in text.split(quote) {
+                if texts.contains_key(piece) {
+                    names.push(piece.to_string());
+                }
+            }
+        }
+        names
+    };
+    let uses: HashMap<&str, Vec<String>> = texts
+        .iter()
+        .map(|(name, text)| (*name, quoted(text)))
+        .collect();
+    let state = foldhash::fast::FixedState::with_seed(0);
+    let mut out = HashMap::new();
+    for name in texts.keys() {
+        // Every template reachable from `name`, hashed in name order.
+        let mut reached: Vec<&str> = vec![name];
+        let mut i = 0;
+        while i < reached.len() {
+            for used in &uses[reached[i]] {
+                if !reached.contains(&used.as_str()) {
+                    reached.push(used.as_str());
+                }
+            }
+            i += 1;
+        }
+        reached.sort_unstable();
+        let mut hasher = state.build_hasher();
+        for r in reached {
+            hasher.write(r.as_bytes());
+            hasher.write_u8(0);
+            hasher.write(texts[r].as_bytes());
+            hasher.write_u8(0);
+        }
+        out.insert(name.to_string(), hasher.finish());
+    }
+    Ok(out)
 }
 
 fn error_chain(e: &dyn std::error::Error) -> String {

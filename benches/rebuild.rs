@@ -1,0 +1,230 @@
+//! Rebuild benchmark for `serve`: loads a generated corpus (examples/corpus.rs) into an
+//! incremental session, then edits one article again and again and times each rebuild, from
+//! the moment the file is written to the moment the changed files are written. Scenarios: an
+//! edit of the body past its first paragraph (the common case), an edit of the first paragraph
+//! (the summary changes, so lists showing the article's card are rendered again), an edit of
+//! the front matter (the site is resolved again), and the body edit seen through the file
+//! watcher (`watch`: system event, batching, rebuild).
+//!
+//!   cargo run --release --example corpus -- --pages 10000 --seed 42 --out /dev/shm/c10k
+//!   cargo bench --bench rebuild -- --corpus /dev/shm/c10k --runs 30
+//!
+//! Options: `--corpus DIR` (default /dev/shm/c10k), `--runs N` (default 30), `--work DIR`
+//! (default /dev/shm/classmates-rebuild, replaced), `--only K` (only the K-th scenario, 1 to 4),
+//! `--verify` (compare the final output with a full build of the same state). With `PHASES=1`
+//! in the environment, the median time of each phase of a rebuild is printed too.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use classmates::build::BuildOptions;
+use classmates::incremental::Session;
+
+fn main() {
+    let mut corpus = PathBuf::from("/dev/shm/c10k");
+    let mut work = PathBuf::from("/dev/shm/classmates-rebuild");
+    let mut runs = 30usize;
+    let mut verify = false;
+    let mut only: Option<usize> = None;
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--corpus" => corpus = args.next().expect("--corpus DIR").into(),
+            "--work" => work = args.next().expect("--work DIR").into(),
+            "--runs" => runs = args.next().and_then(|n| n.parse().ok()).expect("--runs N"),
+            "--verify" => verify = true,
+            "--only" => only = args.next().and_then(|n| n.parse().ok()),
+            // Given by `cargo bench`.
+            "--bench" => {}
+            other => panic!("unknown argument {other}"),
+        }
+    }
+    assert!(
+        corpus.join("content").is_dir(),
+        "no corpus in {} (cargo run --release --example corpus -- --pages 10000 --seed 42 --out {})",
+        corpus.display(),
+        corpus.display()
+    );
+
+    // The corpus's content with the repository's current theme.
+    let _ = std::fs::remove_dir_all(&work);
+    let root = work.join("site");
+    copy_dir(&corpus.join("content"), &root.join("content"));
+    std::fs::copy(corpus.join("site.yaml"), root.join("site.yaml")).unwrap();
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+    copy_dir(&repo.join("themes/default"), &root.join("themes/default"));
+    let root = std::fs::canonicalize(&root).unwrap();
+
+    let options = BuildOptions {
+        root: root.clone(),
+        output: work.join("out"),
+        drafts: false,
+        now: "2026-01-01T00:00:00Z".parse().unwrap(),
+        base_url: None,
+    };
+    let mut session = Session::new(options.clone());
+    let started = Instant::now();
+    let full = session.rebuild().expect("the corpus builds");
+    println!(
+        "Corpus {} : {} pages HTML, {} fichiers, {} avertissements ; construction complète (session neuve) : {} ms",
+        corpus.display(),
+        full.total_pages,
+        full.total_files,
+        full.warnings.warning_count(),
+        started.elapsed().as_millis()
+    );
+
+    let mut articles: Vec<PathBuf> = std::fs::read_dir(root.join("content/articles"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "md"))
+        .collect();
+    articles.sort();
+    let article = articles[articles.len() / 2].clone();
+    let original = std::fs::read_to_string(&article).unwrap();
+    println!(
+        "Article modifié : {}",
+        article.strip_prefix(&root).unwrap().display()
+    );
+    println!();
+    println!("| Modification | Médiane | p90 | Min | Max | Fichiers écrits (médiane) |");
+    println!("|---|---|---|---|---|---|");
+
+    let scenarios: [(&str, fn(&str, usize) -> String); 3] = [
+        ("corps (après le 1er paragraphe)", edit_body),
+        ("1er paragraphe (résumé)", edit_first_paragraph),
+        ("en-tête (titre)", edit_title),
+    ];
+    for (n, (name, edit)) in scenarios.into_iter().enumerate() {
+        if only.is_some_and(|o| o != n + 1) {
+            continue;
+        }
+        let mut times = Vec::new();
+        let mut files = Vec::new();
+        let mut phases: Vec<Vec<(&str, Duration)>> = Vec::new();
+        for i in 0..runs {
+            std::fs::write(&article, edit(&original, i)).unwrap();
+            let t = Instant::now();
+            session.changed(&article);
+            let report = session.rebuild().expect("the edited corpus builds");
+            times.push(t.elapsed());
+            files.push(report.files);
+            phases.push(report.phases);
+        }
+        row(name, &mut times, &mut files);
+        if std::env::var_os("PHASES").is_some() {
+            for k in 0..phases[0].len() {
+                let mut d: Vec<Duration> = phases.iter().map(|p| p[k].1).collect();
+                d.sort();
+                eprintln!("    {} : {:.1} ms", phases[0][k].0, d[d.len() / 2].as_secs_f64() * 1000.0);
+            }
+        }
+    }
+
+    if only.is_some_and(|o| o != 4) {
+        return;
+    }
+    // The same body edit, seen through the watcher as `serve` sees it (from the original).
+    std::fs::write(&article, &original).unwrap();
+    session.changed(&article);
+    session.rebuild().expect("the corpus builds");
+    let mut watcher = classmates::watch::Watcher::new(&root, None).expect("watcher");
+    let mut times = Vec::new();
+    let mut files = Vec::new();
+    for i in 0..runs {
+        std::thread::sleep(Duration::from_millis(20));
+        let t = Instant::now();
+        std::fs::write(&article, edit_body(&original, 1000 + i)).unwrap();
+        let batch = watcher.next().expect("an event");
+        for path in &batch.paths {
+            session.changed(path);
+        }
+        let report = session.rebuild().expect("the edited corpus builds");
+        times.push(t.elapsed());
+        files.push(report.files);
+    }
+    row(
+        "corps, via la surveillance des fichiers (événement → écrit)",
+        &mut times,
+        &mut files,
+    );
+
+    if verify {
+        let fresh = work.join("fresh");
+        classmates::build::build_site(&BuildOptions {
+            output: fresh.clone(),
+            ..options.clone()
+        })
+        .expect("full build");
+        let (a, b) = (tree(&options.output), tree(&fresh));
+        assert_eq!(a.len(), b.len(), "same files");
+        for (path, bytes) in &a {
+            assert!(b.get(path) == Some(bytes), "{path} differs");
+        }
+        println!(
+            "\nVérifié : la sortie incrémentale est identique octet pour octet à une construction complète."
+        );
+    }
+}
+
+fn row(name: &str, times: &mut [Duration], files: &mut [usize]) {
+    times.sort();
+    files.sort();
+    let ms = |d: Duration| format!("{:.1} ms", d.as_secs_f64() * 1000.0);
+    let p90 = times[(times.len() * 9 / 10).min(times.len() - 1)];
+    println!(
+        "| {name} | {} | {} | {} | {} | {} |",
+        ms(times[times.len() / 2]),
+        ms(p90),
+        ms(times[0]),
+        ms(times[times.len() - 1]),
+        files[files.len() / 2]
+    );
+}
+
+/// Adds a paragraph at the end of the body.
+fn edit_body(text: &str, i: usize) -> String {
+    format!("{text}\nModification numéro {i} du corps de l'article.\n")
+}
+
+/// Changes the first word of the first paragraph after the front matter.
+fn edit_first_paragraph(text: &str, i: usize) -> String {
+    let body = text.match_indices("---\n").nth(1).map(|(at, _)| at + 4).unwrap();
+    let start = body + text[body..].find(|c: char| c.is_alphabetic()).unwrap();
+    format!("{}Modifié{i} {}", &text[..start], &text[start..])
+}
+
+/// Changes the title in the front matter.
+fn edit_title(text: &str, i: usize) -> String {
+    text.replacen("title: \"", &format!("title: \"Titre {i} "), 1)
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
+fn tree(dir: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
+    let mut files = std::collections::BTreeMap::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).unwrap() {
+            let entry = entry.unwrap();
+            if entry.file_type().unwrap().is_dir() {
+                stack.push(entry.path());
+            } else {
+                let rel = entry.path().strip_prefix(dir).unwrap().to_string_lossy().into_owned();
+                files.insert(rel, std::fs::read(entry.path()).unwrap());
+            }
+        }
+    }
+    files
+}

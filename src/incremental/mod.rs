@@ -1,0 +1,838 @@
+//! Incremental builds: a [`Session`] keeps the state of the last build in memory (files read and
+//! parsed, Markdown bodies rendered, what each output file was made from) so that a rebuild
+//! after a change re-reads only the changed files, renders again only the bodies that changed
+//! and writes only the output files whose inputs changed. The full build is the first rebuild
+//! of a new session: `build` and `serve` produce every file through the same code.
+//!
+//! What a change costs:
+//! - a content file: that file is read and parsed again, the site is resolved again (cross
+//!   references, indexes), its body is rendered again (and those of the files whose links to
+//!   it changed), then only the files whose fingerprint changed are rendered
+//!   ([`fingerprint`]): its page, and the lists, feeds and indexes whose cards changed;
+//! - a template: the pages rendered through it, or through a template that uses it;
+//! - a file of the theme's `static/`: that file is copied again;
+//! - `site.yaml`: everything (every page shows the site's settings).
+
+pub mod fingerprint;
+
+use std::collections::{HashMap, HashSet};
+use std::ffi::{OsStr, OsString};
+use std::hash::Hasher;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context as _, Result};
+use rayon::prelude::*;
+
+use crate::build::{BuildError, BuildOptions};
+use crate::config::{CONFIG_FILE, Config};
+use crate::content::load::{CONTENT_DIR, Found, Rejected};
+use crate::content::{Entry, Source};
+use crate::diagnostics::{Diagnostic, Diagnostics};
+use crate::markdown::{LinkLookups, Rendered};
+use crate::output::Staging;
+use crate::render::templates::{OVERRIDES_DIR, THEME_DIR};
+use crate::render::{Output, SiteRenderer, Target, Templates, search};
+use crate::site::{self, Publish, Site};
+use fingerprint::{Fingerprints, hash_bytes, hasher};
+
+/// What one (re)build did.
+#[derive(Debug)]
+pub struct Rebuild {
+    /// HTML files written by this build.
+    pub pages: usize,
+    /// Files written or copied by this build, HTML included.
+    pub files: usize,
+    /// Files of the previous build that are gone.
+    pub deleted: usize,
+    /// HTML files of the whole site.
+    pub total_pages: usize,
+    /// Files of the whole site.
+    pub total_files: usize,
+    pub warnings: Diagnostics,
+    pub elapsed: Duration,
+    /// Where the time went, phase by phase.
+    pub phases: Vec<(&'static str, Duration)>,
+}
+
+/// Times the phases of a build.
+struct Phases {
+    last: Instant,
+    list: Vec<(&'static str, Duration)>,
+}
+
+impl Phases {
+    fn new(started: Instant) -> Phases {
+        Phases {
+            last: started,
+            list: Vec::new(),
+        }
+    }
+
+    fn done(&mut self, phase: &'static str) {
+        let now = Instant::now();
+        self.list.push((phase, now - self.last));
+        self.last = now;
+    }
+}
+
+/// A content file as last read.
+struct File {
+    found: Found,
+    /// Hash of the file's text (0 when it could not be read).
+    hash: u64,
+    result: Result<Entry, Rejected>,
+}
+
+/// A Markdown body as last rendered, with what it was rendered from.
+struct Body {
+    source: Source,
+    lookups: LinkLookups,
+    rendered: Rendered,
+    /// Hash of what pages show of it (HTML and headings).
+    fingerprint: u64,
+}
+
+/// A map with a fast hasher: the session looks thousands of keys up at each rebuild.
+type FastMap<K, V> = HashMap<K, V, foldhash::fast::FixedState>;
+
+/// A file of the output folder, with what it was made from.
+#[derive(Debug, Clone)]
+struct Written {
+    /// The build that last planned it.
+    build: u64,
+    inputs: u64,
+    /// The templates it was rendered through, with their fingerprints then.
+    templates: Vec<(String, u64)>,
+    /// Hash of its bytes (rendered files; the fingerprint of its inputs for the search
+    /// index), or of its source's size and time (copies).
+    bytes: u64,
+}
+
+/// One file to produce: rendered from a target, or copied.
+enum Planned<'t> {
+    Render(&'t Target),
+    Copy(PathBuf),
+}
+
+/// The resolved site, with the problems resolving found.
+struct Resolved {
+    site: Site,
+    diagnostics: Diagnostics,
+}
+
+/// The state of a site between builds. See the module documentation.
+pub struct Session {
+    options: BuildOptions,
+    config: Option<Result<Config, Vec<Diagnostic>>>,
+    templates: Option<Templates>,
+    /// Content files in the order of the layout, and the layout's own problems; `None` when
+    /// `content/` must be listed again.
+    layout: Option<(Vec<Found>, Diagnostics)>,
+    /// By path as listed (`<root>/content/articles/x.md`).
+    files: FastMap<OsString, File>,
+    /// Files to read again, as listed.
+    stale: HashSet<OsString>,
+    /// The site resolved from `files`; `None` when it must be resolved again.
+    resolved: Option<Resolved>,
+    /// By path relative to `content/`.
+    bodies: FastMap<String, Body>,
+    /// Entries of the search index, by path relative to `content/`, with their fingerprint.
+    search: SearchCache,
+    /// The output folder as the last build left it, by path relative to it.
+    written: FastMap<String, Written>,
+    /// Builds done, to tell the files of the last one.
+    builds: u64,
+    /// Whether the next build replaces the whole output folder (first build, or the folder's
+    /// state is unknown after a failed write).
+    fresh: bool,
+}
+
+impl Session {
+    /// A session with nothing read yet: its first rebuild is a full build.
+    pub fn new(options: BuildOptions) -> Session {
+        Session {
+            options,
+            config: None,
+            templates: None,
+            layout: None,
+            files: FastMap::default(),
+            stale: HashSet::new(),
+            resolved: None,
+            bodies: FastMap::default(),
+            search: SearchCache::default(),
+            written: FastMap::default(),
+            builds: 0,
+            fresh: true,
+        }
+    }
+
+    pub fn options(&self) -> &BuildOptions {
+        &self.options
+    }
+
+    /// Takes note of a changed file (under the root, or relative to it): the next rebuild
+    /// reads it again. A path outside `content/`, `themes/`, `templates/` and `site.yaml` is
+    /// ignored.
+    pub fn changed(&mut self, path: &Path) {
+        let root = self.options.root.clone();
+        let rel = path.strip_prefix(&root).unwrap_or(path);
+        let themes = Path::new(THEME_DIR).parent().unwrap_or(Path::new(THEME_DIR));
+        if rel == Path::new(CONFIG_FILE) {
+            self.config = None;
+            self.resolved = None;
+        } else if rel.starts_with(themes) || rel.starts_with(OVERRIDES_DIR) {
+            self.templates = None;
+        } else if rel.starts_with(CONTENT_DIR) {
+            let path = root.join(rel);
+            if self.files.contains_key(path.as_os_str()) {
+                if !path.is_file() {
+                    self.layout = None;
+                }
+                self.stale.insert(path.into_os_string());
+            } else if let Some(owner) = self.bundle_of(&path) {
+                // A file of a bundle: the bundle's list of files may have changed.
+                self.stale.insert(owner);
+            } else {
+                self.layout = None;
+            }
+        }
+    }
+
+    /// Forgets everything read (not what is in the output folder): the next rebuild reads the
+    /// whole site again, and writes only what differs.
+    pub fn changed_everything(&mut self) {
+        self.config = None;
+        self.templates = None;
+        self.layout = None;
+        self.resolved = None;
+        self.stale.extend(self.files.keys().cloned());
+    }
+
+    /// The content file whose bundle folder holds `path`, if any.
+    fn bundle_of(&self, path: &Path) -> Option<OsString> {
+        self.files.iter().find_map(|(key, file)| {
+            let dir = file.found.bundle.as_ref()?;
+            (path.starts_with(dir) && path != dir).then(|| key.clone())
+        })
+    }
+
+    /// Loads, checks and resolves the site in its current state, rendering the bodies that
+    /// changed; gives the warnings. The site and its bodies stay in the session
+    /// ([`Session::into_site`]).
+    pub fn load(&mut self) -> Result<Diagnostics, BuildError> {
+        let root = self.options.root.clone();
+        let mut diagnostics = Diagnostics::default();
+        let config = match self.config.get_or_insert_with(|| Config::load(&root)) {
+            Ok(c) => c.clone(),
+            Err(problems) => {
+                problems.iter().cloned().for_each(|d| diagnostics.push(d));
+                self.resolved = None;
+                return Err(BuildError::Invalid(diagnostics));
+            }
+        };
+        self.read_content();
+        let (found, layout_diagnostics) = self.layout.as_ref().expect("content listed above");
+        diagnostics.extend(layout_diagnostics.clone());
+        let mut entries: Vec<&Entry> = Vec::with_capacity(found.len());
+        let mut unparsed: Vec<&Source> = Vec::new();
+        for f in found {
+            match &self.files[f.path.as_os_str()].result {
+                Ok(entry) => entries.push(entry),
+                Err((problems, source)) => {
+                    problems.iter().cloned().for_each(|d| diagnostics.push(d));
+                    unparsed.extend(source.as_deref());
+                }
+            }
+        }
+        let resolved = self.resolved.get_or_insert_with(|| {
+            let config = match &self.options.base_url {
+                Some(url) => config.with_base_url(url),
+                None => config,
+            };
+            let publish = Publish {
+                now: self.options.now,
+                drafts: self.options.drafts,
+            };
+            let (site, diagnostics) = site::resolve(config, &entries, publish);
+            Resolved { site, diagnostics }
+        });
+        let site = &resolved.site;
+        diagnostics.extend(resolved.diagnostics.clone());
+        // Files held back by errors in their front matter: their bodies are checked all the
+        // same, so that one build reports every problem (a broken link too, not only a bad date).
+        let held_back: Vec<&Source> = unparsed
+            .iter()
+            .copied()
+            .chain(entries.iter().map(|e| &e.source).filter(|s| {
+                site.get(s.kind, &s.slug).is_none()
+                    && diagnostics
+                        .iter()
+                        .any(|d| d.is_error() && d.path == s.display)
+            }))
+            .collect();
+        let sources: Vec<&Source> = site
+            .items
+            .iter()
+            .map(|item| &item.source)
+            .chain(held_back.iter().copied())
+            .collect();
+        let rendered = render_bodies(&self.bodies, &sources, &site.link_targets);
+        self.bodies.extend(rendered);
+        if self.bodies.len() > sources.len() {
+            // Bodies of files gone or no longer published.
+            let keep: HashSet<&str> = sources.iter().map(|s| s.content_path.as_str()).collect();
+            self.bodies.retain(|key, _| keep.contains(key.as_str()));
+        }
+        for source in &sources {
+            let body = &self.bodies[&source.content_path].rendered;
+            body.diagnostics
+                .iter()
+                .cloned()
+                .for_each(|d| diagnostics.push(d));
+        }
+        let pages = site
+            .items
+            .iter()
+            .map(|item| (&item.source, &self.bodies[&item.source.content_path].rendered));
+        crate::anchors::check(&root, pages)
+            .into_iter()
+            .for_each(|d| diagnostics.push(d));
+        if diagnostics.has_errors() {
+            return Err(BuildError::Invalid(diagnostics));
+        }
+        Ok(diagnostics)
+    }
+
+    /// The site last loaded, with the rendered bodies of its items.
+    pub fn into_site(mut self) -> Option<(Site, Vec<Rendered>)> {
+        let site = self.resolved.take()?.site;
+        let bodies = site
+            .items
+            .iter()
+            .map(|item| {
+                self.bodies
+                    .remove(&item.source.content_path)
+                    .map(|b| b.rendered)
+                    .unwrap_or_default()
+            })
+            .collect();
+        Some((site, bodies))
+    }
+
+    /// Lists `content/` again if needed, and reads the files that are new or changed. A file
+    /// whose front matter did not change is patched into the resolved site (its source and
+    /// summary, all an item takes from its body); any other change has the site resolved again.
+    fn read_content(&mut self) {
+        let root = self.options.root.clone();
+        if self.layout.is_none() {
+            let (found, diagnostics) = crate::content::load::discover(&root);
+            let same_files = found.len() == self.files.len()
+                && found
+                    .iter()
+                    .all(|f| {
+                        self.files
+                            .get(f.path.as_os_str())
+                            .is_some_and(|file| file.found == *f)
+                    });
+            if !same_files {
+                self.resolved = None;
+            }
+            let current: HashSet<&OsStr> = found.iter().map(|f| f.path.as_os_str()).collect();
+            self.files.retain(|key, _| current.contains(key.as_os_str()));
+            for f in &found {
+                if self
+                    .files
+                    .get(f.path.as_os_str())
+                    .is_none_or(|file| file.found != *f)
+                {
+                    self.stale.insert(f.path.clone().into_os_string());
+                }
+            }
+            self.layout = Some((found, diagnostics));
+        }
+        let (found, _) = self.layout.as_ref().expect("content listed above");
+        let to_read: Vec<&Found> = found
+            .iter()
+            .filter(|f| self.stale.contains(f.path.as_os_str()))
+            .collect();
+        let read: Vec<File> = to_read
+            .par_iter()
+            .map(|f| {
+                let result = crate::content::load::read(&root, f);
+                let hash = match &result {
+                    Ok(entry) => hash_bytes(entry.source.text.as_bytes()),
+                    Err((_, Some(source))) => hash_bytes(source.text.as_bytes()),
+                    Err((_, None)) => 0,
+                };
+                File {
+                    found: (*f).clone(),
+                    hash,
+                    result,
+                }
+            })
+            .collect();
+        for file in read {
+            let before = self.files.get(file.found.path.as_os_str());
+            let patched = match (before.map(|b| &b.result), &file.result, &mut self.resolved) {
+                (Some(Ok(old)), Ok(new), Some(resolved))
+                    if old.source.yaml() == new.source.yaml()
+                        && old.source.bundle_files == new.source.bundle_files =>
+                {
+                    let site = &mut resolved.site;
+                    if let Some(id) = site.id(new.source.kind, &new.source.slug)
+                        && site.items[id].source.path == new.source.path
+                    {
+                        site.items[id].summary = site::summary(&new.meta, &new.source);
+                        site.items[id].source = new.source.clone();
+                    }
+                    true
+                }
+                _ => false,
+            };
+            if !patched {
+                self.resolved = None;
+            }
+            self.files
+                .insert(file.found.path.clone().into_os_string(), file);
+        }
+        self.stale.clear();
+    }
+
+    /// Builds the site in its current state into the output folder: everything the first time
+    /// (in a temporary folder that then replaces the output folder), then only the files whose
+    /// inputs changed, written in place. On failure the output folder is left as it was.
+    pub fn rebuild(&mut self) -> Result<Rebuild, BuildError> {
+        let started = Instant::now();
+        let mut phases = Phases::new(started);
+        let output = self.options.output.clone();
+        if !output.is_dir() {
+            self.fresh = true;
+        }
+        let warnings = self.load()?;
+        phases.done("lecture, résolution, corps");
+        let site = &self.resolved.as_ref().expect("loaded above").site;
+        if self.templates.is_none() {
+            self.templates = Some(Templates::load(&self.options.root)?);
+        }
+        let templates = self.templates.as_ref().expect("templates loaded above");
+        let bodies: Vec<&Rendered> = site
+            .items
+            .iter()
+            .map(|item| &self.bodies[&item.source.content_path].rendered)
+            .collect();
+        let renderer = SiteRenderer::new(site, templates, &bodies);
+        let texts: Vec<u64> = site
+            .items
+            .iter()
+            .map(|item| {
+                self.files
+                    .get(item.source.path.as_os_str())
+                    .map_or(0, |f| f.hash)
+            })
+            .collect();
+        let body_fingerprints: Vec<u64> = site
+            .items
+            .iter()
+            .map(|item| self.bodies[&item.source.content_path].fingerprint)
+            .collect();
+        let fingerprints = Fingerprints::new(&renderer, &texts, &body_fingerprints);
+        phases.done("modèles, empreintes des contenus");
+
+        // Every file of the site, with the fingerprint of its inputs, in the order a full
+        // build writes them (a later file wins over an earlier one at the same path).
+        let mut plan: Vec<(String, Planned, u64)> = renderer
+            .targets()
+            .par_iter()
+            .map(|target| {
+                (
+                    renderer.path(target),
+                    Planned::Render(target),
+                    fingerprints.target(&renderer, target),
+                )
+            })
+            .collect();
+        renderer.check_aliases(plan.iter().map(|(path, _, _)| path.as_str()))?;
+        for (from, rel) in &templates.static_files {
+            plan.push((rel.clone(), Planned::Copy(from.clone()), copy_stamp(from)));
+        }
+        for item in &site.items {
+            if let Some(dir) = &item.source.bundle_dir {
+                let base = crate::render::file_for_url(&item.url);
+                let base = base.trim_end_matches("index.html");
+                for file in &item.source.bundle_files {
+                    let from = dir.join(file);
+                    let rel = format!("{base}{}", file.to_string_lossy().replace('\\', "/"));
+                    let stamp = copy_stamp(&from);
+                    plan.push((rel, Planned::Copy(from), stamp));
+                }
+            }
+        }
+
+        phases.done("empreintes des fichiers");
+        // What must be produced again.
+        let fresh = self.fresh;
+        let dirty: Vec<usize> = (0..plan.len())
+            .filter(|&i| {
+                let (path, planned, inputs) = &plan[i];
+                let Some(before) = self.written.get(path).filter(|_| !fresh) else {
+                    return true;
+                };
+                match planned {
+                    Planned::Copy(_) => before.bytes != *inputs,
+                    Planned::Render(_) => {
+                        before.inputs != *inputs
+                            || before
+                                .templates
+                                .iter()
+                                .any(|(name, f)| templates.fingerprint(name) != Some(*f))
+                    }
+                }
+            })
+            .collect();
+        if std::env::var_os("CLASSMATES_DEBUG_DIRTY").is_some() {
+            eprintln!("TMPDEBUG dirty {}: {:?}", dirty.len(), dirty.iter().take(8).map(|&i| &plan[i].0).collect::<Vec<_>>());
+        }
+        let mut rendered: Vec<RenderedFile> = dirty
+            .par_iter()
+            .filter_map(|&i| match &plan[i].1 {
+                Planned::Render(Target::SearchIndex) | Planned::Copy(_) => None,
+                Planned::Render(target) => Some((i, *target)),
+            })
+            .map(|(i, target)| {
+                let (output, names) = Templates::recording(|| renderer.render(target));
+                let output = output?;
+                debug_assert_eq!(output.path, plan[i].0, "path of {target:?}");
+                let used = names
+                    .into_iter()
+                    .map(|name| {
+                        let f = templates.fingerprint(&name).unwrap_or(0);
+                        (name, f)
+                    })
+                    .collect();
+                let hash = hash_bytes(&output.bytes);
+                Ok((i, output, used, hash))
+            })
+            .collect::<Result<_>>()?;
+        // Files found unchanged without being written: their records take the new inputs.
+        let mut unchanged: Vec<usize> = Vec::new();
+        if let Some(&i) = dirty
+            .iter()
+            .find(|&&i| matches!(plan[i].1, Planned::Render(Target::SearchIndex)))
+        {
+            // After the pages: a failure there leaves its cache as the file is. Its entries
+            // are kept between builds: only those of changed items are made again,
+            // and the file is written only when one of them changed. Its record keeps the
+            // fingerprint of its inputs in place of the hash of its bytes.
+            let force = fresh || !self.written.contains_key(&plan[i].0);
+            match self.search.index(site, &fingerprints, force)? {
+                Some(output) => rendered.push((i, output, Vec::new(), plan[i].2)),
+                None => unchanged.push(i),
+            }
+        }
+        phases.done("rendu");
+
+        // Writing.
+        let result = if fresh {
+            write_fresh(&output, &plan, &rendered, &dirty)
+        } else {
+            write_in_place(&output, &plan, &rendered, &dirty, &self.written)
+        };
+        let (pages, files) = match result {
+            Ok(counts) => counts,
+            Err(e) => {
+                // The folder is in an unknown state: the next build replaces it whole.
+                self.fresh = true;
+                self.written.clear();
+                return Err(BuildError::Other(e));
+            }
+        };
+        if fresh {
+            self.written.clear();
+        }
+        self.builds += 1;
+        let build = self.builds;
+        for (path, planned, inputs) in &plan {
+            let copy = matches!(planned, Planned::Copy(_));
+            match self.written.get_mut(path.as_str()) {
+                Some(record) => {
+                    record.build = build;
+                    if copy {
+                        record.inputs = *inputs;
+                        record.bytes = *inputs;
+                    }
+                }
+                None => {
+                    let record = Written {
+                        build,
+                        inputs: *inputs,
+                        templates: Vec::new(),
+                        bytes: if copy { *inputs } else { 0 },
+                    };
+                    self.written.insert(path.clone(), record);
+                }
+            }
+        }
+        for (i, _, used, hash) in &rendered {
+            let record = self.written.get_mut(&plan[*i].0).expect("planned above");
+            record.inputs = plan[*i].2;
+            record.templates = used.clone();
+            record.bytes = *hash;
+        }
+        for i in unchanged {
+            let record = self.written.get_mut(&plan[i].0).expect("planned above");
+            record.inputs = plan[i].2;
+        }
+        let gone: Vec<&String> = self
+            .written
+            .iter()
+            .filter(|(_, record)| record.build != build)
+            .map(|(path, _)| path)
+            .collect();
+        let deleted = gone.len();
+        for path in gone {
+            remove_output(&output, path);
+        }
+        self.written.retain(|_, record| record.build == build);
+        phases.done("écriture");
+        self.fresh = false;
+        let total_pages = self.written.keys().filter(|p| p.ends_with(".html")).count();
+        Ok(Rebuild {
+            pages,
+            files,
+            deleted,
+            total_pages,
+            total_files: self.written.len(),
+            warnings,
+            elapsed: started.elapsed(),
+            phases: phases.list,
+        })
+    }
+}
+
+/// Renders the bodies of `sources` that `bodies` does not hold as they are now, in parallel.
+fn render_bodies(
+    bodies: &FastMap<String, Body>,
+    sources: &[&Source],
+    links: &HashMap<String, site::LinkTarget>,
+) -> Vec<(String, Body)> {
+    sources
+        .par_iter()
+        .filter(|source| {
+            bodies.get(&source.content_path).is_none_or(|body| {
+                !same_source(&body.source, source)
+                    || body
+                        .lookups
+                        .iter()
+                        .any(|(key, found)| links.get(key) != found.as_ref())
+            })
+        })
+        .map(|source| {
+            let (rendered, lookups) = crate::markdown::render_tracked(source, links);
+            let mut h = hasher();
+            h.write(rendered.html.as_bytes());
+            for heading in &rendered.headings {
+                h.write_u8(heading.level);
+                h.write(heading.id.as_bytes());
+                h.write_u8(0);
+                h.write(heading.text.as_bytes());
+                h.write_u8(0);
+            }
+            let body = Body {
+                source: (*source).clone(),
+                lookups,
+                rendered,
+                fingerprint: h.finish(),
+            };
+            (source.content_path.clone(), body)
+        })
+        .collect()
+}
+
+/// Whether a body rendered from `a` is the body of `b`: everything rendering reads of a source.
+fn same_source(a: &Source, b: &Source) -> bool {
+    // Sources sharing their text come from the same reading of the file: equal in all.
+    if std::sync::Arc::ptr_eq(&a.text, &b.text) {
+        return true;
+    }
+    a.text == b.text
+        && a.kind == b.kind
+        && a.display == b.display
+        && a.content_path == b.content_path
+        && a.body_first_line == b.body_first_line
+        && a.body_range == b.body_range
+        && a.bundle_files == b.bundle_files
+        && a.bundle_dir == b.bundle_dir
+}
+
+/// The search index as last written, by entry: made again only for the items that changed.
+#[derive(Default)]
+struct SearchCache {
+    /// By path relative to `content/`: the fingerprint an entry was made from, and its JSON.
+    entries: FastMap<String, (u64, Vec<u8>)>,
+    /// The items of the index last made, in order.
+    order: Vec<String>,
+}
+
+impl SearchCache {
+    /// The search index of `site`, or `None` when it is the one last made (unless `force`).
+    fn index(
+        &mut self,
+        site: &Site,
+        fingerprints: &Fingerprints,
+        force: bool,
+    ) -> Result<Option<Output>> {
+        let ids = search::ids(site);
+        let key = |id: usize| &site.items[id].source.content_path;
+        let stale: Vec<usize> = ids
+            .iter()
+            .copied()
+            .filter(|&id| {
+                self.entries
+                    .get(key(id))
+                    .is_none_or(|(f, _)| *f != fingerprints.search_entry(id))
+            })
+            .collect();
+        let made: Vec<(usize, Vec<u8>)> = stale
+            .par_iter()
+            .map(|&id| Ok((id, search::entry(site, id)?)))
+            .collect::<Result<_>>()?;
+        let mut changed = force
+            || ids.len() != self.order.len()
+            || ids.iter().zip(&self.order).any(|(&id, k)| key(id) != k);
+        for (id, bytes) in made {
+            let stamp = fingerprints.search_entry(id);
+            match self.entries.get_mut(key(id)) {
+                Some(entry) => {
+                    changed |= entry.1 != bytes;
+                    *entry = (stamp, bytes);
+                }
+                None => {
+                    changed = true;
+                    self.entries.insert(key(id).clone(), (stamp, bytes));
+                }
+            }
+        }
+        if self.entries.len() > ids.len() {
+            let keep: HashSet<&str> = ids.iter().map(|&id| key(id).as_str()).collect();
+            self.entries.retain(|k, _| keep.contains(k.as_str()));
+        }
+        if !changed {
+            return Ok(None);
+        }
+        self.order = ids.iter().map(|&id| key(id).clone()).collect();
+        let entries = ids.iter().map(|&id| self.entries[key(id)].1.as_slice());
+        Ok(Some(search::assemble(entries)))
+    }
+}
+
+/// What tells that a file to copy changed: its size and modification time.
+fn copy_stamp(path: &Path) -> u64 {
+    let mut h = hasher();
+    h.write(path.as_os_str().as_encoded_bytes());
+    if let Ok(meta) = std::fs::metadata(path) {
+        h.write_u64(meta.len());
+        if let Ok(modified) = meta.modified()
+            && let Ok(since) = modified.duration_since(std::time::UNIX_EPOCH)
+        {
+            h.write_u128(since.as_nanos());
+        }
+    }
+    h.finish()
+}
+
+/// A rendered file: its index in the plan, its content, the templates it was rendered through
+/// (with their fingerprints) and the hash of its bytes.
+type RenderedFile = (usize, Output, Vec<(String, u64)>, u64);
+
+/// Writes the whole site into a new folder that then replaces `output`. Gives the number of
+/// HTML files and of files written.
+fn write_fresh(
+    output: &Path,
+    plan: &[(String, Planned, u64)],
+    rendered: &[RenderedFile],
+    dirty: &[usize],
+) -> Result<(usize, usize)> {
+    let staging = Staging::new(output)?;
+    let mut outputs: Vec<&Output> = rendered.iter().map(|(_, o, _, _)| o).collect();
+    outputs.sort_by(|a, b| a.path.cmp(&b.path));
+    outputs
+        .par_iter()
+        .try_for_each(|o| write_file(&staging.path().join(&o.path), &o.bytes))?;
+    for &i in dirty {
+        if let (rel, Planned::Copy(from), _) = &plan[i] {
+            staging.copy(from, rel)?;
+        }
+    }
+    staging.commit()?;
+    let pages = outputs.iter().filter(|o| o.path.ends_with(".html")).count();
+    Ok((pages, dirty.len()))
+}
+
+/// Writes the rendered files whose bytes changed and copies the changed files, each replacing
+/// its previous version at once (a reader never sees half a file).
+fn write_in_place(
+    output: &Path,
+    plan: &[(String, Planned, u64)],
+    rendered: &[RenderedFile],
+    dirty: &[usize],
+    written: &FastMap<String, Written>,
+) -> Result<(usize, usize)> {
+    let changed: Vec<&Output> = rendered
+        .iter()
+        .filter(|(_, o, _, hash)| written.get(&o.path).is_none_or(|before| before.bytes != *hash))
+        .map(|(_, o, _, _)| o)
+        .collect();
+    changed
+        .par_iter()
+        .try_for_each(|o| replace_file(&output.join(&o.path), |to| write_file(to, &o.bytes)))?;
+    let mut copied = 0;
+    for &i in dirty {
+        if let (rel, Planned::Copy(from), _) = &plan[i] {
+            let to = output.join(rel);
+            replace_file(&to, |tmp| {
+                std::fs::copy(from, tmp)
+                    .map(|_| ())
+                    .with_context(|| format!("copie de {} vers {}", from.display(), to.display()))
+            })?;
+            copied += 1;
+        }
+    }
+    let pages = changed.iter().filter(|o| o.path.ends_with(".html")).count();
+    Ok((pages, changed.len() + copied))
+}
+
+fn write_file(path: &Path, bytes: &[u8]) -> Result<()> {
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent)
+            .with_context(|| format!("création de {}", parent.display()))?;
+    }
+    std::fs::write(path, bytes).with_context(|| format!("écriture de {}", path.display()))
+}
+
+/// Produces `path` through `make` into a temporary file beside it, then renames it into place.
+fn replace_file(path: &Path, make: impl FnOnce(&Path) -> Result<()>) -> Result<()> {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let tmp = path.with_file_name(format!(".{name}.classmates-tmp"));
+    if let Err(e) = make(&tmp) {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(e);
+    }
+    std::fs::rename(&tmp, path).with_context(|| format!("écriture de {}", path.display()))
+}
+
+/// Removes a file that is no longer part of the site, and the folders it leaves empty.
+fn remove_output(output: &Path, rel: &str) {
+    let path = output.join(rel);
+    let _ = std::fs::remove_file(&path);
+    let mut dir = path.parent();
+    while let Some(d) = dir {
+        if d == output || !d.starts_with(output) || std::fs::remove_dir(d).is_err() {
+            break;
+        }
+        dir = d.parent();
+    }
+}

@@ -1,0 +1,409 @@
+//! Incremental rebuilds (`serve`) give exactly what a full build gives: a session edits, adds,
+//! renames and deletes content, templates, theme files and `site.yaml` through the rebuild
+//! path, and after each step the whole output folder is compared byte for byte with a fresh
+//! full build of the same state, at the same `now`.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use classmates::build::{BuildError, BuildOptions, build_site};
+use classmates::incremental::Session;
+use common::{NOW, Site, tree};
+
+/// A fixture site with an incremental session on it, and a counter of full builds.
+struct Fixture {
+    site: Site,
+    session: Session,
+    options: BuildOptions,
+    fresh_builds: usize,
+}
+
+impl Fixture {
+    fn new() -> Fixture {
+        let site = Site::fixture("incremental");
+        let options = BuildOptions {
+            root: site.root().to_path_buf(),
+            output: site.root().join(".classmates/site"),
+            drafts: false,
+            now: chrono::DateTime::parse_from_rfc3339(NOW)
+                .unwrap()
+                .with_timezone(&chrono::Utc),
+            base_url: Some("http://127.0.0.1:1111".into()),
+        };
+        let mut session = Session::new(options.clone());
+        let first = session.rebuild().expect("the fixture builds");
+        assert!(first.total_pages > 20, "{first:?}");
+        let mut fixture = Fixture {
+            site,
+            session,
+            options,
+            fresh_builds: 0,
+        };
+        fixture.assert_same_as_full_build("first build");
+        fixture
+    }
+
+    fn path(&self, rel: &str) -> PathBuf {
+        self.site.root().join(rel)
+    }
+
+    fn read(&self, rel: &str) -> String {
+        std::fs::read_to_string(self.path(rel)).unwrap()
+    }
+
+    /// Writes `rel` and tells the session.
+    fn write(&mut self, rel: &str, text: &str) {
+        self.site.write(rel, text);
+        self.session.changed(&self.path(rel));
+    }
+
+    fn edit(&mut self, rel: &str, edit: impl FnOnce(String) -> String) {
+        let text = edit(self.read(rel));
+        self.write(rel, &text);
+    }
+
+    fn remove(&mut self, rel: &str) {
+        std::fs::remove_file(self.path(rel)).unwrap();
+        self.session.changed(&self.path(rel));
+    }
+
+    fn rename(&mut self, from: &str, to: &str) {
+        std::fs::rename(self.path(from), self.path(to)).unwrap();
+        self.session.changed(&self.path(from));
+        self.session.changed(&self.path(to));
+    }
+
+    /// Rebuilds, and checks the output against a full build of the same state.
+    #[track_caller]
+    fn step(&mut self, what: &str) -> classmates::incremental::Rebuild {
+        let report = self
+            .session
+            .rebuild()
+            .unwrap_or_else(|e| panic!("{what}: the rebuild fails: {e:?}"));
+        self.assert_same_as_full_build(what);
+        report
+    }
+
+    #[track_caller]
+    fn assert_same_as_full_build(&mut self, what: &str) {
+        self.fresh_builds += 1;
+        let fresh = self
+            .site
+            .root()
+            .join(format!("full-{}", self.fresh_builds));
+        build_site(&BuildOptions {
+            output: fresh.clone(),
+            ..self.options.clone()
+        })
+        .unwrap_or_else(|e| panic!("{what}: the full build fails: {e:?}"));
+        let (incremental, full) = (tree(&self.options.output), tree(&fresh));
+        let only_incremental: Vec<&String> =
+            incremental.keys().filter(|k| !full.contains_key(*k)).collect();
+        let only_full: Vec<&String> = full.keys().filter(|k| !incremental.contains_key(*k)).collect();
+        assert!(
+            only_incremental.is_empty() && only_full.is_empty(),
+            "{what}: files only in the incremental output {only_incremental:?}, only in the full build {only_full:?}"
+        );
+        for (path, bytes) in &full {
+            assert!(
+                incremental[path] == *bytes,
+                "{what}: {path} differs from the full build:\n--- incremental\n{}\n--- full\n{}",
+                String::from_utf8_lossy(&incremental[path]),
+                String::from_utf8_lossy(bytes)
+            );
+        }
+        std::fs::remove_dir_all(&fresh).unwrap();
+    }
+
+    /// The output folder, as a map of files.
+    fn output(&self) -> std::collections::BTreeMap<String, Vec<u8>> {
+        tree(&self.options.output)
+    }
+
+    fn page(&self, rel: &str) -> String {
+        String::from_utf8(self.output()[rel].clone()).unwrap()
+    }
+}
+
+#[test]
+fn edits_of_articles_rebuild_exactly_what_a_full_build_gives() {
+    let mut f = Fixture::new();
+    let article = "content/articles/pytest-les-fixtures.md";
+
+    // The body past its first paragraph: its page (and whatever shows its body) only.
+    f.edit(article, |t| t + "\nUn paragraphe de plus à la fin.\n");
+    let report = f.step("body edit");
+    assert!(report.pages >= 1 && report.pages <= 2, "{report:?}");
+    assert!(f.page("articles/pytest-les-fixtures/index.html").contains("Un paragraphe de plus"));
+
+    // Saving without a change writes nothing.
+    f.edit(article, |t| t);
+    let report = f.step("save without change");
+    assert_eq!((report.pages, report.files, report.deleted), (0, 0, 0), "{report:?}");
+
+    // The first paragraph: the summary changes, so do the cards that show it.
+    f.edit(article, |t| {
+        t.replace(
+            "Les fixtures préparent",
+            "Les fixtures de pytest préparent",
+        )
+    });
+    let report = f.step("first paragraph edit");
+    assert!(report.pages > 2, "lists show the new summary: {report:?}");
+
+    // Its tags: a new tag page appears, another loses an item.
+    f.edit(article, |t| t.replace("tags: [pytest]", "tags: [pytest, Qualité]"));
+    f.step("tag added");
+    assert!(f.output().contains_key("tags/qualite/index.html"));
+    f.edit(article, |t| t.replace("tags: [pytest, Qualité]", "tags: [pytest]"));
+    f.step("tag removed");
+    assert!(!f.output().contains_key("tags/qualite/index.html"));
+
+    // Its date: lists and feeds reorder, the series takes its latest part's date.
+    f.edit(article, |t| t.replace("date: 2026-10-01", "date: 2026-10-25 09:00"));
+    f.step("date changed");
+
+    // A series part: the order of the series changes.
+    f.edit("content/articles/pytest-les-bases.md", |t| {
+        t.replace("part: 1", "part: 3")
+    });
+    f.step("series part renumbered");
+
+    // An alias changes: the old redirect goes, the new one comes.
+    f.edit(article, |t| {
+        t.replace("/2026/10/fixtures-pytest.html", "/anciens/fixtures/")
+    });
+    f.step("alias changed");
+    assert!(f.output().contains_key("anciens/fixtures/index.html"));
+    assert!(!f.output().contains_key("2026/10/fixtures-pytest.html"));
+
+    // A draft: the article leaves the site, its links from elsewhere warn.
+    f.edit("content/articles/django-premiers-pas.md", |t| {
+        t.replace("categories: [web, python]", "categories: [web, python]\ndraft: true")
+    });
+    f.step("article made a draft");
+    assert!(!f.output().contains_key("articles/django-premiers-pas/index.html"));
+    f.edit("content/articles/django-premiers-pas.md", |t| {
+        t.replace("\ndraft: true", "")
+    });
+    f.step("draft published again");
+}
+
+#[test]
+fn added_renamed_and_deleted_files_rebuild_exactly_what_a_full_build_gives() {
+    let mut f = Fixture::new();
+
+    // A new article, linking to an anchor of another one.
+    f.write(
+        "content/articles/nouvel-article.md",
+        "---\ntitle: \"Un nouvel article\"\ndate: 2026-10-28\nauthors: [ines]\ntags: [pytest, Nouveauté]\ncategories: [python]\n---\nTout neuf.\n\n## Détails\n\nVoir [les bases](pytest-les-bases.md) et [la portée](pytest-les-fixtures.md#portee).\n",
+    );
+    f.step("article added");
+    assert!(f.output().contains_key("articles/nouvel-article/index.html"));
+
+    // Enough articles for a second page of the list.
+    for i in 0..10 {
+        f.write(
+            &format!("content/articles/serie-{i:02}.md"),
+            &format!(
+                "---\ntitle: \"Article {i}\"\ndate: 2026-08-{:02}\nauthors: [marc]\ntags: [Lot]\ncategories: [python]\n---\nNuméro {i}.\n",
+                i + 1
+            ),
+        );
+    }
+    f.step("ten articles added");
+    assert!(f.output().contains_key("articles/page/2/index.html"));
+
+    // A rename: the old page goes, links to the old path are fixed in the same save.
+    f.rename(
+        "content/articles/nouvel-article.md",
+        "content/articles/article-renomme.md",
+    );
+    f.step("article renamed");
+    assert!(f.output().contains_key("articles/article-renomme/index.html"));
+    assert!(!f.output().contains_key("articles/nouvel-article/index.html"));
+
+    // A file becomes a bundle with an image, then the image changes.
+    let png = std::fs::read(f.path("content/articles/deployer-django/architecture.png")).unwrap();
+    f.remove("content/articles/article-renomme.md");
+    std::fs::create_dir_all(f.path("content/articles/article-renomme")).unwrap();
+    std::fs::write(f.path("content/articles/article-renomme/schema.png"), &png).unwrap();
+    f.write(
+        "content/articles/article-renomme/index.md",
+        "---\ntitle: \"Un article en dossier\"\ndate: 2026-10-28\nauthors: [ines]\ntags: [pytest]\ncategories: [python]\n---\nAvec une image.\n\n![Schéma](schema.png)\n",
+    );
+    f.session
+        .changed(&f.path("content/articles/article-renomme/schema.png"));
+    f.step("file turned into a bundle");
+    assert!(f.output().contains_key("articles/article-renomme/schema.png"));
+    let mut bigger = png.clone();
+    bigger.extend_from_slice(b"\0\0\0\0");
+    std::fs::write(f.path("content/articles/article-renomme/schema.png"), &bigger).unwrap();
+    f.session
+        .changed(&f.path("content/articles/article-renomme/schema.png"));
+    f.step("bundle image changed");
+    std::fs::write(f.path("content/articles/article-renomme/plan.pdf"), b"%PDF-1.4").unwrap();
+    f.session
+        .changed(&f.path("content/articles/article-renomme/plan.pdf"));
+    f.step("file added to a bundle");
+    assert!(f.output().contains_key("articles/article-renomme/plan.pdf"));
+
+    // Deletions: an article, then several at once; their folders go too.
+    f.remove("content/articles/serie-09.md");
+    f.step("article deleted");
+    std::fs::remove_dir_all(f.path("content/articles/article-renomme")).unwrap();
+    f.session.changed(&f.path("content/articles/article-renomme"));
+    for i in 0..9 {
+        f.remove(&format!("content/articles/serie-{i:02}.md"));
+    }
+    let report = f.step("bundle and articles deleted");
+    assert!(report.deleted > 10, "{report:?}");
+    assert!(!f.output().contains_key("articles/page/2/index.html"));
+    assert!(!f.path(".classmates/site/articles/article-renomme").exists());
+
+    // A new page, and a new resource.
+    f.write(
+        "content/pages/contact.md",
+        "---\ntitle: \"Contact\"\n---\nÉcrivez-nous sur Discord.\n",
+    );
+    f.write(
+        "content/resources/doc-pytest.md",
+        "---\ntitle: \"La documentation de pytest\"\nurl: https://docs.pytest.org/\nkind: documentation\ndate: 2026-10-05\nauthors: [marc]\ntags: [pytest]\ncategories: [python]\n---\nLa référence.\n",
+    );
+    f.step("page and resource added");
+}
+
+#[test]
+fn events_authors_templates_theme_and_settings_rebuild_exactly_what_a_full_build_gives() {
+    let mut f = Fixture::new();
+
+    // An event moves to the past: it leaves the upcoming list, its calendar and the manifest
+    // change; with a recording, it becomes a replay among the resources.
+    f.edit("content/events/webinaire-pytest.md", |t| {
+        t.replace("start: 2026-12-03 19:00", "start: 2026-10-03 19:00")
+            .replace("end: 2026-12-03 20:30", "end: 2026-10-03 20:30")
+            .replace(
+                "capacity: 25",
+                "capacity: 25\nrecording: https://videos.example.org/webinaire-pytest",
+            )
+    });
+    f.step("event moved to the past");
+    f.edit("content/events/webinaire-pytest.md", |t| {
+        t.replace("capacity: 25", "capacity: 40")
+    });
+    f.step("event capacity changed");
+
+    // An author's name: every card, feed entry and manifest entry naming them.
+    f.edit("content/authors/ines.md", |t| {
+        t.replace("name: Inès Benali", "name: Inès Benali-Martin")
+    });
+    f.step("author renamed");
+    f.edit("content/authors/marc.md", |t| t + "\nIl aime aussi Rust.\n");
+    f.step("author's body edited");
+
+    // A partial of the theme: every page using it.
+    f.edit("themes/default/templates/partials/card.html", |t| {
+        format!("{t}<!-- carte -->\n")
+    });
+    let report = f.step("theme partial edited");
+    assert!(report.pages > 10, "{report:?}");
+    // An override in `templates/`, then its removal.
+    let article = f.read("themes/default/templates/article.html");
+    f.write(
+        "templates/article.html",
+        &article.replacen(
+            "{% block content %}",
+            "{% block content %}<!-- surcharge du site -->",
+            1,
+        ),
+    );
+    let report = f.step("template override added");
+    assert!(
+        f.page("articles/pytest-les-bases/index.html").contains("surcharge du site"),
+        "{report:?}"
+    );
+    let pages = f.output().keys().filter(|p| p.ends_with(".html")).count();
+    assert!(report.pages < pages / 2, "only articles: {report:?}");
+    f.remove("templates/article.html");
+    f.step("template override removed");
+
+    // A static file of the theme.
+    f.edit("themes/default/static/registration.js", |t| {
+        t + "\n// modifié\n"
+    });
+    let report = f.step("theme script edited");
+    assert_eq!(report.files, 1, "{report:?}");
+
+    // `site.yaml`: everything.
+    f.edit("site.yaml", |t| {
+        t.replace("title: Les Pythonistes du Rhône", "title: Les Pythonistes de Lyon")
+    });
+    let report = f.step("site.yaml edited");
+    assert_eq!(report.pages, report.total_pages, "{report:?}");
+
+    // Everything at once, as after lost events.
+    f.edit("content/pages/a-propos.md", |t| t + "\nEt à Villeurbanne.\n");
+    f.session.changed_everything();
+    f.step("everything rescanned");
+}
+
+#[test]
+fn a_broken_file_keeps_the_last_good_output_until_it_is_fixed() {
+    let mut f = Fixture::new();
+    let before = f.output();
+    let article = "content/articles/pytest-les-bases.md";
+    let good = f.read(article);
+
+    // A bad date: the rebuild fails with located diagnostics, the output stays as it was.
+    f.write(article, &good.replace("date: 2026-10-10", "date: 10/10/2026"));
+    match f.session.rebuild() {
+        Err(BuildError::Invalid(diagnostics)) => {
+            assert!(diagnostics.has_errors());
+            assert!(
+                diagnostics
+                    .iter()
+                    .any(|d| d.path == Path::new(article) && d.line == 3),
+                "{diagnostics:?}"
+            );
+        }
+        other => panic!("expected content errors, got {other:?}"),
+    }
+    assert!(f.output() == before, "a failed rebuild writes nothing");
+
+    // A broken link in another file, while the first one is still broken: both reported.
+    f.edit("content/articles/pytest-les-fixtures.md", |t| {
+        t.replace("pytest-les-bases.md", "pytest-les-bases-introuvable.md")
+    });
+    let Err(BuildError::Invalid(diagnostics)) = f.session.rebuild() else {
+        panic!("expected content errors");
+    };
+    assert_eq!(diagnostics.error_count(), 2, "{diagnostics:?}");
+
+    // A broken template.
+    f.write("templates/page.html", "{% extends \"base.html\" %}{% block content %}{{ oops(");
+    assert!(f.session.rebuild().is_err());
+
+    // Fixed, one after the other: the output comes back, as a full build gives it.
+    f.write(article, &good);
+    f.edit("content/articles/pytest-les-fixtures.md", |t| {
+        t.replace("pytest-les-bases-introuvable.md", "pytest-les-bases.md")
+    });
+    assert!(f.session.rebuild().is_err(), "the template is still broken");
+    f.remove("templates/page.html");
+    f.step("everything fixed");
+    assert!(f.output() == before, "back to the first state");
+}
+
+#[test]
+fn a_full_build_writes_no_trace_of_serve() {
+    let site = Site::fixture("incremental");
+    let build = site.build().ok();
+    for (path, bytes) in tree(&build.out) {
+        let text = String::from_utf8_lossy(&bytes);
+        assert!(
+            !text.contains("__classmates") && !text.contains("classmates-errors"),
+            "{path} carries serve's script"
+        );
+    }
+}
