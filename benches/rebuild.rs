@@ -116,7 +116,11 @@ fn main() {
             for k in 0..phases[0].len() {
                 let mut d: Vec<Duration> = phases.iter().map(|p| p[k].1).collect();
                 d.sort();
-                eprintln!("    {} : {:.1} ms", phases[0][k].0, d[d.len() / 2].as_secs_f64() * 1000.0);
+                eprintln!(
+                    "    {} : {:.1} ms",
+                    phases[0][k].0,
+                    d[d.len() / 2].as_secs_f64() * 1000.0
+                );
             }
         }
     }
@@ -189,7 +193,11 @@ fn edit_body(text: &str, i: usize) -> String {
 
 /// Changes the first word of the first paragraph after the front matter.
 fn edit_first_paragraph(text: &str, i: usize) -> String {
-    let body = text.match_indices("---\n").nth(1).map(|(at, _)| at + 4).unwrap();
+    let body = text
+        .match_indices("---\n")
+        .nth(1)
+        .map(|(at, _)| at + 4)
+        .unwrap();
     let start = body + text[body..].find(|c: char| c.is_alphabetic()).unwrap();
     format!("{}Modifié{i} {}", &text[..start], &text[start..])
 }
@@ -221,7 +229,12 @@ fn tree(dir: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
             if entry.file_type().unwrap().is_dir() {
                 stack.push(entry.path());
             } else {
-                let rel = entry.path().strip_prefix(dir).unwrap().to_string_lossy().into_owned();
+                let rel = entry
+                    .path()
+                    .strip_prefix(dir)
+                    .unwrap()
+                    .to_string_lossy()
+                    .into_owned();
                 files.insert(rel, std::fs::read(entry.path()).unwrap());
             }
         }

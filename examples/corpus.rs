@@ -9,35 +9,199 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 const WORDS: &[&str] = &[
-    "python", "fonction", "variable", "liste", "dictionnaire", "classe", "objet", "méthode", "module", "paquet",
-    "projet", "données", "fichier", "test", "erreur", "exception", "boucle", "condition", "chaîne", "nombre",
-    "développeur", "étudiant", "mentor", "parcours", "application", "serveur", "requête", "réponse", "base",
-    "table", "colonne", "index", "modèle", "vue", "formulaire", "gabarit", "route", "argument", "paramètre",
-    "valeur", "retour", "appel", "import", "environnement", "dépendance", "version", "commande", "terminal",
-    "éditeur", "dépôt", "branche", "commit", "fusion", "revue", "documentation", "exemple", "astuce", "piège",
-    "performance", "mémoire", "itérateur", "générateur", "décorateur", "contexte", "annotation", "typage",
-    "le", "la", "les", "un", "une", "des", "du", "de", "et", "ou", "mais", "donc", "car", "avec", "sans", "pour",
-    "dans", "sur", "sous", "entre", "vers", "chaque", "tout", "simple", "rapide", "clair", "lisible", "utile",
-    "nouveau", "ancien", "premier", "dernier", "grand", "petit", "bon", "meilleur", "facile", "difficile",
-    "écrire", "lire", "tester", "corriger", "installer", "lancer", "comprendre", "apprendre", "utiliser",
-    "créer", "modifier", "supprimer", "ajouter", "vérifier", "afficher", "calculer", "parcourir", "trier",
-    "est", "sont", "peut", "doit", "fait", "permet", "évite", "rend", "garde", "donne", "prend", "montre",
+    "python",
+    "fonction",
+    "variable",
+    "liste",
+    "dictionnaire",
+    "classe",
+    "objet",
+    "méthode",
+    "module",
+    "paquet",
+    "projet",
+    "données",
+    "fichier",
+    "test",
+    "erreur",
+    "exception",
+    "boucle",
+    "condition",
+    "chaîne",
+    "nombre",
+    "développeur",
+    "étudiant",
+    "mentor",
+    "parcours",
+    "application",
+    "serveur",
+    "requête",
+    "réponse",
+    "base",
+    "table",
+    "colonne",
+    "index",
+    "modèle",
+    "vue",
+    "formulaire",
+    "gabarit",
+    "route",
+    "argument",
+    "paramètre",
+    "valeur",
+    "retour",
+    "appel",
+    "import",
+    "environnement",
+    "dépendance",
+    "version",
+    "commande",
+    "terminal",
+    "éditeur",
+    "dépôt",
+    "branche",
+    "commit",
+    "fusion",
+    "revue",
+    "documentation",
+    "exemple",
+    "astuce",
+    "piège",
+    "performance",
+    "mémoire",
+    "itérateur",
+    "générateur",
+    "décorateur",
+    "contexte",
+    "annotation",
+    "typage",
+    "le",
+    "la",
+    "les",
+    "un",
+    "une",
+    "des",
+    "du",
+    "de",
+    "et",
+    "ou",
+    "mais",
+    "donc",
+    "car",
+    "avec",
+    "sans",
+    "pour",
+    "dans",
+    "sur",
+    "sous",
+    "entre",
+    "vers",
+    "chaque",
+    "tout",
+    "simple",
+    "rapide",
+    "clair",
+    "lisible",
+    "utile",
+    "nouveau",
+    "ancien",
+    "premier",
+    "dernier",
+    "grand",
+    "petit",
+    "bon",
+    "meilleur",
+    "facile",
+    "difficile",
+    "écrire",
+    "lire",
+    "tester",
+    "corriger",
+    "installer",
+    "lancer",
+    "comprendre",
+    "apprendre",
+    "utiliser",
+    "créer",
+    "modifier",
+    "supprimer",
+    "ajouter",
+    "vérifier",
+    "afficher",
+    "calculer",
+    "parcourir",
+    "trier",
+    "est",
+    "sont",
+    "peut",
+    "doit",
+    "fait",
+    "permet",
+    "évite",
+    "rend",
+    "garde",
+    "donne",
+    "prend",
+    "montre",
 ];
 
 const TAG_STEMS: &[&str] = &[
-    "Python", "Django", "Flask", "FastAPI", "pytest", "SQL", "SQLite", "PostgreSQL", "Git", "GitHub", "Docker",
-    "typage", "asyncio", "pandas", "NumPy", "API", "REST", "HTML", "CSS", "JavaScript", "tests", "débutant",
-    "algorithmes", "POO", "regex", "CLI", "packaging", "environnements", "sécurité", "performance",
-    "débogage", "refactoring", "architecture", "design patterns", "portfolio", "entretien", "soutenance",
-    "Linux", "VS Code", "PyCharm",
+    "Python",
+    "Django",
+    "Flask",
+    "FastAPI",
+    "pytest",
+    "SQL",
+    "SQLite",
+    "PostgreSQL",
+    "Git",
+    "GitHub",
+    "Docker",
+    "typage",
+    "asyncio",
+    "pandas",
+    "NumPy",
+    "API",
+    "REST",
+    "HTML",
+    "CSS",
+    "JavaScript",
+    "tests",
+    "débutant",
+    "algorithmes",
+    "POO",
+    "regex",
+    "CLI",
+    "packaging",
+    "environnements",
+    "sécurité",
+    "performance",
+    "débogage",
+    "refactoring",
+    "architecture",
+    "design patterns",
+    "portfolio",
+    "entretien",
+    "soutenance",
+    "Linux",
+    "VS Code",
+    "PyCharm",
 ];
 const TAG_SUFFIXES: &[&str] = &["", " avancé", " pratique", " 101", " en production"];
 
 const CATEGORIES: &[(&str, &str)] = &[
-    ("python", "Python"), ("web", "Développement web"), ("donnees", "Données"), ("outils", "Outils"),
-    ("carriere", "Carrière"), ("communaute", "Communauté"), ("tests", "Tests et qualité"),
-    ("algorithmique", "Algorithmique"), ("devops", "DevOps"), ("securite", "Sécurité"),
-    ("projets", "Projets du parcours"), ("astuces", "Astuces"),
+    ("python", "Python"),
+    ("web", "Développement web"),
+    ("donnees", "Données"),
+    ("outils", "Outils"),
+    ("carriere", "Carrière"),
+    ("communaute", "Communauté"),
+    ("tests", "Tests et qualité"),
+    ("algorithmique", "Algorithmique"),
+    ("devops", "DevOps"),
+    ("securite", "Sécurité"),
+    ("projets", "Projets du parcours"),
+    ("astuces", "Astuces"),
 ];
 
 const PYTHON: &[&str] = &[
@@ -102,7 +266,12 @@ struct Args {
 }
 
 fn parse_args() -> Args {
-    let mut args = Args { pages: 1000, seed: 42, out: PathBuf::from("corpus"), hugo: None };
+    let mut args = Args {
+        pages: 1000,
+        seed: 42,
+        out: PathBuf::from("corpus"),
+        hugo: None,
+    };
     let mut it = std::env::args().skip(1);
     while let Some(a) = it.next() {
         let mut value = || it.next().unwrap_or_else(|| panic!("{a} needs a value"));
@@ -157,17 +326,29 @@ fn body(rng: &mut Rng, with_code: bool) -> String {
     let mut text = String::new();
     let mut words = 0;
     let mut section = 0;
-    let code_at = if with_code { rng.range(1, 3) } else { usize::MAX };
+    let code_at = if with_code {
+        rng.range(1, 3)
+    } else {
+        usize::MAX
+    };
     while words < target {
         if words > 0 && rng.below(4) == 0 {
             section += 1;
-            writeln!(text, "## {} {section}\n", sentence(rng).trim_end_matches(['.', '?', ' '])).unwrap();
+            writeln!(
+                text,
+                "## {} {section}\n",
+                sentence(rng).trim_end_matches(['.', '?', ' '])
+            )
+            .unwrap();
         }
         if section == code_at {
             let lines = rng.range(10, 30);
             text.push_str("```python\n");
             for _ in 0..lines {
-                let line = rng.pick(PYTHON).replace("{f}", rng.pick(&["somme", "calcul", "traiter", "filtrer"])).replace("{C}", "Membre");
+                let line = rng
+                    .pick(PYTHON)
+                    .replace("{f}", rng.pick(&["somme", "calcul", "traiter", "filtrer"]))
+                    .replace("{C}", "Membre");
                 text.push_str(&line);
                 text.push('\n');
             }
@@ -208,17 +389,27 @@ fn write(path: &Path, text: &str) {
 fn main() {
     let args = parse_args();
     let mut rng = Rng(args.seed);
-    let tags: Vec<String> = TAG_STEMS.iter().flat_map(|s| TAG_SUFFIXES.iter().map(move |x| format!("{s}{x}"))).collect();
+    let tags: Vec<String> = TAG_STEMS
+        .iter()
+        .flat_map(|s| TAG_SUFFIXES.iter().map(move |x| format!("{s}{x}")))
+        .collect();
     let authors = 25;
     let series_count = (args.pages / 50).max(1);
     let mut articles = Vec::with_capacity(args.pages);
     let mut series_parts = vec![0usize; series_count];
     for i in 0..args.pages {
-        let title = format!("{} ({})", sentence(&mut rng).trim_end_matches(['.', '?', ' ']), i + 1);
+        let title = format!(
+            "{} ({})",
+            sentence(&mut rng).trim_end_matches(['.', '?', ' ']),
+            i + 1
+        );
         let day = i % 2000;
-        let date = chrono::NaiveDate::from_ymd_opt(2020, 1, 1).unwrap() + chrono::Days::new(day as u64);
+        let date =
+            chrono::NaiveDate::from_ymd_opt(2020, 1, 1).unwrap() + chrono::Days::new(day as u64);
         let n_tags = rng.range(1, 4);
-        let mut article_tags: Vec<String> = (0..n_tags).map(|_| tags[rng.below(tags.len())].clone()).collect();
+        let mut article_tags: Vec<String> = (0..n_tags)
+            .map(|_| tags[rng.below(tags.len())].clone())
+            .collect();
         article_tags.sort();
         article_tags.dedup();
         let series = if rng.below(10) == 0 {
@@ -246,39 +437,63 @@ fn main() {
     // Our format.
     let out = &args.out;
     let _ = fs::remove_dir_all(out);
-    let mut site = String::from("title: Corpus\ndescription: Corpus de mesure\nbase_url: https://example.org\nlanguage: fr\ntimezone: Europe/Paris\ncategories:\n");
+    let mut site = String::from(
+        "title: Corpus\ndescription: Corpus de mesure\nbase_url: https://example.org\nlanguage: fr\ntimezone: Europe/Paris\ncategories:\n",
+    );
     for (slug, name) in CATEGORIES {
         writeln!(site, "  - slug: {slug}\n    name: {name}").unwrap();
     }
     write(&out.join("site.yaml"), &site);
     for a in 0..authors {
-        write(&out.join(format!("content/authors/membre-{a}.md")), &format!("---\nname: Membre {a}\n---\n\nMembre numéro {a} de la communauté.\n"));
+        write(
+            &out.join(format!("content/authors/membre-{a}.md")),
+            &format!("---\nname: Membre {a}\n---\n\nMembre numéro {a} de la communauté.\n"),
+        );
     }
     for s in 0..series_count {
-        write(&out.join(format!("content/series/serie-{s}.md")), &format!("---\ntitle: Série {s}\n---\n\nUne série de mesure.\n"));
+        write(
+            &out.join(format!("content/series/serie-{s}.md")),
+            &format!("---\ntitle: Série {s}\n---\n\nUne série de mesure.\n"),
+        );
     }
     for a in &articles {
         let mut fm = format!(
             "---\ntitle: \"{}\"\ndate: {}\nauthors: [membre-{}]\ntags: {}\ncategories: [{}]\n",
-            a.title, a.date, a.author, yaml_list(&a.tags), a.category
+            a.title,
+            a.date,
+            a.author,
+            yaml_list(&a.tags),
+            a.category
         );
         if let Some((s, part)) = a.series {
             writeln!(fm, "series: serie-{s}\npart: {part}").unwrap();
         }
         fm.push_str("---\n\n");
-        write(&out.join(format!("content/articles/{}.md", a.slug)), &format!("{fm}{}", a.body));
+        write(
+            &out.join(format!("content/articles/{}.md", a.slug)),
+            &format!("{fm}{}", a.body),
+        );
     }
     for r in 0..resources {
         let tag = &tags[r % tags.len()];
         write(
             &out.join(format!("content/resources/ressource-{r:04}.md")),
-            &format!("---\ntitle: Ressource {r}\nurl: https://example.org/ressource/{r}\nkind: article\ndate: 2024-01-{:02}\ntags: [\"{tag}\"]\ncategories: [outils]\n---\n\nUne ressource utile.\n", r % 28 + 1),
+            &format!(
+                "---\ntitle: Ressource {r}\nurl: https://example.org/ressource/{r}\nkind: article\ndate: 2024-01-{:02}\ntags: [\"{tag}\"]\ncategories: [outils]\n---\n\nUne ressource utile.\n",
+                r % 28 + 1
+            ),
         );
     }
     for e in 0..events {
         write(
             &out.join(format!("content/events/webinaire-{e:03}.md")),
-            &format!("---\ntitle: Webinaire {e}\nstart: 2025-{:02}-{:02} 19:00\nend: 2025-{:02}-{:02} 20:30\ncapacity: 30\ntags: [Python]\ncategories: [communaute]\n---\n\nUn webinaire.\n", e % 12 + 1, e % 28 + 1, e % 12 + 1, e % 28 + 1),
+            &format!(
+                "---\ntitle: Webinaire {e}\nstart: 2025-{:02}-{:02} 19:00\nend: 2025-{:02}-{:02} 20:30\ncapacity: 30\ntags: [Python]\ncategories: [communaute]\n---\n\nUn webinaire.\n",
+                e % 12 + 1,
+                e % 28 + 1,
+                e % 12 + 1,
+                e % 28 + 1
+            ),
         );
     }
     // Reuse the repository's theme.
@@ -301,10 +516,17 @@ fn main() {
                 yaml_list(&a.tags),
                 a.category
             );
-            write(&hugo.join(format!("content/articles/{}.md", a.slug)), &format!("{fm}{}", a.body));
+            write(
+                &hugo.join(format!("content/articles/{}.md", a.slug)),
+                &format!("{fm}{}", a.body),
+            );
         }
     }
-    eprintln!("{} articles, {resources} ressources, {events} événements, {series_count} séries → {}", articles.len(), out.display());
+    eprintln!(
+        "{} articles, {resources} ressources, {events} événements, {series_count} séries → {}",
+        articles.len(),
+        out.display()
+    );
 }
 
 fn copy_dir(from: &Path, to: &Path) {
@@ -346,10 +568,28 @@ disableKinds = []
 "#;
 
 const HUGO_LAYOUTS: &[(&str, &str)] = &[
-    ("_default/baseof.html", "<!DOCTYPE html>\n<html lang=\"fr\"><head><meta charset=\"utf-8\"><title>{{ .Title }}</title><link rel=\"stylesheet\" href=\"/style.css\"></head>\n<body><header><a href=\"/\">{{ .Site.Title }}</a></header><main>{{ block \"main\" . }}{{ end }}</main></body></html>\n"),
-    ("_default/single.html", "{{ define \"main\" }}<article><h1>{{ .Title }}</h1><p><time>{{ .Date.Format \"2 January 2006\" }}</time></p>{{ .Content }}<ul>{{ range .Params.tags }}<li><a href=\"{{ \"tags/\" | relURL }}{{ . | urlize }}/\">{{ . }}</a></li>{{ end }}</ul></article>{{ end }}\n"),
-    ("_default/list.html", "{{ define \"main\" }}<h1>{{ .Title }}</h1>{{ range (.Paginate .Pages).Pages }}<article><h2><a href=\"{{ .RelPermalink }}\">{{ .Title }}</a></h2><p>{{ .Summary | plainify | truncate 200 }}</p></article>{{ end }}{{ end }}\n"),
-    ("_default/taxonomy.html", "{{ define \"main\" }}<h1>{{ .Title }}</h1><ul>{{ range .Data.Terms.ByCount }}<li><a href=\"{{ .Page.RelPermalink }}\">{{ .Page.Title }}</a> ({{ .Count }})</li>{{ end }}</ul>{{ end }}\n"),
-    ("_default/term.html", "{{ define \"main\" }}<h1>{{ .Title }}</h1>{{ range .Pages }}<article><h2><a href=\"{{ .RelPermalink }}\">{{ .Title }}</a></h2><p>{{ .Summary | plainify | truncate 200 }}</p></article>{{ end }}{{ end }}\n"),
-    ("index.html", "{{ define \"main\" }}<h1>{{ .Site.Title }}</h1>{{ range first 10 (where .Site.RegularPages \"Section\" \"articles\") }}<article><h2><a href=\"{{ .RelPermalink }}\">{{ .Title }}</a></h2><p>{{ .Summary | plainify | truncate 200 }}</p></article>{{ end }}{{ end }}\n"),
+    (
+        "_default/baseof.html",
+        "<!DOCTYPE html>\n<html lang=\"fr\"><head><meta charset=\"utf-8\"><title>{{ .Title }}</title><link rel=\"stylesheet\" href=\"/style.css\"></head>\n<body><header><a href=\"/\">{{ .Site.Title }}</a></header><main>{{ block \"main\" . }}{{ end }}</main></body></html>\n",
+    ),
+    (
+        "_default/single.html",
+        "{{ define \"main\" }}<article><h1>{{ .Title }}</h1><p><time>{{ .Date.Format \"2 January 2006\" }}</time></p>{{ .Content }}<ul>{{ range .Params.tags }}<li><a href=\"{{ \"tags/\" | relURL }}{{ . | urlize }}/\">{{ . }}</a></li>{{ end }}</ul></article>{{ end }}\n",
+    ),
+    (
+        "_default/list.html",
+        "{{ define \"main\" }}<h1>{{ .Title }}</h1>{{ range (.Paginate .Pages).Pages }}<article><h2><a href=\"{{ .RelPermalink }}\">{{ .Title }}</a></h2><p>{{ .Summary | plainify | truncate 200 }}</p></article>{{ end }}{{ end }}\n",
+    ),
+    (
+        "_default/taxonomy.html",
+        "{{ define \"main\" }}<h1>{{ .Title }}</h1><ul>{{ range .Data.Terms.ByCount }}<li><a href=\"{{ .Page.RelPermalink }}\">{{ .Page.Title }}</a> ({{ .Count }})</li>{{ end }}</ul>{{ end }}\n",
+    ),
+    (
+        "_default/term.html",
+        "{{ define \"main\" }}<h1>{{ .Title }}</h1>{{ range .Pages }}<article><h2><a href=\"{{ .RelPermalink }}\">{{ .Title }}</a></h2><p>{{ .Summary | plainify | truncate 200 }}</p></article>{{ end }}{{ end }}\n",
+    ),
+    (
+        "index.html",
+        "{{ define \"main\" }}<h1>{{ .Site.Title }}</h1>{{ range first 10 (where .Site.RegularPages \"Section\" \"articles\") }}<article><h2><a href=\"{{ .RelPermalink }}\">{{ .Title }}</a></h2><p>{{ .Summary | plainify | truncate 200 }}</p></article>{{ end }}{{ end }}\n",
+    ),
 ];

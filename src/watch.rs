@@ -55,9 +55,9 @@ impl Watcher {
                 )
                 .context("surveillance des fichiers par scrutation")?,
             ),
-            None => Box::new(
-                notify::recommended_watcher(sender).context("surveillance des fichiers")?,
-            ),
+            None => {
+                Box::new(notify::recommended_watcher(sender).context("surveillance des fichiers")?)
+            }
         };
         let mut watcher = Watcher {
             root: root.to_path_buf(),
@@ -77,7 +77,9 @@ impl Watcher {
 
     /// Watches the source folders that exist and are not watched yet.
     fn watch_folders(&mut self) -> Result<()> {
-        let themes = Path::new(THEME_DIR).parent().unwrap_or(Path::new(THEME_DIR));
+        let themes = Path::new(THEME_DIR)
+            .parent()
+            .unwrap_or(Path::new(THEME_DIR));
         for folder in [Path::new(CONTENT_DIR), themes, Path::new(OVERRIDES_DIR)] {
             let path = self.root.join(folder);
             if path.is_dir() && !self.watched.contains(&path) {
@@ -148,10 +150,14 @@ impl Watcher {
         let Ok(rel) = path.strip_prefix(&self.root) else {
             return false;
         };
-        let themes = Path::new(THEME_DIR).parent().unwrap_or(Path::new(THEME_DIR));
+        let themes = Path::new(THEME_DIR)
+            .parent()
+            .unwrap_or(Path::new(THEME_DIR));
         let under = [Path::new(CONTENT_DIR), themes, Path::new(OVERRIDES_DIR)];
         (rel == Path::new(CONFIG_FILE) || under.iter().any(|dir| rel.starts_with(dir)))
-            && !rel.components().any(|c| is_ignored(&c.as_os_str().to_string_lossy()))
+            && !rel
+                .components()
+                .any(|c| is_ignored(&c.as_os_str().to_string_lossy()))
     }
 }
 
@@ -161,9 +167,16 @@ pub fn is_ignored(name: &str) -> bool {
     name.starts_with('.')
         || name.ends_with('~')
         || name == "4913"
-        || [".swp", ".swx", ".swo", ".tmp", "___jb_tmp___", "___jb_old___"]
-            .iter()
-            .any(|suffix| name.ends_with(suffix))
+        || [
+            ".swp",
+            ".swx",
+            ".swo",
+            ".tmp",
+            "___jb_tmp___",
+            "___jb_old___",
+        ]
+        .iter()
+        .any(|suffix| name.ends_with(suffix))
 }
 
 #[cfg(test)]
@@ -183,7 +196,13 @@ mod tests {
         ] {
             assert!(is_ignored(name), "{name}");
         }
-        for name in ["article.md", "index.md", "photo.png", "site.yaml", "base.html"] {
+        for name in [
+            "article.md",
+            "index.md",
+            "photo.png",
+            "site.yaml",
+            "base.html",
+        ] {
             assert!(!is_ignored(name), "{name}");
         }
     }

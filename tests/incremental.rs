@@ -88,19 +88,21 @@ impl Fixture {
     #[track_caller]
     fn assert_same_as_full_build(&mut self, what: &str) {
         self.fresh_builds += 1;
-        let fresh = self
-            .site
-            .root()
-            .join(format!("full-{}", self.fresh_builds));
+        let fresh = self.site.root().join(format!("full-{}", self.fresh_builds));
         build_site(&BuildOptions {
             output: fresh.clone(),
             ..self.options.clone()
         })
         .unwrap_or_else(|e| panic!("{what}: the full build fails: {e:?}"));
         let (incremental, full) = (tree(&self.options.output), tree(&fresh));
-        let only_incremental: Vec<&String> =
-            incremental.keys().filter(|k| !full.contains_key(*k)).collect();
-        let only_full: Vec<&String> = full.keys().filter(|k| !incremental.contains_key(*k)).collect();
+        let only_incremental: Vec<&String> = incremental
+            .keys()
+            .filter(|k| !full.contains_key(*k))
+            .collect();
+        let only_full: Vec<&String> = full
+            .keys()
+            .filter(|k| !incremental.contains_key(*k))
+            .collect();
         assert!(
             only_incremental.is_empty() && only_full.is_empty(),
             "{what}: files only in the incremental output {only_incremental:?}, only in the full build {only_full:?}"
@@ -135,33 +137,50 @@ fn edits_of_articles_rebuild_exactly_what_a_full_build_gives() {
     f.edit(article, |t| t + "\nUn paragraphe de plus à la fin.\n");
     let report = f.step("body edit");
     assert!(report.pages >= 1 && report.pages <= 2, "{report:?}");
-    assert!(f.page("articles/pytest-les-fixtures/index.html").contains("Un paragraphe de plus"));
+    assert!(
+        f.page("articles/pytest-les-fixtures/index.html")
+            .contains("Un paragraphe de plus")
+    );
+
+    // Saved through a temporary file renamed over it, as some editors and `sed -i` do.
+    let text = f.read(article) + "\nEncore un paragraphe.\n";
+    f.site.write("content/articles/sed4Xk2p", &text);
+    f.session.changed(&f.path("content/articles/sed4Xk2p"));
+    f.rename("content/articles/sed4Xk2p", article);
+    f.step("save through a temporary file");
 
     // Saving without a change writes nothing.
     f.edit(article, |t| t);
     let report = f.step("save without change");
-    assert_eq!((report.pages, report.files, report.deleted), (0, 0, 0), "{report:?}");
+    assert_eq!(
+        (report.pages, report.files, report.deleted),
+        (0, 0, 0),
+        "{report:?}"
+    );
 
     // The first paragraph: the summary changes, so do the cards that show it.
     f.edit(article, |t| {
-        t.replace(
-            "Les fixtures préparent",
-            "Les fixtures de pytest préparent",
-        )
+        t.replace("Les fixtures préparent", "Les fixtures de pytest préparent")
     });
     let report = f.step("first paragraph edit");
     assert!(report.pages > 2, "lists show the new summary: {report:?}");
 
     // Its tags: a new tag page appears, another loses an item.
-    f.edit(article, |t| t.replace("tags: [pytest]", "tags: [pytest, Qualité]"));
+    f.edit(article, |t| {
+        t.replace("tags: [pytest]", "tags: [pytest, Qualité]")
+    });
     f.step("tag added");
     assert!(f.output().contains_key("tags/qualite/index.html"));
-    f.edit(article, |t| t.replace("tags: [pytest, Qualité]", "tags: [pytest]"));
+    f.edit(article, |t| {
+        t.replace("tags: [pytest, Qualité]", "tags: [pytest]")
+    });
     f.step("tag removed");
     assert!(!f.output().contains_key("tags/qualite/index.html"));
 
     // Its date: lists and feeds reorder, the series takes its latest part's date.
-    f.edit(article, |t| t.replace("date: 2026-10-01", "date: 2026-10-25 09:00"));
+    f.edit(article, |t| {
+        t.replace("date: 2026-10-01", "date: 2026-10-25 09:00")
+    });
     f.step("date changed");
 
     // A series part: the order of the series changes.
@@ -180,10 +199,16 @@ fn edits_of_articles_rebuild_exactly_what_a_full_build_gives() {
 
     // A draft: the article leaves the site, its links from elsewhere warn.
     f.edit("content/articles/django-premiers-pas.md", |t| {
-        t.replace("categories: [web, python]", "categories: [web, python]\ndraft: true")
+        t.replace(
+            "categories: [web, python]",
+            "categories: [web, python]\ndraft: true",
+        )
     });
     f.step("article made a draft");
-    assert!(!f.output().contains_key("articles/django-premiers-pas/index.html"));
+    assert!(
+        !f.output()
+            .contains_key("articles/django-premiers-pas/index.html")
+    );
     f.edit("content/articles/django-premiers-pas.md", |t| {
         t.replace("\ndraft: true", "")
     });
@@ -200,7 +225,10 @@ fn added_renamed_and_deleted_files_rebuild_exactly_what_a_full_build_gives() {
         "---\ntitle: \"Un nouvel article\"\ndate: 2026-10-28\nauthors: [ines]\ntags: [pytest, Nouveauté]\ncategories: [python]\n---\nTout neuf.\n\n## Détails\n\nVoir [les bases](pytest-les-bases.md) et [la portée](pytest-les-fixtures.md#portee).\n",
     );
     f.step("article added");
-    assert!(f.output().contains_key("articles/nouvel-article/index.html"));
+    assert!(
+        f.output()
+            .contains_key("articles/nouvel-article/index.html")
+    );
 
     // Enough articles for a second page of the list.
     for i in 0..10 {
@@ -221,8 +249,14 @@ fn added_renamed_and_deleted_files_rebuild_exactly_what_a_full_build_gives() {
         "content/articles/article-renomme.md",
     );
     f.step("article renamed");
-    assert!(f.output().contains_key("articles/article-renomme/index.html"));
-    assert!(!f.output().contains_key("articles/nouvel-article/index.html"));
+    assert!(
+        f.output()
+            .contains_key("articles/article-renomme/index.html")
+    );
+    assert!(
+        !f.output()
+            .contains_key("articles/nouvel-article/index.html")
+    );
 
     // A file becomes a bundle with an image, then the image changes.
     let png = std::fs::read(f.path("content/articles/deployer-django/architecture.png")).unwrap();
@@ -236,14 +270,25 @@ fn added_renamed_and_deleted_files_rebuild_exactly_what_a_full_build_gives() {
     f.session
         .changed(&f.path("content/articles/article-renomme/schema.png"));
     f.step("file turned into a bundle");
-    assert!(f.output().contains_key("articles/article-renomme/schema.png"));
+    assert!(
+        f.output()
+            .contains_key("articles/article-renomme/schema.png")
+    );
     let mut bigger = png.clone();
     bigger.extend_from_slice(b"\0\0\0\0");
-    std::fs::write(f.path("content/articles/article-renomme/schema.png"), &bigger).unwrap();
+    std::fs::write(
+        f.path("content/articles/article-renomme/schema.png"),
+        &bigger,
+    )
+    .unwrap();
     f.session
         .changed(&f.path("content/articles/article-renomme/schema.png"));
     f.step("bundle image changed");
-    std::fs::write(f.path("content/articles/article-renomme/plan.pdf"), b"%PDF-1.4").unwrap();
+    std::fs::write(
+        f.path("content/articles/article-renomme/plan.pdf"),
+        b"%PDF-1.4",
+    )
+    .unwrap();
     f.session
         .changed(&f.path("content/articles/article-renomme/plan.pdf"));
     f.step("file added to a bundle");
@@ -253,7 +298,8 @@ fn added_renamed_and_deleted_files_rebuild_exactly_what_a_full_build_gives() {
     f.remove("content/articles/serie-09.md");
     f.step("article deleted");
     std::fs::remove_dir_all(f.path("content/articles/article-renomme")).unwrap();
-    f.session.changed(&f.path("content/articles/article-renomme"));
+    f.session
+        .changed(&f.path("content/articles/article-renomme"));
     for i in 0..9 {
         f.remove(&format!("content/articles/serie-{i:02}.md"));
     }
@@ -320,7 +366,8 @@ fn events_authors_templates_theme_and_settings_rebuild_exactly_what_a_full_build
     );
     let report = f.step("template override added");
     assert!(
-        f.page("articles/pytest-les-bases/index.html").contains("surcharge du site"),
+        f.page("articles/pytest-les-bases/index.html")
+            .contains("surcharge du site"),
         "{report:?}"
     );
     let pages = f.output().keys().filter(|p| p.ends_with(".html")).count();
@@ -337,13 +384,18 @@ fn events_authors_templates_theme_and_settings_rebuild_exactly_what_a_full_build
 
     // `site.yaml`: everything.
     f.edit("site.yaml", |t| {
-        t.replace("title: Les Pythonistes du Rhône", "title: Les Pythonistes de Lyon")
+        t.replace(
+            "title: Les Pythonistes du Rhône",
+            "title: Les Pythonistes de Lyon",
+        )
     });
     let report = f.step("site.yaml edited");
     assert_eq!(report.pages, report.total_pages, "{report:?}");
 
     // Everything at once, as after lost events.
-    f.edit("content/pages/a-propos.md", |t| t + "\nEt à Villeurbanne.\n");
+    f.edit("content/pages/a-propos.md", |t| {
+        t + "\nEt à Villeurbanne.\n"
+    });
     f.session.changed_everything();
     f.step("everything rescanned");
 }
@@ -356,7 +408,10 @@ fn a_broken_file_keeps_the_last_good_output_until_it_is_fixed() {
     let good = f.read(article);
 
     // A bad date: the rebuild fails with located diagnostics, the output stays as it was.
-    f.write(article, &good.replace("date: 2026-10-10", "date: 10/10/2026"));
+    f.write(
+        article,
+        &good.replace("date: 2026-10-10", "date: 10/10/2026"),
+    );
     match f.session.rebuild() {
         Err(BuildError::Invalid(diagnostics)) => {
             assert!(diagnostics.has_errors());
@@ -381,7 +436,10 @@ fn a_broken_file_keeps_the_last_good_output_until_it_is_fixed() {
     assert_eq!(diagnostics.error_count(), 2, "{diagnostics:?}");
 
     // A broken template.
-    f.write("templates/page.html", "{% extends \"base.html\" %}{% block content %}{{ oops(");
+    f.write(
+        "templates/page.html",
+        "{% extends \"base.html\" %}{% block content %}{{ oops(",
+    );
     assert!(f.session.rebuild().is_err());
 
     // Fixed, one after the other: the output comes back, as a full build gives it.

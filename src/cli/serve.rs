@@ -250,9 +250,15 @@ fn publish(live: &Live, result: Result<Rebuild, BuildError>, what: &str, printed
     *live.errors.write().expect("not poisoned") = errors;
 }
 
-/// "content/articles/x.md", "content/articles/x.md et 2 autres fichiers".
+/// "content/articles/x.md", "content/articles/x.md et 2 autres fichiers": the paths that
+/// still exist first (not the temporary file an editor saved through).
 fn describe(batch: &Batch, root: &Path) -> String {
-    let Some(first) = batch.paths.first() else {
+    let first = batch
+        .paths
+        .iter()
+        .find(|p| p.exists())
+        .or(batch.paths.first());
+    let Some(first) = first else {
         return "fichiers".into();
     };
     let first = first.strip_prefix(root).unwrap_or(first).display();
@@ -265,9 +271,8 @@ fn describe(batch: &Batch, root: &Path) -> String {
 
 /// "14 pages écrites", "1 page écrite, 2 autres fichiers, 1 supprimé".
 fn summary(report: &Rebuild) -> String {
-    let plural = |n: usize, one: &str, many: &str| {
-        format!("{n} {}", if n > 1 { many } else { one })
-    };
+    let plural =
+        |n: usize, one: &str, many: &str| format!("{n} {}", if n > 1 { many } else { one });
     let mut text = plural(report.pages, "page écrite", "pages écrites");
     let others = report.files - report.pages;
     if others > 0 {

@@ -29,7 +29,7 @@ pub fn hash_bytes(bytes: &[u8]) -> u64 {
 }
 
 /// The fingerprints of one state of the site.
-pub struct Fingerprints<'a> {
+pub struct Fingerprints {
     /// Settings shown on every page: `site.yaml`, `now`, the site view, tag and category names.
     globals: u64,
     /// Per item: everything it is made of but its source file, and the names of its authors:
@@ -40,12 +40,17 @@ pub struct Fingerprints<'a> {
     /// Per item: its rendered body.
     body: Vec<u64>,
     /// Per author: the items they wrote, spoke at or added, by id.
-    works: HashMap<&'a str, Vec<ItemId>, foldhash::fast::FixedState>,
+    works: HashMap<String, Vec<ItemId>>,
+    /// Lists several files show, computed once.
+    upcoming: Vec<ItemId>,
+    past: Vec<ItemId>,
+    resources: Vec<ItemId>,
+    search: Vec<ItemId>,
 }
 
-impl<'a> Fingerprints<'a> {
+impl Fingerprints {
     /// `texts[i]`: hash of the source file of item `i`; `bodies[i]`: hash of its rendered body.
-    pub fn new(renderer: &SiteRenderer<'a>, texts: &[u64], bodies: &[u64]) -> Fingerprints<'a> {
+    pub fn new(renderer: &SiteRenderer, texts: &[u64], bodies: &[u64]) -> Fingerprints {
         let site = renderer.site;
         let mut g = hasher();
         format!("{:?}", site.config).hash(&mut g);
@@ -58,30 +63,14 @@ impl<'a> Fingerprints<'a> {
             (&term.slug, &term.name, &term.description).hash(&mut g);
         }
         let globals = g.finish();
-
-        let item: Vec<u64> = site
-            .items
-            .par_iter()
-            .map(|item| item_fingerprint(site, item))
-            .collect();
         let card = (0..site.items.len())
             .into_par_iter()
-            .map(|i| {
-                let mut h = hasher();
-                item[i].hash(&mut h);
-                for author in &site.items[i].authors {
-                    match site.get(Kind::Author, author) {
-                        Some(a) => (&a.title, &a.url).hash(&mut h),
-                        None => 0u8.hash(&mut h),
-                    }
-                }
-                h.finish()
-            })
+            .map(|i| card_fingerprint(site, i))
             .collect();
-        let mut works: HashMap<&str, Vec<ItemId>, _> = HashMap::default();
+        let mut works: HashMap<String, Vec<ItemId>> = HashMap::new();
         for (i, item) in site.items.iter().enumerate() {
             for author in &item.authors {
-                let ids = works.entry(author.as_str()).or_default();
+                let ids = works.entry(author.clone()).or_default();
                 if ids.last() != Some(&i) {
                     ids.push(i);
                 }
@@ -93,7 +82,25 @@ impl<'a> Fingerprints<'a> {
             text: texts.to_vec(),
             body: bodies.to_vec(),
             works,
+            upcoming: site.upcoming_events(),
+            past: site.past_events(),
+            resources: site.resources_and_replays(),
+            search: search::ids(site),
         }
+    }
+
+    /// Takes in a change of item `id` alone (its text, its body, what it takes from them: its
+    /// summary), the rest of the site unchanged. Whether its fingerprints changed.
+    pub fn update(&mut self, site: &Site, id: ItemId, text: u64, body: u64) -> bool {
+        let card = card_fingerprint(site, id);
+        let changed = (card, text, body) != (self.card[id], self.text[id], self.body[id]);
+        (self.card[id], self.text[id], self.body[id]) = (card, text, body);
+        changed
+    }
+
+    /// The items of the search index, in order.
+    pub fn search_ids(&self) -> &[ItemId] {
+        &self.search
     }
 
     /// The fingerprint of the entry of item `id` in the search index: its card (with the
@@ -107,108 +114,130 @@ impl<'a> Fingerprints<'a> {
     }
 
     /// The fingerprint of `target`: equal fingerprints, equal files (for the same templates).
-    pub fn target(&self, renderer: &SiteRenderer, target: &Target) -> u64 {
-        let site = renderer.site;
-        let mut h = hasher();
-        self.globals.hash(&mut h);
-        std::mem::discriminant(target).hash(&mut h);
-        let cards = |h: &mut dyn Hasher, ids: &[ItemId]| {
-            h.write_usize(ids.len());
-            for &i in ids {
-                h.write_u64(self.card[i]);
-            }
+    /// The items whose fingerprints it read are added to `reads`: only a change to one of them
+    /// (or to the site's structure) can change it.
+    pub fn target(&self, renderer: &SiteRenderer, target: &Target, reads: &mut Vec<ItemId>) -> u64 {
+        let mut r = Reader {
+            fingerprints: self,
+            reads,
+            h: hasher(),
         };
+        r.target(renderer, target);
+        r.h.finish()
+    }
+}
+
+/// Hashes a target's inputs, noting the items it reads.
+struct Reader<'f, H: Hasher> {
+    fingerprints: &'f Fingerprints,
+    reads: &'f mut Vec<ItemId>,
+    h: H,
+}
+
+impl<H: Hasher> Reader<'_, H> {
+    fn card(&mut self, id: ItemId) {
+        self.reads.push(id);
+        self.h.write_u64(self.fingerprints.card[id]);
+    }
+
+    fn cards(&mut self, ids: &[ItemId]) {
+        self.h.write_usize(ids.len());
+        for &id in ids {
+            self.card(id);
+        }
+    }
+
+    fn target(&mut self, renderer: &SiteRenderer, target: &Target) {
+        let site = renderer.site;
+        let f = self.fingerprints;
+        self.h.write_u64(f.globals);
+        std::mem::discriminant(target).hash(&mut self.h);
         match target {
             Target::Page(job) => {
-                std::mem::discriminant(job).hash(&mut h);
-                job.url(site).hash(&mut h);
+                std::mem::discriminant(job).hash(&mut self.h);
+                job.url(site).hash(&mut self.h);
                 match job {
                     Job::Home => {
-                        cards(&mut h, &site.upcoming_events());
-                        cards(&mut h, site.newest_first(Kind::Article));
-                        cards(&mut h, &site.resources_and_replays());
+                        self.cards(&f.upcoming);
+                        self.cards(site.newest_first(Kind::Article));
+                        self.cards(&f.resources);
                     }
-                    Job::Item(i) => self.item_page(site, *i, &mut h),
+                    Job::Item(i) => self.item_page(site, *i),
                     Job::Articles { page, total } => {
                         let ids = site.newest_first(Kind::Article);
                         let start = ((page - 1) * ARTICLES_PER_PAGE).min(ids.len());
                         let end = (start + ARTICLES_PER_PAGE).min(ids.len());
-                        (page, total).hash(&mut h);
-                        cards(&mut h, &ids[start..end]);
+                        (page, total).hash(&mut self.h);
+                        self.cards(&ids[start..end]);
                     }
-                    Job::SeriesIndex => cards(&mut h, site.newest_first(Kind::Series)),
-                    Job::Resources => cards(&mut h, &site.resources_and_replays()),
+                    Job::SeriesIndex => self.cards(site.newest_first(Kind::Series)),
+                    Job::Resources => self.cards(&f.resources),
                     Job::Events => {
-                        cards(&mut h, &site.upcoming_events());
-                        cards(&mut h, &site.past_events());
+                        self.cards(&f.upcoming);
+                        self.cards(&f.past);
                     }
                     Job::Authors => {
                         for &a in site.newest_first(Kind::Author) {
-                            h.write_u64(self.card[a]);
-                            let count = self
-                                .works
-                                .get(site.items[a].slug.as_str())
-                                .map_or(0, Vec::len);
-                            h.write_usize(count);
+                            self.card(a);
+                            let count = f.works.get(&site.items[a].slug).map_or(0, Vec::len);
+                            self.h.write_usize(count);
                         }
                     }
                     Job::Tags | Job::Categories | Job::NotFound | Job::Search => {
                         // Names are in the globals; the indexes show counts.
                         for term in site.tags.iter().chain(&site.categories) {
-                            h.write_usize(term.items.len());
+                            self.h.write_usize(term.items.len());
                         }
                     }
-                    Job::Tag(t) => cards(&mut h, &site.tags[*t].items),
-                    Job::Category(c) => cards(&mut h, &site.categories[*c].items),
+                    Job::Tag(t) => self.cards(&site.tags[*t].items),
+                    Job::Category(c) => self.cards(&site.categories[*c].items),
                     Job::Alias { item, alias } => {
-                        h.write_u64(self.card[*item]);
-                        site.items[*item].aliases[*alias].hash(&mut h);
+                        self.card(*item);
+                        site.items[*item].aliases[*alias].hash(&mut self.h);
                     }
                 }
             }
-            Target::Feed(f) => {
-                let spec: &feeds::Spec = &renderer.feeds[*f];
-                (&spec.path, &spec.title).hash(&mut h);
-                for i in feeds::entries(site, spec) {
-                    h.write_u64(self.card[i]);
-                    h.write_u64(self.body[i]);
+            Target::Feed(i) => {
+                let spec: &feeds::Spec = &renderer.layout.feeds[*i];
+                (&spec.path, &spec.title).hash(&mut self.h);
+                for id in feeds::entries(site, spec) {
+                    self.card(id);
+                    self.h.write_u64(f.body[id]);
                 }
             }
-            Target::Calendar(i) => h.write_u64(self.card[*i]),
-            Target::Calendars | Target::Manifest => {
-                for &i in site.newest_first(Kind::Event) {
-                    h.write_u64(self.card[i]);
-                }
-            }
+            Target::Calendar(i) => self.card(*i),
+            Target::Calendars | Target::Manifest => self.cards(site.newest_first(Kind::Event)),
             Target::SearchIndex => {
-                for i in search::ids(site) {
-                    h.write_u64(self.search_entry(i));
+                for &id in &f.search {
+                    self.reads.push(id);
+                    self.h.write_u64(f.search_entry(id));
                 }
             }
             Target::Robots => {}
             Target::Sitemap => {
-                for job in &renderer.jobs {
-                    std::mem::discriminant(job).hash(&mut h);
-                    job.url(site).hash(&mut h);
+                for job in &renderer.layout.jobs {
+                    std::mem::discriminant(job).hash(&mut self.h);
+                    job.url(site).hash(&mut self.h);
                     if let Job::Item(i) = job {
-                        hash_instant(site.items[*i].date.as_ref(), &mut h);
+                        hash_instant(site.items[*i].date.as_ref(), &mut self.h);
                     }
                 }
             }
-            Target::Stylesheet => renderer.templates.stylesheet().hash(&mut h),
+            Target::Stylesheet => renderer.templates.stylesheet().hash(&mut self.h),
         }
-        h.finish()
     }
 
-    /// An item's page: the item, its body, and the cards of every item it shows or links to.
-    fn item_page(&self, site: &Site, id: ItemId, h: &mut impl Hasher) {
+    /// An item's page: the item, its text and body, and the cards of every item it shows or
+    /// links to.
+    fn item_page(&mut self, site: &Site, id: ItemId) {
+        let f = self.fingerprints;
         let item = &site.items[id];
-        h.write_u64(self.card[id]);
-        h.write_u64(self.text[id]);
-        h.write_u64(self.body[id]);
+        self.card(id);
+        self.h.write_u64(f.text[id]);
+        self.h.write_u64(f.body[id]);
         for author in &item.authors {
             if let Some(a) = site.id(Kind::Author, author) {
-                h.write_u64(self.card[a]);
+                self.card(a);
             }
         }
         let series = match &item.detail {
@@ -220,20 +249,30 @@ impl<'a> Fingerprints<'a> {
             _ => None,
         };
         if let Some(series) = series {
-            h.write_u64(self.card[series]);
+            self.card(series);
             if let Detail::Series { parts } = &site.items[series].detail {
-                for &p in parts {
-                    h.write_u64(self.card[p]);
-                }
+                self.cards(parts);
             }
         }
-        if item.kind == Kind::Author {
-            let works = self.works.get(item.slug.as_str()).map(Vec::as_slice);
-            for &w in works.unwrap_or_default() {
-                h.write_u64(self.card[w]);
-            }
+        if item.kind == Kind::Author
+            && let Some(works) = f.works.get(&item.slug)
+        {
+            self.cards(works);
         }
     }
+}
+
+/// What the card of item `id` shows: the item (but its text) and the names of its authors.
+fn card_fingerprint(site: &Site, id: ItemId) -> u64 {
+    let mut h = hasher();
+    h.write_u64(item_fingerprint(site, &site.items[id]));
+    for author in &site.items[id].authors {
+        match site.get(Kind::Author, author) {
+            Some(a) => (&a.title, &a.url).hash(&mut h),
+            None => 0u8.hash(&mut h),
+        }
+    }
+    h.finish()
 }
 
 /// Everything an item is made of, but the text of its source file (which only its own page

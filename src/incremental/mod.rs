@@ -32,8 +32,8 @@ use crate::diagnostics::{Diagnostic, Diagnostics};
 use crate::markdown::{LinkLookups, Rendered};
 use crate::output::Staging;
 use crate::render::templates::{OVERRIDES_DIR, THEME_DIR};
-use crate::render::{Output, SiteRenderer, Target, Templates, search};
-use crate::site::{self, Publish, Site};
+use crate::render::{Layout, Output, SiteRenderer, Target, Templates, search};
+use crate::site::{self, ItemId, Publish, Site};
 use fingerprint::{Fingerprints, hash_bytes, hasher};
 
 /// What one (re)build did.
@@ -112,7 +112,22 @@ struct Written {
 /// One file to produce: rendered from a target, or copied.
 enum Planned<'t> {
     Render(&'t Target),
-    Copy(PathBuf),
+    Copy(&'t Path),
+}
+
+/// A file of the site: its path, what produces it and the fingerprint of its inputs.
+type PlannedFile<'t> = (&'t str, Planned<'t>, u64);
+
+/// The files of the site last built, with their fingerprints. It holds while the site's
+/// structure does not change: after a change to bodies alone, only the files reading a
+/// changed item get a new fingerprint.
+struct Plan {
+    layout: Layout,
+    fingerprints: Fingerprints,
+    /// Per target of the layout: its path and the fingerprint of its inputs.
+    files: Vec<(String, u64)>,
+    /// Per item: the targets whose fingerprint reads it.
+    readers: Vec<Vec<u32>>,
 }
 
 /// The resolved site, with the problems resolving found.
@@ -135,6 +150,10 @@ pub struct Session {
     stale: HashSet<OsString>,
     /// The site resolved from `files`; `None` when it must be resolved again.
     resolved: Option<Resolved>,
+    /// The files of the site last planned; `None` when its structure changed.
+    plan: Option<Plan>,
+    /// Items of `resolved` patched since `plan` was made.
+    patched: Vec<ItemId>,
     /// By path relative to `content/`.
     bodies: FastMap<String, Body>,
     /// Entries of the search index, by path relative to `content/`, with their fingerprint.
@@ -159,6 +178,8 @@ impl Session {
             files: FastMap::default(),
             stale: HashSet::new(),
             resolved: None,
+            plan: None,
+            patched: Vec::new(),
             bodies: FastMap::default(),
             search: SearchCache::default(),
             written: FastMap::default(),
@@ -177,7 +198,9 @@ impl Session {
     pub fn changed(&mut self, path: &Path) {
         let root = self.options.root.clone();
         let rel = path.strip_prefix(&root).unwrap_or(path);
-        let themes = Path::new(THEME_DIR).parent().unwrap_or(Path::new(THEME_DIR));
+        let themes = Path::new(THEME_DIR)
+            .parent()
+            .unwrap_or(Path::new(THEME_DIR));
         if rel == Path::new(CONFIG_FILE) {
             self.config = None;
             self.resolved = None;
@@ -193,9 +216,12 @@ impl Session {
             } else if let Some(owner) = self.bundle_of(&path) {
                 // A file of a bundle: the bundle's list of files may have changed.
                 self.stale.insert(owner);
-            } else {
+            } else if path.exists() || self.files.values().any(|f| f.found.path.starts_with(&path))
+            {
+                // Something new, or a folder of content files moved away.
                 self.layout = None;
             }
+            // Otherwise a file that came and went (an editor's temporary file): nothing to see.
         }
     }
 
@@ -245,6 +271,11 @@ impl Session {
                 }
             }
         }
+        if self.resolved.is_none() {
+            // A new structure: the files of the site are planned again.
+            self.plan = None;
+            self.patched.clear();
+        }
         let resolved = self.resolved.get_or_insert_with(|| {
             let config = match &self.options.base_url {
                 Some(url) => config.with_base_url(url),
@@ -291,10 +322,12 @@ impl Session {
                 .cloned()
                 .for_each(|d| diagnostics.push(d));
         }
-        let pages = site
-            .items
-            .iter()
-            .map(|item| (&item.source, &self.bodies[&item.source.content_path].rendered));
+        let pages = site.items.iter().map(|item| {
+            (
+                &item.source,
+                &self.bodies[&item.source.content_path].rendered,
+            )
+        });
         crate::anchors::check(&root, pages)
             .into_iter()
             .for_each(|d| diagnostics.push(d));
@@ -328,18 +361,17 @@ impl Session {
         if self.layout.is_none() {
             let (found, diagnostics) = crate::content::load::discover(&root);
             let same_files = found.len() == self.files.len()
-                && found
-                    .iter()
-                    .all(|f| {
-                        self.files
-                            .get(f.path.as_os_str())
-                            .is_some_and(|file| file.found == *f)
-                    });
+                && found.iter().all(|f| {
+                    self.files
+                        .get(f.path.as_os_str())
+                        .is_some_and(|file| file.found == *f)
+                });
             if !same_files {
                 self.resolved = None;
             }
             let current: HashSet<&OsStr> = found.iter().map(|f| f.path.as_os_str()).collect();
-            self.files.retain(|key, _| current.contains(key.as_os_str()));
+            self.files
+                .retain(|key, _| current.contains(key.as_os_str()));
             for f in &found {
                 if self
                     .files
@@ -385,6 +417,7 @@ impl Session {
                     {
                         site.items[id].summary = site::summary(&new.meta, &new.source);
                         site.items[id].source = new.source.clone();
+                        self.patched.push(id);
                     }
                     true
                 }
@@ -414,6 +447,7 @@ impl Session {
         let site = &self.resolved.as_ref().expect("loaded above").site;
         if self.templates.is_none() {
             self.templates = Some(Templates::load(&self.options.root)?);
+            self.plan = None;
         }
         let templates = self.templates.as_ref().expect("templates loaded above");
         let bodies: Vec<&Rendered> = site
@@ -421,40 +455,90 @@ impl Session {
             .iter()
             .map(|item| &self.bodies[&item.source.content_path].rendered)
             .collect();
-        let renderer = SiteRenderer::new(site, templates, &bodies);
-        let texts: Vec<u64> = site
-            .items
-            .iter()
-            .map(|item| {
-                self.files
-                    .get(item.source.path.as_os_str())
-                    .map_or(0, |f| f.hash)
-            })
-            .collect();
-        let body_fingerprints: Vec<u64> = site
-            .items
-            .iter()
-            .map(|item| self.bodies[&item.source.content_path].fingerprint)
-            .collect();
-        let fingerprints = Fingerprints::new(&renderer, &texts, &body_fingerprints);
+        let text = |id: ItemId| {
+            self.files
+                .get(site.items[id].source.path.as_os_str())
+                .map_or(0, |f| f.hash)
+        };
+        let body = |id: ItemId| self.bodies[&site.items[id].source.content_path].fingerprint;
+        let patched = std::mem::take(&mut self.patched);
+        match &mut self.plan {
+            // Same structure: only the files reading a changed item may have changed.
+            Some(plan) => {
+                let changed: Vec<ItemId> = patched
+                    .into_iter()
+                    .filter(|&id| plan.fingerprints.update(site, id, text(id), body(id)))
+                    .collect();
+                let mut stale: Vec<u32> = changed
+                    .iter()
+                    .flat_map(|&id| plan.readers[id].iter().copied())
+                    .collect();
+                stale.sort_unstable();
+                stale.dedup();
+                let renderer = SiteRenderer::new(site, templates, &bodies, &plan.layout);
+                let fingerprints = &plan.fingerprints;
+                let again: Vec<(u32, u64)> = stale
+                    .par_iter()
+                    .map(|&t| {
+                        let target = &plan.layout.targets[t as usize];
+                        (t, fingerprints.target(&renderer, target, &mut Vec::new()))
+                    })
+                    .collect();
+                for (t, inputs) in again {
+                    plan.files[t as usize].1 = inputs;
+                }
+            }
+            None => {
+                let layout = Layout::new(site);
+                let renderer = SiteRenderer::new(site, templates, &bodies, &layout);
+                let texts: Vec<u64> = (0..site.items.len()).map(text).collect();
+                let body_fingerprints: Vec<u64> = (0..site.items.len()).map(body).collect();
+                let fingerprints = Fingerprints::new(&renderer, &texts, &body_fingerprints);
+                let computed: Vec<(String, u64, Vec<ItemId>)> = layout
+                    .targets
+                    .par_iter()
+                    .map(|target| {
+                        let mut reads = Vec::new();
+                        let inputs = fingerprints.target(&renderer, target, &mut reads);
+                        (renderer.path(target), inputs, reads)
+                    })
+                    .collect();
+                renderer.check_aliases(computed.iter().map(|(path, _, _)| path.as_str()))?;
+                let mut readers: Vec<Vec<u32>> = vec![Vec::new(); site.items.len()];
+                let mut files = Vec::with_capacity(computed.len());
+                for (t, (path, inputs, reads)) in computed.into_iter().enumerate() {
+                    for id in reads {
+                        if readers[id].last() != Some(&(t as u32)) {
+                            readers[id].push(t as u32);
+                        }
+                    }
+                    files.push((path, inputs));
+                }
+                drop(renderer);
+                self.plan = Some(Plan {
+                    layout,
+                    fingerprints,
+                    files,
+                    readers,
+                });
+            }
+        }
+        let plan = self.plan.as_ref().expect("planned above");
         phases.done("modèles, empreintes des contenus");
+        let renderer = SiteRenderer::new(site, templates, &bodies, &plan.layout);
 
         // Every file of the site, with the fingerprint of its inputs, in the order a full
         // build writes them (a later file wins over an earlier one at the same path).
-        let mut plan: Vec<(String, Planned, u64)> = renderer
-            .targets()
-            .par_iter()
-            .map(|target| {
-                (
-                    renderer.path(target),
-                    Planned::Render(target),
-                    fingerprints.target(&renderer, target),
-                )
-            })
+        let mut files: Vec<(&str, Planned, u64)> = plan
+            .layout
+            .targets
+            .iter()
+            .zip(&plan.files)
+            .map(|(target, (path, inputs))| (path.as_str(), Planned::Render(target), *inputs))
             .collect();
-        renderer.check_aliases(plan.iter().map(|(path, _, _)| path.as_str()))?;
+        let mut copies: Vec<(String, PathBuf, u64)> = Vec::new();
         for (from, rel) in &templates.static_files {
-            plan.push((rel.clone(), Planned::Copy(from.clone()), copy_stamp(from)));
+            copies.push((rel.clone(), from.clone(), copy_stamp(from)));
         }
         for item in &site.items {
             if let Some(dir) = &item.source.bundle_dir {
@@ -464,18 +548,23 @@ impl Session {
                     let from = dir.join(file);
                     let rel = format!("{base}{}", file.to_string_lossy().replace('\\', "/"));
                     let stamp = copy_stamp(&from);
-                    plan.push((rel, Planned::Copy(from), stamp));
+                    copies.push((rel, from, stamp));
                 }
             }
         }
-
+        files.extend(
+            copies
+                .iter()
+                .map(|(rel, from, stamp)| (rel.as_str(), Planned::Copy(from), *stamp)),
+        );
+        let plan = files;
         phases.done("empreintes des fichiers");
         // What must be produced again.
         let fresh = self.fresh;
         let dirty: Vec<usize> = (0..plan.len())
             .filter(|&i| {
                 let (path, planned, inputs) = &plan[i];
-                let Some(before) = self.written.get(path).filter(|_| !fresh) else {
+                let Some(before) = self.written.get(*path).filter(|_| !fresh) else {
                     return true;
                 };
                 match planned {
@@ -491,7 +580,15 @@ impl Session {
             })
             .collect();
         if std::env::var_os("CLASSMATES_DEBUG_DIRTY").is_some() {
-            eprintln!("TMPDEBUG dirty {}: {:?}", dirty.len(), dirty.iter().take(8).map(|&i| &plan[i].0).collect::<Vec<_>>());
+            eprintln!(
+                "TMPDEBUG dirty {}: {:?}",
+                dirty.len(),
+                dirty
+                    .iter()
+                    .take(8)
+                    .map(|&i| &plan[i].0)
+                    .collect::<Vec<_>>()
+            );
         }
         let mut rendered: Vec<RenderedFile> = dirty
             .par_iter()
@@ -524,8 +621,9 @@ impl Session {
             // are kept between builds: only those of changed items are made again,
             // and the file is written only when one of them changed. Its record keeps the
             // fingerprint of its inputs in place of the hash of its bytes.
-            let force = fresh || !self.written.contains_key(&plan[i].0);
-            match self.search.index(site, &fingerprints, force)? {
+            let force = fresh || !self.written.contains_key(plan[i].0);
+            let fingerprints = &self.plan.as_ref().expect("planned above").fingerprints;
+            match self.search.index(site, fingerprints, force)? {
                 Some(output) => rendered.push((i, output, Vec::new(), plan[i].2)),
                 None => unchanged.push(i),
             }
@@ -554,7 +652,7 @@ impl Session {
         let build = self.builds;
         for (path, planned, inputs) in &plan {
             let copy = matches!(planned, Planned::Copy(_));
-            match self.written.get_mut(path.as_str()) {
+            match self.written.get_mut(*path) {
                 Some(record) => {
                     record.build = build;
                     if copy {
@@ -569,18 +667,18 @@ impl Session {
                         templates: Vec::new(),
                         bytes: if copy { *inputs } else { 0 },
                     };
-                    self.written.insert(path.clone(), record);
+                    self.written.insert(path.to_string(), record);
                 }
             }
         }
         for (i, _, used, hash) in &rendered {
-            let record = self.written.get_mut(&plan[*i].0).expect("planned above");
+            let record = self.written.get_mut(plan[*i].0).expect("planned above");
             record.inputs = plan[*i].2;
             record.templates = used.clone();
             record.bytes = *hash;
         }
         for i in unchanged {
-            let record = self.written.get_mut(&plan[i].0).expect("planned above");
+            let record = self.written.get_mut(plan[i].0).expect("planned above");
             record.inputs = plan[i].2;
         }
         let gone: Vec<&String> = self
@@ -749,7 +847,7 @@ type RenderedFile = (usize, Output, Vec<(String, u64)>, u64);
 /// HTML files and of files written.
 fn write_fresh(
     output: &Path,
-    plan: &[(String, Planned, u64)],
+    plan: &[PlannedFile],
     rendered: &[RenderedFile],
     dirty: &[usize],
 ) -> Result<(usize, usize)> {
@@ -773,14 +871,18 @@ fn write_fresh(
 /// its previous version at once (a reader never sees half a file).
 fn write_in_place(
     output: &Path,
-    plan: &[(String, Planned, u64)],
+    plan: &[PlannedFile],
     rendered: &[RenderedFile],
     dirty: &[usize],
     written: &FastMap<String, Written>,
 ) -> Result<(usize, usize)> {
     let changed: Vec<&Output> = rendered
         .iter()
-        .filter(|(_, o, _, hash)| written.get(&o.path).is_none_or(|before| before.bytes != *hash))
+        .filter(|(_, o, _, hash)| {
+            written
+                .get(&o.path)
+                .is_none_or(|before| before.bytes != *hash)
+        })
         .map(|(_, o, _, _)| o)
         .collect();
     changed

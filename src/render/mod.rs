@@ -66,7 +66,8 @@ pub fn render_site(
     templates: &Templates,
     bodies: &[&Rendered],
 ) -> Result<Vec<Output>> {
-    let renderer = SiteRenderer::new(site, templates, bodies);
+    let layout = Layout::new(site);
+    let renderer = SiteRenderer::new(site, templates, bodies, &layout);
     let mut outputs: Vec<Output> = renderer
         .targets()
         .par_iter()
@@ -82,7 +83,7 @@ pub fn render_site(
 pub enum Target {
     /// An HTML page, through a template.
     Page(Job),
-    /// An Atom feed: `SiteRenderer::feeds[i]`.
+    /// An Atom feed: `Layout::feeds[i]`.
     Feed(usize),
     /// The iCalendar file of one event.
     Calendar(ItemId),
@@ -96,26 +97,20 @@ pub enum Target {
     Stylesheet,
 }
 
-/// Renders the files of one state of the site, each on its own: the full build renders every
-/// target, a rebuild (`crate::incremental`) only those whose inputs changed, through the same
-/// code.
-pub struct SiteRenderer<'a> {
-    pub site: &'a Site,
-    pub templates: &'a Templates,
-    pub bodies: &'a [&'a Rendered],
-    pub view: SiteView,
+/// The files a resolved site is made of, before any is rendered. It depends on the site's
+/// structure only (its items, their dates and terms), not on their texts: a rebuild after a
+/// change to a body alone keeps it.
+#[derive(Debug, Clone)]
+pub struct Layout {
     /// The HTML pages, in the order of the targets.
     pub jobs: Vec<Job>,
     pub feeds: Vec<feeds::Spec>,
-    targets: Vec<Target>,
+    /// Every file to render, HTML pages first.
+    pub targets: Vec<Target>,
 }
 
-impl<'a> SiteRenderer<'a> {
-    pub fn new(
-        site: &'a Site,
-        templates: &'a Templates,
-        bodies: &'a [&'a Rendered],
-    ) -> SiteRenderer<'a> {
+impl Layout {
+    pub fn new(site: &Site) -> Layout {
         let jobs = jobs(site);
         let feeds = feeds::specs(site);
         let mut targets: Vec<Target> = jobs.iter().cloned().map(Target::Page).collect();
@@ -129,20 +124,45 @@ impl<'a> SiteRenderer<'a> {
             Target::Sitemap,
             Target::Stylesheet,
         ]);
-        SiteRenderer {
-            site,
-            templates,
-            bodies,
-            view: SiteView::new(site),
+        Layout {
             jobs,
             feeds,
             targets,
         }
     }
+}
+
+/// Renders the files of one state of the site, each on its own: the full build renders every
+/// target, a rebuild (`crate::incremental`) only those whose inputs changed, through the same
+/// code.
+pub struct SiteRenderer<'a> {
+    pub site: &'a Site,
+    pub templates: &'a Templates,
+    pub bodies: &'a [&'a Rendered],
+    pub view: SiteView,
+    pub layout: &'a Layout,
+}
+
+impl<'a> SiteRenderer<'a> {
+    /// `layout` is `Layout::new(site)`, or an earlier one of the same structure.
+    pub fn new(
+        site: &'a Site,
+        templates: &'a Templates,
+        bodies: &'a [&'a Rendered],
+        layout: &'a Layout,
+    ) -> SiteRenderer<'a> {
+        SiteRenderer {
+            site,
+            templates,
+            bodies,
+            view: SiteView::new(site),
+            layout,
+        }
+    }
 
     /// Every file to render, HTML pages first.
     pub fn targets(&self) -> &[Target] {
-        &self.targets
+        &self.layout.targets
     }
 
     /// Path of the file of `target` in the output folder, without rendering it.
@@ -154,7 +174,7 @@ impl<'a> SiteRenderer<'a> {
                 crate::site::alias_file(old).unwrap_or_else(|_| file_for_url(old))
             }
             Target::Page(job) => file_for_url(&job.url(site)),
-            Target::Feed(i) => self.feeds[*i].path.clone(),
+            Target::Feed(i) => self.layout.feeds[*i].path.clone(),
             Target::Calendar(id) => calendar::event_path(&site.items[*id]),
             Target::Calendars => calendar::ALL_EVENTS_PATH.into(),
             Target::Manifest => classmates_api::manifest::MANIFEST_PATH.into(),
@@ -175,7 +195,7 @@ impl<'a> SiteRenderer<'a> {
                 bodies: self.bodies,
             }
             .render(job),
-            Target::Feed(i) => feeds::render(site, self.bodies, &self.feeds[*i]),
+            Target::Feed(i) => feeds::render(site, self.bodies, &self.layout.feeds[*i]),
             Target::Calendar(id) => Ok(calendar::event_calendar(site, &site.items[*id])),
             Target::Calendars => Ok(calendar::all_events(site)),
             Target::Manifest => manifest::manifest(site),
@@ -187,7 +207,7 @@ impl<'a> SiteRenderer<'a> {
                     site.config.absolute("/sitemap.xml")
                 ),
             )),
-            Target::Sitemap => Ok(sitemap(site, &self.jobs)),
+            Target::Sitemap => Ok(sitemap(site, &self.layout.jobs)),
             Target::Stylesheet => Ok(Output::new("style.css", self.templates.stylesheet())),
         }
     }
@@ -196,6 +216,7 @@ impl<'a> SiteRenderer<'a> {
     /// site, among `paths` (every file of the site).
     pub fn check_aliases<'p>(&self, paths: impl IntoIterator<Item = &'p str>) -> Result<()> {
         let aliases: Vec<(ItemId, usize)> = self
+            .layout
             .jobs
             .iter()
             .filter_map(|job| match job {

@@ -1,0 +1,250 @@
+//! `classmates serve` as an author uses it: the real binary on a copy of a fixture site, on a
+//! free port. A change to a file sends a `reload` event to the open pages
+//! (`/__classmates/reload`), the pages carry the reload script (added when served, never
+//! written), a broken file shows its diagnostics over every page until it is fixed, and the
+//! server keeps running throughout.
+
+mod common;
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::Site;
+
+/// Longest wait for the server or for an event.
+const WAIT: Duration = Duration::from_secs(20);
+
+/// `classmates serve`, killed when dropped.
+struct Server {
+    child: Child,
+    port: u16,
+    log: std::path::PathBuf,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Server {
+    fn start(site: &Site, store: &std::path::Path) -> Server {
+        let port = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let log = store.join("serve.log");
+        let child = Command::new(env!("CARGO_BIN_EXE_classmates"))
+            .arg("--root")
+            .arg(site.root())
+            .args(["serve", "--port", &port.to_string()])
+            .env(
+                "STORE",
+                format!("sqlite:{}", store.join("registrations.sqlite3").display()),
+            )
+            .env("ADMIN_TOKEN", "serve-tests-admin-token")
+            .env("RATE_LIMIT", "0")
+            .env_remove("EVENTS_MANIFEST")
+            .env_remove("ALLOWED_ORIGIN")
+            .env_remove("PUBLIC_API_URL")
+            .env_remove("DISCORD_WEBHOOK_URL")
+            .env_remove("AWS_LAMBDA_FUNCTION_NAME")
+            .env_remove("RUST_LOG")
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(&log).unwrap())
+            .spawn()
+            .expect("classmates serve starts");
+        let mut server = Server { child, port, log };
+        let started = Instant::now();
+        while get(port, "/").is_none() {
+            if let Ok(Some(status)) = server.child.try_wait() {
+                panic!("serve exited ({status}):\n{}", server.log());
+            }
+            assert!(
+                started.elapsed() < WAIT,
+                "serve never answered:\n{}",
+                server.log()
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        server
+    }
+
+    fn log(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    /// `GET path`: status and body.
+    fn get(&self, path: &str) -> (u16, String) {
+        get(self.port, path).unwrap_or_else(|| panic!("no answer for {path}:\n{}", self.log()))
+    }
+
+    /// Opens the reload event stream, past its headers.
+    fn events(&self) -> Events {
+        let mut stream = TcpStream::connect(("127.0.0.1", self.port)).unwrap();
+        stream
+            .set_read_timeout(Some(Duration::from_millis(200)))
+            .unwrap();
+        write!(
+            stream,
+            "GET /__classmates/reload HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n\r\n"
+        )
+        .unwrap();
+        let mut events = Events {
+            stream,
+            seen: String::new(),
+        };
+        let headers = events.wait_for("\r\n\r\n", "the stream's headers");
+        assert!(headers.starts_with("HTTP/1.1 200"), "{headers}");
+        assert!(
+            headers
+                .to_lowercase()
+                .contains("content-type: text/event-stream"),
+            "{headers}"
+        );
+        events
+    }
+}
+
+/// The reload event stream, read as raw bytes.
+struct Events {
+    stream: TcpStream,
+    seen: String,
+}
+
+impl Events {
+    /// Reads until `text` comes and gives what was read up to it, or fails after [`WAIT`].
+    #[track_caller]
+    fn wait_for(&mut self, text: &str, what: &str) -> String {
+        let started = Instant::now();
+        let mut buffer = [0u8; 4096];
+        while !self.seen.contains(text) {
+            assert!(
+                started.elapsed() < WAIT,
+                "no {what} (read so far: {:?})",
+                self.seen
+            );
+            match self.stream.read(&mut buffer) {
+                Ok(0) => panic!("the event stream closed (read: {:?})", self.seen),
+                Ok(n) => self.seen.push_str(&String::from_utf8_lossy(&buffer[..n])),
+                Err(e)
+                    if matches!(
+                        e.kind(),
+                        std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                    ) => {}
+                Err(e) => panic!("reading the event stream: {e}"),
+            }
+        }
+        let at = self.seen.find(text).unwrap() + text.len();
+        self.seen.drain(..at).collect()
+    }
+
+    #[track_caller]
+    fn reload(&mut self) {
+        self.wait_for("data: reload", "reload event");
+    }
+}
+
+/// `GET path` on the local server: status and body, `None` when nothing answers.
+fn get(port: u16, path: &str) -> Option<(u16, String)> {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).ok()?;
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .ok()?;
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+    )
+    .ok()?;
+    let mut response = Vec::new();
+    stream.read_to_end(&mut response).ok()?;
+    let response = String::from_utf8_lossy(&response).into_owned();
+    let status = response.get(9..12)?.parse().ok()?;
+    let body = response.split_once("\r\n\r\n")?.1.to_string();
+    Some((status, body))
+}
+
+#[test]
+fn a_change_reloads_the_pages_and_a_broken_file_shows_its_errors_until_fixed() {
+    let site = Site::fixture("incremental");
+    let store = tempfile::tempdir().unwrap();
+    let server = Server::start(&site, store.path());
+    let page = "/articles/pytest-les-bases/";
+
+    // Pages carry the reload script; the built files do not.
+    let (status, html) = server.get(page);
+    assert_eq!(status, 200);
+    assert!(html.contains("/__classmates/reload"), "{html}");
+    assert!(!html.contains("classmates-errors"), "no errors yet");
+    let built = site
+        .root()
+        .join(".classmates/site/articles/pytest-les-bases/index.html");
+    let built = std::fs::read_to_string(built).unwrap();
+    assert!(
+        !built.contains("__classmates"),
+        "the script is added when served"
+    );
+    let event = "/api/events/webinaire-pytest";
+    assert_eq!(server.get(event).0, 200, "the API reads the built manifest");
+
+    // A change: a reload event, and the page shows it.
+    let mut events = server.events();
+    let article = site.root().join("content/articles/pytest-les-bases.md");
+    let good = std::fs::read_to_string(&article).unwrap();
+    std::fs::write(&article, format!("{good}\nUne phrase ajoutée en direct.\n")).unwrap();
+    events.reload();
+    assert!(server.get(page).1.contains("Une phrase ajoutée en direct."));
+    assert!(
+        server
+            .log()
+            .contains("↻ content/articles/pytest-les-bases.md : "),
+        "one line per rebuild:\n{}",
+        server.log()
+    );
+
+    // An editor's temporary file changes nothing.
+    std::fs::write(
+        site.root()
+            .join("content/articles/.pytest-les-bases.md.swp"),
+        "brouillon de l'éditeur",
+    )
+    .unwrap();
+
+    // A broken file: a reload event, every page shows the diagnostics, escaped.
+    std::fs::write(
+        &article,
+        good.replace("date: 2026-10-10", "date: <10/10/2026>"),
+    )
+    .unwrap();
+    events.reload();
+    for path in [page, "/", "/page-qui-n-existe-pas/"] {
+        let html = server.get(path).1;
+        assert!(html.contains("id=\"classmates-errors\""), "{path}: {html}");
+        assert!(
+            html.contains("date invalide « &lt;10/10/2026&gt; »"),
+            "{path}: {html}"
+        );
+        assert!(
+            html.contains("content/articles/pytest-les-bases.md:3:7"),
+            "{path}: {html}"
+        );
+    }
+    assert!(server.log().contains("date invalide"), "the terminal too");
+
+    // Fixed: a reload event, the errors are gone.
+    std::fs::write(&article, &good).unwrap();
+    events.reload();
+    let html = server.get(page).1;
+    assert!(!html.contains("classmates-errors"), "{html}");
+    assert!(!html.contains("Une phrase ajoutée en direct."));
+    assert_eq!(
+        server.get(event).0,
+        200,
+        "the manifest stays where the API reads it"
+    );
+    assert!(!server.log().contains(".swp"), "{}", server.log());
+}
