@@ -73,6 +73,11 @@ fn main() {
         full.warnings.warning_count(),
         started.elapsed().as_millis()
     );
+    if std::env::var_os("PHASES").is_some() {
+        for (phase, d) in &full.phases {
+            eprintln!("    {phase} : {:.1} ms", d.as_secs_f64() * 1000.0);
+        }
+    }
 
     let mut articles: Vec<PathBuf> = std::fs::read_dir(root.join("content/articles"))
         .unwrap()
@@ -90,7 +95,7 @@ fn main() {
     println!("| Modification | Médiane | p90 | Min | Max | Fichiers écrits (médiane) |");
     println!("|---|---|---|---|---|---|");
 
-    let scenarios: [(&str, fn(&str, usize) -> String); 3] = [
+    let scenarios: [(&str, Edit); 3] = [
         ("corps (après le 1er paragraphe)", edit_body),
         ("1er paragraphe (résumé)", edit_first_paragraph),
         ("en-tête (titre)", edit_title),
@@ -135,11 +140,13 @@ fn main() {
     let mut watcher = classmates::watch::Watcher::new(&root, None).expect("watcher");
     let mut times = Vec::new();
     let mut files = Vec::new();
+    let mut waits = Vec::new();
     for i in 0..runs {
         std::thread::sleep(Duration::from_millis(20));
         let t = Instant::now();
         std::fs::write(&article, edit_body(&original, 1000 + i)).unwrap();
-        let batch = watcher.next().expect("an event");
+        let batch = watcher.next_batch().expect("an event");
+        waits.push(t.elapsed());
         for path in &batch.paths {
             session.changed(path);
         }
@@ -148,9 +155,15 @@ fn main() {
         files.push(report.files);
     }
     row(
-        "corps, via la surveillance des fichiers (événement → écrit)",
+        "corps, via la surveillance des fichiers (écriture du fichier → écrit)",
         &mut times,
         &mut files,
+    );
+    waits.sort();
+    println!(
+        "\nDont attente de l'événement et regroupement ({} ms sans événement) : médiane {:.1} ms.",
+        classmates::watch::QUIET.as_millis(),
+        waits[waits.len() / 2].as_secs_f64() * 1000.0
     );
 
     if verify {
@@ -185,6 +198,9 @@ fn row(name: &str, times: &mut [Duration], files: &mut [usize]) {
         files[files.len() / 2]
     );
 }
+
+/// An edit of the article: its text and the run's number give its new text.
+type Edit = fn(&str, usize) -> String;
 
 /// Adds a paragraph at the end of the body.
 fn edit_body(text: &str, i: usize) -> String {

@@ -95,7 +95,7 @@ impl Watcher {
     /// Waits for the next batch of changes: blocks until a change, then gathers the changes
     /// that follow until [`QUIET`] passes without any (at most [`MAX_BATCH`]). `None` once the
     /// watcher stopped.
-    pub fn next(&mut self) -> Option<Batch> {
+    pub fn next_batch(&mut self) -> Option<Batch> {
         let mut batch = Batch {
             paths: Vec::new(),
             everything: false,

@@ -347,6 +347,25 @@ fn events_authors_templates_theme_and_settings_rebuild_exactly_what_a_full_build
     f.step("author renamed");
     f.edit("content/authors/marc.md", |t| t + "\nIl aime aussi Rust.\n");
     f.step("author's body edited");
+    f.edit("content/authors/marc.md", |t| {
+        t.replace("Marc a découvert Python", "Marc a découvert Python et Rust")
+    });
+    f.step("author's summary edited through the body");
+
+    // Bodies alone, summaries included: an event (calendars, manifest), a page (the footer
+    // of every page), a series.
+    f.edit("content/events/webinaire-pytest.md", |t| {
+        t.replace("Une heure et demie", "Deux heures")
+    });
+    f.step("event's first paragraph edited");
+    f.edit("content/pages/a-propos.md", |t| {
+        t.replace("basé à Lyon", "basé à Lyon 7e")
+    });
+    f.step("page's body edited");
+    f.edit("content/series/decouvrir-pytest.md", |t| {
+        t + "\nBonne lecture.\n"
+    });
+    f.step("series' body edited");
 
     // A partial of the theme: every page using it.
     f.edit("themes/default/templates/partials/card.html", |t| {

@@ -190,7 +190,7 @@ fn rebuild_loop(
     live: &Live,
     mut warnings: String,
 ) {
-    while let Some(batch) = watcher.next() {
+    while let Some(batch) = watcher.next_batch() {
         if batch.everything {
             session.changed_everything();
         }
@@ -250,13 +250,13 @@ fn publish(live: &Live, result: Result<Rebuild, BuildError>, what: &str, printed
     *live.errors.write().expect("not poisoned") = errors;
 }
 
-/// "content/articles/x.md", "content/articles/x.md et 2 autres fichiers": the paths that
-/// still exist first (not the temporary file an editor saved through).
+/// "content/articles/x.md", "content/articles/x.md et 2 autres fichiers": named after a file
+/// that still exists if any (not a folder, nor the temporary file an editor saved through).
 fn describe(batch: &Batch, root: &Path) -> String {
     let first = batch
         .paths
         .iter()
-        .find(|p| p.exists())
+        .find(|p| p.is_file())
         .or(batch.paths.first());
     let Some(first) = first else {
         return "fichiers".into();

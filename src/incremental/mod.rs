@@ -5,13 +5,21 @@
 //! of a new session: `build` and `serve` produce every file through the same code.
 //!
 //! What a change costs:
-//! - a content file: that file is read and parsed again, the site is resolved again (cross
-//!   references, indexes), its body is rendered again (and those of the files whose links to
-//!   it changed), then only the files whose fingerprint changed are rendered
-//!   ([`fingerprint`]): its page, and the lists, feeds and indexes whose cards changed;
+//! - the body of a content file, its front matter unchanged (the common case while writing):
+//!   that file is read again, its item patched in the resolved site (its text and summary, all
+//!   an item takes from its body), its body rendered again, and only the files whose
+//!   fingerprint reads that item ([`fingerprint`]) are fingerprinted again: its page, its
+//!   entry of the search index, and, when its summary changed, the lists showing its card;
+//! - any other change to `content/` (front matter, new, renamed or deleted files): the changed
+//!   files are read again, the site is resolved again (cross references, indexes), bodies are
+//!   rendered again when their file or the links they use changed, every file is fingerprinted
+//!   and only those whose fingerprint changed are rendered;
 //! - a template: the pages rendered through it, or through a template that uses it;
 //! - a file of the theme's `static/`: that file is copied again;
 //! - `site.yaml`: everything (every page shows the site's settings).
+//!
+//! Files are written only when their bytes changed, each replaced at once; files no longer
+//! part of the site are deleted.
 
 pub mod fingerprint;
 
@@ -292,14 +300,18 @@ impl Session {
         diagnostics.extend(resolved.diagnostics.clone());
         // Files held back by errors in their front matter: their bodies are checked all the
         // same, so that one build reports every problem (a broken link too, not only a bad date).
+        let in_error: HashSet<&Path> = diagnostics
+            .iter()
+            .filter(|d| d.is_error())
+            .map(|d| d.path.as_path())
+            .collect();
         let held_back: Vec<&Source> = unparsed
             .iter()
             .copied()
             .chain(entries.iter().map(|e| &e.source).filter(|s| {
-                site.get(s.kind, &s.slug).is_none()
-                    && diagnostics
-                        .iter()
-                        .any(|d| d.is_error() && d.path == s.display)
+                !in_error.is_empty()
+                    && in_error.contains(s.display.as_path())
+                    && site.get(s.kind, &s.slug).is_none()
             }))
             .collect();
         let sources: Vec<&Source> = site
@@ -315,19 +327,18 @@ impl Session {
             let keep: HashSet<&str> = sources.iter().map(|s| s.content_path.as_str()).collect();
             self.bodies.retain(|key, _| keep.contains(key.as_str()));
         }
-        for source in &sources {
-            let body = &self.bodies[&source.content_path].rendered;
+        let rendered: Vec<&Rendered> = sources
+            .iter()
+            .map(|source| &self.bodies[&source.content_path].rendered)
+            .collect();
+        for body in &rendered {
             body.diagnostics
                 .iter()
                 .cloned()
                 .for_each(|d| diagnostics.push(d));
         }
-        let pages = site.items.iter().map(|item| {
-            (
-                &item.source,
-                &self.bodies[&item.source.content_path].rendered,
-            )
-        });
+        // The items come first among the sources.
+        let pages = sources.iter().copied().zip(rendered).take(site.items.len());
         crate::anchors::check(&root, pages)
             .into_iter()
             .for_each(|d| diagnostics.push(d));
@@ -524,7 +535,7 @@ impl Session {
             }
         }
         let plan = self.plan.as_ref().expect("planned above");
-        phases.done("modèles, empreintes des contenus");
+        phases.done("modèles, empreintes");
         let renderer = SiteRenderer::new(site, templates, &bodies, &plan.layout);
 
         // Every file of the site, with the fingerprint of its inputs, in the order a full
@@ -558,7 +569,7 @@ impl Session {
                 .map(|(rel, from, stamp)| (rel.as_str(), Planned::Copy(from), *stamp)),
         );
         let plan = files;
-        phases.done("empreintes des fichiers");
+        phases.done("fichiers à copier");
         // What must be produced again.
         let fresh = self.fresh;
         let dirty: Vec<usize> = (0..plan.len())
@@ -579,17 +590,6 @@ impl Session {
                 }
             })
             .collect();
-        if std::env::var_os("CLASSMATES_DEBUG_DIRTY").is_some() {
-            eprintln!(
-                "TMPDEBUG dirty {}: {:?}",
-                dirty.len(),
-                dirty
-                    .iter()
-                    .take(8)
-                    .map(|&i| &plan[i].0)
-                    .collect::<Vec<_>>()
-            );
-        }
         let mut rendered: Vec<RenderedFile> = dirty
             .par_iter()
             .filter_map(|&i| match &plan[i].1 {
@@ -611,6 +611,7 @@ impl Session {
                 Ok((i, output, used, hash))
             })
             .collect::<Result<_>>()?;
+        phases.done("rendu des pages");
         // Files found unchanged without being written: their records take the new inputs.
         let mut unchanged: Vec<usize> = Vec::new();
         if let Some(&i) = dirty
@@ -628,7 +629,7 @@ impl Session {
                 None => unchanged.push(i),
             }
         }
-        phases.done("rendu");
+        phases.done("index de recherche");
 
         // Writing.
         let result = if fresh {
@@ -645,6 +646,7 @@ impl Session {
                 return Err(BuildError::Other(e));
             }
         };
+        phases.done("écriture");
         if fresh {
             self.written.clear();
         }
@@ -692,7 +694,7 @@ impl Session {
             remove_output(&output, path);
         }
         self.written.retain(|_, record| record.build == build);
-        phases.done("écriture");
+        phases.done("inventaire");
         self.fresh = false;
         let total_pages = self.written.keys().filter(|p| p.ends_with(".html")).count();
         Ok(Rebuild {
@@ -780,7 +782,7 @@ impl SearchCache {
         fingerprints: &Fingerprints,
         force: bool,
     ) -> Result<Option<Output>> {
-        let ids = search::ids(site);
+        let ids = fingerprints.search_ids();
         let key = |id: usize| &site.items[id].source.content_path;
         let stale: Vec<usize> = ids
             .iter()
@@ -795,9 +797,9 @@ impl SearchCache {
             .par_iter()
             .map(|&id| Ok((id, search::entry(site, id)?)))
             .collect::<Result<_>>()?;
-        let mut changed = force
-            || ids.len() != self.order.len()
+        let reordered = ids.len() != self.order.len()
             || ids.iter().zip(&self.order).any(|(&id, k)| key(id) != k);
+        let mut changed = force || reordered;
         for (id, bytes) in made {
             let stamp = fingerprints.search_entry(id);
             match self.entries.get_mut(key(id)) {
@@ -818,7 +820,9 @@ impl SearchCache {
         if !changed {
             return Ok(None);
         }
-        self.order = ids.iter().map(|&id| key(id).clone()).collect();
+        if reordered {
+            self.order = ids.iter().map(|&id| key(id).clone()).collect();
+        }
         let entries = ids.iter().map(|&id| self.entries[key(id)].1.as_slice());
         Ok(Some(search::assemble(entries)))
     }
