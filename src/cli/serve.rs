@@ -99,6 +99,9 @@ async fn serve(root: &Path, args: ServeArgs) -> Result<()> {
         base_url: Some(origin.clone()),
     };
     let mut session = Session::new(options);
+    // Watching from before the first build: a change during it is rebuilt right after.
+    let watcher = Watcher::new(root, args.poll.then_some(POLL_INTERVAL))
+        .context("surveillance des fichiers du site")?;
     let (stop, stopping) = watch::channel(false);
     let live = Arc::new(Live {
         errors: RwLock::new(None),
@@ -121,8 +124,6 @@ async fn serve(root: &Path, args: ServeArgs) -> Result<()> {
         );
     }
 
-    let watcher = Watcher::new(root, args.poll.then_some(POLL_INTERVAL))
-        .context("surveillance des fichiers du site")?;
     let rebuilds = live.clone();
     let watched = root.to_path_buf();
     std::thread::Builder::new()

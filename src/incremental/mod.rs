@@ -196,10 +196,6 @@ impl Session {
         }
     }
 
-    pub fn options(&self) -> &BuildOptions {
-        &self.options
-    }
-
     /// Takes note of a changed file (under the root, or relative to it): the next rebuild
     /// reads it again. A path outside `content/`, `themes/`, `templates/` and `site.yaml` is
     /// ignored.
