@@ -61,6 +61,7 @@ fn main() {
         drafts: false,
         now: "2026-01-01T00:00:00Z".parse().unwrap(),
         base_url: None,
+        registration_api: None,
     };
     let mut session = Session::new(options.clone());
     let started = Instant::now();

@@ -22,6 +22,8 @@ pub struct BuildOptions {
     /// The build's notion of "now": scheduled publishing and upcoming/past events.
     pub now: DateTime<Utc>,
     pub base_url: Option<String>,
+    /// Replaces `registration_api` of site.yaml (`serve` points the forms at its own `/api`).
+    pub registration_api: Option<String>,
 }
 
 /// What a successful build did.
@@ -55,6 +57,7 @@ pub fn load_site(
         drafts: publish.drafts,
         now: publish.now,
         base_url: base_url.map(str::to_owned),
+        registration_api: None,
     });
     let diagnostics = session.load()?;
     let (site, bodies) = session.into_site().expect("a site was loaded above");

@@ -30,6 +30,7 @@ impl Fixture {
                 .unwrap()
                 .with_timezone(&chrono::Utc),
             base_url: Some("http://127.0.0.1:1111".into()),
+            registration_api: None,
         };
         let mut session = Session::new(options.clone());
         let first = session.rebuild().expect("the fixture builds");

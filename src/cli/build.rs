@@ -41,6 +41,7 @@ pub fn run(root: &Path, args: BuildArgs) -> ExitCode {
         drafts: args.drafts,
         now: crate::dates::now_or(args.now),
         base_url: args.base_url,
+        registration_api: None,
     };
     match build_site(&options) {
         Ok(report) => {

@@ -91,12 +91,16 @@ async fn serve(root: &Path, args: ServeArgs) -> Result<()> {
     let address = SocketAddr::from((Ipv4Addr::LOCALHOST, args.port));
     let origin = format!("http://{address}");
     let output = root.join(LOCAL_DIR).join("site");
+    // The API is configured first: the pages' forms must post to this server's own API, never
+    // to the production function that site.yaml's `registration_api` may name.
+    let api_config = api_config(root, &output)?;
     let options = BuildOptions {
         root: root.to_path_buf(),
         output: output.clone(),
         drafts: args.drafts,
         now: chrono::Utc::now(),
         base_url: Some(origin.clone()),
+        registration_api: Some(api_config.base_path().to_string()),
     };
     let mut session = Session::new(options);
     // Watching from before the first build: a change during it is rebuilt right after.
@@ -131,7 +135,7 @@ async fn serve(root: &Path, args: ServeArgs) -> Result<()> {
         .spawn(move || rebuild_loop(watcher, session, &watched, &rebuilds, warnings))
         .context("démarrage des reconstructions")?;
 
-    let api = App::from_config(api_config(root, &output)?)
+    let api = App::from_config(api_config)
         .await
         .context("démarrage de l'API d'inscription")?;
     let api_base = api.config().base_path().to_string();

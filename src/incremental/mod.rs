@@ -281,10 +281,13 @@ impl Session {
             self.patched.clear();
         }
         let resolved = self.resolved.get_or_insert_with(|| {
-            let config = match &self.options.base_url {
+            let mut config = match &self.options.base_url {
                 Some(url) => config.with_base_url(url),
                 None => config,
             };
+            if let Some(api) = &self.options.registration_api {
+                config.registration_api = api.trim_end_matches('/').to_string();
+            }
             let publish = Publish {
                 now: self.options.now,
                 drafts: self.options.drafts,
