@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context as _, Result, anyhow};
+use anyhow::{Context as _, Result};
 use serde::Deserialize;
 use url::Url;
 
@@ -92,22 +92,7 @@ struct Candidate<'a> {
 
 /// Reads the export and plans the draft resources; writes them unless `dry_run`.
 pub fn import(root: &Path, options: &DiscordOptions) -> Result<Report> {
-    let config = Config::load(root).map_err(|problems| {
-        anyhow!(
-            "site.yaml invalide : {}",
-            problems
-                .iter()
-                .map(ToString::to_string)
-                .collect::<Vec<_>>()
-                .join(" ; ")
-        )
-    })?;
-    if !root.join(CONTENT_DIR).is_dir() {
-        return Err(anyhow!(
-            "dossier `content/` introuvable dans {} : lancez la commande depuis la racine du site, ou passez --root",
-            root.display()
-        ));
-    }
+    let config = super::site_config(root, &super::read_config_text(root)?)?;
     let text = std::fs::read_to_string(&options.export)
         .with_context(|| format!("lecture de {}", options.export.display()))?;
     let export: Export = serde_json::from_str(&text).with_context(|| {

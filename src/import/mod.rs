@@ -17,6 +17,40 @@ use anyhow::{Context as _, Result};
 use crate::content::Kind;
 use crate::content::load::{CONTENT_DIR, split_front_matter};
 
+/// Reads the site's configuration from `config_text` and checks that `root` has a `content/`
+/// folder: what both importers need before converting anything.
+pub fn site_config(root: &Path, config_text: &str) -> Result<crate::config::Config> {
+    let config = crate::config::Config::parse(Path::new(crate::config::CONFIG_FILE), config_text)
+        .map_err(|problems| {
+        anyhow::anyhow!(
+            "site.yaml invalide : {}",
+            problems
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(" ; ")
+        )
+    })?;
+    if !root.join(CONTENT_DIR).is_dir() {
+        return Err(anyhow::anyhow!(
+            "dossier `content/` introuvable dans {} : lancez la commande depuis la racine du site, ou passez --root",
+            root.display()
+        ));
+    }
+    Ok(config)
+}
+
+/// Reads `site.yaml` under `root`, naming the file in the error.
+pub fn read_config_text(root: &Path) -> Result<String> {
+    let path = root.join(crate::config::CONFIG_FILE);
+    std::fs::read_to_string(&path).with_context(|| {
+        format!(
+            "lecture de {} : lancez la commande depuis la racine du site, ou passez --root",
+            path.display()
+        )
+    })
+}
+
 /// Something worth telling the maintainer, located when possible (`file:line`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Note {

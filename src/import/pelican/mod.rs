@@ -122,30 +122,8 @@ pub fn import(root: &Path, options: &PelicanOptions) -> Result<Report> {
             source.display()
         ));
     }
-    let config_text =
-        std::fs::read_to_string(root.join(crate::config::CONFIG_FILE)).with_context(|| {
-            format!(
-                "lecture de {} : lancez la commande depuis la racine du site, ou passez --root",
-                root.join(crate::config::CONFIG_FILE).display()
-            )
-        })?;
-    let config =
-        Config::parse(Path::new(crate::config::CONFIG_FILE), &config_text).map_err(|problems| {
-            anyhow!(
-                "site.yaml invalide : {}",
-                problems
-                    .iter()
-                    .map(ToString::to_string)
-                    .collect::<Vec<_>>()
-                    .join(" ; ")
-            )
-        })?;
-    if !root.join(CONTENT_DIR).is_dir() {
-        return Err(anyhow!(
-            "dossier `content/` introuvable dans {} : lancez la commande depuis la racine du site, ou passez --root",
-            root.display()
-        ));
-    }
+    let config_text = super::read_config_text(root)?;
+    let config = super::site_config(root, &config_text)?;
     let shown = |rel: &str| format!("{}/{rel}", source.display()).replace("//", "/");
     let mut report = Report {
         title: format!("Import Pelican depuis {}", source.display()),
