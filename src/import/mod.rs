@@ -20,17 +20,9 @@ use crate::content::load::{CONTENT_DIR, split_front_matter};
 /// Reads the site's configuration from `config_text` and checks that `root` has a `content/`
 /// folder: what both importers need before converting anything.
 pub fn site_config(root: &Path, config_text: &str) -> Result<crate::config::Config> {
-    let config = crate::config::Config::parse(Path::new(crate::config::CONFIG_FILE), config_text)
-        .map_err(|problems| {
-        anyhow::anyhow!(
-            "site.yaml invalide : {}",
-            problems
-                .iter()
-                .map(ToString::to_string)
-                .collect::<Vec<_>>()
-                .join(" ; ")
-        )
-    })?;
+    let config =
+        crate::config::Config::parse(Path::new(crate::config::CONFIG_FILE), config_text)
+            .map_err(|problems| anyhow::anyhow!("site.yaml invalide : {}", one_line(&problems)))?;
     if !root.join(CONTENT_DIR).is_dir() {
         return Err(anyhow::anyhow!(
             "dossier `content/` introuvable dans {} : lancez la commande depuis la racine du site, ou passez --root",
@@ -38,6 +30,15 @@ pub fn site_config(root: &Path, config_text: &str) -> Result<crate::config::Conf
         ));
     }
     Ok(config)
+}
+
+/// Configuration problems on one line, for an importer's error message.
+pub fn one_line(problems: &[crate::diagnostics::Diagnostic]) -> String {
+    problems
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(" ; ")
 }
 
 /// Reads `site.yaml` under `root`, naming the file in the error.

@@ -957,11 +957,7 @@ pub fn append_categories(text: &str, new: &[(String, String)]) -> Result<String,
         Config::parse(Path::new(crate::config::CONFIG_FILE), &out).map_err(|problems| {
             format!(
                 "site.yaml ne serait plus valide : {}",
-                problems
-                    .iter()
-                    .map(ToString::to_string)
-                    .collect::<Vec<_>>()
-                    .join(" ; ")
+                super::one_line(&problems)
             )
         })?;
     let slugs: BTreeMap<&str, ()> = config
