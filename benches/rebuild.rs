@@ -20,6 +20,10 @@ use std::time::{Duration, Instant};
 use classmates::build::BuildOptions;
 use classmates::incremental::Session;
 
+// The same allocator as the `classmates` binary, so that the times are those of `serve`.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() {
     let mut corpus = PathBuf::from("/dev/shm/c10k");
     let mut work = PathBuf::from("/dev/shm/classmates-rebuild");

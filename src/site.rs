@@ -224,7 +224,6 @@ impl Site {
 /// Resolves the parsed entries into a site. All problems are collected.
 pub fn resolve(config: Config, entries: &[&Entry], publish: Publish) -> (Site, Diagnostics) {
     let mut diagnostics = Diagnostics::default();
-    let tz = config.timezone;
     let existing: HashMap<(Kind, String), ()> = entries
         .iter()
         .map(|e| ((e.source.kind, e.source.slug.clone()), ()))
@@ -250,226 +249,11 @@ pub fn resolve(config: Config, entries: &[&Entry], publish: Publish) -> (Site, D
     for entry in entries {
         let Entry { source, meta } = entry;
         let doc = source.document();
-        let mut problems: Vec<Diagnostic> = Vec::new();
-        let date = |key: &str, value: &str, problems: &mut Vec<Diagnostic>| -> Option<Instant> {
-            dates::parse(value, tz)
-                .map_err(|m| problems.push(doc.value_error(key, value, m)))
-                .ok()
-        };
-        let check_refs = |key: &str, ids: &[String], kind: Kind, problems: &mut Vec<Diagnostic>| {
-            for id in ids {
-                if !exists(kind, id) {
-                    let mut d = doc.value_error(
-                        key,
-                        id,
-                        format!("{} « {id} » inconnu·e", kind.label().to_lowercase()),
-                    );
-                    d = d.with_help(format!(
-                        "créez `content/{}/{id}.md` ou corrigez l'identifiant",
-                        kind.dir()
-                    ));
-                    problems.push(d);
-                }
-            }
-        };
-        let check_categories = |categories: &[String], problems: &mut Vec<Diagnostic>| {
-            for slug in categories {
-                if config.category(slug).is_none() {
-                    let known: Vec<&str> =
-                        config.categories.iter().map(|c| c.slug.as_str()).collect();
-                    let d = doc.value_error(
-                        "categories",
-                        slug,
-                        format!("catégorie « {slug} » inconnue"),
-                    );
-                    problems.push(match crate::yaml::did_you_mean(slug, &known) {
-                        Some(s) => {
-                            d.with_help(format!("vouliez-vous dire `{s}` ? (liste dans site.yaml)"))
-                        }
-                        None => d.with_help(format!("catégories possibles : {}", known.join(", "))),
-                    });
-                }
-            }
-        };
-        let check_url = |key: &str, url: &str, problems: &mut Vec<Diagnostic>| {
-            if !is_absolute_url(url) {
-                problems.push(
-                    doc.value_error(key, url, format!("adresse invalide « {url} »"))
-                        .with_help("écrivez l'adresse complète, commençant par https://"),
-                );
-            }
-        };
-        let check_tags = |tags: &[String], problems: &mut Vec<Diagnostic>| {
-            for tag in tags {
-                if crate::text::slugify(tag).is_empty() {
-                    problems.push(
-                        doc.key_error("tags", format!("étiquette vide ou illisible « {tag} »")),
-                    );
-                }
-            }
-        };
-
-        let mut item = Item {
-            kind: source.kind,
-            slug: source.slug.clone(),
-            title: String::new(),
-            url: source.kind.url(&source.slug),
-            date: None,
-            summary: String::new(),
-            tags: Vec::new(),
-            categories: Vec::new(),
-            authors: Vec::new(),
-            draft: false,
-            aliases: Vec::new(),
-            source: source.clone(),
-            detail: Detail::Page,
-        };
-        let mut scheduled = false;
-        match &meta {
-            Meta::Author(m) => {
-                item.title = m.name.clone();
-                item.detail = Detail::Author {
-                    github: m.github.clone(),
-                    discord: m.discord.clone(),
-                    avatar: m.avatar.clone(),
-                };
-            }
-            Meta::Article(m) => {
-                item.title = m.title.clone();
-                item.date = date("date", &m.date, &mut problems);
-                let updated = m
-                    .updated
-                    .as_deref()
-                    .and_then(|u| date("updated", u, &mut problems));
-                if m.authors.is_empty() {
-                    problems.push(
-                        doc.key_error("authors", "un article a au moins un auteur")
-                            .with_help("`authors: [votre-identifiant]`"),
-                    );
-                }
-                check_refs("authors", &m.authors, Kind::Author, &mut problems);
-                check_categories(&m.categories, &mut problems);
-                check_tags(&m.tags, &mut problems);
-                if let Some(series) = &m.series {
-                    check_refs(
-                        "series",
-                        std::slice::from_ref(series),
-                        Kind::Series,
-                        &mut problems,
-                    );
-                } else if m.part.is_some() {
-                    problems.push(
-                        doc.key_error("part", "`part` n'a de sens que dans une série")
-                            .with_help("ajoutez `series: <identifiant>` ou retirez `part`"),
-                    );
-                }
-                item.tags = m.tags.clone();
-                item.categories = m.categories.clone();
-                item.authors = m.authors.clone();
-                item.draft = m.draft;
-                scheduled = item.date.is_some_and(|d| d > publish.now);
-                item.detail = Detail::Article {
-                    updated,
-                    series: m.series.clone(),
-                    part: m.part,
-                };
-            }
-            Meta::Series(m) => {
-                item.title = m.title.clone();
-                check_categories(&m.categories, &mut problems);
-                check_tags(&m.tags, &mut problems);
-                item.tags = m.tags.clone();
-                item.categories = m.categories.clone();
-                item.detail = Detail::Series { parts: Vec::new() };
-            }
-            Meta::Resource(m) => {
-                item.title = m.title.clone();
-                item.date = date("date", &m.date, &mut problems);
-                check_url("url", &m.url, &mut problems);
-                check_refs("authors", &m.authors, Kind::Author, &mut problems);
-                check_categories(&m.categories, &mut problems);
-                check_tags(&m.tags, &mut problems);
-                item.tags = m.tags.clone();
-                item.categories = m.categories.clone();
-                item.authors = m.authors.clone();
-                item.draft = m.draft;
-                scheduled = item.date.is_some_and(|d| d > publish.now);
-                item.detail = Detail::Resource {
-                    url: m.url.clone(),
-                    kind: m.kind,
-                    source: m.source.clone(),
-                };
-            }
-            Meta::Event(m) => {
-                item.title = m.title.clone();
-                let start = date("start", &m.start, &mut problems);
-                let end = date("end", &m.end, &mut problems);
-                let deadline = m
-                    .registration_deadline
-                    .as_deref()
-                    .and_then(|d| date("registration_deadline", d, &mut problems));
-                if let (Some(s), Some(e)) = (start, end)
-                    && e <= s
-                {
-                    problems.push(
-                        doc.value_error(
-                            "end",
-                            &m.end,
-                            "l'événement se termine avant d'avoir commencé",
-                        )
-                        .with_help(format!("`end` doit être après `start` ({})", m.start)),
-                    );
-                }
-                if m.capacity == Some(0) {
-                    problems.push(
-                        doc.key_error("capacity", "`capacity` doit être au moins 1")
-                            .with_help("retirez `capacity` pour un nombre de places illimité"),
-                    );
-                }
-                check_refs("speakers", &m.speakers, Kind::Author, &mut problems);
-                check_categories(&m.categories, &mut problems);
-                check_tags(&m.tags, &mut problems);
-                for (key, url) in [("recording", &m.recording), ("slides", &m.slides)] {
-                    if let Some(url) = url {
-                        check_url(key, url, &mut problems);
-                    }
-                }
-                item.tags = m.tags.clone();
-                item.categories = m.categories.clone();
-                item.authors = m.speakers.clone();
-                item.draft = m.draft;
-                if let (Some(start), Some(end)) = (start, end) {
-                    item.date = Some(start);
-                    item.detail = Detail::Event(EventDetail {
-                        start,
-                        end,
-                        location: m.location.clone(),
-                        capacity: m.capacity,
-                        registration: m.registration,
-                        registration_deadline: deadline.unwrap_or(start).min(end),
-                        recording: m.recording.clone(),
-                        slides: m.slides.clone(),
-                    });
-                }
-            }
-            Meta::Page(m) => {
-                item.title = m.title.clone();
-                if RESERVED_PATHS.contains(&source.slug.as_str()) {
-                    problems.push(
-                        Diagnostic::error(
-                            &source.display,
-                            format!(
-                                "la page « {} » prendrait l'adresse /{}/ d'une section du site",
-                                source.slug, source.slug
-                            ),
-                        )
-                        .with_help("renommez le fichier"),
-                    );
-                }
-            }
-        }
-        item.summary = summary(meta, source);
-        item.tags = dedup_slugs(&item.tags);
+        let Resolution {
+            mut item,
+            mut problems,
+            scheduled,
+        } = resolve_entry(&config, entry, &exists, publish);
         for alias in meta.aliases() {
             let problem = match alias_file(alias) {
                 Err(message) => Some(message),
@@ -618,6 +402,328 @@ pub fn resolve(config: Config, entries: &[&Entry], publish: Publish) -> (Site, D
         })
         .collect();
     (site, diagnostics)
+}
+
+/// Takes in a change to the front matter of one published file that leaves the site's
+/// structure as it was: the item stays published, with the same identity, date, terms,
+/// authors, aliases and place in its series, so every list, index and file of the site is
+/// unchanged and only what shows the item changes. Its title, summary, last update, event
+/// details (but dates and whether it has a recording) or resource link may differ. Gives the
+/// id of the item patched, or `None` when the site must be resolved again.
+pub fn patch(site: &mut Site, entry: &Entry, publish: Publish) -> Option<ItemId> {
+    let id = site.id(entry.source.kind, &entry.source.slug)?;
+    let old = &site.items[id];
+    if old.source.path != entry.source.path || entry.meta.aliases() != old.aliases.as_slice() {
+        return None;
+    }
+    // References are part of the structure: equal to the old item's, they still exist (the
+    // files of the site are the same), so they need no look-up here.
+    let Resolution {
+        mut item,
+        problems,
+        scheduled,
+    } = resolve_entry(&site.config, entry, &|_, _| true, publish);
+    let published = problems.is_empty() && (publish.drafts || (!item.draft && !scheduled));
+    if !published {
+        return None;
+    }
+    item.aliases = old.aliases.clone();
+    if let Detail::Series { parts } = &old.detail {
+        // A series takes its parts and its date from the other files.
+        item.detail = Detail::Series {
+            parts: parts.clone(),
+        };
+        item.date = old.date;
+    }
+    if !same_structure(old, &item) {
+        return None;
+    }
+    site.items[id] = item;
+    Some(id)
+}
+
+/// Whether two versions of an item have the same place in the site: every field that decides
+/// which lists, indexes and files the site has, and in which order.
+fn same_structure(a: &Item, b: &Item) -> bool {
+    // Destructured so that a new field does not compile until it is placed on either side.
+    let Item {
+        kind,
+        slug,
+        title: _,
+        url,
+        date,
+        summary: _,
+        tags,
+        categories,
+        authors,
+        draft,
+        aliases,
+        source,
+        detail,
+    } = a;
+    let same_detail = match (detail, &b.detail) {
+        (Detail::Author { .. }, Detail::Author { .. }) | (Detail::Page, Detail::Page) => true,
+        (
+            Detail::Article { series, part, .. },
+            Detail::Article {
+                series: series_b,
+                part: part_b,
+                ..
+            },
+        ) => (series, part) == (series_b, part_b),
+        (Detail::Series { parts }, Detail::Series { parts: parts_b }) => parts == parts_b,
+        (Detail::Resource { .. }, Detail::Resource { .. }) => true,
+        (Detail::Event(e), Detail::Event(f)) => {
+            (e.start, e.end, e.recording.is_some()) == (f.start, f.end, f.recording.is_some())
+        }
+        _ => false,
+    };
+    same_detail
+        && (kind, slug, url, date) == (&b.kind, &b.slug, &b.url, &b.date)
+        && (tags, categories, authors) == (&b.tags, &b.categories, &b.authors)
+        && (draft, aliases) == (&b.draft, &b.aliases)
+        && (&source.path, &source.bundle_files) == (&b.source.path, &b.source.bundle_files)
+}
+
+/// One entry resolved on its own: its item (aliases not yet checked), its problems, and
+/// whether it is scheduled after `now`.
+struct Resolution {
+    item: Item,
+    problems: Vec<Diagnostic>,
+    scheduled: bool,
+}
+
+/// Resolves one entry: everything that depends on the entry alone, the settings and which
+/// items exist. Aliases, series parts and indexes depend on the other entries: [`resolve`].
+fn resolve_entry(
+    config: &Config,
+    entry: &Entry,
+    exists: &dyn Fn(Kind, &str) -> bool,
+    publish: Publish,
+) -> Resolution {
+    let Entry { source, meta } = entry;
+    let tz = config.timezone;
+    let doc = source.document();
+    let mut problems: Vec<Diagnostic> = Vec::new();
+    let date = |key: &str, value: &str, problems: &mut Vec<Diagnostic>| -> Option<Instant> {
+        dates::parse(value, tz)
+            .map_err(|m| problems.push(doc.value_error(key, value, m)))
+            .ok()
+    };
+    let check_refs = |key: &str, ids: &[String], kind: Kind, problems: &mut Vec<Diagnostic>| {
+        for id in ids {
+            if !exists(kind, id) {
+                let mut d = doc.value_error(
+                    key,
+                    id,
+                    format!("{} « {id} » inconnu·e", kind.label().to_lowercase()),
+                );
+                d = d.with_help(format!(
+                    "créez `content/{}/{id}.md` ou corrigez l'identifiant",
+                    kind.dir()
+                ));
+                problems.push(d);
+            }
+        }
+    };
+    let check_categories = |categories: &[String], problems: &mut Vec<Diagnostic>| {
+        for slug in categories {
+            if config.category(slug).is_none() {
+                let known: Vec<&str> = config.categories.iter().map(|c| c.slug.as_str()).collect();
+                let d =
+                    doc.value_error("categories", slug, format!("catégorie « {slug} » inconnue"));
+                problems.push(match crate::yaml::did_you_mean(slug, &known) {
+                    Some(s) => {
+                        d.with_help(format!("vouliez-vous dire `{s}` ? (liste dans site.yaml)"))
+                    }
+                    None => d.with_help(format!("catégories possibles : {}", known.join(", "))),
+                });
+            }
+        }
+    };
+    let check_url = |key: &str, url: &str, problems: &mut Vec<Diagnostic>| {
+        if !is_absolute_url(url) {
+            problems.push(
+                doc.value_error(key, url, format!("adresse invalide « {url} »"))
+                    .with_help("écrivez l'adresse complète, commençant par https://"),
+            );
+        }
+    };
+    let check_tags = |tags: &[String], problems: &mut Vec<Diagnostic>| {
+        for tag in tags {
+            if crate::text::slugify(tag).is_empty() {
+                problems
+                    .push(doc.key_error("tags", format!("étiquette vide ou illisible « {tag} »")));
+            }
+        }
+    };
+
+    let mut item = Item {
+        kind: source.kind,
+        slug: source.slug.clone(),
+        title: String::new(),
+        url: source.kind.url(&source.slug),
+        date: None,
+        summary: String::new(),
+        tags: Vec::new(),
+        categories: Vec::new(),
+        authors: Vec::new(),
+        draft: false,
+        aliases: Vec::new(),
+        source: source.clone(),
+        detail: Detail::Page,
+    };
+    let mut scheduled = false;
+    match &meta {
+        Meta::Author(m) => {
+            item.title = m.name.clone();
+            item.detail = Detail::Author {
+                github: m.github.clone(),
+                discord: m.discord.clone(),
+                avatar: m.avatar.clone(),
+            };
+        }
+        Meta::Article(m) => {
+            item.title = m.title.clone();
+            item.date = date("date", &m.date, &mut problems);
+            let updated = m
+                .updated
+                .as_deref()
+                .and_then(|u| date("updated", u, &mut problems));
+            if m.authors.is_empty() {
+                problems.push(
+                    doc.key_error("authors", "un article a au moins un auteur")
+                        .with_help("`authors: [votre-identifiant]`"),
+                );
+            }
+            check_refs("authors", &m.authors, Kind::Author, &mut problems);
+            check_categories(&m.categories, &mut problems);
+            check_tags(&m.tags, &mut problems);
+            if let Some(series) = &m.series {
+                check_refs(
+                    "series",
+                    std::slice::from_ref(series),
+                    Kind::Series,
+                    &mut problems,
+                );
+            } else if m.part.is_some() {
+                problems.push(
+                    doc.key_error("part", "`part` n'a de sens que dans une série")
+                        .with_help("ajoutez `series: <identifiant>` ou retirez `part`"),
+                );
+            }
+            item.tags = m.tags.clone();
+            item.categories = m.categories.clone();
+            item.authors = m.authors.clone();
+            item.draft = m.draft;
+            scheduled = item.date.is_some_and(|d| d > publish.now);
+            item.detail = Detail::Article {
+                updated,
+                series: m.series.clone(),
+                part: m.part,
+            };
+        }
+        Meta::Series(m) => {
+            item.title = m.title.clone();
+            check_categories(&m.categories, &mut problems);
+            check_tags(&m.tags, &mut problems);
+            item.tags = m.tags.clone();
+            item.categories = m.categories.clone();
+            item.detail = Detail::Series { parts: Vec::new() };
+        }
+        Meta::Resource(m) => {
+            item.title = m.title.clone();
+            item.date = date("date", &m.date, &mut problems);
+            check_url("url", &m.url, &mut problems);
+            check_refs("authors", &m.authors, Kind::Author, &mut problems);
+            check_categories(&m.categories, &mut problems);
+            check_tags(&m.tags, &mut problems);
+            item.tags = m.tags.clone();
+            item.categories = m.categories.clone();
+            item.authors = m.authors.clone();
+            item.draft = m.draft;
+            scheduled = item.date.is_some_and(|d| d > publish.now);
+            item.detail = Detail::Resource {
+                url: m.url.clone(),
+                kind: m.kind,
+                source: m.source.clone(),
+            };
+        }
+        Meta::Event(m) => {
+            item.title = m.title.clone();
+            let start = date("start", &m.start, &mut problems);
+            let end = date("end", &m.end, &mut problems);
+            let deadline = m
+                .registration_deadline
+                .as_deref()
+                .and_then(|d| date("registration_deadline", d, &mut problems));
+            if let (Some(s), Some(e)) = (start, end)
+                && e <= s
+            {
+                problems.push(
+                    doc.value_error(
+                        "end",
+                        &m.end,
+                        "l'événement se termine avant d'avoir commencé",
+                    )
+                    .with_help(format!("`end` doit être après `start` ({})", m.start)),
+                );
+            }
+            if m.capacity == Some(0) {
+                problems.push(
+                    doc.key_error("capacity", "`capacity` doit être au moins 1")
+                        .with_help("retirez `capacity` pour un nombre de places illimité"),
+                );
+            }
+            check_refs("speakers", &m.speakers, Kind::Author, &mut problems);
+            check_categories(&m.categories, &mut problems);
+            check_tags(&m.tags, &mut problems);
+            for (key, url) in [("recording", &m.recording), ("slides", &m.slides)] {
+                if let Some(url) = url {
+                    check_url(key, url, &mut problems);
+                }
+            }
+            item.tags = m.tags.clone();
+            item.categories = m.categories.clone();
+            item.authors = m.speakers.clone();
+            item.draft = m.draft;
+            if let (Some(start), Some(end)) = (start, end) {
+                item.date = Some(start);
+                item.detail = Detail::Event(EventDetail {
+                    start,
+                    end,
+                    location: m.location.clone(),
+                    capacity: m.capacity,
+                    registration: m.registration,
+                    registration_deadline: deadline.unwrap_or(start).min(end),
+                    recording: m.recording.clone(),
+                    slides: m.slides.clone(),
+                });
+            }
+        }
+        Meta::Page(m) => {
+            item.title = m.title.clone();
+            if RESERVED_PATHS.contains(&source.slug.as_str()) {
+                problems.push(
+                    Diagnostic::error(
+                        &source.display,
+                        format!(
+                            "la page « {} » prendrait l'adresse /{}/ d'une section du site",
+                            source.slug, source.slug
+                        ),
+                    )
+                    .with_help("renommez le fichier"),
+                );
+            }
+        }
+    }
+    item.summary = summary(meta, source);
+    item.tags = dedup_slugs(&item.tags);
+    Resolution {
+        item,
+        problems,
+        scheduled,
+    }
 }
 
 /// The summary of an item: its front matter's `summary`, or the text of its body's first

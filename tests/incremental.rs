@@ -166,11 +166,46 @@ fn edits_of_articles_rebuild_exactly_what_a_full_build_gives() {
     let report = f.step("first paragraph edit");
     assert!(report.pages > 2, "lists show the new summary: {report:?}");
 
+    // The title and a written summary: the site keeps its structure (the item is patched,
+    // not the whole site resolved again), and only the pages showing the article change.
+    f.edit(article, |t| {
+        t.replace(
+            "title: \"pytest, partie 2 : les fixtures\"",
+            "title: \"pytest, partie 2 : les fixtures, enfin\"\nsummary: \"Préparer ses tests.\"\nupdated: 2026-10-20",
+        )
+    });
+    let report = f.step("title, summary and update date edited");
+    assert!(!report.resolved, "patched, not resolved again: {report:?}");
+    assert!(
+        report.pages > 2 && report.pages < report.total_pages / 2,
+        "the pages showing the article, not all: {report:?}"
+    );
+    assert!(
+        f.page("series/decouvrir-pytest/index.html")
+            .contains("les fixtures, enfin")
+    );
+    // The series' own title and summary: its page, its parts' pages and the lists.
+    f.edit("content/series/decouvrir-pytest.md", |t| {
+        t.replace(
+            "title: \"Découvrir pytest\"",
+            "title: \"Découvrir pytest pas à pas\"",
+        )
+        .replace("Deux articles pour", "Deux articles courts pour")
+    });
+    assert!(!f.step("series title edited").resolved);
+    assert!(
+        f.page("articles/pytest-les-bases/index.html")
+            .contains("Découvrir pytest pas à pas")
+    );
+
     // Its tags: a new tag page appears, another loses an item.
     f.edit(article, |t| {
         t.replace("tags: [pytest]", "tags: [pytest, Qualité]")
     });
-    f.step("tag added");
+    assert!(
+        f.step("tag added").resolved,
+        "a new tag page: resolved again"
+    );
     assert!(f.output().contains_key("tags/qualite/index.html"));
     f.edit(article, |t| {
         t.replace("tags: [pytest, Qualité]", "tags: [pytest]")
@@ -345,7 +380,21 @@ fn events_authors_templates_theme_and_settings_rebuild_exactly_what_a_full_build
     f.edit("content/authors/ines.md", |t| {
         t.replace("name: Inès Benali", "name: Inès Benali-Martin")
     });
-    f.step("author renamed");
+    assert!(!f.step("author renamed").resolved);
+    f.edit("content/events/webinaire-pytest.md", |t| {
+        t.replace(
+            "location: \"En ligne\"",
+            "location: \"Discord, salon webinaires\"",
+        )
+    });
+    assert!(!f.step("event location changed").resolved);
+    f.edit("content/events/webinaire-pytest.md", |t| {
+        t.replace("end: 2026-10-03 20:30", "end: 2026-10-03 21:00")
+    });
+    assert!(
+        f.step("event end moved").resolved,
+        "calendars reorder: resolved again"
+    );
     f.edit("content/authors/marc.md", |t| t + "\nIl aime aussi Rust.\n");
     f.step("author's body edited");
     f.edit("content/authors/marc.md", |t| {

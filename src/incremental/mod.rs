@@ -35,7 +35,7 @@ use rayon::prelude::*;
 use crate::build::{BuildError, BuildOptions};
 use crate::config::{CONFIG_FILE, Config};
 use crate::content::load::{CONTENT_DIR, Found, Rejected};
-use crate::content::{Entry, Source};
+use crate::content::{Entry, Kind, Source};
 use crate::diagnostics::{Diagnostic, Diagnostics};
 use crate::markdown::{LinkLookups, Rendered};
 use crate::output::Staging;
@@ -57,6 +57,9 @@ pub struct Rebuild {
     pub total_pages: usize,
     /// Files of the whole site.
     pub total_files: usize,
+    /// Whether the site was resolved again as a whole (its structure changed, or this is the
+    /// first build), rather than the changed items patched into it.
+    pub resolved: bool,
     pub warnings: Diagnostics,
     pub elapsed: Duration,
     /// Where the time went, phase by phase.
@@ -158,6 +161,8 @@ pub struct Session {
     stale: HashSet<OsString>,
     /// The site resolved from `files`; `None` when it must be resolved again.
     resolved: Option<Resolved>,
+    /// Whether the last load resolved the site again.
+    resolved_again: bool,
     /// The files of the site last planned; `None` when its structure changed.
     plan: Option<Plan>,
     /// Items of `resolved` patched since `plan` was made.
@@ -186,6 +191,7 @@ impl Session {
             files: FastMap::default(),
             stale: HashSet::new(),
             resolved: None,
+            resolved_again: false,
             plan: None,
             patched: Vec::new(),
             bodies: FastMap::default(),
@@ -275,6 +281,7 @@ impl Session {
                 }
             }
         }
+        self.resolved_again = self.resolved.is_none();
         if self.resolved.is_none() {
             // A new structure: the files of the site are planned again.
             self.plan = None;
@@ -414,6 +421,10 @@ impl Session {
                 }
             })
             .collect();
+        let publish = Publish {
+            now: self.options.now,
+            drafts: self.options.drafts,
+        };
         for file in read {
             let before = self.files.get(file.found.path.as_os_str());
             let patched = match (before.map(|b| &b.result), &file.result, &mut self.resolved) {
@@ -430,6 +441,27 @@ impl Session {
                         self.patched.push(id);
                     }
                     true
+                }
+                // Another front matter: patched too when the site keeps its structure.
+                (Some(Ok(old)), Ok(new), Some(resolved))
+                    if old.source.bundle_files == new.source.bundle_files =>
+                {
+                    let site = &mut resolved.site;
+                    match site::patch(site, new, publish) {
+                        Some(id) => {
+                            self.patched.push(id);
+                            if site.items[id].kind == Kind::Author {
+                                // The cards of their works show the author's name.
+                                let slug = &site.items[id].slug;
+                                self.patched.extend(
+                                    (0..site.items.len())
+                                        .filter(|&i| site.items[i].authors.contains(slug)),
+                                );
+                            }
+                            true
+                        }
+                        None => false,
+                    }
                 }
                 _ => false,
             };
@@ -702,6 +734,7 @@ impl Session {
             deleted,
             total_pages,
             total_files: self.written.len(),
+            resolved: self.resolved_again,
             warnings,
             elapsed: started.elapsed(),
             phases: phases.list,
