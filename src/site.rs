@@ -814,6 +814,9 @@ fn is_generated_page(file: &str) -> bool {
     let first = file.split('/').next().unwrap_or_default();
     matches!(file, "index.html" | "404.html")
         || file.starts_with("articles/page/")
+        || file.starts_with("ressources/page/")
+        // The pages after the first of an author's works: `auteurs/<slug>/page/2/index.html`.
+        || (first == "auteurs" && file.split('/').nth(2) == Some("page"))
         || (RESERVED_PATHS.contains(&first)
             && (file == format!("{first}/index.html")
                 || matches!(first, "tags" | "categories" | "api" | "recherche")))

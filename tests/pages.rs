@@ -373,6 +373,87 @@ fn ten_articles_fit_on_one_page() {
     assert!(!build.exists("articles/page/2/index.html"));
 }
 
+#[test]
+fn tags_categories_resources_and_works_are_paginated_twenty_per_page() {
+    let site = Site::fixture("pagination");
+    // 25 articles by the same author, all with the same tag and category; 21 resources.
+    for i in 1..=25 {
+        site.write(
+            &format!("content/articles/article-{i:02}.md"),
+            &format!(
+                "---\ntitle: \"Article numéro {i:02}\"\ndate: 2026-01-{i:02}\nauthors: [lea]\ntags: [Python]\ncategories: [python]\n---\nLe contenu de l'article {i:02}.\n"
+            ),
+        );
+    }
+    for i in 1..=21 {
+        site.write(
+            &format!("content/resources/lien-{i:02}.md"),
+            &format!(
+                "---\ntitle: \"Lien {i:02}\"\ndate: 2026-02-{i:02}\nurl: https://docs.python.org/{i}/\nkind: documentation\n---\nUn lien.\n"
+            ),
+        );
+    }
+    let build = site.build().ok();
+    for (first, second, h1) in [
+        (
+            "tags/python/",
+            "tags/python/page/2/",
+            "Étiquette : Python, page 2 sur 2",
+        ),
+        (
+            "categories/python/",
+            "categories/python/page/2/",
+            "Catégorie : Python, page 2 sur 2",
+        ),
+        ("auteurs/lea/", "auteurs/lea/page/2/", "Léa Martin"),
+    ] {
+        let page = build.html(&format!("{first}index.html"));
+        let titles = texts(&page, ".card h3 a");
+        let newest: Vec<String> = (6..=25)
+            .rev()
+            .map(|i| format!("Article numéro {i:02}"))
+            .collect();
+        assert_eq!(titles, newest, "{first}: the twenty newest, newest first");
+        assert_eq!(
+            attrs(&page, ".pagination a[rel=next]", "href"),
+            [format!("/{second}")],
+            "{first}"
+        );
+        let page = build.html(&format!("{second}index.html"));
+        let oldest: Vec<String> = (1..=5)
+            .rev()
+            .map(|i| format!("Article numéro {i:02}"))
+            .collect();
+        assert_eq!(texts(&page, ".card h3 a"), oldest, "{second}");
+        assert_eq!(
+            attrs(&page, ".pagination a[rel=prev]", "href"),
+            [format!("/{first}")],
+            "{second}"
+        );
+        assert_eq!(texts(&page, "main h1"), [h1], "{second}");
+        assert!(
+            texts(&page, "title").join(" ").contains("page 2 sur 2"),
+            "{second}: its own title"
+        );
+        assert!(!build.exists(&format!("{first}page/1/index.html")));
+        assert!(!build.exists(&format!("{first}page/3/index.html")));
+    }
+    // The author's biography is on the first page of their works only.
+    let bio = |rel: &str| texts(&build.html(rel), ".prose").join(" ");
+    assert!(!bio("auteurs/lea/index.html").is_empty());
+    assert!(bio("auteurs/lea/page/2/index.html").is_empty());
+
+    let resources = build.html("ressources/index.html");
+    assert_eq!(texts(&resources, ".card h3 a").len(), 20);
+    let last = build.html("ressources/page/2/index.html");
+    assert_eq!(texts(&last, ".card h3 a"), ["Lien 01"]);
+
+    let sitemap = build.read("sitemap.xml");
+    assert!(sitemap.contains("<loc>https://club.example.org/tags/python/page/2/</loc>"));
+    let broken = broken_links(&build.out);
+    assert!(broken.is_empty(), "broken links:\n{}", broken.join("\n"));
+}
+
 // ---------------------------------------------------------------- template overrides (fixtures/template_override)
 
 #[test]

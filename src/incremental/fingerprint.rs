@@ -13,7 +13,10 @@ use rayon::prelude::*;
 
 use crate::content::Kind;
 use crate::dates::Instant;
-use crate::render::{ARTICLES_PER_PAGE, Job, SiteRenderer, Target, feeds, search};
+use crate::render::{
+    ARTICLES_PER_PAGE, Job, LIST_PER_PAGE, SiteRenderer, Target, feeds, page_count, page_slice,
+    search,
+};
 use crate::site::{Detail, EventDetail, Item, ItemId, Site};
 
 /// The hasher of fingerprints: fast, and the same in every run.
@@ -39,7 +42,8 @@ pub struct Fingerprints {
     text: Vec<u64>,
     /// Per item: its rendered body.
     body: Vec<u64>,
-    /// Per author: the items they wrote, spoke at or added, by id.
+    /// Per author: the items they wrote, spoke at or added, newest first as their pages list
+    /// them.
     works: HashMap<String, Vec<ItemId>>,
     /// Lists several files show, computed once.
     upcoming: Vec<ItemId>,
@@ -75,6 +79,9 @@ impl Fingerprints {
                     ids.push(i);
                 }
             }
+        }
+        for ids in works.values_mut() {
+            site.sort_newest_first(ids);
         }
         Fingerprints {
             globals,
@@ -164,14 +171,12 @@ impl<H: Hasher> Reader<'_, H> {
                     }
                     Job::Item(i) => self.item_page(site, *i),
                     Job::Articles { page, total } => {
-                        let ids = site.newest_first(Kind::Article);
-                        let start = ((page - 1) * ARTICLES_PER_PAGE).min(ids.len());
-                        let end = (start + ARTICLES_PER_PAGE).min(ids.len());
                         (page, total).hash(&mut self.h);
-                        self.cards(&ids[start..end]);
+                        let ids = site.newest_first(Kind::Article);
+                        self.cards(page_slice(ids, *page, ARTICLES_PER_PAGE));
                     }
                     Job::SeriesIndex => self.cards(site.newest_first(Kind::Series)),
-                    Job::Resources => self.cards(&f.resources),
+                    Job::Resources { page } => self.list_page(&f.resources, *page),
                     Job::Events => {
                         self.cards(&f.upcoming);
                         self.cards(&f.past);
@@ -189,8 +194,14 @@ impl<H: Hasher> Reader<'_, H> {
                             self.h.write_usize(term.items.len());
                         }
                     }
-                    Job::Tag(t) => self.cards(&site.tags[*t].items),
-                    Job::Category(c) => self.cards(&site.categories[*c].items),
+                    Job::Tag { term, page } => self.list_page(&site.tags[*term].items, *page),
+                    Job::Category { term, page } => {
+                        self.list_page(&site.categories[*term].items, *page);
+                    }
+                    Job::Works { author, page } => {
+                        self.card(*author);
+                        self.works(site, *author, *page);
+                    }
                     Job::Alias { item, alias } => {
                         self.card(*item);
                         site.items[*item].aliases[*alias].hash(&mut self.h);
@@ -254,11 +265,21 @@ impl<H: Hasher> Reader<'_, H> {
                 self.cards(parts);
             }
         }
-        if item.kind == Kind::Author
-            && let Some(works) = f.works.get(&item.slug)
-        {
-            self.cards(works);
+        if item.kind == Kind::Author {
+            self.works(site, id, 1);
         }
+    }
+
+    /// Page `page` of a list of `LIST_PER_PAGE` cards a page, and the number of pages.
+    fn list_page(&mut self, ids: &[ItemId], page: usize) {
+        (page, page_count(ids.len(), LIST_PER_PAGE)).hash(&mut self.h);
+        self.cards(page_slice(ids, page, LIST_PER_PAGE));
+    }
+
+    /// Page `page` of the works of `author`.
+    fn works(&mut self, site: &Site, author: ItemId, page: usize) {
+        let works = self.fingerprints.works.get(&site.items[author].slug);
+        self.list_page(works.map_or(&[], Vec::as_slice), page);
     }
 }
 

@@ -10,10 +10,15 @@
 //!   an item takes from its body), its body rendered again, and only the files whose
 //!   fingerprint reads that item ([`fingerprint`]) are fingerprinted again: its page, its
 //!   entry of the search index, and, when its summary changed, the lists showing its card;
-//! - any other change to `content/` (front matter, new, renamed or deleted files): the changed
-//!   files are read again, the site is resolved again (cross references, indexes), bodies are
-//!   rendered again when their file or the links they use changed, every file is fingerprinted
-//!   and only those whose fingerprint changed are rendered;
+//! - the front matter of a published file, when the site keeps its structure (same identity,
+//!   date, terms, authors, aliases and place in its series: a new title, summary, event
+//!   location…): the item is resolved alone and patched in ([`site::patch`]), then as above;
+//!   an author's new name changes the cards of their works too;
+//! - any other change to `content/` (front matter changing the structure, new, renamed or
+//!   deleted files): the changed files are read again, the site is resolved again (cross
+//!   references, indexes), bodies are rendered again when their file or the links they use
+//!   changed, every file is fingerprinted and only those whose fingerprint changed are
+//!   rendered;
 //! - a template: the pages rendered through it, or through a template that uses it;
 //! - a file of the theme's `static/`: that file is copied again;
 //! - `site.yaml`: everything (every page shows the site's settings).

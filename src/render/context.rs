@@ -281,3 +281,25 @@ pub struct Paginator {
     pub previous: Option<String>,
     pub next: Option<String>,
 }
+
+impl Paginator {
+    /// Page `current` of `total` of the list whose first page is at `base`.
+    pub fn new(base: &str, current: usize, total: usize) -> Paginator {
+        Paginator {
+            current,
+            total,
+            previous: (current > 1).then(|| page_url(base, current - 1)),
+            next: (current < total).then(|| page_url(base, current + 1)),
+        }
+    }
+}
+
+/// Site path of page `page` of the list whose first page is at `base` (`/tags/python/`):
+/// `base` itself, then `base` + `page/2/`…
+pub fn page_url(base: &str, page: usize) -> String {
+    if page == 1 {
+        base.to_string()
+    } else {
+        format!("{base}page/{page}/")
+    }
+}

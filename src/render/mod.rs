@@ -21,11 +21,27 @@ use serde::Serialize;
 use crate::content::Kind;
 use crate::markdown::Rendered;
 use crate::site::{Detail, ItemId, Site};
-use context::{Card, EventView, Link, Paginator, SeriesNav, SiteView, TermView, cards};
+use context::{Card, EventView, Link, Paginator, SeriesNav, SiteView, TermView, cards, page_url};
 pub use templates::Templates;
 
 /// Articles per page of `/articles/`.
 pub const ARTICLES_PER_PAGE: usize = 10;
+
+/// Cards per page of the other long lists (a tag, a category, the resources, an author's
+/// works): a phone gets a light page, and a rebuild after a change to one card renders one
+/// page of each list that shows it, not the whole list.
+pub const LIST_PER_PAGE: usize = 20;
+
+/// Number of pages of a list of `len` items (an empty list still has its page).
+pub fn page_count(len: usize, per_page: usize) -> usize {
+    len.div_ceil(per_page).max(1)
+}
+
+/// The items of page `page` (1-based) of `ids`.
+pub fn page_slice(ids: &[ItemId], page: usize, per_page: usize) -> &[ItemId] {
+    let start = ((page - 1) * per_page).min(ids.len());
+    &ids[start..(start + per_page).min(ids.len())]
+}
 
 /// One file of the built site: its path relative to the output folder and its bytes.
 #[derive(Debug)]
@@ -233,19 +249,38 @@ impl<'a> SiteRenderer<'a> {
 pub enum Job {
     Home,
     Item(ItemId),
-    Articles { page: usize, total: usize },
+    Articles {
+        page: usize,
+        total: usize,
+    },
     SeriesIndex,
-    Resources,
+    Resources {
+        page: usize,
+    },
     Events,
     Authors,
     Tags,
-    Tag(usize),
+    Tag {
+        term: usize,
+        page: usize,
+    },
     Categories,
-    Category(usize),
+    Category {
+        term: usize,
+        page: usize,
+    },
+    /// The pages after the first of an author's works (the first is the author's page).
+    Works {
+        author: ItemId,
+        page: usize,
+    },
     NotFound,
     Search,
     // The redirect page of `site.items[item].aliases[alias]`.
-    Alias { item: ItemId, alias: usize },
+    Alias {
+        item: ItemId,
+        alias: usize,
+    },
 }
 
 impl Job {
@@ -254,16 +289,21 @@ impl Job {
         match self {
             Job::Home => "/".into(),
             Job::Item(i) => site.items[*i].url.clone(),
-            Job::Articles { page: 1, .. } => "/articles/".into(),
-            Job::Articles { page, .. } => format!("/articles/page/{page}/"),
+            Job::Articles { page, .. } => page_url("/articles/", *page),
             Job::SeriesIndex => "/series/".into(),
-            Job::Resources => "/ressources/".into(),
+            Job::Resources { page } => page_url("/ressources/", *page),
             Job::Events => "/evenements/".into(),
             Job::Authors => "/auteurs/".into(),
             Job::Tags => "/tags/".into(),
-            Job::Tag(t) => format!("/tags/{}/", site.tags[*t].slug),
+            Job::Tag { term, page } => {
+                page_url(&format!("/tags/{}/", site.tags[*term].slug), *page)
+            }
             Job::Categories => "/categories/".into(),
-            Job::Category(c) => format!("/categories/{}/", site.categories[*c].slug),
+            Job::Category { term, page } => page_url(
+                &format!("/categories/{}/", site.categories[*term].slug),
+                *page,
+            ),
+            Job::Works { author, page } => page_url(&site.items[*author].url, *page),
             Job::NotFound => "/404.html".into(),
             Job::Search => "/recherche/".into(),
             Job::Alias { item, alias } => site.items[*item].aliases[*alias].clone(),
@@ -275,7 +315,6 @@ fn jobs(site: &Site) -> Vec<Job> {
     let mut jobs = vec![
         Job::Home,
         Job::SeriesIndex,
-        Job::Resources,
         Job::Events,
         Job::Authors,
         Job::Tags,
@@ -288,11 +327,33 @@ fn jobs(site: &Site) -> Vec<Job> {
         .iter()
         .filter(|i| i.kind == Kind::Article)
         .count();
-    let total = articles.div_ceil(ARTICLES_PER_PAGE).max(1);
+    let total = page_count(articles, ARTICLES_PER_PAGE);
     jobs.extend((1..=total).map(|page| Job::Articles { page, total }));
+    let pages = |len: usize| 1..=page_count(len, LIST_PER_PAGE);
+    jobs.extend(pages(site.resources_and_replays().len()).map(|page| Job::Resources { page }));
     jobs.extend((0..site.items.len()).map(Job::Item));
-    jobs.extend((0..site.tags.len()).map(Job::Tag));
-    jobs.extend((0..site.categories.len()).map(Job::Category));
+    let mut works: HashMap<&str, usize> = HashMap::new();
+    for item in &site.items {
+        for (k, author) in item.authors.iter().enumerate() {
+            if !item.authors[..k].contains(author) {
+                *works.entry(author).or_default() += 1;
+            }
+        }
+    }
+    for &author in site.newest_first(Kind::Author) {
+        let count = works.get(site.items[author].slug.as_str()).copied();
+        jobs.extend(
+            pages(count.unwrap_or(0))
+                .skip(1)
+                .map(|page| Job::Works { author, page }),
+        );
+    }
+    for (term, tag) in site.tags.iter().enumerate() {
+        jobs.extend(pages(tag.items.len()).map(|page| Job::Tag { term, page }));
+    }
+    for (term, category) in site.categories.iter().enumerate() {
+        jobs.extend(pages(category.items.len()).map(|page| Job::Category { term, page }));
+    }
     for (id, item) in site.items.iter().enumerate() {
         jobs.extend((0..item.aliases.len()).map(|alias| Job::Alias { item: id, alias }));
     }
@@ -388,18 +449,9 @@ impl PageRenderer<'_> {
                 };
                 self.page("index.html", &url, &config.title, &config.description, home)
             }
-            Job::Item(i) => self.item(*i, &url),
+            Job::Item(i) => self.item(*i, 1, &url),
             Job::Articles { page, total } => {
                 let ids = site.newest_first(Kind::Article);
-                let start = (page - 1) * ARTICLES_PER_PAGE;
-                let slice = &ids[start.min(ids.len())..(start + ARTICLES_PER_PAGE).min(ids.len())];
-                let page_url = |p: usize| {
-                    if p == 1 {
-                        "/articles/".to_string()
-                    } else {
-                        format!("/articles/page/{p}/")
-                    }
-                };
                 #[derive(Serialize)]
                 struct Articles {
                     items: Vec<Card>,
@@ -410,20 +462,14 @@ impl PageRenderer<'_> {
                 } else {
                     format!("Articles, page {page} sur {total}")
                 };
-                let paginator = Paginator {
-                    current: *page,
-                    total: *total,
-                    previous: (*page > 1).then(|| page_url(page - 1)),
-                    next: (page < total).then(|| page_url(page + 1)),
-                };
                 self.page(
                     "articles.html",
                     &url,
                     &title,
                     "Les articles écrits par les membres de la communauté.",
                     Articles {
-                        items: cards(site, slice),
-                        paginator,
+                        items: cards(site, page_slice(ids, *page, ARTICLES_PER_PAGE)),
+                        paginator: Paginator::new("/articles/", *page, *total),
                     },
                 )
             }
@@ -439,9 +485,20 @@ impl PageRenderer<'_> {
                     },
                 )
             }
-            Job::Resources => {
+            Job::Resources { page } => {
                 let ids = site.resources_and_replays();
-                self.page("resources.html", &url, "Ressources", "Les liens qui valent la peine d'être gardés, et les replays de nos webinaires.", Listing { items: cards(site, &ids) })
+                let paginator =
+                    Paginator::new("/ressources/", *page, page_count(ids.len(), LIST_PER_PAGE));
+                self.page(
+                    "resources.html",
+                    &url,
+                    &paged_title("Ressources", &paginator),
+                    "Les liens qui valent la peine d'être gardés, et les replays de nos webinaires.",
+                    Paged {
+                        items: cards(site, page_slice(&ids, *page, LIST_PER_PAGE)),
+                        paginator,
+                    },
+                )
             }
             Job::Events => {
                 #[derive(Serialize)]
@@ -525,11 +582,11 @@ impl PageRenderer<'_> {
                     Terms { terms },
                 )
             }
-            Job::Tag(t) | Job::Category(t) => {
+            Job::Tag { term, page } | Job::Category { term, page } => {
                 let (term, section, template, label) = match job {
-                    Job::Tag(_) => (&site.tags[*t], "tags", "tag.html", "Étiquette"),
+                    Job::Tag { .. } => (&site.tags[*term], "tags", "tag.html", "Étiquette"),
                     _ => (
-                        &site.categories[*t],
+                        &site.categories[*term],
                         "categories",
                         "category.html",
                         "Catégorie",
@@ -539,9 +596,16 @@ impl PageRenderer<'_> {
                 struct TermPage {
                     term: TermView,
                     items: Vec<Card>,
+                    paginator: Paginator,
                     feed: String,
                 }
-                let title = format!("{label} : {}", term.name);
+                let view = term_view(term, section);
+                let paginator = Paginator::new(
+                    &view.url,
+                    *page,
+                    page_count(term.items.len(), LIST_PER_PAGE),
+                );
+                let title = paged_title(&format!("{label} : {}", term.name), &paginator);
                 let description = term.description.clone().unwrap_or_else(|| {
                     format!(
                         "Tout ce qui concerne « {} » : articles, séries, ressources et événements.",
@@ -549,12 +613,14 @@ impl PageRenderer<'_> {
                     )
                 });
                 let page = TermPage {
-                    term: term_view(term, section),
-                    items: cards(site, &term.items),
+                    items: cards(site, page_slice(&term.items, *page, LIST_PER_PAGE)),
+                    paginator,
                     feed: format!("/{section}/{}/atom.xml", term.slug),
+                    term: view,
                 };
                 self.page(template, &url, &title, &description, page)
             }
+            Job::Works { author, page } => self.item(*author, *page, &url),
             Job::Alias { item, alias } => {
                 alias::render(site, self.templates, self.view, *item, *alias)
             }
@@ -608,7 +674,8 @@ impl PageRenderer<'_> {
         }
     }
 
-    fn item(&self, id: ItemId, url: &str) -> Result<Output> {
+    /// The page of an item; `page` is the page of an author's works (their page is the first).
+    fn item(&self, id: ItemId, page_number: usize, url: &str) -> Result<Output> {
         let site = self.site;
         let item = &site.items[id];
         let body = &self.bodies[id];
@@ -626,8 +693,10 @@ impl PageRenderer<'_> {
             series: Option<SeriesNav>,
             parts: Vec<Card>,
             event: Option<EventView>,
-            /// Authors: everything they wrote, spoke at or added; profile links.
+            /// Authors: everything they wrote, spoke at or added (one page of it); profile
+            /// links.
             works: Vec<Card>,
+            paginator: Option<Paginator>,
             profile: Vec<Link>,
             avatar: Option<String>,
         }
@@ -643,6 +712,7 @@ impl PageRenderer<'_> {
             parts: Vec::new(),
             event: None,
             works: Vec::new(),
+            paginator: None,
             profile: Vec::new(),
             avatar: None,
         };
@@ -672,7 +742,19 @@ impl PageRenderer<'_> {
                 discord,
                 avatar,
             } => {
-                page.works = cards(site, &site.by_author(&item.slug));
+                let works = site.by_author(&item.slug);
+                let paginator = Paginator::new(
+                    &item.url,
+                    page_number,
+                    page_count(works.len(), LIST_PER_PAGE),
+                );
+                page.works = cards(site, page_slice(&works, page_number, LIST_PER_PAGE));
+                if page_number > 1 {
+                    // The biography is on the first page only.
+                    page.content.clear();
+                    page.toc.clear();
+                }
+                page.paginator = Some(paginator);
                 if let Some(g) = github {
                     page.profile.push(Link {
                         name: format!("GitHub : {g}"),
@@ -691,13 +773,36 @@ impl PageRenderer<'_> {
             Detail::Page => "page.html",
         };
         let description = crate::text::truncate_words(&item.summary, 200);
+        let title = match &page.paginator {
+            Some(paginator) => paged_title(&item.title, paginator),
+            None => item.title.clone(),
+        };
         self.page_with(
             template,
             url,
-            &item.title,
+            &title,
             &description,
             page,
             seo::Seo::item(site, item),
+        )
+    }
+}
+
+/// A cards list cut into pages.
+#[derive(Serialize)]
+struct Paged {
+    items: Vec<Card>,
+    paginator: Paginator,
+}
+
+/// The title of a page of a list: `Ressources`, then `Ressources, page 2 sur 5`.
+fn paged_title(title: &str, paginator: &Paginator) -> String {
+    if paginator.current == 1 {
+        title.to_string()
+    } else {
+        format!(
+            "{title}, page {} sur {}",
+            paginator.current, paginator.total
         )
     }
 }
