@@ -116,6 +116,9 @@ pub struct Site {
     pub categories: Vec<Term>,
     /// Per kind (`Kind as usize`), the ids newest first: computed once, read by many pages.
     newest: Vec<Vec<ItemId>>,
+    /// The first instant after `now` at which the site changes by itself: a scheduled item
+    /// is due, an event ends or closes its registrations. `serve` rebuilds then.
+    pub next_change: Option<DateTime<Utc>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -246,6 +249,7 @@ pub fn resolve(config: Config, entries: &[&Entry], publish: Publish) -> (Site, D
 
     let mut link_targets = HashMap::new();
     let mut items = Vec::new();
+    let mut scheduled_next: Option<Instant> = None;
     for entry in entries {
         let Entry { source, meta } = entry;
         let doc = source.document();
@@ -290,6 +294,14 @@ pub fn resolve(config: Config, entries: &[&Entry], publish: Publish) -> (Site, D
             }
         }
         let published = problems.is_empty() && (publish.drafts || (!item.draft && !scheduled));
+        if let Some(date) = item.date
+            && problems.is_empty()
+            && !item.draft
+            && !published
+        {
+            // Scheduled: published once `now` reaches its date.
+            scheduled_next = Some(scheduled_next.map_or(date, |next| next.min(date)));
+        }
         link_targets.insert(
             source.content_path.clone(),
             LinkTarget {
@@ -360,8 +372,23 @@ pub fn resolve(config: Config, entries: &[&Entry], publish: Publish) -> (Site, D
     }
 
     let tags = collect_tags(&items);
+    let next_change = items
+        .iter()
+        .filter_map(Item::event)
+        .flat_map(|e| {
+            [
+                Some(e.end),
+                e.registration.then_some(e.registration_deadline),
+            ]
+        })
+        .chain([scheduled_next])
+        .flatten()
+        .map(|t| t.with_timezone(&Utc))
+        .filter(|&t| t > publish.now)
+        .min();
     let mut site = Site {
         now: publish.now,
+        next_change,
         items,
         link_targets,
         tags,
@@ -474,7 +501,10 @@ fn same_structure(a: &Item, b: &Item) -> bool {
         (Detail::Series { parts }, Detail::Series { parts: parts_b }) => parts == parts_b,
         (Detail::Resource { .. }, Detail::Resource { .. }) => true,
         (Detail::Event(e), Detail::Event(f)) => {
+            // With the instants at which the site changes by itself (`Site::next_change`).
             (e.start, e.end, e.recording.is_some()) == (f.start, f.end, f.recording.is_some())
+                && (e.registration, e.registration_deadline)
+                    == (f.registration, f.registration_deadline)
         }
         _ => false,
     };

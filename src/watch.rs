@@ -29,8 +29,15 @@ pub struct Batch {
     pub paths: Vec<PathBuf>,
     /// Events were lost (the system's queue overflowed): anything may have changed.
     pub everything: bool,
-    /// When the first event of the batch arrived.
+    /// When the first event of the batch arrived (or the deadline passed, for an empty batch).
     pub first_seen: Instant,
+}
+
+impl Batch {
+    /// Whether nothing changed: the wait ended at its deadline.
+    pub fn is_empty(&self) -> bool {
+        self.paths.is_empty() && !self.everything
+    }
 }
 
 /// Watches the sources of a site.
@@ -96,6 +103,11 @@ impl Watcher {
     /// that follow until [`QUIET`] passes without any (at most [`MAX_BATCH`]). `None` once the
     /// watcher stopped.
     pub fn next_batch(&mut self) -> Option<Batch> {
+        self.next_batch_until(None)
+    }
+
+    /// As [`Watcher::next_batch`], but gives an empty batch when `deadline` comes first.
+    pub fn next_batch_until(&mut self, deadline: Option<Instant>) -> Option<Batch> {
         let mut batch = Batch {
             paths: Vec::new(),
             everything: false,
@@ -103,7 +115,17 @@ impl Watcher {
         };
         loop {
             let event = if batch.paths.is_empty() && !batch.everything {
-                let event = self.events.recv().ok()?;
+                let event = match deadline {
+                    None => self.events.recv().ok()?,
+                    Some(deadline) => {
+                        let left = deadline.saturating_duration_since(Instant::now());
+                        match self.events.recv_timeout(left) {
+                            Ok(event) => event,
+                            Err(RecvTimeoutError::Timeout) => return Some(batch),
+                            Err(RecvTimeoutError::Disconnected) => return None,
+                        }
+                    }
+                };
                 batch.first_seen = Instant::now();
                 event
             } else {

@@ -77,6 +77,12 @@ impl Fixture {
 
     /// Rebuilds, and checks the output against a full build of the same state.
     #[track_caller]
+    /// Moves the build's `now` (as `serve` does when the site changes by itself).
+    fn set_now(&mut self, now: chrono::DateTime<chrono::Utc>) {
+        self.session.set_now(now);
+        self.options.now = now;
+    }
+
     fn step(&mut self, what: &str) -> classmates::incremental::Rebuild {
         let report = self
             .session
@@ -467,6 +473,37 @@ fn events_authors_templates_theme_and_settings_rebuild_exactly_what_a_full_build
     });
     f.session.changed_everything();
     f.step("everything rescanned");
+}
+
+#[test]
+fn time_moving_on_rebuilds_exactly_what_a_full_build_gives() {
+    let mut f = Fixture::new();
+    let utc = |text: &str| {
+        chrono::DateTime::parse_from_rfc3339(text)
+            .unwrap()
+            .with_timezone(&chrono::Utc)
+    };
+    // The webinar closes its registrations when it starts, then ends; the article scheduled
+    // for 15 December 08:00 (Paris) is published then. Each is the next change in turn.
+    let changes = [
+        "2026-12-03T19:00:00+01:00",
+        "2026-12-03T20:30:00+01:00",
+        "2026-12-15T08:00:00+01:00",
+    ];
+    for (i, change) in changes.iter().enumerate() {
+        assert_eq!(f.session.next_change(), Some(utc(change)), "change {i}");
+        f.set_now(utc(change));
+        f.step(change);
+    }
+    assert!(
+        f.output()
+            .contains_key("articles/nouveautes-python-3-15/index.html")
+    );
+    assert!(
+        f.page("evenements/webinaire-pytest/index.html")
+            .contains("Cet événement est terminé")
+    );
+    assert_eq!(f.session.next_change(), None, "nothing left to happen");
 }
 
 #[test]

@@ -248,3 +248,46 @@ fn a_change_reloads_the_pages_and_a_broken_file_shows_its_errors_until_fixed() {
     );
     assert!(!server.log().contains(".swp"), "{}", server.log());
 }
+
+#[test]
+fn time_moves_on_a_scheduled_article_appears_and_an_event_ends_while_serving() {
+    let site = Site::fixture("incremental");
+    // Due a few seconds after the server starts: seconds are allowed in RFC 3339 dates.
+    let soon = (chrono::Utc::now() + chrono::Duration::seconds(4))
+        .format("%Y-%m-%dT%H:%M:%SZ")
+        .to_string();
+    let an_hour_ago = (chrono::Utc::now() - chrono::Duration::hours(1))
+        .format("%Y-%m-%dT%H:%M:%SZ")
+        .to_string();
+    site.write(
+        "content/articles/programme.md",
+        &format!(
+            "---\ntitle: \"Un article programmé\"\ndate: {soon}\nauthors: [marc]\n---\nPublié tout seul.\n"
+        ),
+    );
+    site.write(
+        "content/events/en-cours.md",
+        &format!(
+            "---\ntitle: \"Un atelier en cours\"\nstart: {an_hour_ago}\nend: {soon}\nregistration: false\n---\nIl se termine bientôt.\n"
+        ),
+    );
+    let store = tempfile::tempdir().unwrap();
+    let server = Server::start(&site, store.path());
+    assert_eq!(server.get("/articles/programme/").0, 404, "not yet due");
+    let event = server.get("/evenements/en-cours/").1;
+    assert!(!event.contains("Cet événement est terminé"), "{event}");
+
+    // Nothing is edited: the server rebuilds at the instant the site changes by itself.
+    let mut events = server.events();
+    events.reload();
+    let (status, article) = server.get("/articles/programme/");
+    assert_eq!(status, 200, "{}", server.log());
+    assert!(article.contains("Publié tout seul."));
+    let event = server.get("/evenements/en-cours/").1;
+    assert!(event.contains("Cet événement est terminé"), "{event}");
+    assert!(
+        server.log().contains("↻ l'heure est venue"),
+        "the rebuild says why:\n{}",
+        server.log()
+    );
+}

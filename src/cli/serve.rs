@@ -195,7 +195,19 @@ fn rebuild_loop(
     live: &Live,
     mut warnings: String,
 ) {
-    while let Some(batch) = watcher.next_batch() {
+    loop {
+        // Time moves on: at the next instant the site changes by itself (a scheduled article
+        // is due, an event ends), it is built again at that instant.
+        let deadline = session.next_change().map(|at| {
+            let left = (at - chrono::Utc::now()).to_std().unwrap_or_default();
+            std::time::Instant::now() + left
+        });
+        let Some(batch) = watcher.next_batch_until(deadline) else {
+            break;
+        };
+        if batch.is_empty() {
+            session.set_now(chrono::Utc::now());
+        }
         if batch.everything {
             session.changed_everything();
         }
@@ -264,7 +276,12 @@ fn describe(batch: &Batch, root: &Path) -> String {
         .find(|p| p.is_file())
         .or(batch.paths.first());
     let Some(first) = first else {
-        return "fichiers".into();
+        return if batch.is_empty() {
+            "l'heure est venue (publication programmée, fin d'un événement ou des inscriptions)"
+                .into()
+        } else {
+            "fichiers".into()
+        };
     };
     let first = first.strip_prefix(root).unwrap_or(first).display();
     match batch.paths.len() {

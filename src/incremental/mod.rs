@@ -240,6 +240,20 @@ impl Session {
         }
     }
 
+    /// The first instant after the build's `now` at which the site last loaded changes by
+    /// itself (a scheduled item is due, an event ends or closes its registrations).
+    pub fn next_change(&self) -> Option<chrono::DateTime<chrono::Utc>> {
+        self.resolved.as_ref()?.site.next_change
+    }
+
+    /// Moves the build's `now`: the next rebuild resolves the site at that instant (and, as
+    /// every page may show it, fingerprints every file again; only those that differ are
+    /// written).
+    pub fn set_now(&mut self, now: chrono::DateTime<chrono::Utc>) {
+        self.options.now = now;
+        self.resolved = None;
+    }
+
     /// Forgets everything read (not what is in the output folder): the next rebuild reads the
     /// whole site again, and writes only what differs.
     pub fn changed_everything(&mut self) {
