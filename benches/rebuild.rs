@@ -3,14 +3,15 @@
 //! the moment the file is written to the moment the changed files are written. Scenarios: an
 //! edit of the body past its first paragraph (the common case), an edit of the first paragraph
 //! (the summary changes, so lists showing the article's card are rendered again), an edit of
-//! the front matter (the site is resolved again), and the body edit seen through the file
-//! watcher (`watch`: system event, batching, rebuild).
+//! the front matter keeping the site's structure (the title: the item is patched in), an edit
+//! changing the structure (a tag: the site is resolved again), and the first three seen
+//! through the file watcher (`watch`: system event, batching, rebuild).
 //!
 //!   cargo run --release --example corpus -- --pages 10000 --seed 42 --out /dev/shm/c10k
 //!   cargo bench --bench rebuild -- --corpus /dev/shm/c10k --runs 30
 //!
 //! Options: `--corpus DIR` (default /dev/shm/c10k), `--runs N` (default 30), `--work DIR`
-//! (default /dev/shm/classmates-rebuild, replaced), `--only K` (only the K-th scenario, 1 to 4),
+//! (default /dev/shm/classmates-rebuild, replaced), `--only K` (only the K-th scenario, 1 to 5),
 //! `--verify` (compare the final output with a full build of the same state). With `PHASES=1`
 //! in the environment, the median time of each phase of a rebuild is printed too.
 
@@ -100,10 +101,14 @@ fn main() {
     println!("| Modification | Médiane | p90 | Min | Max | Fichiers écrits (médiane) |");
     println!("|---|---|---|---|---|---|");
 
-    let scenarios: [(&str, Edit); 3] = [
+    let scenarios: [(&str, Edit); 4] = [
         ("corps (après le 1er paragraphe)", edit_body),
         ("1er paragraphe (résumé)", edit_first_paragraph),
         ("en-tête (titre)", edit_title),
+        (
+            "étiquettes (structure du site : tout est résolu à nouveau)",
+            edit_tags,
+        ),
     ];
     for (n, (name, edit)) in scenarios.into_iter().enumerate() {
         if only.is_some_and(|o| o != n + 1) {
@@ -135,41 +140,49 @@ fn main() {
         }
     }
 
-    if only.is_some_and(|o| o != 4) {
-        return;
-    }
-    // The same body edit, seen through the watcher as `serve` sees it (from the original).
-    std::fs::write(&article, &original).unwrap();
-    session.changed(&article);
-    session.rebuild().expect("the corpus builds");
-    let mut watcher = classmates::watch::Watcher::new(&root, None).expect("watcher");
-    let mut times = Vec::new();
-    let mut files = Vec::new();
-    let mut waits = Vec::new();
-    for i in 0..runs {
-        std::thread::sleep(Duration::from_millis(20));
-        let t = Instant::now();
-        std::fs::write(&article, edit_body(&original, 1000 + i)).unwrap();
-        let batch = watcher.next_batch().expect("an event");
-        waits.push(t.elapsed());
-        for path in &batch.paths {
-            session.changed(path);
+    // The same edits seen through the watcher as `serve` sees them (from the original).
+    if only.is_none_or(|o| o == 5) {
+        std::fs::write(&article, &original).unwrap();
+        session.changed(&article);
+        session.rebuild().expect("the corpus builds");
+        let mut watcher = classmates::watch::Watcher::new(&root, None).expect("watcher");
+        let mut waits = Vec::new();
+        let watched: [(&str, Edit); 3] = [
+            (
+                "corps, via la surveillance des fichiers (écriture du fichier → écrit)",
+                edit_body,
+            ),
+            (
+                "1er paragraphe, via la surveillance des fichiers",
+                edit_first_paragraph,
+            ),
+            ("en-tête, via la surveillance des fichiers", edit_title),
+        ];
+        for (name, edit) in watched {
+            let mut times = Vec::new();
+            let mut files = Vec::new();
+            for i in 0..runs {
+                std::thread::sleep(Duration::from_millis(20));
+                let t = Instant::now();
+                std::fs::write(&article, edit(&original, 1000 + i)).unwrap();
+                let batch = watcher.next_batch().expect("an event");
+                waits.push(t.elapsed());
+                for path in &batch.paths {
+                    session.changed(path);
+                }
+                let report = session.rebuild().expect("the edited corpus builds");
+                times.push(t.elapsed());
+                files.push(report.files);
+            }
+            row(name, &mut times, &mut files);
         }
-        let report = session.rebuild().expect("the edited corpus builds");
-        times.push(t.elapsed());
-        files.push(report.files);
+        waits.sort();
+        println!(
+            "\nDont attente de l'événement et regroupement ({} ms sans événement) : médiane {:.1} ms.",
+            classmates::watch::QUIET.as_millis(),
+            waits[waits.len() / 2].as_secs_f64() * 1000.0
+        );
     }
-    row(
-        "corps, via la surveillance des fichiers (écriture du fichier → écrit)",
-        &mut times,
-        &mut files,
-    );
-    waits.sort();
-    println!(
-        "\nDont attente de l'événement et regroupement ({} ms sans événement) : médiane {:.1} ms.",
-        classmates::watch::QUIET.as_millis(),
-        waits[waits.len() / 2].as_secs_f64() * 1000.0
-    );
 
     if verify {
         let fresh = work.join("fresh");
@@ -226,6 +239,15 @@ fn edit_first_paragraph(text: &str, i: usize) -> String {
 /// Changes the title in the front matter.
 fn edit_title(text: &str, i: usize) -> String {
     text.replacen("title: \"", &format!("title: \"Titre {i} "), 1)
+}
+
+/// Adds a tag, every other run: the site's structure changes (a tag page comes and goes).
+fn edit_tags(text: &str, i: usize) -> String {
+    if i % 2 == 0 {
+        text.replacen("tags: [", "tags: [Mesure, ", 1)
+    } else {
+        text.to_string()
+    }
 }
 
 fn copy_dir(from: &Path, to: &Path) {
