@@ -219,6 +219,22 @@ fn edits_of_articles_rebuild_exactly_what_a_full_build_gives() {
     f.step("tag removed");
     assert!(!f.output().contains_key("tags/qualite/index.html"));
 
+    // A tag's name is its most common spelling: when most items spell it anew, the cards of
+    // the others show the new name too.
+    for file in [
+        article,
+        "content/articles/pytest-les-bases.md",
+        "content/series/decouvrir-pytest.md",
+    ] {
+        f.edit(file, |t| t.replacen("tags: [pytest", "tags: [PyTest", 1));
+    }
+    f.step("tag spelled anew by most items");
+    assert!(
+        f.page("evenements/webinaire-pytest/index.html")
+            .contains(">#PyTest<"),
+        "the unchanged event shows the new name"
+    );
+
     // Its date: lists and feeds reorder, the series takes its latest part's date.
     f.edit(article, |t| {
         t.replace("date: 2026-10-01", "date: 2026-10-25 09:00")

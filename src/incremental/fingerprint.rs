@@ -33,7 +33,8 @@ pub fn hash_bytes(bytes: &[u8]) -> u64 {
 
 /// The fingerprints of one state of the site.
 pub struct Fingerprints {
-    /// Settings shown on every page: `site.yaml`, `now`, the site view, tag and category names.
+    /// Settings shown on every page: `site.yaml` (category names included), `now`, the site
+    /// view.
     globals: u64,
     /// Per item: everything it is made of but its source file, and the names of its authors:
     /// what its card shows.
@@ -63,9 +64,8 @@ impl Fingerprints {
         serde_json::to_vec(&renderer.view)
             .unwrap_or_default()
             .hash(&mut g);
-        for term in site.tags.iter().chain(&site.categories) {
-            (&term.slug, &term.name, &term.description).hash(&mut g);
-        }
+        // Not the tags: a new tag must not make every page new. Cards take the names of their
+        // tags, and the pages listing every tag read them ([`Reader::terms`]).
         let globals = g.finish();
         let card = (0..site.items.len())
             .into_par_iter()
@@ -189,14 +189,17 @@ impl<H: Hasher> Reader<'_, H> {
                         }
                     }
                     Job::Tags | Job::Categories | Job::NotFound | Job::Search => {
-                        // Names are in the globals; the indexes show counts.
-                        for term in site.tags.iter().chain(&site.categories) {
-                            self.h.write_usize(term.items.len());
-                        }
+                        self.terms(site);
                     }
-                    Job::Tag { term, page } => self.list_page(&site.tags[*term].items, *page),
+                    Job::Tag { term, page } => {
+                        let term = &site.tags[*term];
+                        (&term.slug, &term.name, &term.description).hash(&mut self.h);
+                        self.list_page(&term.items, *page);
+                    }
                     Job::Category { term, page } => {
-                        self.list_page(&site.categories[*term].items, *page);
+                        let term = &site.categories[*term];
+                        (&term.slug, &term.name, &term.description).hash(&mut self.h);
+                        self.list_page(&term.items, *page);
                     }
                     Job::Works { author, page } => {
                         self.card(*author);
@@ -219,6 +222,8 @@ impl<H: Hasher> Reader<'_, H> {
             Target::Calendar(i) => self.card(*i),
             Target::Calendars | Target::Manifest => self.cards(site.newest_first(Kind::Event)),
             Target::SearchIndex => {
+                // Its filters list the tags and categories.
+                self.terms(site);
                 for &id in &f.search {
                     self.reads.push(id);
                     self.h.write_u64(f.search_entry(id));
@@ -270,6 +275,14 @@ impl<H: Hasher> Reader<'_, H> {
         }
     }
 
+    /// Every tag and category, with its number of items: what their indexes show.
+    fn terms(&mut self, site: &Site) {
+        for term in site.tags.iter().chain(&site.categories) {
+            (&term.slug, &term.name, &term.description).hash(&mut self.h);
+            self.h.write_usize(term.items.len());
+        }
+    }
+
     /// Page `page` of a list of `LIST_PER_PAGE` cards a page, and the number of pages.
     fn list_page(&mut self, ids: &[ItemId], page: usize) {
         (page, page_count(ids.len(), LIST_PER_PAGE)).hash(&mut self.h);
@@ -283,10 +296,18 @@ impl<H: Hasher> Reader<'_, H> {
     }
 }
 
-/// What the card of item `id` shows: the item (but its text) and the names of its authors.
+/// What the card of item `id` shows: the item (but its text), the names of its tags (as the
+/// site spells them) and of its authors.
 fn card_fingerprint(site: &Site, id: ItemId) -> u64 {
     let mut h = hasher();
     h.write_u64(item_fingerprint(site, &site.items[id]));
+    for tag in &site.items[id].tags {
+        let slug = crate::text::slugify(tag);
+        match site.tags.binary_search_by(|term| term.slug.cmp(&slug)) {
+            Ok(i) => site.tags[i].name.hash(&mut h),
+            Err(_) => 0u8.hash(&mut h),
+        }
+    }
     for author in &site.items[id].authors {
         match site.get(Kind::Author, author) {
             Some(a) => (&a.title, &a.url).hash(&mut h),
