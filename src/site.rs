@@ -2,7 +2,11 @@
 //! (authors, series, categories), dates and URLs, deciding what is published at `now`, and
 //! building the indexes (series parts, tags, categories, authors) once for all pages.
 
-use std::collections::{BTreeMap, HashMap};
+use std::cell::OnceCell;
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::path::Path;
+
+use rayon::prelude::*;
 
 use chrono::{DateTime, Utc};
 
@@ -227,42 +231,54 @@ impl Site {
 /// Resolves the parsed entries into a site. All problems are collected.
 pub fn resolve(config: Config, entries: &[&Entry], publish: Publish) -> (Site, Diagnostics) {
     let mut diagnostics = Diagnostics::default();
-    let existing: HashMap<(Kind, String), ()> = entries
+    let existing: HashSet<(Kind, &str)> = entries
         .iter()
-        .map(|e| ((e.source.kind, e.source.slug.clone()), ()))
+        .map(|e| (e.source.kind, e.source.slug.as_str()))
         .collect();
-    let exists = |kind: Kind, slug: &str| existing.contains_key(&(kind, slug.to_string()));
+    let exists = |kind: Kind, slug: &str| existing.contains(&(kind, slug));
     // Every file the content claims in the output, published or not (a draft's address is
-    // taken too): an alias must not take any of them.
-    let mut page_files: HashMap<String, std::path::PathBuf> = HashMap::new();
-    for entry in entries {
-        let file = crate::render::file_for_url(&entry.source.kind.url(&entry.source.slug));
-        let base = file.trim_end_matches("index.html").to_string();
-        for extra in &entry.source.bundle_files {
-            let rel = extra.to_string_lossy().replace('\\', "/");
-            page_files.insert(format!("{base}{rel}"), entry.source.display.clone());
-        }
-        page_files.insert(file, entry.source.display.clone());
-    }
+    // taken too): an alias must not take any of them. Listed at the first alias.
+    let page_files: OnceCell<HashMap<String, &Path>> = OnceCell::new();
+    let page_files = || {
+        page_files.get_or_init(|| {
+            let mut files = HashMap::new();
+            for entry in entries {
+                let url = entry.source.kind.url(&entry.source.slug);
+                let file = crate::render::file_for_url(&url);
+                let base = file.trim_end_matches("index.html").to_string();
+                for extra in &entry.source.bundle_files {
+                    let rel = extra.to_string_lossy().replace('\\', "/");
+                    files.insert(format!("{base}{rel}"), entry.source.display.as_path());
+                }
+                files.insert(file, entry.source.display.as_path());
+            }
+            files
+        })
+    };
     // Alias files already claimed, with the file and alias that claimed them first.
     let mut alias_claims: HashMap<String, (std::path::PathBuf, String)> = HashMap::new();
 
     let mut link_targets = HashMap::new();
     let mut items = Vec::new();
     let mut scheduled_next: Option<Instant> = None;
-    for entry in entries {
+    // Each entry on its own, in parallel; then what depends on the others, in order.
+    let resolutions: Vec<Resolution> = entries
+        .par_iter()
+        .map(|entry| resolve_entry(&config, entry, &exists, publish))
+        .collect();
+    for (entry, resolution) in entries.iter().zip(resolutions) {
         let Entry { source, meta } = entry;
         let doc = source.document();
         let Resolution {
             mut item,
             mut problems,
             scheduled,
-        } = resolve_entry(&config, entry, &exists, publish);
+        } = resolution;
         for alias in meta.aliases() {
             let problem = match alias_file(alias) {
                 Err(message) => Some(message),
                 Ok(file) => {
-                    if let Some(owner) = page_files.get(&file) {
+                    if let Some(owner) = page_files().get(&file) {
                         Some(if *owner == source.display {
                             format!("l'alias « {alias} » est l'adresse de la page elle-même")
                         } else {
@@ -528,7 +544,7 @@ struct Resolution {
 fn resolve_entry(
     config: &Config,
     entry: &Entry,
-    exists: &dyn Fn(Kind, &str) -> bool,
+    exists: &(dyn Fn(Kind, &str) -> bool + Sync),
     publish: Publish,
 ) -> Resolution {
     let Entry { source, meta } = entry;
