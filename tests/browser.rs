@@ -412,7 +412,11 @@ async fn form_works_in_place_with_javascript() {
                 Some("true")
             );
             // Announced: the field's description is the message, read when the field gets focus.
-            let described = email.attr("aria-describedby").await.unwrap().unwrap();
+            let described = email
+                .attr("aria-describedby")
+                .await
+                .unwrap()
+                .unwrap_or_default();
             assert!(
                 described.split(' ').any(|id| id == "reg-email-error"),
                 "{described}"
