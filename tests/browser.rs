@@ -483,20 +483,21 @@ async fn past_event_has_no_form() {
         "browser-site",
         true,
         |c, origin| async move {
-        c.goto(&format!("{origin}{PAST_EVENT}")).await.unwrap();
-        let body = text(&c, "body").await;
-        assert!(body.contains("Cet événement est terminé."), "{body}");
-        assert!(c.find_all(Locator::Css("form")).await.unwrap().is_empty());
-        assert!(
-            c.find_all(Locator::Css("script[src$='registration.js']"))
-                .await
-                .unwrap()
-                .is_empty()
-        );
-        // The upcoming one does have it.
-        c.goto(&format!("{origin}{EVENT}")).await.unwrap();
-        assert!(displayed(&c, ".registration-form").await);
-    })
+            c.goto(&format!("{origin}{PAST_EVENT}")).await.unwrap();
+            let body = text(&c, "body").await;
+            assert!(body.contains("Cet événement est terminé."), "{body}");
+            assert!(c.find_all(Locator::Css("form")).await.unwrap().is_empty());
+            assert!(
+                c.find_all(Locator::Css("script[src$='registration.js']"))
+                    .await
+                    .unwrap()
+                    .is_empty()
+            );
+            // The upcoming one does have it.
+            c.goto(&format!("{origin}{EVENT}")).await.unwrap();
+            assert!(displayed(&c, ".registration-form").await);
+        },
+    )
     .await;
 }
 
@@ -539,7 +540,11 @@ async fn search_finds_pages_as_you_type() {
             c.goto(&format!("{origin}/recherche/")).await.unwrap();
             type_query(&c, "djang").await;
             // Title matches first, then newest first.
-            wait_results(&c, &["Débuter avec Django", "Le tutoriel officiel de Django"]).await;
+            wait_results(
+                &c,
+                &["Débuter avec Django", "Le tutoriel officiel de Django"],
+            )
+            .await;
             assert_eq!(text(&c, "#recherche-statut").await, "2 résultats.");
             let link = find(&c, "#recherche-resultats li h2 a").await;
             assert_eq!(
@@ -576,7 +581,10 @@ async fn search_ignores_accents_and_case() {
             type_query(&c, "ECRIRE TESTS").await;
             wait_results(
                 &c,
-                &["Écrire des tests d'intégration", "La documentation de pytest"],
+                &[
+                    "Écrire des tests d'intégration",
+                    "La documentation de pytest",
+                ],
             )
             .await;
             // Accents typed where the text has others: "première" in the body of one page.
@@ -604,7 +612,10 @@ async fn search_filters_narrow_the_results() {
                 .unwrap();
             wait_results(
                 &c,
-                &["La documentation de pytest", "Le tutoriel officiel de Django"],
+                &[
+                    "La documentation de pytest",
+                    "Le tutoriel officiel de Django",
+                ],
             )
             .await;
             assert_eq!(text(&c, "#recherche-statut").await, "2 résultats.");
@@ -653,7 +664,11 @@ async fn search_says_when_nothing_matches() {
         |c, origin| async move {
             c.goto(&format!("{origin}/recherche/")).await.unwrap();
             type_query(&c, "django").await;
-            wait_results(&c, &["Débuter avec Django", "Le tutoriel officiel de Django"]).await;
+            wait_results(
+                &c,
+                &["Débuter avec Django", "Le tutoriel officiel de Django"],
+            )
+            .await;
             type_query(&c, "djangoxyz").await;
             let status = wait_text(&c, "#recherche-statut", |t| t.starts_with("Aucun")).await;
             assert_eq!(
@@ -698,14 +713,24 @@ async fn theme_toggle_switches_and_remembers() {
             let toggle = "[data-theme-toggle]";
             assert!(displayed(&c, toggle).await);
             assert_eq!(
-                find(&c, toggle).await.attr("aria-pressed").await.unwrap().as_deref(),
+                find(&c, toggle)
+                    .await
+                    .attr("aria-pressed")
+                    .await
+                    .unwrap()
+                    .as_deref(),
                 Some("false")
             );
 
             find(&c, toggle).await.click().await.unwrap();
             assert_eq!(theme(&c).await, dark);
             assert_eq!(
-                find(&c, toggle).await.attr("aria-pressed").await.unwrap().as_deref(),
+                find(&c, toggle)
+                    .await
+                    .attr("aria-pressed")
+                    .await
+                    .unwrap()
+                    .as_deref(),
                 Some("true")
             );
             // Kept after a reload, and on another page.
@@ -714,7 +739,12 @@ async fn theme_toggle_switches_and_remembers() {
             c.goto(&format!("{origin}{PAST_EVENT}")).await.unwrap();
             assert_eq!(theme(&c).await, dark);
             assert_eq!(
-                find(&c, toggle).await.attr("aria-pressed").await.unwrap().as_deref(),
+                find(&c, toggle)
+                    .await
+                    .attr("aria-pressed")
+                    .await
+                    .unwrap()
+                    .as_deref(),
                 Some("true")
             );
 
@@ -740,7 +770,10 @@ impl fantoccini::wd::WebDriverCompatibleCommand for GrantPermission {
         base_url: &url::Url,
         session_id: Option<&str>,
     ) -> Result<url::Url, url::ParseError> {
-        base_url.join(&format!("session/{}/permissions", session_id.unwrap_or_default()))
+        base_url.join(&format!(
+            "session/{}/permissions",
+            session_id.unwrap_or_default()
+        ))
     }
 
     fn method_and_body(&self, _: &url::Url) -> (http::Method, Option<String>) {

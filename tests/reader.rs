@@ -339,9 +339,15 @@ fn the_search_index_folds_accents_and_covers_the_searchable_kinds() {
     let mut words: Vec<(String, String)> = Vec::new();
     for (n, first) in shards.iter().enumerate() {
         let shard = build.json(&format!("recherche/mots/{n}.json"));
-        let (w, p) = (shard["w"].as_array().unwrap(), shard["p"].as_array().unwrap());
+        let (w, p) = (
+            shard["w"].as_array().unwrap(),
+            shard["p"].as_array().unwrap(),
+        );
         assert_eq!(w.len(), p.len());
-        assert_eq!(&w[0], first, "the entry file lists the first word of each shard");
+        assert_eq!(
+            &w[0], first,
+            "the entry file lists the first word of each shard"
+        );
         for (w, p) in w.iter().zip(p) {
             words.push((w.as_str().unwrap().into(), p.as_str().unwrap().into()));
         }
@@ -355,10 +361,17 @@ fn the_search_index_folds_accents_and_covers_the_searchable_kinds() {
         "{words:?}"
     );
     let postings = |word: &str| -> Option<String> {
-        words.iter().find(|(w, _)| w == word).map(|(_, p)| p.clone())
+        words
+            .iter()
+            .find(|(w, _)| w == word)
+            .map(|(_, p)| p.clone())
     };
     // Item 1 is the article: its first posting is "1" + its field.
-    assert_eq!(postings("recuperer").as_deref(), Some("1B"), "accents folded");
+    assert_eq!(
+        postings("recuperer").as_deref(),
+        Some("1B"),
+        "accents folded"
+    );
     assert_eq!(postings("depot").as_deref(), Some("1B"));
     assert_eq!(postings("zygomorphe").as_deref(), Some("1B"));
     assert_eq!(
@@ -377,7 +390,11 @@ fn the_search_index_folds_accents_and_covers_the_searchable_kinds() {
         "category of the article and of the resource (item 1, then 1 + 2)"
     );
     assert_eq!(postings("actions").as_deref(), Some("1S"));
-    assert_eq!(postings("vos"), None, "stop words are left out of the body words");
+    assert_eq!(
+        postings("vos"),
+        None,
+        "stop words are left out of the body words"
+    );
 
     // The filters: item numbers as differences, by kind, category and tag.
     let filters = build.json("recherche/filtres.json");

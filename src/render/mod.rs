@@ -592,11 +592,8 @@ impl PageRenderer<'_> {
                     index: format!("/{}", search::INDEX_PATH),
                     kinds: search::KINDS
                         .iter()
-                        .map(|k| Filter {
-                            value: serde_json::to_value(k)
-                                .ok()
-                                .and_then(|v| v.as_str().map(str::to_owned))
-                                .unwrap_or_default(),
+                        .map(|&k| Filter {
+                            value: search::kind_name(k),
                             name: k.label().to_string(),
                         })
                         .collect(),

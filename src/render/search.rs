@@ -240,13 +240,19 @@ pub fn assemble(entries: &[&Entry]) -> Vec<Output> {
     type Group<'e> = BTreeMap<&'e str, Vec<usize>>;
     fn add<'e>(group: &mut Group<'e>, last: &mut HashMap<&'e str, usize>, key: &'e str, n: usize) {
         let previous = last.insert(key, n);
-        group.entry(key).or_default().push(n - previous.unwrap_or(0));
+        group
+            .entry(key)
+            .or_default()
+            .push(n - previous.unwrap_or(0));
     }
     let mut groups: [(Group, HashMap<&str, usize>); 3] = Default::default();
     let kinds: Vec<String> = KINDS.iter().map(|k| kind_name(*k)).collect();
     for (n, entry) in entries.iter().enumerate() {
         let [kind, category, tag] = &mut groups;
-        let name = KINDS.iter().position(|k| *k == entry.kind).map(|i| kinds[i].as_str());
+        let name = KINDS
+            .iter()
+            .position(|k| *k == entry.kind)
+            .map(|i| kinds[i].as_str());
         if let Some(name) = name {
             add(&mut kind.0, &mut kind.1, name, n);
         }
