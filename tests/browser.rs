@@ -1,8 +1,13 @@
-//! The registration form in a real browser: `classmates serve` on a fixture site (one upcoming
-//! event with 2 seats, one past event) and Debian's headless Chromium driven through
-//! chromedriver (WebDriver, fantoccini). Without JavaScript the form posts and comes back to the
-//! page with the outcome; with JavaScript the live count, the in-place result with its cancel
-//! link and focus, errors next to the fields, the waiting list and cancellation work.
+//! The theme's scripts in a real browser: `classmates serve` on a fixture site and Debian's
+//! headless Chromium driven through chromedriver (WebDriver, fantoccini).
+//!
+//! - Registration form (`browser-site`: one upcoming event with 2 seats, one past event): without
+//!   JavaScript the form posts and comes back to the page with the outcome; with JavaScript the
+//!   live count, the in-place result with its cancel link and focus, errors next to the fields,
+//!   the waiting list and cancellation work.
+//! - Search (`browser-search`): results as you type, accents ignored, filters, no result.
+//! - Theme toggle (`browser-site`): applied at once, kept after a reload and on another page.
+//! - Copy button of code blocks (`browser-code`): the exact code in the real clipboard.
 //!
 //! Without `/usr/bin/chromium` or `chromedriver` (scripts/test installs both), each test prints
 //! a `SKIPPED: …` line and passes. Every process started here is killed by a drop guard, test
@@ -112,8 +117,8 @@ struct Served {
     origin: String,
 }
 
-fn serve() -> Served {
-    let site = Site::fixture("browser-site");
+fn serve(fixture: &str) -> Served {
+    let site = Site::fixture(fixture);
     let store = tempfile::tempdir().unwrap();
     let port = free_port();
     let log_path = store.path().join("serve.log");
@@ -141,7 +146,7 @@ fn serve() -> Served {
             .stdout(Stdio::null())
             .stderr(log),
     );
-    wait_for_http(&mut server, port, EVENT, &log_path);
+    wait_for_http(&mut server, port, "/", &log_path);
     Served {
         _server: server,
         _site: site,
@@ -192,9 +197,9 @@ async fn open_browser(driver_port: u16, javascript: bool, profile: &Path) -> Cli
         .expect("a WebDriver session in Chromium")
 }
 
-/// Runs `body` with a browser on a fresh `classmates serve`, then closes everything, even when
-/// `body` panics (the panic is then raised again).
-async fn with_browser<F, Fut>(test: &str, javascript: bool, body: F)
+/// Runs `body` with a browser on a fresh `classmates serve` of the site `fixture`, then closes
+/// everything, even when `body` panics (the panic is then raised again).
+async fn with_browser<F, Fut>(test: &str, fixture: &str, javascript: bool, body: F)
 where
     F: FnOnce(Client, String) -> Fut,
     Fut: Future<Output = ()> + Send + 'static,
@@ -215,7 +220,7 @@ where
         );
         return;
     }
-    let served = serve();
+    let served = serve(fixture);
     let scratch = tempfile::tempdir().unwrap();
     let profile: PathBuf = scratch.path().join("profile");
     let (driver, driver_port) = chromedriver(&scratch.path().join("chromedriver.log"));
@@ -323,6 +328,7 @@ async fn cancel(c: &Client, cancel_url: &str) {
 async fn form_works_without_javascript() {
     with_browser(
         "form_works_without_javascript",
+        "browser-site",
         false,
         |c, origin| async move {
             let page = format!("{origin}{EVENT}");
@@ -365,6 +371,7 @@ async fn form_works_without_javascript() {
 async fn form_works_in_place_with_javascript() {
     with_browser(
         "form_works_in_place_with_javascript",
+        "browser-site",
         true,
         |c, origin| async move {
             let count = "[data-registration-count]";
@@ -404,6 +411,17 @@ async fn form_works_in_place_with_javascript() {
                 email.attr("aria-invalid").await.unwrap().as_deref(),
                 Some("true")
             );
+            // Announced: the field's description is the message, read when the field gets focus.
+            let described = email
+                .attr("aria-describedby")
+                .await
+                .unwrap()
+                .unwrap_or_default();
+            assert!(
+                described.split(' ').any(|id| id == "reg-email-error"),
+                "{described}"
+            );
+            assert!(displayed(&c, "#reg-email-error").await);
             assert!(
                 is_focused(&c, "#reg-email").await,
                 "focus moves to the field"
@@ -460,20 +478,355 @@ async fn form_works_in_place_with_javascript() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn past_event_has_no_form() {
-    with_browser("past_event_has_no_form", true, |c, origin| async move {
-        c.goto(&format!("{origin}{PAST_EVENT}")).await.unwrap();
-        let body = text(&c, "body").await;
-        assert!(body.contains("Cet événement est terminé."), "{body}");
-        assert!(c.find_all(Locator::Css("form")).await.unwrap().is_empty());
-        assert!(
-            c.find_all(Locator::Css("script[src$='registration.js']"))
+    with_browser(
+        "past_event_has_no_form",
+        "browser-site",
+        true,
+        |c, origin| async move {
+            c.goto(&format!("{origin}{PAST_EVENT}")).await.unwrap();
+            let body = text(&c, "body").await;
+            assert!(body.contains("Cet événement est terminé."), "{body}");
+            assert!(c.find_all(Locator::Css("form")).await.unwrap().is_empty());
+            assert!(
+                c.find_all(Locator::Css("script[src$='registration.js']"))
+                    .await
+                    .unwrap()
+                    .is_empty()
+            );
+            // The upcoming one does have it.
+            c.goto(&format!("{origin}{EVENT}")).await.unwrap();
+            assert!(displayed(&c, ".registration-form").await);
+        },
+    )
+    .await;
+}
+
+/// Titles of the search results shown, in order.
+async fn result_titles(c: &Client) -> Vec<String> {
+    let script = "return Array.from(document.querySelectorAll('#recherche-resultats li h2 a'))\
+                  .map(function (a) { return a.textContent; });";
+    serde_json::from_value(c.execute(script, vec![]).await.unwrap()).unwrap()
+}
+
+/// Waits until the search results are `expected` (titles, in order).
+async fn wait_results(c: &Client, expected: &[&str]) {
+    let deadline = Instant::now() + WAIT;
+    loop {
+        let titles = result_titles(c).await;
+        if titles == expected {
+            return;
+        }
+        if Instant::now() > deadline {
+            panic!("the results are {titles:?}, expected {expected:?}");
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Empties the search field and types `query` in it, key by key.
+async fn type_query(c: &Client, query: &str) {
+    let input = find(c, "#recherche-q").await;
+    input.clear().await.unwrap();
+    input.send_keys(query).await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn search_finds_pages_as_you_type() {
+    with_browser(
+        "search_finds_pages_as_you_type",
+        "browser-search",
+        true,
+        |c, origin| async move {
+            c.goto(&format!("{origin}/recherche/")).await.unwrap();
+            type_query(&c, "djang").await;
+            // Title matches first, then newest first.
+            wait_results(
+                &c,
+                &["Débuter avec Django", "Le tutoriel officiel de Django"],
+            )
+            .await;
+            assert_eq!(text(&c, "#recherche-statut").await, "2 résultats.");
+            let link = find(&c, "#recherche-resultats li h2 a").await;
+            assert_eq!(
+                link.attr("href").await.unwrap().as_deref(),
+                Some("/articles/debuter-django/")
+            );
+            // Two words: pages holding both.
+            type_query(&c, "fixture python").await;
+            wait_results(&c, &["Les fixtures de pytest"]).await;
+            // The query is kept in the address: the page opened from it shows the same results.
+            let url = wait_url(&c, "q=fixture+python").await;
+            c.goto(&url).await.unwrap();
+            wait_results(&c, &["Les fixtures de pytest"]).await;
+            assert_eq!(
+                find(&c, "#recherche-q").await.prop("value").await.unwrap(),
+                Some("fixture python".into())
+            );
+        },
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn search_ignores_accents_and_case() {
+    with_browser(
+        "search_ignores_accents_and_case",
+        "browser-search",
+        true,
+        |c, origin| async move {
+            c.goto(&format!("{origin}/recherche/")).await.unwrap();
+            type_query(&c, "integration").await;
+            wait_results(&c, &["Écrire des tests d'intégration"]).await;
+            // Capitals too; the title counts more than the body ("écrire" in both pages).
+            type_query(&c, "ECRIRE TESTS").await;
+            wait_results(
+                &c,
+                &[
+                    "Écrire des tests d'intégration",
+                    "La documentation de pytest",
+                ],
+            )
+            .await;
+            // Accents typed where the text has others: "première" in the body of one page.
+            type_query(&c, "prémière vue").await;
+            wait_results(&c, &["Débuter avec Django"]).await;
+        },
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn search_filters_narrow_the_results() {
+    with_browser(
+        "search_filters_narrow_the_results",
+        "browser-search",
+        true,
+        |c, origin| async move {
+            c.goto(&format!("{origin}/recherche/")).await.unwrap();
+            type_query(&c, "python").await;
+            wait_text(&c, "#recherche-statut", |t| t == "5 résultats.").await;
+            find(&c, "#recherche-type")
                 .await
-                .unwrap()
-                .is_empty()
-        );
-        // The upcoming one does have it.
-        c.goto(&format!("{origin}{EVENT}")).await.unwrap();
-        assert!(displayed(&c, ".registration-form").await);
-    })
+                .select_by_value("resource")
+                .await
+                .unwrap();
+            wait_results(
+                &c,
+                &[
+                    "La documentation de pytest",
+                    "Le tutoriel officiel de Django",
+                ],
+            )
+            .await;
+            assert_eq!(text(&c, "#recherche-statut").await, "2 résultats.");
+            find(&c, "#recherche-etiquette")
+                .await
+                .select_by_value("Django")
+                .await
+                .unwrap();
+            wait_results(&c, &["Le tutoriel officiel de Django"]).await;
+            assert_eq!(text(&c, "#recherche-statut").await, "1 résultat.");
+            // A category instead of the tag; then the filters alone, with no word typed.
+            find(&c, "#recherche-etiquette")
+                .await
+                .select_by_value("")
+                .await
+                .unwrap();
+            find(&c, "#recherche-categorie")
+                .await
+                .select_by_value("Outils")
+                .await
+                .unwrap();
+            wait_results(&c, &["La documentation de pytest"]).await;
+            type_query(&c, "").await;
+            find(&c, "#recherche-type")
+                .await
+                .select_by_value("article")
+                .await
+                .unwrap();
+            wait_results(&c, &["Écrire des tests d'intégration"]).await;
+            let url = c.current_url().await.unwrap().to_string();
+            assert!(
+                url.ends_with("/recherche/?type=article&categorie=Outils"),
+                "{url}"
+            );
+        },
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn search_says_when_nothing_matches() {
+    with_browser(
+        "search_says_when_nothing_matches",
+        "browser-search",
+        true,
+        |c, origin| async move {
+            c.goto(&format!("{origin}/recherche/")).await.unwrap();
+            type_query(&c, "django").await;
+            wait_results(
+                &c,
+                &["Débuter avec Django", "Le tutoriel officiel de Django"],
+            )
+            .await;
+            type_query(&c, "djangoxyz").await;
+            let status = wait_text(&c, "#recherche-statut", |t| t.starts_with("Aucun")).await;
+            assert_eq!(
+                status,
+                "Aucun résultat. Essayez un autre mot ou retirez un filtre."
+            );
+            assert!(result_titles(&c).await.is_empty());
+            // A filter with nothing in it says the same.
+            type_query(&c, "").await;
+            find(&c, "#recherche-type")
+                .await
+                .select_by_value("event")
+                .await
+                .unwrap();
+            wait_text(&c, "#recherche-statut", |t| t.starts_with("Aucun résultat")).await;
+            assert!(result_titles(&c).await.is_empty());
+        },
+    )
+    .await;
+}
+
+/// The theme the page shows: its `data-theme` and the background colour of its body.
+async fn theme(c: &Client) -> (Value, Value) {
+    let script = "return [document.documentElement.getAttribute('data-theme'), \
+                  getComputedStyle(document.body).backgroundColor];";
+    let shown = c.execute(script, vec![]).await.unwrap();
+    (shown[0].clone(), shown[1].clone())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn theme_toggle_switches_and_remembers() {
+    with_browser(
+        "theme_toggle_switches_and_remembers",
+        "browser-site",
+        true,
+        |c, origin| async move {
+            let light = (Value::Null, json!("rgb(255, 255, 255)"));
+            let dark = (json!("dark"), json!("rgb(20, 24, 29)"));
+            // Headless Chromium asks for the light scheme; no choice made yet.
+            c.goto(&format!("{origin}{EVENT}")).await.unwrap();
+            assert_eq!(theme(&c).await, light);
+            let toggle = "[data-theme-toggle]";
+            assert!(displayed(&c, toggle).await);
+            assert_eq!(
+                find(&c, toggle)
+                    .await
+                    .attr("aria-pressed")
+                    .await
+                    .unwrap()
+                    .as_deref(),
+                Some("false")
+            );
+
+            find(&c, toggle).await.click().await.unwrap();
+            assert_eq!(theme(&c).await, dark);
+            assert_eq!(
+                find(&c, toggle)
+                    .await
+                    .attr("aria-pressed")
+                    .await
+                    .unwrap()
+                    .as_deref(),
+                Some("true")
+            );
+            // Kept after a reload, and on another page.
+            c.refresh().await.unwrap();
+            assert_eq!(theme(&c).await, dark);
+            c.goto(&format!("{origin}{PAST_EVENT}")).await.unwrap();
+            assert_eq!(theme(&c).await, dark);
+            assert_eq!(
+                find(&c, toggle)
+                    .await
+                    .attr("aria-pressed")
+                    .await
+                    .unwrap()
+                    .as_deref(),
+                Some("true")
+            );
+
+            // Back to light, chosen this time: kept too.
+            find(&c, toggle).await.click().await.unwrap();
+            let chosen_light = (json!("light"), light.1.clone());
+            assert_eq!(theme(&c).await, chosen_light);
+            c.goto(&format!("{origin}/")).await.unwrap();
+            assert_eq!(theme(&c).await, chosen_light);
+        },
+    )
+    .await;
+}
+
+/// Grants `permission` (`clipboard-read`, …) to the pages of the session, with the W3C
+/// Permissions extension command of WebDriver (`POST /session/{id}/permissions`).
+#[derive(Debug)]
+struct GrantPermission(&'static str);
+
+impl fantoccini::wd::WebDriverCompatibleCommand for GrantPermission {
+    fn endpoint(
+        &self,
+        base_url: &url::Url,
+        session_id: Option<&str>,
+    ) -> Result<url::Url, url::ParseError> {
+        base_url.join(&format!(
+            "session/{}/permissions",
+            session_id.unwrap_or_default()
+        ))
+    }
+
+    fn method_and_body(&self, _: &url::Url) -> (http::Method, Option<String>) {
+        let body = json!({ "descriptor": { "name": self.0 }, "state": "granted" });
+        (http::Method::POST, Some(body.to_string()))
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn copy_button_puts_the_code_in_the_clipboard() {
+    with_browser(
+        "copy_button_puts_the_code_in_the_clipboard",
+        "browser-code",
+        true,
+        |c, origin| async move {
+            c.goto(&format!("{origin}/articles/copier-du-code/"))
+                .await
+                .unwrap();
+            for permission in ["clipboard-read", "clipboard-write"] {
+                c.issue_cmd(GrantPermission(permission)).await.unwrap();
+            }
+            // Something else in the clipboard first, so that an old content cannot pass.
+            let read = "navigator.clipboard.readText().then(arguments[0], \
+                        function (e) { arguments[0]('error: ' + e); });";
+            c.execute_async(
+                "navigator.clipboard.writeText('avant').then(arguments[0]);",
+                vec![],
+            )
+            .await
+            .unwrap();
+            assert_eq!(c.execute_async(read, vec![]).await.unwrap(), json!("avant"));
+
+            let button = find(&c, ".code-block .copy-code").await;
+            assert_eq!(button.text().await.unwrap(), "Copier");
+            button.click().await.unwrap();
+            wait_text(&c, ".code-block .copy-code", |t| t == "Copié !").await;
+            let code = "def saluer(nom: str) -> str:\n    \
+                        if nom and len(nom) < 20 & 1:\n        \
+                        return f\"Bonjour, {nom} ! « À bientôt »\"\n    \
+                        return 'personne'\n";
+            assert_eq!(c.execute_async(read, vec![]).await.unwrap(), json!(code));
+            // Said to screen readers too; the label comes back.
+            assert_eq!(
+                c.execute(
+                    "return document.querySelector('p.visually-hidden[aria-live]').textContent;",
+                    vec![]
+                )
+                .await
+                .unwrap(),
+                json!("Code copié dans le presse-papiers.")
+            );
+            wait_text(&c, ".code-block .copy-code", |t| t == "Copier").await;
+        },
+    )
     .await;
 }

@@ -300,6 +300,8 @@ fn added_renamed_and_deleted_files_rebuild_exactly_what_a_full_build_gives() {
     }
     f.step("ten articles added");
     assert!(f.output().contains_key("articles/page/2/index.html"));
+    // The search index has more files (one file of cards per 8 items).
+    assert!(f.output().contains_key("recherche/fiches/2.json"));
 
     // A rename: the old page goes, links to the old path are fixed in the same save.
     f.rename(
@@ -365,6 +367,10 @@ fn added_renamed_and_deleted_files_rebuild_exactly_what_a_full_build_gives() {
     assert!(report.deleted > 10, "{report:?}");
     assert!(!f.output().contains_key("articles/page/2/index.html"));
     assert!(!f.path(".classmates/site/articles/article-renomme").exists());
+    assert!(
+        !f.output().contains_key("recherche/fiches/2.json"),
+        "files of the search index no longer made are deleted"
+    );
 
     // A new page, and a new resource.
     f.write(

@@ -295,10 +295,22 @@ fn the_search_index_folds_accents_and_covers_the_searchable_kinds() {
     let site = Site::fixture("reader-site");
     let build = site.build().ok();
     let index = build.json("recherche/index.json");
-    assert_eq!(index["v"], 1);
-    let items = index["items"].as_array().unwrap();
-    let urls: Vec<&str> = items.iter().map(|i| i["u"].as_str().unwrap()).collect();
-    // Newest first; no author or page in the index.
+    assert_eq!(index["v"], 2);
+    assert_eq!(index["n"], 4);
+    assert!(index["h"].as_str().unwrap().len() == 16, "{index}");
+    // Newest first; no author or page in the index. The cards, by files of `cards` items.
+    let per_file = index["cards"].as_u64().unwrap() as usize;
+    assert!(per_file >= 1);
+    let cards: Vec<serde_json::Value> = (0..4usize.div_ceil(per_file))
+        .flat_map(|n| {
+            build
+                .json(&format!("recherche/fiches/{n}.json"))
+                .as_array()
+                .unwrap()
+                .clone()
+        })
+        .collect();
+    let urls: Vec<&str> = cards.iter().map(|c| c[1].as_str().unwrap()).collect();
     assert_eq!(
         urls,
         [
@@ -308,39 +320,88 @@ fn the_search_index_folds_accents_and_covers_the_searchable_kinds() {
             "/ressources/pro-git/",
         ]
     );
-    let article = &items[1];
     assert_eq!(
-        article["t"],
-        "L'intégration continue </script> sans douleur"
+        cards[1],
+        serde_json::json!([
+            "L'intégration continue </script> sans douleur",
+            "/articles/integration-continue/",
+            "article",
+            "2026-10-20",
+            "Mettre en place une intégration continue avec GitHub Actions, étape par étape."
+        ])
     );
-    assert_eq!(article["k"], "article");
-    assert_eq!(article["g"], serde_json::json!(["Git", "Tests"]));
-    assert_eq!(article["c"], serde_json::json!(["Outils"]));
-    assert_eq!(article["d"], "2026-10-20");
-    let words: Vec<&str> = article["w"].as_str().unwrap().split(' ').collect();
-    assert!(words.contains(&"recuperer"), "accents folded: {words:?}");
-    assert!(words.contains(&"depot"), "{words:?}");
+    assert_eq!(cards[0][2], "event");
+    assert_eq!(cards[3][2], "resource");
+
+    // The words, from every shard the entry file lists, with the items holding them and where:
+    // `T`itle, tag or cateGory, `S`ummary, `B`ody.
+    let shards = index["shards"].as_array().unwrap();
+    let mut words: Vec<(String, String)> = Vec::new();
+    for (n, first) in shards.iter().enumerate() {
+        let shard = build.json(&format!("recherche/mots/{n}.json"));
+        let (w, p) = (
+            shard["w"].as_array().unwrap(),
+            shard["p"].as_array().unwrap(),
+        );
+        assert_eq!(w.len(), p.len());
+        assert_eq!(
+            &w[0], first,
+            "the entry file lists the first word of each shard"
+        );
+        for (w, p) in w.iter().zip(p) {
+            words.push((w.as_str().unwrap().into(), p.as_str().unwrap().into()));
+        }
+    }
+    assert!(words.is_sorted(), "sorted and distinct words");
+    assert!(words.windows(2).all(|w| w[0].0 != w[1].0));
     assert!(
-        !words.contains(&"integration") && !words.contains(&"les"),
-        "words of the title and stop words are left out of the body words: {words:?}"
-    );
-    assert!(words.contains(&"zygomorphe"));
-    assert!(
-        words.contains(&"etapes"),
-        "headings are indexed, accents folded"
-    );
-    assert!(
-        words.iter().all(|w| w
+        words.iter().all(|(w, _)| w
             .chars()
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())),
         "{words:?}"
     );
-    let mut distinct = words.clone();
-    distinct.sort();
-    distinct.dedup();
-    assert_eq!(distinct.len(), words.len(), "words are distinct");
-    assert_eq!(items[0]["k"], "event");
-    assert_eq!(items[3]["k"], "resource");
+    let postings = |word: &str| -> Option<String> {
+        words
+            .iter()
+            .find(|(w, _)| w == word)
+            .map(|(_, p)| p.clone())
+    };
+    // Item 1 is the article: its first posting is "1" + its field.
+    assert_eq!(
+        postings("recuperer").as_deref(),
+        Some("1B"),
+        "accents folded"
+    );
+    assert_eq!(postings("depot").as_deref(), Some("1B"));
+    assert_eq!(postings("zygomorphe").as_deref(), Some("1B"));
+    assert_eq!(
+        postings("etapes").as_deref(),
+        Some("1B"),
+        "headings are indexed, accents folded"
+    );
+    assert_eq!(
+        postings("integration").as_deref(),
+        Some("1T"),
+        "a word of the title counts as one"
+    );
+    assert_eq!(
+        postings("outils").as_deref(),
+        Some("1G2G"),
+        "category of the article and of the resource (item 1, then 1 + 2)"
+    );
+    assert_eq!(postings("actions").as_deref(), Some("1S"));
+    assert_eq!(
+        postings("vos"),
+        None,
+        "stop words are left out of the body words"
+    );
+
+    // The filters: item numbers as differences, by kind, category and tag.
+    let filters = build.json("recherche/filtres.json");
+    assert_eq!(filters["type"]["event"], serde_json::json!([0]));
+    assert_eq!(filters["type"]["article"], serde_json::json!([1, 1]));
+    assert_eq!(filters["categorie"]["Outils"], serde_json::json!([1, 2]));
+    assert_eq!(filters["etiquette"]["Git"], serde_json::json!([0, 1, 1, 1]));
 
     // The page: a form with its filters, the script, the index address; in the navigation.
     let html = build.html("recherche/index.html");

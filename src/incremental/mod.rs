@@ -120,8 +120,7 @@ struct Written {
     inputs: u64,
     /// The templates it was rendered through, with their fingerprints then.
     templates: Vec<(String, u64)>,
-    /// Hash of its bytes (rendered files; the fingerprint of its inputs for the search
-    /// index), or of its source's size and time (copies).
+    /// Hash of its bytes (rendered files), or of its source's size and time (copies).
     bytes: u64,
 }
 
@@ -668,14 +667,18 @@ impl Session {
             .iter()
             .find(|&&i| matches!(plan[i].1, Planned::Render(Target::SearchIndex)))
         {
-            // After the pages: a failure there leaves its cache as the file is. Its entries
-            // are kept between builds: only those of changed items are made again,
-            // and the file is written only when one of them changed. Its record keeps the
-            // fingerprint of its inputs in place of the hash of its bytes.
+            // After the pages: a failure there leaves its cache as the files are. Its entries
+            // are kept between builds: only those of changed items are made again, and its
+            // files are made only when one of them changed (then written if their bytes did).
+            // Each of its files has its record; the first one, at the target's path, is the
+            // one planned.
             let force = fresh || !self.written.contains_key(plan[i].0);
             let fingerprints = &self.plan.as_ref().expect("planned above").fingerprints;
             match self.search.index(site, fingerprints, force)? {
-                Some(output) => rendered.push((i, output, Vec::new(), plan[i].2)),
+                Some(outputs) => rendered.extend(outputs.into_iter().map(|output| {
+                    let hash = hash_bytes(&output.bytes);
+                    (i, output, Vec::new(), hash)
+                })),
                 None => unchanged.push(i),
             }
         }
@@ -723,8 +726,22 @@ impl Session {
                 }
             }
         }
-        for (i, _, used, hash) in &rendered {
-            let record = self.written.get_mut(plan[*i].0).expect("planned above");
+        // The files of the search index other than the planned one stay while they are its.
+        for path in &self.search.files {
+            if let Some(record) = self.written.get_mut(path) {
+                record.build = build;
+            }
+        }
+        for (i, output, used, hash) in &rendered {
+            let record = self
+                .written
+                .entry(output.path.clone())
+                .or_insert_with(|| Written {
+                    build,
+                    inputs: 0,
+                    templates: Vec::new(),
+                    bytes: 0,
+                });
             record.inputs = plan[*i].2;
             record.templates = used.clone();
             record.bytes = *hash;
@@ -819,20 +836,23 @@ fn same_source(a: &Source, b: &Source) -> bool {
 /// The search index as last written, by entry: made again only for the items that changed.
 #[derive(Default)]
 struct SearchCache {
-    /// By path relative to `content/`: the fingerprint an entry was made from, and its JSON.
-    entries: FastMap<String, (u64, Vec<u8>)>,
+    /// By path relative to `content/`: the fingerprint an entry was made from, and the entry.
+    entries: FastMap<String, (u64, search::Entry)>,
     /// The items of the index last made, in order.
     order: Vec<String>,
+    /// The paths of the files last made.
+    files: Vec<String>,
 }
 
 impl SearchCache {
-    /// The search index of `site`, or `None` when it is the one last made (unless `force`).
+    /// The files of the search index of `site`, or `None` when they are the ones last made
+    /// (unless `force`).
     fn index(
         &mut self,
         site: &Site,
         fingerprints: &Fingerprints,
         force: bool,
-    ) -> Result<Option<Output>> {
+    ) -> Result<Option<Vec<Output>>> {
         let ids = fingerprints.search_ids();
         let key = |id: usize| &site.items[id].source.content_path;
         let stale: Vec<usize> = ids
@@ -844,23 +864,23 @@ impl SearchCache {
                     .is_none_or(|(f, _)| *f != fingerprints.search_entry(id))
             })
             .collect();
-        let made: Vec<(usize, Vec<u8>)> = stale
+        let made: Vec<(usize, search::Entry)> = stale
             .par_iter()
             .map(|&id| Ok((id, search::entry(site, id)?)))
             .collect::<Result<_>>()?;
         let reordered = ids.len() != self.order.len()
             || ids.iter().zip(&self.order).any(|(&id, k)| key(id) != k);
         let mut changed = force || reordered;
-        for (id, bytes) in made {
+        for (id, entry) in made {
             let stamp = fingerprints.search_entry(id);
             match self.entries.get_mut(key(id)) {
-                Some(entry) => {
-                    changed |= entry.1 != bytes;
-                    *entry = (stamp, bytes);
+                Some(cached) => {
+                    changed |= cached.1 != entry;
+                    *cached = (stamp, entry);
                 }
                 None => {
                     changed = true;
-                    self.entries.insert(key(id).clone(), (stamp, bytes));
+                    self.entries.insert(key(id).clone(), (stamp, entry));
                 }
             }
         }
@@ -874,8 +894,10 @@ impl SearchCache {
         if reordered {
             self.order = ids.iter().map(|&id| key(id).clone()).collect();
         }
-        let entries = ids.iter().map(|&id| self.entries[key(id)].1.as_slice());
-        Ok(Some(search::assemble(entries)))
+        let entries: Vec<&search::Entry> = ids.iter().map(|&id| &self.entries[key(id)].1).collect();
+        let files = search::assemble(&entries);
+        self.files = files.iter().map(|f| f.path.clone()).collect();
+        Ok(Some(files))
     }
 }
 

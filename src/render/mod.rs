@@ -87,8 +87,11 @@ pub fn render_site(
     let mut outputs: Vec<Output> = renderer
         .targets()
         .par_iter()
-        .map(|target| renderer.render(target))
-        .collect::<Result<Vec<_>>>()?;
+        .map(|target| renderer.render_files(target))
+        .collect::<Result<Vec<_>>>()?
+        .into_iter()
+        .flatten()
+        .collect();
     outputs.sort_by(|a, b| a.path.cmp(&b.path));
     renderer.check_aliases(outputs.iter().map(|o| o.path.as_str()))?;
     Ok(outputs)
@@ -107,6 +110,7 @@ pub enum Target {
     Calendars,
     /// The events manifest read by the registrations function.
     Manifest,
+    /// The files of the search index, under `recherche/` (its path is the entry file's).
     SearchIndex,
     Robots,
     Sitemap,
@@ -201,6 +205,15 @@ impl<'a> SiteRenderer<'a> {
         }
     }
 
+    /// Every file of `target`: one, except for the search index (see `search`).
+    pub fn render_files(&self, target: &Target) -> Result<Vec<Output>> {
+        match target {
+            Target::SearchIndex => search::index(self.site),
+            _ => Ok(vec![self.render(target)?]),
+        }
+    }
+
+    /// The file of `target` (for the search index, its entry file only).
     pub fn render(&self, target: &Target) -> Result<Output> {
         let site = self.site;
         match target {
@@ -215,7 +228,7 @@ impl<'a> SiteRenderer<'a> {
             Target::Calendar(id) => Ok(calendar::event_calendar(site, &site.items[*id])),
             Target::Calendars => Ok(calendar::all_events(site)),
             Target::Manifest => manifest::manifest(site),
-            Target::SearchIndex => search::index(site),
+            Target::SearchIndex => Ok(search::index(site)?.swap_remove(0)),
             Target::Robots => Ok(Output::new(
                 "robots.txt",
                 format!(
@@ -645,11 +658,8 @@ impl PageRenderer<'_> {
                     index: format!("/{}", search::INDEX_PATH),
                     kinds: search::KINDS
                         .iter()
-                        .map(|k| Filter {
-                            value: serde_json::to_value(k)
-                                .ok()
-                                .and_then(|v| v.as_str().map(str::to_owned))
-                                .unwrap_or_default(),
+                        .map(|&k| Filter {
+                            value: search::kind_name(k),
                             name: k.label().to_string(),
                         })
                         .collect(),

@@ -1,9 +1,22 @@
-//! The search index of `/recherche/`: one compact JSON file, read by the theme's `search.js`,
-//! so that search works from static files (and offline once loaded) with no service behind it.
+//! The search index of `/recherche/`: static JSON files read by the theme's `search.js`, so that
+//! search works with no service behind it, split the way Pagefind splits its index so that a
+//! phone reading a large site downloads a small part of it:
 //!
-//! Per item: title, URL, kind, tag and category names, date, summary, and the distinct
-//! normalised words of the body (lowercase ASCII, accents folded: `intégration` →
-//! `integration`), capped so that the index stays small on large sites.
+//! - `recherche/index.json`, the entry file: the version of the index, the number of items, and
+//!   the first word of each shard of words;
+//! - `recherche/mots/N.json`, the shards: consecutive ranges of the sorted words with, per word,
+//!   the items holding it and where (title, tag or category, summary, body); fetched as the
+//!   reader types, only those holding words that start with what was typed;
+//! - `recherche/fiches/N.json`: what a result shows (title, URL, kind, date, summary), by chunks
+//!   of consecutive items, fetched for the results on screen;
+//! - `recherche/filtres.json`: the items of each kind, category and tag, fetched when a filter
+//!   is chosen.
+//!
+//! Words are lowercase ASCII, accents folded (`intégration` → `integration`). Items are numbered
+//! newest first; every file is made from the items in that order, so builds are reproducible.
+
+use std::collections::{BTreeMap, HashMap};
+use std::fmt::Write as _;
 
 use serde::Serialize;
 
@@ -11,7 +24,7 @@ use super::Output;
 use crate::content::Kind;
 use crate::site::Site;
 
-/// Site path of the index.
+/// Site path of the entry file.
 pub const INDEX_PATH: &str = "recherche/index.json";
 
 /// Kinds of content the search covers, in the order of its filter.
@@ -35,30 +48,46 @@ const STOP_WORDS: &[&str] = &[
 /// Characters of the summary kept in the index (shown under each result).
 pub const SUMMARY_CHARS: usize = 160;
 
-/// Format version of the index (its `v` field), for `search.js`.
-pub const VERSION: u32 = 1;
+/// Format version of the index (the `v` field of its entry file), for `search.js`.
+pub const VERSION: u32 = 2;
 
-#[derive(Serialize)]
-struct Entry<'a> {
-    /// Title.
-    t: &'a str,
-    /// Site path.
-    u: &'a str,
-    /// Kind (`article`, `series`, `resource`, `event`).
-    k: Kind,
-    /// Tag names.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    g: Vec<String>,
-    /// Category names.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    c: Vec<String>,
-    /// Date, `YYYY-MM-DD`.
-    #[serde(skip_serializing_if = "String::is_empty")]
-    d: String,
-    /// Summary, shortened.
-    s: String,
-    /// Distinct normalised body words, space-separated.
-    w: String,
+/// A shard of words is closed once its JSON passes this many bytes (a word's postings are
+/// never split). About 8 KB once compressed.
+pub const SHARD_BYTES: usize = 24 * 1024;
+
+/// Items per file of result cards (`fiches/N.json`).
+pub const DOCS_PER_FILE: usize = 8;
+
+/// Where a word is in an item, best first; the letter ending each posting in a shard.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Field {
+    Title,
+    Term,
+    Summary,
+    Body,
+}
+
+impl Field {
+    fn letter(self) -> char {
+        match self {
+            Field::Title => 'T',
+            Field::Term => 'G',
+            Field::Summary => 'S',
+            Field::Body => 'B',
+        }
+    }
+}
+
+/// What the index holds about one item, made on its own (and kept between incremental builds).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entry {
+    /// Its result card, JSON: `[title, url, kind, date, summary]`.
+    card: Vec<u8>,
+    kind: Kind,
+    tags: Vec<String>,
+    categories: Vec<String>,
+    /// Its distinct words with the best field each is found in, sorted by word.
+    words: Vec<(String, Field)>,
 }
 
 /// Lowercase ASCII words of `text`, accents folded (`Écrire l'intégration` → `ecrire`, `l`,
@@ -93,14 +122,14 @@ pub fn distinct_words(text: &str, skip: &str, max: usize) -> Vec<String> {
     out
 }
 
-/// Builds `/recherche/index.json`.
-pub fn index(site: &Site) -> anyhow::Result<Output> {
+/// Builds every file of the index.
+pub fn index(site: &Site) -> anyhow::Result<Vec<Output>> {
     use rayon::prelude::*;
     let entries = ids(site)
         .par_iter()
         .map(|&id| entry(site, id))
         .collect::<anyhow::Result<Vec<_>>>()?;
-    Ok(assemble(entries.iter().map(Vec::as_slice)))
+    Ok(assemble(&entries.iter().collect::<Vec<_>>()))
 }
 
 /// The items of the index, newest first.
@@ -113,45 +142,235 @@ pub fn ids(site: &Site) -> Vec<usize> {
     ids
 }
 
-/// The JSON of the entry of one item.
-pub fn entry(site: &Site, id: usize) -> anyhow::Result<Vec<u8>> {
+/// What the index holds about one item.
+pub fn entry(site: &Site, id: usize) -> anyhow::Result<Entry> {
     let item = &site.items[id];
     let card = super::context::Card::new(site, item);
     let body = super::reading::plain_text(item.source.body());
     let tags: Vec<String> = card.tags.into_iter().map(|l| l.name).collect();
     let categories: Vec<String> = card.categories.into_iter().map(|l| l.name).collect();
+    let summary = crate::text::truncate_words(&item.summary, SUMMARY_CHARS);
+    let date = card.date.get(..10).unwrap_or_default();
+
+    let mut best: HashMap<String, Field> = HashMap::new();
+    let mut add = |text: &str, field: Field| {
+        for word in words(text) {
+            let f = best.entry(word).or_insert(field);
+            *f = (*f).min(field);
+        }
+    };
+    add(&item.title, Field::Title);
+    for term in tags.iter().chain(&categories) {
+        add(term, Field::Term);
+    }
+    add(&summary, Field::Summary);
     // Words the title, the (shortened) summary and the terms already bring need not be
     // repeated; words cut from the summary stay in the body words.
-    let summary = crate::text::truncate_words(&item.summary, SUMMARY_CHARS);
     let known = [item.title.as_str(), summary.as_str()]
         .into_iter()
         .chain(tags.iter().chain(&categories).map(String::as_str))
         .collect::<Vec<_>>()
         .join(" ");
-    let entry = Entry {
-        t: &item.title,
-        u: &item.url,
-        k: item.kind,
-        w: distinct_words(&body, &known, MAX_BODY_WORDS).join(" "),
-        g: tags,
-        c: categories,
-        d: card.date.get(..10).unwrap_or_default().to_string(),
-        s: summary,
-    };
-    Ok(serde_json::to_vec(&entry)?)
+    for word in distinct_words(&body, &known, MAX_BODY_WORDS) {
+        best.entry(word).or_insert(Field::Body);
+    }
+    let mut words: Vec<(String, Field)> = best.into_iter().collect();
+    words.sort_unstable();
+
+    #[derive(Serialize)]
+    struct Card<'a>(&'a str, &'a str, Kind, &'a str, &'a str);
+    let card = serde_json::to_vec(&Card(&item.title, &item.url, item.kind, date, &summary))?;
+    Ok(Entry {
+        card,
+        kind: item.kind,
+        tags,
+        categories,
+        words,
+    })
 }
 
-/// The index file made of the JSON `entries`, in order: `{"v":1,"items":[…]}`.
-pub fn assemble<'e>(entries: impl Iterator<Item = &'e [u8]>) -> Output {
-    let mut bytes = format!("{{\"v\":{VERSION},\"items\":[").into_bytes();
-    for (i, entry) in entries.enumerate() {
-        if i > 0 {
-            bytes.push(b',');
+/// Every file of the index made of `entries`, in order (newest first): the entry file first.
+pub fn assemble(entries: &[&Entry]) -> Vec<Output> {
+    let mut files = Vec::new();
+
+    // Shards: the postings of each word, item numbers as differences from the previous one in
+    // base 36, each followed by the letter of its field (`0T3B` : items 0 and 3).
+    let mut postings: HashMap<&str, String> = HashMap::new();
+    let mut last: HashMap<&str, usize> = HashMap::new();
+    for (n, entry) in entries.iter().enumerate() {
+        for (word, field) in &entry.words {
+            let list = postings.entry(word.as_str()).or_default();
+            let previous = last.insert(word.as_str(), n);
+            push_base36(list, n - previous.map_or(0, |p| p));
+            list.push(field.letter());
         }
-        bytes.extend_from_slice(entry);
     }
-    bytes.extend_from_slice(b"]}");
-    Output::new(INDEX_PATH, bytes)
+    let mut vocabulary: Vec<(&str, String)> = postings.into_iter().collect();
+    vocabulary.sort_unstable_by(|a, b| a.0.cmp(b.0));
+    let mut firsts: Vec<&str> = Vec::new();
+    let mut shard = Shard::default();
+    for (word, list) in &vocabulary {
+        if shard.bytes() > SHARD_BYTES {
+            files.push(shard.output(firsts.len() - 1));
+            shard = Shard::default();
+        }
+        if shard.words.is_empty() {
+            firsts.push(word);
+        }
+        shard.push(word, list);
+    }
+    if !shard.words.is_empty() {
+        files.push(shard.output(firsts.len() - 1));
+    }
+
+    // Result cards.
+    for (n, chunk) in entries.chunks(DOCS_PER_FILE).enumerate() {
+        let mut bytes = b"[".to_vec();
+        for (i, entry) in chunk.iter().enumerate() {
+            if i > 0 {
+                bytes.push(b',');
+            }
+            bytes.extend_from_slice(&entry.card);
+        }
+        bytes.push(b']');
+        files.push(Output::new(format!("recherche/fiches/{n}.json"), bytes));
+    }
+
+    // Filters: item numbers by kind, category and tag, as differences.
+    type Group<'e> = BTreeMap<&'e str, Vec<usize>>;
+    fn add<'e>(group: &mut Group<'e>, last: &mut HashMap<&'e str, usize>, key: &'e str, n: usize) {
+        let previous = last.insert(key, n);
+        group
+            .entry(key)
+            .or_default()
+            .push(n - previous.unwrap_or(0));
+    }
+    let mut groups: [(Group, HashMap<&str, usize>); 3] = Default::default();
+    let kinds: Vec<String> = KINDS.iter().map(|k| kind_name(*k)).collect();
+    for (n, entry) in entries.iter().enumerate() {
+        let [kind, category, tag] = &mut groups;
+        let name = KINDS
+            .iter()
+            .position(|k| *k == entry.kind)
+            .map(|i| kinds[i].as_str());
+        if let Some(name) = name {
+            add(&mut kind.0, &mut kind.1, name, n);
+        }
+        for c in &entry.categories {
+            add(&mut category.0, &mut category.1, c, n);
+        }
+        for t in &entry.tags {
+            add(&mut tag.0, &mut tag.1, t, n);
+        }
+    }
+    #[derive(Serialize)]
+    struct Filters<'a, 'e> {
+        #[serde(rename = "type")]
+        kind: &'a Group<'e>,
+        categorie: &'a Group<'e>,
+        etiquette: &'a Group<'e>,
+    }
+    let filters = Filters {
+        kind: &groups[0].0,
+        categorie: &groups[1].0,
+        etiquette: &groups[2].0,
+    };
+    let filters = serde_json::to_vec(&filters).expect("plain data");
+    files.push(Output::new("recherche/filtres.json", filters));
+
+    // The entry file, with a version of the whole index that `search.js` adds to the address of
+    // the files it fetches, so that a browser never mixes files of two builds.
+    let mut hash = Fnv::default();
+    for file in &files {
+        hash.write(file.path.as_bytes());
+        hash.write(&file.bytes);
+    }
+    #[derive(Serialize)]
+    struct Meta<'a> {
+        v: u32,
+        h: String,
+        n: usize,
+        cards: usize,
+        shards: &'a [&'a str],
+    }
+    let meta = Meta {
+        v: VERSION,
+        h: format!("{:016x}", hash.0),
+        n: entries.len(),
+        cards: DOCS_PER_FILE,
+        shards: &firsts,
+    };
+    let meta = serde_json::to_vec(&meta).expect("plain data");
+    files.insert(0, Output::new(INDEX_PATH, meta));
+    files
+}
+
+/// The words of a shard and their postings, as JSON arrays being written.
+#[derive(Default)]
+struct Shard {
+    words: String,
+    postings: String,
+}
+
+impl Shard {
+    fn push(&mut self, word: &str, postings: &str) {
+        let sep = if self.words.is_empty() { "" } else { "," };
+        // Words and postings are ASCII letters and digits: nothing to escape.
+        let _ = write!(self.words, "{sep}\"{word}\"");
+        let _ = write!(self.postings, "{sep}\"{postings}\"");
+    }
+
+    fn bytes(&self) -> usize {
+        self.words.len() + self.postings.len()
+    }
+
+    fn output(&self, n: usize) -> Output {
+        Output::new(
+            format!("recherche/mots/{n}.json"),
+            format!("{{\"w\":[{}],\"p\":[{}]}}", self.words, self.postings),
+        )
+    }
+}
+
+/// The name of `kind` in the index and in the filter of `/recherche/` (`article`, …).
+pub fn kind_name(kind: Kind) -> String {
+    serde_json::to_value(kind)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
+}
+
+fn push_base36(out: &mut String, mut n: usize) {
+    const DIGITS: &[u8; 36] = b"0123456789abcdefghijklmnopqrstuvwxyz";
+    let mut buf = [0u8; 16];
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        buf[i] = DIGITS[n % 36];
+        n /= 36;
+        if n == 0 {
+            break;
+        }
+    }
+    out.push_str(std::str::from_utf8(&buf[i..]).expect("ASCII"));
+}
+
+/// FNV-1a, 64 bits: the same version of the index on every machine.
+struct Fnv(u64);
+
+impl Default for Fnv {
+    fn default() -> Fnv {
+        Fnv(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl Fnv {
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 ^= u64::from(b);
+            self.0 = self.0.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+    }
 }
 
 #[cfg(test)]

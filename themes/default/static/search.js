@@ -1,6 +1,9 @@
-// Search of /recherche/: loads the static index built by `classmates` (/recherche/index.json)
-// once, then answers as the reader types, with no server. Words match by prefix, accents and
-// case ignored; results are ranked title > tags > summary > body, then newest first.
+// Search of /recherche/, with no server: reads the static index built by `classmates`
+// (src/render/search.rs) piece by piece. The entry file (/recherche/index.json) lists the shards
+// of words; as the reader types, only the shards holding words that start with the typed ones
+// are fetched (then kept), then the cards of the results shown, and the filters file once a
+// filter is chosen. Words match by prefix (from two letters; a one-letter word must be whole),
+// accents and case ignored; results are ranked title > tags > summary > body, then newest first.
 (function () {
   "use strict";
   var form = document.querySelector("form[data-search]");
@@ -11,10 +14,11 @@
   var tagSelect = form.querySelector("select[name=etiquette]");
   var status = document.getElementById("recherche-statut");
   var list = document.getElementById("recherche-resultats");
-  var MAX_RESULTS = 50;
+  var more = document.getElementById("recherche-plus");
+  var PAGE = 20; // results shown at once, then PAGE more per click
   var LABELS = { article: "Article", series: "Série", resource: "Ressource", event: "Événement" };
-  // Field weights; an exact word counts one more than a prefix.
-  var TITLE = 20, TAG = 12, SUMMARY = 6, BODY = 2;
+  // Field weights, by the letter ending a posting; an exact word counts one more than a prefix.
+  var WEIGHTS = { T: 20, G: 12, S: 6, B: 2 };
 
   function normalize(text) {
     return text
@@ -40,90 +44,135 @@
     return useful.length ? useful : all;
   }
 
-  var items = null; // the index's items
-  var vocabulary = []; // sorted distinct words
-  var postings = new Map(); // word -> Map(item index -> weight)
+  var base = ""; // folder of the index, with its final "/"
+  var meta = null; // the entry file
+  var files = new Map(); // path -> promise of its JSON, fetched once
 
-  function add(word, item, weight) {
-    var entry = postings.get(word);
-    if (!entry) {
-      entry = new Map();
-      postings.set(word, entry);
+  function load(path) {
+    var file = files.get(path);
+    if (!file) {
+      file = fetch(base + path + "?v=" + meta.h).then(function (response) {
+        if (!response.ok) throw new Error(path + ": " + response.status);
+        return response.json();
+      });
+      // A failed fetch is tried again next time.
+      file.catch(function () { files.delete(path); });
+      files.set(path, file);
     }
-    if ((entry.get(item) || 0) < weight) entry.set(item, weight);
+    return file;
   }
 
-  function prepare(index) {
-    items = index.items;
-    items.forEach(function (item, i) {
-      words(item.t).forEach(function (w) { add(w, i, TITLE); });
-      (item.g || []).forEach(function (tag) { words(tag).forEach(function (w) { add(w, i, TAG); }); });
-      (item.c || []).forEach(function (cat) { words(cat).forEach(function (w) { add(w, i, TAG); }); });
-      words(item.s || "").forEach(function (w) { add(w, i, SUMMARY); });
-      (item.w ? item.w.split(" ") : []).forEach(function (w) { add(w, i, BODY); });
-    });
-    vocabulary = Array.from(postings.keys()).sort();
-  }
-
-  // First index of `vocabulary` whose word is >= `term`.
-  function lowerBound(term) {
-    var lo = 0, hi = vocabulary.length;
+  // Shards that may hold words starting with `term`: the one where `term` would be, and the
+  // next ones while their first word starts with it.
+  function shardsFor(term, exact) {
+    var firsts = meta.shards, lo = 0, hi = firsts.length;
     while (lo < hi) {
       var mid = (lo + hi) >>> 1;
-      if (vocabulary[mid] < term) lo = mid + 1; else hi = mid;
+      if (firsts[mid] <= term) lo = mid + 1; else hi = mid;
+    }
+    var out = [Math.max(lo - 1, 0)];
+    if (!exact) {
+      for (var i = lo; i < firsts.length && firsts[i].startsWith(term); i++) out.push(i);
+    }
+    return out;
+  }
+
+  // First index of the sorted `words` whose word is >= `term`.
+  function lowerBound(words, term) {
+    var lo = 0, hi = words.length;
+    while (lo < hi) {
+      var mid = (lo + hi) >>> 1;
+      if (words[mid] < term) lo = mid + 1; else hi = mid;
     }
     return lo;
   }
 
-  // Scores of the items matching every term (by prefix); null when there is no term.
-  function score(terms) {
-    var total = null;
-    terms.forEach(function (term) {
-      var scores = new Map();
-      for (var i = lowerBound(term); i < vocabulary.length && vocabulary[i].startsWith(term); i++) {
-        var word = vocabulary[i];
-        var bonus = word === term ? 1 : 0;
-        postings.get(word).forEach(function (weight, item) {
-          var s = weight + bonus;
-          if ((scores.get(item) || 0) < s) scores.set(item, s);
+  // Adds to `scores` the items of a posting list ("0T3B": items 0 and 3, title and body).
+  var POSTING = /([0-9a-z]+)([TGSB])/g;
+  function addPostings(postings, bonus, scores) {
+    var item = 0, match;
+    POSTING.lastIndex = 0;
+    while ((match = POSTING.exec(postings))) {
+      item += parseInt(match[1], 36);
+      var s = WEIGHTS[match[2]] + bonus;
+      if ((scores.get(item) || 0) < s) scores.set(item, s);
+    }
+  }
+
+  // Promise of the scores of the items holding a word that starts with `term` (is `term`, for
+  // one letter).
+  function termScores(term) {
+    var exact = term.length < 2;
+    return Promise.all(shardsFor(term, exact).map(function (n) { return load("mots/" + n + ".json"); }))
+      .then(function (shards) {
+        var scores = new Map();
+        shards.forEach(function (shard) {
+          for (var i = lowerBound(shard.w, term); i < shard.w.length && shard.w[i].startsWith(term); i++) {
+            if (exact && shard.w[i] !== term) break;
+            addPostings(shard.p[i], shard.w[i] === term ? 1 : 0, scores);
+          }
         });
-      }
-      if (total === null) {
-        total = scores;
-      } else {
+        return scores;
+      });
+  }
+
+  // Promise of the items of a filter value ("type", "article"), or null for no filter.
+  function filterItems(group, value) {
+    if (!value) return Promise.resolve(null);
+    return load("filtres.json").then(function (filters) {
+      var deltas = (filters[group] || {})[value] || [];
+      var items = new Set(), item = 0;
+      deltas.forEach(function (d) { item += d; items.add(item); });
+      return items;
+    });
+  }
+
+  // Promise of the ranked items (numbers) for a query and filters; null when there is nothing
+  // to search.
+  function search(query, kind, category, tag) {
+    var terms = queryTerms(query);
+    if (!terms.length && !kind && !category && !tag) return Promise.resolve(null);
+    var parts = terms.map(termScores).concat([
+      filterItems("type", kind), filterItems("categorie", category), filterItems("etiquette", tag),
+    ]);
+    return Promise.all(parts).then(function (found) {
+      var sets = found.slice(terms.length).filter(Boolean);
+      var total = null;
+      found.slice(0, terms.length).forEach(function (scores) {
+        if (total === null) {
+          total = scores;
+          return;
+        }
         var next = new Map();
         total.forEach(function (s, item) {
           if (scores.has(item)) next.set(item, s + scores.get(item));
         });
         total = next;
+      });
+      var ids = [];
+      if (total === null) {
+        for (var i = 0; i < meta.n; i++) ids.push(i);
+        total = new Map();
+      } else {
+        total.forEach(function (_, item) { ids.push(item); });
       }
+      ids = ids.filter(function (item) {
+        return sets.every(function (set) { return set.has(item); });
+      });
+      // Items are numbered newest first.
+      ids.sort(function (a, b) { return (total.get(b) || 0) - (total.get(a) || 0) || a - b; });
+      return ids;
     });
-    return total;
   }
 
-  function search(query, kind, category, tag) {
-    var terms = queryTerms(query);
-    var scores = score(terms);
-    var ids = [];
-    if (scores === null) {
-      if (!kind && !category && !tag) return null;
-      for (var i = 0; i < items.length; i++) ids.push(i);
-      scores = new Map();
-    } else {
-      scores.forEach(function (_, item) { ids.push(item); });
-    }
-    ids = ids.filter(function (i) {
-      var item = items[i];
-      return (!kind || item.k === kind) &&
-        (!category || (item.c || []).indexOf(category) >= 0) &&
-        (!tag || (item.g || []).indexOf(tag) >= 0);
-    });
-    ids.sort(function (a, b) {
-      return (scores.get(b) || 0) - (scores.get(a) || 0) ||
-        (items[b].d || "").localeCompare(items[a].d || "") ||
-        a - b;
-    });
-    return ids;
+  // Promise of the cards of `ids` ({t, u, k, d, s}), in order.
+  function cards(ids) {
+    return Promise.all(ids.map(function (item) {
+      return load("fiches/" + Math.floor(item / meta.cards) + ".json").then(function (chunk) {
+        var c = chunk[item % meta.cards];
+        return { t: c[0], u: c[1], k: c[2], d: c[3], s: c[4] };
+      });
+    }));
   }
 
   function frenchDate(iso) {
@@ -134,54 +183,64 @@
     return Number(parts[2]) + " " + months[Number(parts[1]) - 1] + " " + parts[0];
   }
 
-  function render(ids) {
-    list.textContent = "";
-    if (ids === null) {
-      status.textContent = "";
-      return;
+  function card(item) {
+    var li = document.createElement("li");
+    var link = document.createElement("a");
+    link.href = item.u;
+    link.textContent = item.t;
+    var title = document.createElement("h2");
+    title.appendChild(link);
+    var meta = document.createElement("p");
+    meta.className = "meta";
+    var kind = document.createElement("span");
+    kind.className = "kind";
+    kind.textContent = LABELS[item.k] || item.k;
+    meta.appendChild(kind);
+    if (item.d) {
+      var time = document.createElement("time");
+      time.dateTime = item.d;
+      time.textContent = frenchDate(item.d);
+      meta.appendChild(time);
     }
-    if (!ids.length) {
-      status.textContent = "Aucun résultat. Essayez un autre mot ou retirez un filtre.";
-      return;
+    li.appendChild(title);
+    li.appendChild(meta);
+    if (item.s) {
+      var summary = document.createElement("p");
+      summary.textContent = item.s;
+      li.appendChild(summary);
     }
-    status.textContent = ids.length === 1 ? "1 résultat." :
-      ids.length + " résultats" + (ids.length > MAX_RESULTS ? " (les " + MAX_RESULTS + " premiers affichés)." : ".");
-    var fragment = document.createDocumentFragment();
-    ids.slice(0, MAX_RESULTS).forEach(function (i) {
-      var item = items[i];
-      var li = document.createElement("li");
-      var link = document.createElement("a");
-      link.href = item.u;
-      link.textContent = item.t;
-      var title = document.createElement("h2");
-      title.appendChild(link);
-      var meta = document.createElement("p");
-      meta.className = "meta";
-      var kind = document.createElement("span");
-      kind.className = "kind";
-      kind.textContent = LABELS[item.k] || item.k;
-      meta.appendChild(kind);
-      if (item.d) {
-        var time = document.createElement("time");
-        time.dateTime = item.d;
-        time.textContent = frenchDate(item.d);
-        meta.appendChild(time);
-      }
-      li.appendChild(title);
-      li.appendChild(meta);
-      if (item.s) {
-        var summary = document.createElement("p");
-        summary.textContent = item.s;
-        li.appendChild(summary);
-      }
-      fragment.appendChild(li);
+    return li;
+  }
+
+  var results = []; // ranked items of the last search
+  var shown = 0; // how many of them are on screen
+  var current = 0; // number of the last search started: older answers are dropped
+
+  function failed() {
+    status.textContent = "Impossible de charger l'index de recherche. Réessayez plus tard.";
+  }
+
+  function summary() {
+    var n = results.length;
+    return n === 1 ? "1 résultat." :
+      n + " résultats" + (n > shown ? " (les " + shown + " premiers affichés)." : ".");
+  }
+
+  // Shows the next PAGE results of the last search, once their cards are there.
+  function showMore(ticket) {
+    var next = results.slice(shown, shown + PAGE);
+    return cards(next).then(function (found) {
+      if (ticket !== current) return;
+      var fragment = document.createDocumentFragment();
+      found.forEach(function (item) { fragment.appendChild(card(item)); });
+      list.appendChild(fragment);
+      shown += found.length;
+      if (more) more.hidden = shown >= results.length;
+      status.textContent = summary();
     });
-    list.appendChild(fragment);
   }
 
   function update() {
-    if (!items) return;
-    render(search(input.value, kindSelect.value, categorySelect.value, tagSelect.value));
     var params = new URLSearchParams();
     if (input.value) params.set("q", input.value);
     if (kindSelect.value) params.set("type", kindSelect.value);
@@ -189,6 +248,28 @@
     if (tagSelect.value) params.set("etiquette", tagSelect.value);
     var query = params.toString();
     history.replaceState(null, "", location.pathname + (query ? "?" + query : ""));
+    if (!meta) return;
+    var ticket = ++current;
+    return search(input.value, kindSelect.value, categorySelect.value, tagSelect.value)
+      .then(function (ids) {
+        if (ticket !== current) return;
+        list.textContent = "";
+        results = ids || [];
+        shown = 0;
+        if (more) more.hidden = true;
+        if (ids === null) {
+          status.textContent = "";
+          return;
+        }
+        if (!ids.length) {
+          status.textContent = "Aucun résultat. Essayez un autre mot ou retirez un filtre.";
+          return;
+        }
+        return showMore(ticket);
+      })
+      .catch(function () {
+        if (ticket === current) failed();
+      });
   }
 
   var params = new URLSearchParams(location.search);
@@ -199,22 +280,41 @@
   form.addEventListener("submit", function (event) { event.preventDefault(); update(); });
   form.addEventListener("input", update);
   form.addEventListener("change", update);
+  if (more) {
+    more.addEventListener("click", function () {
+      var first = list.children.length;
+      showMore(current).then(function () {
+        // Focus on the first new result, for keyboard and screen reader users.
+        var link = list.children[first] && list.children[first].querySelector("a");
+        if (link) link.focus();
+      }).catch(failed);
+    });
+  }
 
+  // For measurements and tests (node, browser console): `start(entry, folder)` then
+  // `search(query, kind, category, tag)` and `cards(ids)`, which give promises.
+  window.classmatesSearch = {
+    start: function (entry, folder) {
+      meta = entry;
+      base = folder;
+      files = new Map();
+    },
+    search: search,
+    cards: cards,
+    normalize: normalize,
+  };
+
+  var index = form.dataset.index;
   status.textContent = "Chargement de l'index…";
-  fetch(form.dataset.index)
+  fetch(index)
     .then(function (response) {
       if (!response.ok) throw new Error(response.status);
       return response.json();
     })
-    .then(function (index) {
-      prepare(index);
+    .then(function (entry) {
+      window.classmatesSearch.start(entry, index.slice(0, index.lastIndexOf("/") + 1));
       status.textContent = "";
       update();
     })
-    .catch(function () {
-      status.textContent = "Impossible de charger l'index de recherche. Réessayez plus tard.";
-    });
-
-  // For measurements and tests (node, browser console).
-  window.classmatesSearch = { prepare: prepare, search: search, normalize: normalize };
+    .catch(failed);
 })();
