@@ -280,7 +280,10 @@ fn only_past_events_with_a_recording_are_replays() {
             &["--now", "2026-12-12T18:00:00+01:00"],
         )
         .ok();
-    let titles = texts(&later.html("ressources/index.html"), ".card-replay .card-title a");
+    let titles = texts(
+        &later.html("ressources/index.html"),
+        ".card-replay .card-title a",
+    );
     assert_eq!(
         titles,
         [
