@@ -5,7 +5,10 @@
 // missed.
 //
 //   node audit.mjs --site NAME=OUTPUT_DIR [--site …] [--api NAME=URL] [--vnu NAME=PAGES:ERRORS]
-//                  [--json FILE] [--lighthouse-runs N]
+//                  [--comments OUTPUT_DIR] [--json FILE] [--lighthouse-runs N]
+//
+// --comments: the starter site built with giscus configured; its article must request nothing
+// from elsewhere until the comments button is clicked, and then request giscus.
 import { promises as fs } from "node:fs";
 import path from "node:path";
 import { createRequire } from "node:module";
@@ -32,7 +35,7 @@ const CATEGORIES = ["performance", "accessibility", "best-practices", "seo"];
 const WEIGHT_LIMIT = 50 * 1024;
 
 // ---- arguments -------------------------------------------------------------------------------
-const args = { sites: [], api: {}, vnu: {}, json: null, runs: 3 };
+const args = { sites: [], api: {}, vnu: {}, json: null, runs: 3, comments: null };
 for (let i = 2; i < process.argv.length; i++) {
   const [flag, value] = [process.argv[i], process.argv[i + 1]];
   const pair = () => {
@@ -43,6 +46,7 @@ for (let i = 2; i < process.argv.length; i++) {
   else if (flag === "--api") args.api[pair()[0]] = pair()[1];
   else if (flag === "--vnu") args.vnu[pair()[0]] = pair()[1];
   else if (flag === "--json") args.json = value;
+  else if (flag === "--comments") args.comments = value;
   else if (flag === "--lighthouse-runs") args.runs = Number(value);
   else {
     console.error(`audit.mjs: unknown argument ${flag}`);
@@ -216,6 +220,16 @@ async function axeAll(browser, site, base, types, apiBase) {
         if (theme !== "dark") throw new Error(`${url}: data-theme=${theme} after the toggle`);
       }
       results.push({ site, type, url, mode: m.mode, violations: await axe(page) });
+      if (type === "search") {
+        // The results the reader sees after typing, not only the empty form.
+        const box = page.locator("input[type=search]").first();
+        if (await box.count()) {
+          await box.fill("python");
+          await page.waitForLoadState("networkidle");
+          await page.waitForTimeout(400);
+          results.push({ site, type: "search: results", url: url + "?q=python", mode: m.mode, violations: await axe(page) });
+        }
+      }
     }
     await context.close();
   }
@@ -302,7 +316,8 @@ async function pageWeight(browser, site, base, url) {
     const before = thirdParty.length;
     await load.click();
     await page.waitForTimeout(500);
-    comments = thirdParty.length > before ? "loaded on click only" : "nothing loaded on click";
+    const giscus = thirdParty.slice(before).some((t) => new URL(t.url).hostname === "giscus.app");
+    comments = giscus ? "giscus on click only" : "click loaded nothing";
   }
   await context.close();
   const total = parts.reduce((s, p) => s + p.bytes, 0);
@@ -334,6 +349,17 @@ async function main() {
         report.axe.push(...a.results);
         report.thirdParty.push(...a.thirdParty);
         report.lighthouse.push(...(await lighthouseAll(site, server.url, types)));
+      } finally {
+        await server.close();
+      }
+    }
+    if (args.comments) {
+      const server = await serveStatic(args.comments);
+      try {
+        const types = await pageTypes(args.comments);
+        const weight = await pageWeight(browser, "starter + giscus", server.url, types.article || "/");
+        report.weight.push(weight);
+        report.thirdParty.push(...weight.thirdParty);
       } finally {
         await server.close();
       }
@@ -394,6 +420,7 @@ async function main() {
     )
   );
   for (const w of report.weight) {
+    if (w.comments === "click loaded nothing") misses.push(`comments ${w.site} ${w.url}: the button loaded nothing`);
     if (w.total > WEIGHT_LIMIT) {
       misses.push(`weight ${w.site} ${w.url}: ${w.total} bytes > ${WEIGHT_LIMIT} (${w.parts.map((p) => `${p.url} ${p.bytes}`).join(", ")})`);
     }
