@@ -30,7 +30,7 @@ fn home_shows_upcoming_events_then_latest_articles_then_resources() {
         let section = select(&home, &format!("section[aria-labelledby={heading_id}]"));
         assert_eq!(section.len(), 1, "section {heading_id}");
         section[0]
-            .select(&selector(".card h3 a"))
+            .select(&selector(".card-title a"))
             .map(|a| text(&a))
             .collect()
     };
@@ -68,11 +68,11 @@ fn events_page_lists_upcoming_before_past() {
 
     let headings = texts(&page, "main section h2");
     assert_eq!(headings, ["À venir", "Passés"]);
-    let upcoming: Vec<String> = select(&page, "section[aria-labelledby=a-venir] .card h3 a")
+    let upcoming: Vec<String> = select(&page, "section[aria-labelledby=a-venir] .card-title a")
         .iter()
         .map(text)
         .collect();
-    let past: Vec<String> = select(&page, "section[aria-labelledby=passes] .card h3 a")
+    let past: Vec<String> = select(&page, "section[aria-labelledby=passes] .card-title a")
         .iter()
         .map(text)
         .collect();
@@ -97,7 +97,7 @@ fn events_page_lists_upcoming_before_past() {
         "most recent first"
     );
     // In the document too, every upcoming card comes before every past one.
-    let all = texts(&page, ".card h3 a");
+    let all = texts(&page, ".card-title a");
     assert_eq!(all, [upcoming, past].concat());
     assert_eq!(
         attrs(&page, "main a[href$='.ics']", "href"),
@@ -256,14 +256,14 @@ fn only_past_events_with_a_recording_are_replays() {
     let build = site.build().ok();
     let resources = build.html("ressources/index.html");
     assert_eq!(
-        texts(&resources, ".card h3 a"),
+        texts(&resources, ".card-title a"),
         [
             "Meetup d'octobre : les décorateurs",
             "La documentation de Python"
         ]
     );
     assert_eq!(
-        attrs(&resources, ".card-replay h3 a", "href"),
+        attrs(&resources, ".card-replay .card-title a", "href"),
         ["/evenements/meetup-octobre/"]
     );
     let feed = build.read("ressources/atom.xml");
@@ -280,7 +280,10 @@ fn only_past_events_with_a_recording_are_replays() {
             &["--now", "2026-12-12T18:00:00+01:00"],
         )
         .ok();
-    let titles = texts(&later.html("ressources/index.html"), ".card-replay h3 a");
+    let titles = texts(
+        &later.html("ressources/index.html"),
+        ".card-replay .card-title a",
+    );
     assert_eq!(
         titles,
         [
@@ -323,7 +326,7 @@ fn articles_are_paginated_ten_per_page() {
     let build = site.build().ok();
 
     let first = build.html("articles/index.html");
-    let titles = texts(&first, ".card h3 a");
+    let titles = texts(&first, ".card-title a");
     let expected: Vec<String> = (2..=11)
         .rev()
         .map(|i| format!("Article numéro {i:02}"))
@@ -341,7 +344,7 @@ fn articles_are_paginated_ten_per_page() {
     );
 
     let second = build.html("articles/page/2/index.html");
-    assert_eq!(texts(&second, ".card h3 a"), ["Article numéro 01"]);
+    assert_eq!(texts(&second, ".card-title a"), ["Article numéro 01"]);
     assert_eq!(
         attrs(&second, ".pagination a[rel=prev]", "href"),
         ["/articles/"]
@@ -366,7 +369,7 @@ fn ten_articles_fit_on_one_page() {
     std::fs::remove_file(site.root().join("content/articles/article-11.md")).unwrap();
     let build = site.build().ok();
     assert_eq!(
-        texts(&build.html("articles/index.html"), ".card h3 a").len(),
+        texts(&build.html("articles/index.html"), ".card-title a").len(),
         10
     );
     assert!(select(&build.html("articles/index.html"), ".pagination").is_empty());
@@ -408,7 +411,7 @@ fn tags_categories_resources_and_works_are_paginated_twenty_per_page() {
         ("auteurs/lea/", "auteurs/lea/page/2/", "Léa Martin"),
     ] {
         let page = build.html(&format!("{first}index.html"));
-        let titles = texts(&page, ".card h3 a");
+        let titles = texts(&page, ".card-title a");
         let newest: Vec<String> = (6..=25)
             .rev()
             .map(|i| format!("Article numéro {i:02}"))
@@ -424,7 +427,7 @@ fn tags_categories_resources_and_works_are_paginated_twenty_per_page() {
             .rev()
             .map(|i| format!("Article numéro {i:02}"))
             .collect();
-        assert_eq!(texts(&page, ".card h3 a"), oldest, "{second}");
+        assert_eq!(texts(&page, ".card-title a"), oldest, "{second}");
         assert_eq!(
             attrs(&page, ".pagination a[rel=prev]", "href"),
             [format!("/{first}")],
@@ -444,9 +447,9 @@ fn tags_categories_resources_and_works_are_paginated_twenty_per_page() {
     assert!(bio("auteurs/lea/page/2/index.html").is_empty());
 
     let resources = build.html("ressources/index.html");
-    assert_eq!(texts(&resources, ".card h3 a").len(), 20);
+    assert_eq!(texts(&resources, ".card-title a").len(), 20);
     let last = build.html("ressources/page/2/index.html");
-    assert_eq!(texts(&last, ".card h3 a"), ["Lien 01"]);
+    assert_eq!(texts(&last, ".card-title a"), ["Lien 01"]);
 
     let sitemap = build.read("sitemap.xml");
     assert!(sitemap.contains("<loc>https://club.example.org/tags/python/page/2/</loc>"));

@@ -28,6 +28,7 @@ const EXPECTED_FILES: &[&str] = &[
     "categories/python/index.html",
     "categories/web/atom.xml",
     "categories/web/index.html",
+    "comments.js",
     "evenements/atelier-django-ete.ics",
     "evenements/atelier-django-ete/index.html",
     "evenements/atom.xml",
@@ -36,6 +37,8 @@ const EXPECTED_FILES: &[&str] = &[
     "evenements/index.json",
     "evenements/webinaire-pytest.ics",
     "evenements/webinaire-pytest/index.html",
+    "event.css",
+    "favicon.svg",
     "index.html",
     "og/article.png",
     "og/evenement.png",
@@ -148,7 +151,7 @@ fn tags_are_merged_across_kinds_case_and_accent_insensitively() {
 
     // `Django` (two articles), `django` (a resource), `DJANGO` (an event): one tag.
     let django = build.html("tags/django/index.html");
-    let mut titles = texts(&django, ".card h3 a");
+    let mut titles = texts(&django, ".card-title a");
     assert_eq!(
         titles,
         [
@@ -167,7 +170,7 @@ fn tags_are_merged_across_kinds_case_and_accent_insensitively() {
 
     // `Écriture` (an article, a resource) and `écriture` (an event).
     let ecriture = build.html("tags/ecriture/index.html");
-    titles = texts(&ecriture, ".card h3 a");
+    titles = texts(&ecriture, ".card-title a");
     titles.sort();
     assert_eq!(
         titles,
@@ -179,7 +182,7 @@ fn tags_are_merged_across_kinds_case_and_accent_insensitively() {
     );
     // Multi-word tag.
     assert_eq!(
-        texts(&build.html("tags/django-rest/index.html"), ".card h3 a"),
+        texts(&build.html("tags/django-rest/index.html"), ".card-title a"),
         ["Premiers pas avec Django"]
     );
 
@@ -298,7 +301,7 @@ fn series_follow_part_order_not_date_order() {
     );
 
     let index = build.html("series/index.html");
-    assert_eq!(texts(&index, ".card h3 a"), ["Découvrir pytest"]);
+    assert_eq!(texts(&index, ".card-title a"), ["Découvrir pytest"]);
     assert!(texts(&index, ".card .meta").join(" ").contains("2 parties"));
 
     // Articles outside a series say nothing about series.
@@ -364,7 +367,7 @@ fn drafts_appear_only_with_the_drafts_flag() {
     assert!(preview.exists("articles/asyncio-sans-douleur/index.html"));
     assert!(preview.exists("tags/asyncio/index.html"));
     assert!(
-        texts(&preview.html("articles/index.html"), ".card h3 a")
+        texts(&preview.html("articles/index.html"), ".card-title a")
             .contains(&"asyncio sans douleur".to_string())
     );
 }
@@ -405,7 +408,7 @@ fn scheduled_articles_appear_once_now_has_passed_their_date() {
     assert!(after.exists("articles/nouveautes-python-3-15/index.html"));
     assert!(after.exists("tags/python-3-15/index.html"));
     assert_eq!(
-        texts(&after.html("articles/index.html"), ".card h3 a")[0],
+        texts(&after.html("articles/index.html"), ".card-title a")[0],
         "Les nouveautés de Python 3.15",
         "newest first"
     );
@@ -424,7 +427,7 @@ fn past_event_with_a_recording_is_listed_as_a_replay_in_resources() {
     let cards = select(&resources, ".card");
     let titles: Vec<String> = cards
         .iter()
-        .map(|c| text(&c.select(&common::selector("h3")).next().unwrap()))
+        .map(|c| text(&c.select(&common::selector(".card-title")).next().unwrap()))
         .collect();
     assert_eq!(
         titles,
@@ -434,7 +437,7 @@ fn past_event_with_a_recording_is_listed_as_a_replay_in_resources() {
         ]
     );
     assert_eq!(
-        attrs(&resources, ".card-replay h3 a", "href"),
+        attrs(&resources, ".card-replay .card-title a", "href"),
         ["/evenements/atelier-django-ete/"]
     );
     assert!(
@@ -469,7 +472,7 @@ fn author_pages_list_everything_written_spoken_at_or_added() {
     let build = site.build().ok();
     let marc = build.html("auteurs/marc/index.html");
     assert_eq!(
-        texts(&marc, ".card h3 a"),
+        texts(&marc, ".card-title a"),
         [
             "Webinaire : pytest en pratique",
             "Déployer une application Django",
@@ -481,7 +484,7 @@ fn author_pages_list_everything_written_spoken_at_or_added() {
     );
     let ines = build.html("auteurs/ines/index.html");
     assert_eq!(
-        texts(&ines, ".card h3 a"),
+        texts(&ines, ".card-title a"),
         [
             "Webinaire : pytest en pratique",
             "Déployer une application Django",
@@ -506,7 +509,7 @@ fn categories_gather_every_kind_newest_first() {
     let build = site.build().ok();
     let web = build.html("categories/web/index.html");
     assert_eq!(
-        texts(&web, ".card h3 a"),
+        texts(&web, ".card-title a"),
         [
             "Déployer une application Django",
             "Premiers pas avec Django",
@@ -516,7 +519,7 @@ fn categories_gather_every_kind_newest_first() {
     );
     let communaute = build.html("categories/communaute/index.html");
     assert_eq!(
-        texts(&communaute, ".card h3 a"),
+        texts(&communaute, ".card-title a"),
         [
             "Webinaire : pytest en pratique",
             "Atelier d'été : un blog avec Django"

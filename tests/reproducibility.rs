@@ -79,7 +79,7 @@ fn another_now_changes_the_output() {
     );
     let past = common::texts(
         &after.html("evenements/index.html"),
-        "section[aria-labelledby=passes] .card h3 a",
+        "section[aria-labelledby=passes] .card-title a",
     );
     assert_eq!(
         past[0], "Webinaire : pytest en pratique",

@@ -33,7 +33,7 @@ fn starter_content_builds_without_warnings_or_broken_links() {
     ] {
         assert!(build.exists(page), "{page} missing");
     }
-    let articles = attrs(&build.html("articles/index.html"), ".card h3 a", "href");
+    let articles = attrs(&build.html("articles/index.html"), ".card-title a", "href");
     assert!(!articles.is_empty());
     for href in articles {
         assert!(
