@@ -506,6 +506,59 @@ impl Fnv {
 mod tests {
     use super::*;
 
+    fn entry(words: &[(&str, Field)]) -> Entry {
+        let mut words: Vec<(String, Field)> =
+            words.iter().map(|(w, f)| (w.to_string(), *f)).collect();
+        words.sort_unstable();
+        Entry {
+            card: b"[]".to_vec(),
+            kind: Kind::Article,
+            tags: Vec::new(),
+            categories: Vec::new(),
+            words,
+        }
+    }
+
+    #[test]
+    fn kept_postings_follow_a_changed_entry_as_if_made_anew() {
+        use Field::*;
+        let a = entry(&[("django", Title), ("tests", Body)]);
+        let b = entry(&[("django", Body), ("git", Term), ("pytest", Summary)]);
+        let c = entry(&[("git", Body), ("tests", Title)]);
+        let all = Postings::new(&[&a, &b, &c]);
+        let list: Vec<(&str, &str)> = all.iter().collect();
+        assert_eq!(
+            list,
+            [
+                ("django", "0T1B"),
+                ("git", "1G1B"),
+                ("pytest", "1S"),
+                ("tests", "0B2T")
+            ]
+        );
+        assert_eq!(decode("0T1BaB"), [(0, 'T'), (1, 'B'), (11, 'B')]);
+
+        // `b` loses a word, gains one, and moves another to its title.
+        let b2 = entry(&[("django", Title), ("git", Term), ("zope", Body)]);
+        let mut kept = all;
+        kept.replace(1, &b, &b2);
+        let anew = Postings::new(&[&a, &b2, &c]);
+        assert_eq!(
+            kept.iter().collect::<Vec<_>>(),
+            anew.iter().collect::<Vec<_>>()
+        );
+        assert_eq!(
+            assemble_with(&[&a, &b2, &c], kept.iter())
+                .iter()
+                .map(|o| (&o.path, &o.bytes))
+                .collect::<Vec<_>>(),
+            assemble(&[&a, &b2, &c])
+                .iter()
+                .map(|o| (&o.path, &o.bytes))
+                .collect::<Vec<_>>()
+        );
+    }
+
     #[test]
     fn words_fold_accents_and_case() {
         assert_eq!(
