@@ -842,6 +842,8 @@ struct SearchCache {
     order: Vec<String>,
     /// The paths of the files last made.
     files: Vec<String>,
+    /// The postings of the index last made, when kept.
+    postings: Option<search::Postings>,
 }
 
 impl SearchCache {
@@ -871,15 +873,24 @@ impl SearchCache {
         let reordered = ids.len() != self.order.len()
             || ids.iter().zip(&self.order).any(|(&id, k)| key(id) != k);
         let mut changed = force || reordered;
+        // The postings follow the entries that changed in place; made anew otherwise.
+        let mut postings = self.postings.take().filter(|_| !changed);
         for (id, entry) in made {
             let stamp = fingerprints.search_entry(id);
             match self.entries.get_mut(key(id)) {
                 Some(cached) => {
-                    changed |= cached.1 != entry;
+                    if cached.1 != entry {
+                        changed = true;
+                        if let Some(postings) = &mut postings {
+                            let n = ids.iter().position(|&i| i == id).expect("an item");
+                            postings.replace(n, &cached.1, &entry);
+                        }
+                    }
                     *cached = (stamp, entry);
                 }
                 None => {
                     changed = true;
+                    postings = None;
                     self.entries.insert(key(id).clone(), (stamp, entry));
                 }
             }
@@ -889,14 +900,17 @@ impl SearchCache {
             self.entries.retain(|k, _| keep.contains(k.as_str()));
         }
         if !changed {
+            self.postings = postings;
             return Ok(None);
         }
         if reordered {
             self.order = ids.iter().map(|&id| key(id).clone()).collect();
         }
         let entries: Vec<&search::Entry> = ids.iter().map(|&id| &self.entries[key(id)].1).collect();
-        let files = search::assemble(&entries);
+        let postings = postings.unwrap_or_else(|| search::Postings::new(&entries));
+        let files = search::assemble_with(&entries, postings.iter());
         self.files = files.iter().map(|f| f.path.clone()).collect();
+        self.postings = Some(postings);
         Ok(Some(files))
     }
 }

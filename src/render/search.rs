@@ -16,7 +16,6 @@
 //! newest first; every file is made from the items in that order, so builds are reproducible.
 
 use std::collections::{BTreeMap, HashMap};
-use std::fmt::Write as _;
 
 use serde::Serialize;
 
@@ -191,25 +190,24 @@ pub fn entry(site: &Site, id: usize) -> anyhow::Result<Entry> {
 
 /// Every file of the index made of `entries`, in order (newest first): the entry file first.
 pub fn assemble(entries: &[&Entry]) -> Vec<Output> {
+    assemble_with(
+        entries,
+        postings(entries).iter().map(|(w, p)| (*w, p.as_str())),
+    )
+}
+
+/// Every file of the index made of `entries` and `vocabulary`: their words, sorted, with their
+/// postings (as `postings` or `Postings` make them).
+pub fn assemble_with<'v>(
+    entries: &[&Entry],
+    vocabulary: impl Iterator<Item = (&'v str, &'v str)>,
+) -> Vec<Output> {
     let mut files = Vec::new();
 
-    // Shards: the postings of each word, item numbers as differences from the previous one in
-    // base 36, each followed by the letter of its field (`0T3B` : items 0 and 3).
-    let mut postings: HashMap<&str, String> = HashMap::new();
-    let mut last: HashMap<&str, usize> = HashMap::new();
-    for (n, entry) in entries.iter().enumerate() {
-        for (word, field) in &entry.words {
-            let list = postings.entry(word.as_str()).or_default();
-            let previous = last.insert(word.as_str(), n);
-            push_base36(list, n - previous.map_or(0, |p| p));
-            list.push(field.letter());
-        }
-    }
-    let mut vocabulary: Vec<(&str, String)> = postings.into_iter().collect();
-    vocabulary.sort_unstable_by(|a, b| a.0.cmp(b.0));
+    // Shards: consecutive ranges of the sorted words, with their postings.
     let mut firsts: Vec<&str> = Vec::new();
     let mut shard = Shard::default();
-    for (word, list) in &vocabulary {
+    for (word, list) in vocabulary {
         if shard.bytes() > SHARD_BYTES {
             files.push(shard.output(firsts.len() - 1));
             shard = Shard::default();
@@ -305,6 +303,123 @@ pub fn assemble(entries: &[&Entry]) -> Vec<Output> {
     files
 }
 
+/// Where the words are split to make their postings in parallel: at these first letters. Any
+/// split gives the same postings (each range is sorted, and the ranges are in order).
+const SPLITS: &[&str] = &[
+    "", "b", "c", "d", "e", "f", "g", "i", "l", "m", "o", "p", "r", "s", "t", "u",
+];
+
+/// The words of `entries` with their postings, sorted: item numbers as differences from the
+/// previous one in base 36, each followed by the letter of its field (`0T3B`: items 0 and 3).
+fn postings<'e>(entries: &[&'e Entry]) -> Vec<(&'e str, String)> {
+    use rayon::prelude::*;
+    type Map<'e> = HashMap<&'e str, (String, usize), foldhash::fast::FixedState>;
+    let ranges: Vec<Vec<(&'e str, String)>> = (0..SPLITS.len())
+        .into_par_iter()
+        .map(|r| {
+            let (lo, hi) = (SPLITS[r], SPLITS.get(r + 1));
+            let mut map = Map::default();
+            for (n, entry) in entries.iter().enumerate() {
+                // An entry's words are sorted: those of the range are together.
+                let words = &entry.words;
+                let start = words.partition_point(|(w, _)| w.as_str() < lo);
+                let end = hi.map_or(words.len(), |hi| {
+                    words.partition_point(|(w, _)| w.as_str() < *hi)
+                });
+                for (word, field) in &words[start..end] {
+                    let (list, last) = map.entry(word.as_str()).or_default();
+                    push_base36(list, n - *last);
+                    list.push(field.letter());
+                    *last = n;
+                }
+            }
+            let mut words: Vec<(&'e str, String)> =
+                map.into_iter().map(|(w, (list, _))| (w, list)).collect();
+            words.sort_unstable_by(|a, b| a.0.cmp(b.0));
+            words
+        })
+        .collect();
+    ranges.concat()
+}
+
+/// The words of an index with their postings, kept between builds (`serve`): when the items
+/// keep their order, only the words of the entries that changed are made again.
+#[derive(Default)]
+pub struct Postings {
+    words: BTreeMap<String, String>,
+}
+
+impl Postings {
+    /// The postings of `entries`, in order.
+    pub fn new(entries: &[&Entry]) -> Postings {
+        let words = postings(entries)
+            .into_iter()
+            .map(|(w, p)| (w.to_owned(), p))
+            .collect();
+        Postings { words }
+    }
+
+    /// The words, sorted, with their postings.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.words.iter().map(|(w, p)| (w.as_str(), p.as_str()))
+    }
+
+    /// Item `n` was `old` and is now `new`.
+    pub fn replace(&mut self, n: usize, old: &Entry, new: &Entry) {
+        let fields: HashMap<&str, Field> =
+            new.words.iter().map(|(w, f)| (w.as_str(), *f)).collect();
+        let before: HashMap<&str, Field> =
+            old.words.iter().map(|(w, f)| (w.as_str(), *f)).collect();
+        let mut words: Vec<&str> = old
+            .words
+            .iter()
+            .chain(&new.words)
+            .map(|(w, _)| w.as_str())
+            .collect();
+        words.sort_unstable();
+        words.dedup();
+        // Only the words the item gained, lost, or has in another field.
+        words.retain(|w| before.get(w) != fields.get(w));
+        for word in words {
+            let mut items = self.words.get(word).map(|p| decode(p)).unwrap_or_default();
+            items.retain(|&(item, _)| item != n);
+            if let Some(&field) = fields.get(word) {
+                let at = items.partition_point(|&(item, _)| item < n);
+                items.insert(at, (n, field.letter()));
+            }
+            if items.is_empty() {
+                self.words.remove(word);
+            } else {
+                let mut list = String::new();
+                let mut last = 0;
+                for (item, letter) in items {
+                    push_base36(&mut list, item - last);
+                    list.push(letter);
+                    last = item;
+                }
+                self.words.insert(word.to_owned(), list);
+            }
+        }
+    }
+}
+
+/// The items of a posting list and the letters of their fields.
+fn decode(postings: &str) -> Vec<(usize, char)> {
+    let mut items = Vec::new();
+    let (mut item, mut digits) = (0, 0);
+    for c in postings.chars() {
+        match c.to_digit(36).filter(|_| !c.is_ascii_uppercase()) {
+            Some(d) => digits = digits * 36 + d as usize,
+            None => {
+                item += digits;
+                digits = 0;
+                items.push((item, c));
+            }
+        }
+    }
+    items
+}
+
 /// The words of a shard and their postings, as JSON arrays being written.
 #[derive(Default)]
 struct Shard {
@@ -314,10 +429,16 @@ struct Shard {
 
 impl Shard {
     fn push(&mut self, word: &str, postings: &str) {
-        let sep = if self.words.is_empty() { "" } else { "," };
+        if !self.words.is_empty() {
+            self.words.push(',');
+            self.postings.push(',');
+        }
         // Words and postings are ASCII letters and digits: nothing to escape.
-        let _ = write!(self.words, "{sep}\"{word}\"");
-        let _ = write!(self.postings, "{sep}\"{postings}\"");
+        for (out, text) in [(&mut self.words, word), (&mut self.postings, postings)] {
+            out.push('"');
+            out.push_str(text);
+            out.push('"');
+        }
     }
 
     fn bytes(&self) -> usize {
@@ -355,7 +476,7 @@ fn push_base36(out: &mut String, mut n: usize) {
     out.push_str(std::str::from_utf8(&buf[i..]).expect("ASCII"));
 }
 
-/// FNV-1a, 64 bits: the same version of the index on every machine.
+/// FNV-1a, 64 bits, over 8 bytes at a time: the same version of the index on every machine.
 struct Fnv(u64);
 
 impl Default for Fnv {
@@ -366,16 +487,77 @@ impl Default for Fnv {
 
 impl Fnv {
     fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 ^= u64::from(b);
-            self.0 = self.0.wrapping_mul(0x0000_0100_0000_01b3);
+        let mut chunks = bytes.chunks_exact(8);
+        for chunk in &mut chunks {
+            self.mix(u64::from_le_bytes(chunk.try_into().expect("8 bytes")));
         }
+        for &b in chunks.remainder() {
+            self.mix(u64::from(b));
+        }
+    }
+
+    fn mix(&mut self, value: u64) {
+        self.0 ^= value;
+        self.0 = self.0.wrapping_mul(0x0000_0100_0000_01b3);
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn entry(words: &[(&str, Field)]) -> Entry {
+        let mut words: Vec<(String, Field)> =
+            words.iter().map(|(w, f)| (w.to_string(), *f)).collect();
+        words.sort_unstable();
+        Entry {
+            card: b"[]".to_vec(),
+            kind: Kind::Article,
+            tags: Vec::new(),
+            categories: Vec::new(),
+            words,
+        }
+    }
+
+    #[test]
+    fn kept_postings_follow_a_changed_entry_as_if_made_anew() {
+        use Field::*;
+        let a = entry(&[("django", Title), ("tests", Body)]);
+        let b = entry(&[("django", Body), ("git", Term), ("pytest", Summary)]);
+        let c = entry(&[("git", Body), ("tests", Title)]);
+        let all = Postings::new(&[&a, &b, &c]);
+        let list: Vec<(&str, &str)> = all.iter().collect();
+        assert_eq!(
+            list,
+            [
+                ("django", "0T1B"),
+                ("git", "1G1B"),
+                ("pytest", "1S"),
+                ("tests", "0B2T")
+            ]
+        );
+        assert_eq!(decode("0T1BaB"), [(0, 'T'), (1, 'B'), (11, 'B')]);
+
+        // `b` loses a word, gains one, and moves another to its title.
+        let b2 = entry(&[("django", Title), ("git", Term), ("zope", Body)]);
+        let mut kept = all;
+        kept.replace(1, &b, &b2);
+        let anew = Postings::new(&[&a, &b2, &c]);
+        assert_eq!(
+            kept.iter().collect::<Vec<_>>(),
+            anew.iter().collect::<Vec<_>>()
+        );
+        assert_eq!(
+            assemble_with(&[&a, &b2, &c], kept.iter())
+                .iter()
+                .map(|o| (&o.path, &o.bytes))
+                .collect::<Vec<_>>(),
+            assemble(&[&a, &b2, &c])
+                .iter()
+                .map(|o| (&o.path, &o.bytes))
+                .collect::<Vec<_>>()
+        );
+    }
 
     #[test]
     fn words_fold_accents_and_case() {
