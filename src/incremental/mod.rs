@@ -844,6 +844,8 @@ struct SearchCache {
     files: Vec<String>,
     /// The postings of the index last made, when kept.
     postings: Option<search::Postings>,
+    /// The filters file last made, when kept.
+    filters: Option<Output>,
 }
 
 impl SearchCache {
@@ -873,12 +875,17 @@ impl SearchCache {
         let reordered = ids.len() != self.order.len()
             || ids.iter().zip(&self.order).any(|(&id, k)| key(id) != k);
         let mut changed = force || reordered;
-        // The postings follow the entries that changed in place; made anew otherwise.
+        // The postings follow the entries that changed in place; made anew otherwise. So do
+        // the filters, kept while no entry changes what it is filed under.
         let mut postings = self.postings.take().filter(|_| !changed);
+        let mut filters = self.filters.take().filter(|_| !changed);
         for (id, entry) in made {
             let stamp = fingerprints.search_entry(id);
             match self.entries.get_mut(key(id)) {
                 Some(cached) => {
+                    if cached.1.filed_under() != entry.filed_under() {
+                        filters = None;
+                    }
                     if cached.1 != entry {
                         changed = true;
                         if let Some(postings) = &mut postings {
@@ -891,6 +898,7 @@ impl SearchCache {
                 None => {
                     changed = true;
                     postings = None;
+                    filters = None;
                     self.entries.insert(key(id).clone(), (stamp, entry));
                 }
             }
@@ -901,6 +909,7 @@ impl SearchCache {
         }
         if !changed {
             self.postings = postings;
+            self.filters = filters;
             return Ok(None);
         }
         if reordered {
@@ -908,7 +917,12 @@ impl SearchCache {
         }
         let entries: Vec<&search::Entry> = ids.iter().map(|&id| &self.entries[key(id)].1).collect();
         let postings = postings.unwrap_or_else(|| search::Postings::new(&entries));
-        let files = search::assemble_with(&entries, postings.iter());
+        let filters = filters.unwrap_or_else(|| search::filters(&entries));
+        self.filters = Some(Output {
+            path: filters.path.clone(),
+            bytes: filters.bytes.clone(),
+        });
+        let files = search::assemble_with(&entries, postings.iter(), filters);
         self.files = files.iter().map(|f| f.path.clone()).collect();
         self.postings = Some(postings);
         Ok(Some(files))

@@ -89,6 +89,13 @@ pub struct Entry {
     words: Vec<(String, Field)>,
 }
 
+impl Entry {
+    /// What the filters file takes of the entry: its kind, categories and tags.
+    pub fn filed_under(&self) -> (Kind, &[String], &[String]) {
+        (self.kind, &self.categories, &self.tags)
+    }
+}
+
 /// Lowercase ASCII words of `text`, accents folded (`Écrire l'intégration` → `ecrire`, `l`,
 /// `integration`).
 pub fn words(text: &str) -> impl Iterator<Item = String> + '_ {
@@ -193,14 +200,16 @@ pub fn assemble(entries: &[&Entry]) -> Vec<Output> {
     assemble_with(
         entries,
         postings(entries).iter().map(|(w, p)| (*w, p.as_str())),
+        filters(entries),
     )
 }
 
 /// Every file of the index made of `entries` and `vocabulary`: their words, sorted, with their
-/// postings (as `postings` or `Postings` make them).
+/// postings (as `postings` or `Postings` make them), and their `filters` file.
 pub fn assemble_with<'v>(
     entries: &[&Entry],
     vocabulary: impl Iterator<Item = (&'v str, &'v str)>,
+    filters: Output,
 ) -> Vec<Output> {
     let mut files = Vec::new();
 
@@ -234,7 +243,41 @@ pub fn assemble_with<'v>(
         files.push(Output::new(format!("recherche/fiches/{n}.json"), bytes));
     }
 
-    // Filters: item numbers by kind, category and tag, as differences.
+    files.push(filters);
+
+    // The entry file, with a version of the whole index that `search.js` adds to the address of
+    // the files it fetches, so that a browser never mixes files of two builds.
+    let mut hash = Fnv::default();
+    for file in &files {
+        hash.write(file.path.as_bytes());
+        hash.write(&file.bytes);
+    }
+    #[derive(Serialize)]
+    struct Meta<'a> {
+        v: u32,
+        h: String,
+        n: usize,
+        cards: usize,
+        shards: &'a [&'a str],
+    }
+    let meta = Meta {
+        v: VERSION,
+        h: format!("{:016x}", hash.0),
+        n: entries.len(),
+        cards: DOCS_PER_FILE,
+        shards: &firsts,
+    };
+    let meta = serde_json::to_vec(&meta).expect("plain data");
+    files.insert(0, Output::new(INDEX_PATH, meta));
+    files
+}
+
+/// Site path of the filters file.
+pub const FILTERS_PATH: &str = "recherche/filtres.json";
+
+/// The filters file: item numbers by kind, category and tag, as differences. It depends on
+/// the order of the entries and on what [`Entry::filed_under`] gives of each.
+pub fn filters(entries: &[&Entry]) -> Output {
     type Group<'e> = BTreeMap<&'e str, Vec<usize>>;
     fn add<'e>(group: &mut Group<'e>, last: &mut HashMap<&'e str, usize>, key: &'e str, n: usize) {
         let previous = last.insert(key, n);
@@ -274,33 +317,7 @@ pub fn assemble_with<'v>(
         etiquette: &groups[2].0,
     };
     let filters = serde_json::to_vec(&filters).expect("plain data");
-    files.push(Output::new("recherche/filtres.json", filters));
-
-    // The entry file, with a version of the whole index that `search.js` adds to the address of
-    // the files it fetches, so that a browser never mixes files of two builds.
-    let mut hash = Fnv::default();
-    for file in &files {
-        hash.write(file.path.as_bytes());
-        hash.write(&file.bytes);
-    }
-    #[derive(Serialize)]
-    struct Meta<'a> {
-        v: u32,
-        h: String,
-        n: usize,
-        cards: usize,
-        shards: &'a [&'a str],
-    }
-    let meta = Meta {
-        v: VERSION,
-        h: format!("{:016x}", hash.0),
-        n: entries.len(),
-        cards: DOCS_PER_FILE,
-        shards: &firsts,
-    };
-    let meta = serde_json::to_vec(&meta).expect("plain data");
-    files.insert(0, Output::new(INDEX_PATH, meta));
-    files
+    Output::new(FILTERS_PATH, filters)
 }
 
 /// Where the words are split to make their postings in parallel: at these first letters. Any
@@ -548,7 +565,7 @@ mod tests {
             anew.iter().collect::<Vec<_>>()
         );
         assert_eq!(
-            assemble_with(&[&a, &b2, &c], kept.iter())
+            assemble_with(&[&a, &b2, &c], kept.iter(), filters(&[&a, &b2, &c]))
                 .iter()
                 .map(|o| (&o.path, &o.bytes))
                 .collect::<Vec<_>>(),
