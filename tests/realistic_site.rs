@@ -56,6 +56,7 @@ const EXPECTED_FILES: &[&str] = &[
     "ressources/index.html",
     "ressources/tutoriel-django-rest/index.html",
     "robots.txt",
+    "search.css",
     "search.js",
     "series/decouvrir-pytest/index.html",
     "series/index.html",

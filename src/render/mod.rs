@@ -760,8 +760,10 @@ impl PageRenderer<'_> {
                 );
                 page.works = cards(site, page_slice(&works, page_number, LIST_PER_PAGE));
                 if page_number > 1 {
-                    // The biography is on the first page only.
+                    // The biography is on the first page only (and nothing of it is read:
+                    // these pages' fingerprints do not read the body).
                     page.content.clear();
+                    page.headings = &[];
                     page.toc.clear();
                 }
                 page.paginator = Some(paginator);
