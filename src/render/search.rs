@@ -279,31 +279,36 @@ pub const FILTERS_PATH: &str = "recherche/filtres.json";
 /// the order of the entries and on what [`Entry::filed_under`] gives of each.
 pub fn filters(entries: &[&Entry]) -> Output {
     type Group<'e> = BTreeMap<&'e str, Vec<usize>>;
-    fn add<'e>(group: &mut Group<'e>, last: &mut HashMap<&'e str, usize>, key: &'e str, n: usize) {
-        let previous = last.insert(key, n);
-        group
-            .entry(key)
-            .or_default()
-            .push(n - previous.unwrap_or(0));
+    /// Per key: the item numbers as differences, and the last number.
+    type Building<'e> = HashMap<&'e str, (Vec<usize>, usize), foldhash::fast::FixedState>;
+    fn add<'e>(group: &mut Building<'e>, key: &'e str, n: usize) {
+        let (list, last) = group.entry(key).or_default();
+        list.push(n - *last);
+        *last = n;
     }
-    let mut groups: [(Group, HashMap<&str, usize>); 3] = Default::default();
+    let mut building: [Building; 3] = Default::default();
     let kinds: Vec<String> = KINDS.iter().map(|k| kind_name(*k)).collect();
     for (n, entry) in entries.iter().enumerate() {
-        let [kind, category, tag] = &mut groups;
+        let [kind, category, tag] = &mut building;
         let name = KINDS
             .iter()
             .position(|k| *k == entry.kind)
             .map(|i| kinds[i].as_str());
         if let Some(name) = name {
-            add(&mut kind.0, &mut kind.1, name, n);
+            add(kind, name, n);
         }
         for c in &entry.categories {
-            add(&mut category.0, &mut category.1, c, n);
+            add(category, c, n);
         }
         for t in &entry.tags {
-            add(&mut tag.0, &mut tag.1, t, n);
+            add(tag, t, n);
         }
     }
+    // Sorted by key, for reproducible files.
+    let groups: Vec<Group> = building
+        .into_iter()
+        .map(|group| group.into_iter().map(|(k, (list, _))| (k, list)).collect())
+        .collect();
     #[derive(Serialize)]
     struct Filters<'a, 'e> {
         #[serde(rename = "type")]
@@ -312,9 +317,9 @@ pub fn filters(entries: &[&Entry]) -> Output {
         etiquette: &'a Group<'e>,
     }
     let filters = Filters {
-        kind: &groups[0].0,
-        categorie: &groups[1].0,
-        etiquette: &groups[2].0,
+        kind: &groups[0],
+        categorie: &groups[1],
+        etiquette: &groups[2],
     };
     let filters = serde_json::to_vec(&filters).expect("plain data");
     Output::new(FILTERS_PATH, filters)
