@@ -656,6 +656,48 @@ async fn search_filters_narrow_the_results() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn search_shows_twenty_results_then_more_on_demand() {
+    with_browser(
+        "search_shows_twenty_results_then_more_on_demand",
+        "browser-search-more",
+        true,
+        |c, origin| async move {
+            c.goto(&format!("{origin}/recherche/")).await.unwrap();
+            assert!(
+                !displayed(&c, "#recherche-plus").await,
+                "no button before a search"
+            );
+            type_query(&c, "astuce").await;
+            // Newest first: numbers 25 down to 6, then the button for the 5 others.
+            let first: Vec<String> = (6..=25)
+                .rev()
+                .map(|i| format!("Astuce numéro {i:02}"))
+                .collect();
+            let first: Vec<&str> = first.iter().map(String::as_str).collect();
+            wait_results(&c, &first).await;
+            assert_eq!(
+                text(&c, "#recherche-statut").await,
+                "25 résultats (les 20 premiers affichés)."
+            );
+            assert!(displayed(&c, "#recherche-plus").await, "the button shows");
+            find(&c, "#recherche-plus").await.click().await.unwrap();
+            let all: Vec<String> = (1..=25)
+                .rev()
+                .map(|i| format!("Astuce numéro {i:02}"))
+                .collect();
+            let all: Vec<&str> = all.iter().map(String::as_str).collect();
+            wait_results(&c, &all).await;
+            wait_text(&c, "#recherche-statut", |t| t == "25 résultats.").await;
+            assert!(
+                !displayed(&c, "#recherche-plus").await,
+                "nothing more to show: the button hides"
+            );
+        },
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn search_says_when_nothing_matches() {
     with_browser(
         "search_says_when_nothing_matches",
