@@ -3,15 +3,16 @@
 //! the moment the file is written to the moment the changed files are written. Scenarios: an
 //! edit of the body past its first paragraph (the common case), an edit of the first paragraph
 //! (the summary changes, so lists showing the article's card are rendered again), an edit of
-//! the front matter keeping the site's structure (the title: the item is patched in), an edit
-//! changing the structure (a tag: the site is resolved again), and the first three seen
-//! through the file watcher (`watch`: system event, batching, rebuild).
+//! the front matter keeping the site's structure (the title: the item is patched in), a tag
+//! that other articles have (patched in with the tag's lists), a tag no other article has (the
+//! site's structure changes: it is resolved again), and the others but the last seen through
+//! the file watcher (`watch`: system event, batching, rebuild).
 //!
 //!   cargo run --release --example corpus -- --pages 10000 --seed 42 --out /dev/shm/c10k
 //!   cargo bench --bench rebuild -- --corpus /dev/shm/c10k --runs 30
 //!
 //! Options: `--corpus DIR` (default /dev/shm/c10k), `--runs N` (default 30), `--work DIR`
-//! (default /dev/shm/classmates-rebuild, replaced), `--only K` (only the K-th scenario, 1 to 5),
+//! (default /dev/shm/classmates-rebuild, replaced), `--only K` (only the K-th scenario, 1 to 6; 6 is the watcher),
 //! `--verify` (compare the final output with a full build of the same state). With `PHASES=1`
 //! in the environment, the median time of each phase of a rebuild is printed too.
 
@@ -101,13 +102,14 @@ fn main() {
     println!("| Modification | Médiane | p90 | Min | Max | Fichiers écrits (médiane) |");
     println!("|---|---|---|---|---|---|");
 
-    let scenarios: [(&str, Edit); 4] = [
+    let scenarios: [(&str, Edit); 5] = [
         ("corps (après le 1er paragraphe)", edit_body),
         ("1er paragraphe (résumé)", edit_first_paragraph),
         ("en-tête (titre)", edit_title),
+        ("étiquette existante ajoutée", edit_existing_tag),
         (
-            "étiquettes (structure du site : tout est résolu à nouveau)",
-            edit_tags,
+            "nouvelle étiquette (structure du site : tout est résolu à nouveau)",
+            edit_new_tag,
         ),
     ];
     for (n, (name, edit)) in scenarios.into_iter().enumerate() {
@@ -141,13 +143,13 @@ fn main() {
     }
 
     // The same edits seen through the watcher as `serve` sees them (from the original).
-    if only.is_none_or(|o| o == 5) {
+    if only.is_none_or(|o| o == 6) {
         std::fs::write(&article, &original).unwrap();
         session.changed(&article);
         session.rebuild().expect("the corpus builds");
         let mut watcher = classmates::watch::Watcher::new(&root, None).expect("watcher");
         let mut waits = Vec::new();
-        let watched: [(&str, Edit); 3] = [
+        let watched: [(&str, Edit); 4] = [
             (
                 "corps, via la surveillance des fichiers (écriture du fichier → écrit)",
                 edit_body,
@@ -157,6 +159,10 @@ fn main() {
                 edit_first_paragraph,
             ),
             ("en-tête, via la surveillance des fichiers", edit_title),
+            (
+                "étiquette existante, via la surveillance des fichiers",
+                edit_existing_tag,
+            ),
         ];
         for (name, edit) in watched {
             let mut times = Vec::new();
@@ -241,8 +247,19 @@ fn edit_title(text: &str, i: usize) -> String {
     text.replacen("title: \"", &format!("title: \"Titre {i} "), 1)
 }
 
-/// Adds a tag, every other run: the site's structure changes (a tag page comes and goes).
-fn edit_tags(text: &str, i: usize) -> String {
+/// Adds a tag other articles have (`SQL`, in the corpus's pool), every other run: the article
+/// joins and leaves its lists.
+fn edit_existing_tag(text: &str, i: usize) -> String {
+    if i % 2 == 0 {
+        text.replacen("tags: [", "tags: [SQL, ", 1)
+    } else {
+        text.to_string()
+    }
+}
+
+/// Adds a tag no other article has, every other run: the site's structure changes (a tag page
+/// comes and goes).
+fn edit_new_tag(text: &str, i: usize) -> String {
     if i % 2 == 0 {
         text.replacen("tags: [", "tags: [Mesure, ", 1)
     } else {

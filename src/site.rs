@@ -447,13 +447,25 @@ pub fn resolve(config: Config, entries: &[&Entry], publish: Publish) -> (Site, D
     (site, diagnostics)
 }
 
+/// What [`patch`] changed: the item, and the tags and categories whose lists changed (with
+/// the tags whose name, their most common spelling, changed).
+#[derive(Debug, Default)]
+pub struct Patched {
+    pub id: ItemId,
+    /// Indexes in `Site::tags` and `Site::categories`.
+    pub tags: Vec<usize>,
+    pub categories: Vec<usize>,
+    pub renamed_tags: Vec<usize>,
+}
+
 /// Takes in a change to the front matter of one published file that leaves the site's
-/// structure as it was: the item stays published, with the same identity, date, terms,
-/// authors, aliases and place in its series, so every list, index and file of the site is
-/// unchanged and only what shows the item changes. Its title, summary, last update, event
-/// details (but dates and whether it has a recording) or resource link may differ. Gives the
-/// id of the item patched, or `None` when the site must be resolved again.
-pub fn patch(site: &mut Site, entry: &Entry, publish: Publish) -> Option<ItemId> {
+/// structure as it was: the item stays published, with the same identity, date, authors,
+/// aliases and place in its series, so every index but the lists of its tags and categories
+/// is unchanged. Its title, summary, last update, event details (but dates, registrations and
+/// whether it has a recording) or resource link may differ; its tags and categories too, as
+/// long as every tag it names already exists and every tag it leaves keeps other items. Gives
+/// what changed, or `None` when the site must be resolved again.
+pub fn patch(site: &mut Site, entry: &Entry, publish: Publish) -> Option<Patched> {
     let id = site.id(entry.source.kind, &entry.source.slug)?;
     let old = &site.items[id];
     if old.source.path != entry.source.path || entry.meta.aliases() != old.aliases.as_slice() {
@@ -481,8 +493,88 @@ pub fn patch(site: &mut Site, entry: &Entry, publish: Publish) -> Option<ItemId>
     if !same_structure(old, &item) {
         return None;
     }
-    site.items[id] = item;
-    Some(id)
+    let mut patched = Patched {
+        id,
+        ..Patched::default()
+    };
+    if (&old.tags, &old.categories) != (&item.tags, &item.categories) {
+        let tags = refile(&site.tags, &site.items, id, &old.tags, &item.tags, true)?;
+        let categories = refile(
+            &site.categories,
+            &site.items,
+            id,
+            &old.categories,
+            &item.categories,
+            false,
+        )?;
+        site.items[id] = item;
+        for (t, items) in tags {
+            site.tags[t].items = items;
+            let name = term_name(&site.items, &site.tags[t]);
+            if name != site.tags[t].name {
+                site.tags[t].name = name;
+                patched.renamed_tags.push(t);
+            }
+            patched.tags.push(t);
+        }
+        for (c, items) in categories {
+            site.categories[c].items = items;
+            patched.categories.push(c);
+        }
+    } else {
+        site.items[id] = item;
+    }
+    Some(patched)
+}
+
+/// The new item lists of the terms item `id` leaves or joins (`old` and `new` name them:
+/// spellings of tags, or category slugs), by index in `terms`. `None` when a term would
+/// appear or disappear (the site's pages change).
+fn refile(
+    terms: &[Term],
+    items: &[Item],
+    id: ItemId,
+    old: &[String],
+    new: &[String],
+    tags: bool,
+) -> Option<Vec<(usize, Vec<ItemId>)>> {
+    let slug = |name: &String| {
+        if tags {
+            crate::text::slugify(name)
+        } else {
+            name.clone()
+        }
+    };
+    let (old, new): (Vec<String>, Vec<String>) = (
+        old.iter().map(slug).collect(),
+        new.iter().map(slug).collect(),
+    );
+    let mut changes = Vec::new();
+    for name in old.iter().chain(&new) {
+        let t = if tags {
+            terms.binary_search_by(|term| term.slug.cmp(name)).ok()?
+        } else {
+            // Categories are in the order of site.yaml.
+            terms.iter().position(|term| &term.slug == name)?
+        };
+        if changes.iter().any(|(done, _)| *done == t) {
+            continue;
+        }
+        let mut list = terms[t].items.clone();
+        let position = list.binary_search_by(|&other| newest_first(items, other, id));
+        match (new.contains(name), position) {
+            (true, Err(at)) => list.insert(at, id),
+            (false, Ok(at)) => {
+                list.remove(at);
+            }
+            _ => {}
+        }
+        if tags && list.is_empty() {
+            return None;
+        }
+        changes.push((t, list));
+    }
+    Some(changes)
 }
 
 /// Whether two versions of an item have the same place in the site: every field that decides
@@ -496,8 +588,9 @@ fn same_structure(a: &Item, b: &Item) -> bool {
         url,
         date,
         summary: _,
-        tags,
-        categories,
+        // Patched in with their terms' lists (see `refile`).
+        tags: _,
+        categories: _,
         authors,
         draft,
         aliases,
@@ -526,7 +619,7 @@ fn same_structure(a: &Item, b: &Item) -> bool {
     };
     same_detail
         && (kind, slug, url, date) == (&b.kind, &b.slug, &b.url, &b.date)
-        && (tags, categories, authors) == (&b.tags, &b.categories, &b.authors)
+        && authors == &b.authors
         && (draft, aliases) == (&b.draft, &b.aliases)
         && (&source.path, &source.bundle_files) == (&b.source.path, &b.source.bundle_files)
 }
@@ -790,13 +883,16 @@ pub fn summary(meta: &Meta, source: &Source) -> String {
 }
 
 fn site_sort(items: &[Item], ids: &mut [ItemId]) {
-    ids.sort_by(|&a, &b| {
-        let (a, b) = (&items[a], &items[b]);
-        b.date
-            .cmp(&a.date)
-            .then(a.kind.cmp(&b.kind))
-            .then(a.slug.cmp(&b.slug))
-    });
+    ids.sort_by(|&a, &b| newest_first(items, a, b));
+}
+
+/// The order of every list of the site: newest first, then by kind and slug.
+fn newest_first(items: &[Item], a: ItemId, b: ItemId) -> std::cmp::Ordering {
+    let (a, b) = (&items[a], &items[b]);
+    b.date
+        .cmp(&a.date)
+        .then(a.kind.cmp(&b.kind))
+        .then(a.slug.cmp(&b.slug))
 }
 
 /// Paths at the root of the site that pages cannot take.
@@ -889,6 +985,28 @@ fn dedup_slugs(tags: &[String]) -> Vec<String> {
 
 /// Merges tags case- and accent-insensitively. A tag's name is its most used spelling
 /// (ties: the alphabetically first), so the same input always gives the same name.
+/// The name of a tag: its most common spelling among its items, the first in alphabetical
+/// order on a tie.
+fn most_common(spellings: &BTreeMap<String, usize>) -> Option<String> {
+    spellings
+        .iter()
+        .max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0)))
+        .map(|(name, _)| name.clone())
+}
+
+/// The name of tag `term` from the spellings of its items (as [`collect_tags`] names it).
+fn term_name(items: &[Item], term: &Term) -> String {
+    let mut spellings: BTreeMap<String, usize> = BTreeMap::new();
+    for &i in &term.items {
+        for tag in &items[i].tags {
+            if crate::text::slugify(tag) == term.slug {
+                *spellings.entry(tag.trim().to_string()).or_default() += 1;
+            }
+        }
+    }
+    most_common(&spellings).unwrap_or_else(|| term.slug.clone())
+}
+
 fn collect_tags(items: &[Item]) -> Vec<Term> {
     let mut spellings: BTreeMap<String, BTreeMap<String, usize>> = BTreeMap::new();
     let mut members: BTreeMap<String, Vec<ItemId>> = BTreeMap::new();
@@ -906,11 +1024,7 @@ fn collect_tags(items: &[Item]) -> Vec<Term> {
     members
         .into_iter()
         .map(|(slug, items)| {
-            let name = spellings[&slug]
-                .iter()
-                .max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0)))
-                .map(|(name, _)| name.clone())
-                .unwrap_or_else(|| slug.clone());
+            let name = most_common(&spellings[&slug]).unwrap_or_else(|| slug.clone());
             Term {
                 slug,
                 name,

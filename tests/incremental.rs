@@ -219,6 +219,28 @@ fn edits_of_articles_rebuild_exactly_what_a_full_build_gives() {
     f.step("tag removed");
     assert!(!f.output().contains_key("tags/qualite/index.html"));
 
+    // Tags and categories that exist already: the item is patched in, with the lists of the
+    // terms it joins or leaves (their pages, feeds, counts and the search filters).
+    f.edit(article, |t| {
+        t.replace("tags: [pytest]", "tags: [pytest, Écriture]")
+            .replace("categories: [python]", "categories: [python, communaute]")
+    });
+    let report = f.step("existing tag and category added");
+    assert!(!report.resolved, "patched, not resolved again: {report:?}");
+    assert!(
+        f.page("tags/ecriture/index.html")
+            .contains("les fixtures, enfin")
+    );
+    f.edit(article, |t| {
+        t.replace("tags: [pytest, Écriture]", "tags: [pytest]")
+            .replace("categories: [python, communaute]", "categories: [python]")
+    });
+    assert!(!f.step("existing tag and category left").resolved);
+    assert!(
+        !f.page("tags/ecriture/index.html")
+            .contains("les fixtures, enfin")
+    );
+
     // A tag's name is its most common spelling: when most items spell it anew, the cards of
     // the others show the new name too.
     for file in [
@@ -228,7 +250,10 @@ fn edits_of_articles_rebuild_exactly_what_a_full_build_gives() {
     ] {
         f.edit(file, |t| t.replacen("tags: [pytest", "tags: [PyTest", 1));
     }
-    f.step("tag spelled anew by most items");
+    assert!(
+        !f.step("tag spelled anew by most items").resolved,
+        "a tag renamed by a patch"
+    );
     assert!(
         f.page("evenements/webinaire-pytest/index.html")
             .contains(">#PyTest<"),

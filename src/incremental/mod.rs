@@ -45,7 +45,7 @@ use crate::diagnostics::{Diagnostic, Diagnostics};
 use crate::markdown::{LinkLookups, Rendered};
 use crate::output::Staging;
 use crate::render::templates::{OVERRIDES_DIR, THEME_DIR};
-use crate::render::{Layout, Output, SiteRenderer, Target, Templates, search};
+use crate::render::{Job, Layout, Output, SiteRenderer, Target, Templates, search};
 use crate::site::{self, ItemId, Publish, Site};
 use fingerprint::{Fingerprints, hash_bytes, hasher};
 
@@ -171,6 +171,8 @@ pub struct Session {
     plan: Option<Plan>,
     /// Items of `resolved` patched since `plan` was made.
     patched: Vec<ItemId>,
+    /// Tags and categories whose lists changed since `plan` was made.
+    refiled: Refiled,
     /// By path relative to `content/`.
     bodies: FastMap<String, Body>,
     /// Entries of the search index, by path relative to `content/`, with their fingerprint.
@@ -198,6 +200,7 @@ impl Session {
             resolved_again: false,
             plan: None,
             patched: Vec::new(),
+            refiled: Refiled::default(),
             bodies: FastMap::default(),
             search: SearchCache::default(),
             written: FastMap::default(),
@@ -304,6 +307,7 @@ impl Session {
             // A new structure: the files of the site are planned again.
             self.plan = None;
             self.patched.clear();
+            self.refiled = Refiled::default();
         }
         let resolved = self.resolved.get_or_insert_with(|| {
             let mut config = match &self.options.base_url {
@@ -466,8 +470,15 @@ impl Session {
                 {
                     let site = &mut resolved.site;
                     match site::patch(site, new, publish) {
-                        Some(id) => {
+                        Some(patched) => {
+                            let id = patched.id;
                             self.patched.push(id);
+                            for &t in &patched.renamed_tags {
+                                // The cards of the tag's items show its name.
+                                self.patched.extend(site.tags[t].items.iter().copied());
+                            }
+                            self.refiled.tags.extend(patched.tags);
+                            self.refiled.categories.extend(patched.categories);
                             if site.items[id].kind == Kind::Author {
                                 // The cards of their works show the author's name.
                                 let slug = &site.items[id].slug;
@@ -522,6 +533,15 @@ impl Session {
         };
         let body = |id: ItemId| self.bodies[&site.items[id].source.content_path].fingerprint;
         let patched = std::mem::take(&mut self.patched);
+        let refiled = std::mem::take(&mut self.refiled);
+        if self
+            .plan
+            .as_ref()
+            .is_some_and(|plan| !refiled.fits(&plan.layout, site))
+        {
+            // A tag or category gained or lost a page: the files of the site change.
+            self.plan = None;
+        }
         match &mut self.plan {
             // Same structure: only the files reading a changed item may have changed.
             Some(plan) => {
@@ -533,19 +553,28 @@ impl Session {
                     .iter()
                     .flat_map(|&id| plan.readers[id].iter().copied())
                     .collect();
+                stale.extend(refiled.targets(&mut plan.layout, site));
                 stale.sort_unstable();
                 stale.dedup();
                 let renderer = SiteRenderer::new(site, templates, &bodies, &plan.layout);
                 let fingerprints = &plan.fingerprints;
-                let again: Vec<(u32, u64)> = stale
+                let again: Vec<(u32, u64, Vec<ItemId>)> = stale
                     .par_iter()
                     .map(|&t| {
                         let target = &plan.layout.targets[t as usize];
-                        (t, fingerprints.target(&renderer, target, &mut Vec::new()))
+                        let mut reads = Vec::new();
+                        let inputs = fingerprints.target(&renderer, target, &mut reads);
+                        (t, inputs, reads)
                     })
                     .collect();
-                for (t, inputs) in again {
+                for (t, inputs, reads) in again {
                     plan.files[t as usize].1 = inputs;
+                    // A list a card joined reads it from now on.
+                    for id in reads {
+                        if !plan.readers[id].contains(&t) {
+                            plan.readers[id].push(t);
+                        }
+                    }
                 }
             }
             None => {
@@ -831,6 +860,77 @@ fn same_source(a: &Source, b: &Source) -> bool {
         && a.body_range == b.body_range
         && a.bundle_files == b.bundle_files
         && a.bundle_dir == b.bundle_dir
+}
+
+/// Tags and categories whose item lists changed by a patch (indexes in `Site::tags` and
+/// `Site::categories`).
+#[derive(Debug, Default)]
+struct Refiled {
+    tags: Vec<usize>,
+    categories: Vec<usize>,
+}
+
+impl Refiled {
+    /// Whether `layout` still has the pages these terms need (each keeps its number of pages).
+    fn fits(&self, layout: &Layout, site: &Site) -> bool {
+        let pages = |tag: bool, term: usize| {
+            layout
+                .jobs
+                .iter()
+                .filter(|job| match job {
+                    Job::Tag { term: t, .. } => tag && *t == term,
+                    Job::Category { term: t, .. } => !tag && *t == term,
+                    _ => false,
+                })
+                .count()
+        };
+        let fits = |tag: bool, term: usize, len: usize| {
+            pages(tag, term) == crate::render::page_count(len, crate::render::LIST_PER_PAGE)
+        };
+        self.tags
+            .iter()
+            .all(|&t| fits(true, t, site.tags[t].items.len()))
+            && self
+                .categories
+                .iter()
+                .all(|&c| fits(false, c, site.categories[c].items.len()))
+    }
+
+    /// The targets showing these terms' lists or counts: their pages and feeds (whose items
+    /// are taken anew into `layout`), the indexes of terms, the search page and index.
+    fn targets(&self, layout: &mut Layout, site: &Site) -> Vec<u32> {
+        if self.tags.is_empty() && self.categories.is_empty() {
+            return Vec::new();
+        }
+        let mut feeds = Vec::new();
+        for (terms, refiled, section) in [
+            (&site.tags, &self.tags, "tags"),
+            (&site.categories, &self.categories, "categories"),
+        ] {
+            for &t in refiled {
+                let spec = crate::render::feeds::term_spec(site, &terms[t], section);
+                if let Some(i) = layout.feeds.iter().position(|f| f.path == spec.path) {
+                    layout.feeds[i] = spec;
+                    feeds.push(i);
+                }
+            }
+        }
+        let mut targets = Vec::new();
+        for (t, target) in layout.targets.iter().enumerate() {
+            let hit = match target {
+                Target::Page(Job::Tag { term, .. }) => self.tags.contains(term),
+                Target::Page(Job::Category { term, .. }) => self.categories.contains(term),
+                Target::Page(Job::Tags | Job::Categories | Job::NotFound | Job::Search) => true,
+                Target::Feed(i) => feeds.contains(i),
+                Target::SearchIndex => true,
+                _ => false,
+            };
+            if hit {
+                targets.push(t as u32);
+            }
+        }
+        targets
+    }
 }
 
 /// The search index as last written, by entry: made again only for the items that changed.

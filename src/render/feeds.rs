@@ -9,7 +9,7 @@ use rayon::prelude::*;
 use super::Output;
 use crate::content::Kind;
 use crate::markdown::Rendered;
-use crate::site::{ItemId, Site};
+use crate::site::{ItemId, Site, Term};
 
 /// Entries per feed.
 pub const FEED_SIZE: usize = 20;
@@ -67,21 +67,22 @@ pub fn specs(site: &Site) -> Vec<Spec> {
             dated(Some(Kind::Event)),
         ),
     ];
-    for term in &site.tags {
-        specs.push(spec(
-            format!("tags/{}/atom.xml", term.slug),
-            format!("{title} : {}", term.name),
-            term.items.clone(),
-        ));
-    }
-    for term in &site.categories {
-        specs.push(spec(
-            format!("categories/{}/atom.xml", term.slug),
-            format!("{title} : {}", term.name),
-            term.items.clone(),
-        ));
-    }
+    specs.extend(site.tags.iter().map(|term| term_spec(site, term, "tags")));
+    specs.extend(
+        site.categories
+            .iter()
+            .map(|term| term_spec(site, term, "categories")),
+    );
     specs
+}
+
+/// The feed of a tag (`section` "tags") or a category ("categories").
+pub fn term_spec(site: &Site, term: &Term, section: &str) -> Spec {
+    Spec {
+        path: format!("{section}/{}/atom.xml", term.slug),
+        title: format!("{} : {}", site.config.title, term.name),
+        ids: term.items.clone(),
+    }
 }
 
 /// The items a feed shows: its dated items, at most [`FEED_SIZE`].
