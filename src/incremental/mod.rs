@@ -11,9 +11,11 @@
 //!   fingerprint reads that item ([`fingerprint`]) are fingerprinted again: its page, its
 //!   entry of the search index, and, when its summary changed, the lists showing its card;
 //! - the front matter of a published file, when the site keeps its structure (same identity,
-//!   date, terms, authors, aliases and place in its series: a new title, summary, event
-//!   location…): the item is resolved alone and patched in ([`site::patch`]), then as above;
-//!   an author's new name changes the cards of their works too;
+//!   date, authors, aliases and place in its series: a new title, summary, event location…,
+//!   or tags and categories that exist already): the item is resolved alone and patched in
+//!   ([`site::patch`]), with the lists of the terms it joins or leaves, then as above plus
+//!   the pages and feeds of those terms; an author's new name changes the cards of their
+//!   works too, a tag's new name the cards of its items;
 //! - any other change to `content/` (front matter changing the structure, new, renamed or
 //!   deleted files): the changed files are read again, the site is resolved again (cross
 //!   references, indexes), bodies are rendered again when their file or the links they use
