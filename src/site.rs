@@ -24,6 +24,14 @@ pub struct Publish {
     pub drafts: bool,
 }
 
+impl Publish {
+    /// Whether an item without problems is published: drafts and items `scheduled` after
+    /// `now` only in a preview.
+    fn shows(&self, draft: bool, scheduled: bool) -> bool {
+        self.drafts || (!draft && !scheduled)
+    }
+}
+
 /// Index of an item in `Site::items`.
 pub type ItemId = usize;
 
@@ -120,6 +128,8 @@ pub struct Site {
     pub categories: Vec<Term>,
     /// Per kind (`Kind as usize`), the ids newest first: computed once, read by many pages.
     newest: Vec<Vec<ItemId>>,
+    /// Per author id, the ids of their works newest first ([`Site::by_author`]).
+    works: HashMap<String, Vec<ItemId>>,
     /// The first instant after `now` at which the site changes by itself: a scheduled item
     /// is due, an event ends or closes its registrations. `serve` rebuilds then.
     pub next_change: Option<DateTime<Utc>>,
@@ -202,12 +212,8 @@ impl Site {
     }
 
     /// Everything an author wrote, spoke at or added, newest first.
-    pub fn by_author(&self, author: &str) -> Vec<ItemId> {
-        let mut ids: Vec<ItemId> = (0..self.items.len())
-            .filter(|&i| self.items[i].authors.iter().any(|a| a == author))
-            .collect();
-        self.sort_newest_first(&mut ids);
-        ids
+    pub fn by_author(&self, author: &str) -> &[ItemId] {
+        self.works.get(author).map_or(&[], Vec::as_slice)
     }
 
     /// The series an article belongs to, with its 1-based position among the published parts.
@@ -309,7 +315,7 @@ pub fn resolve(config: Config, entries: &[&Entry], publish: Publish) -> (Site, D
                 ));
             }
         }
-        let published = problems.is_empty() && (publish.drafts || (!item.draft && !scheduled));
+        let published = problems.is_empty() && publish.shows(item.draft, scheduled);
         if let Some(date) = item.date
             && problems.is_empty()
             && !item.draft
@@ -411,6 +417,7 @@ pub fn resolve(config: Config, entries: &[&Entry], publish: Publish) -> (Site, D
         categories: Vec::new(),
         config,
         newest: Vec::new(),
+        works: HashMap::new(),
     };
     site.newest = Kind::ALL
         .iter()
@@ -422,6 +429,18 @@ pub fn resolve(config: Config, entries: &[&Entry], publish: Publish) -> (Site, D
             ids
         })
         .collect();
+    for (i, item) in site.items.iter().enumerate() {
+        for author in &item.authors {
+            let ids = site.works.entry(author.clone()).or_default();
+            // An author named twice by one item.
+            if ids.last() != Some(&i) {
+                ids.push(i);
+            }
+        }
+    }
+    for ids in site.works.values_mut() {
+        site_sort(&site.items, ids);
+    }
     for term in &mut site.tags {
         let mut ids = std::mem::take(&mut term.items);
         site_sort(&site.items, &mut ids);
@@ -478,7 +497,7 @@ pub fn patch(site: &mut Site, entry: &Entry, publish: Publish) -> Option<Patched
         problems,
         scheduled,
     } = resolve_entry(&site.config, entry, &|_, _| true, publish);
-    let published = problems.is_empty() && (publish.drafts || (!item.draft && !scheduled));
+    let published = problems.is_empty() && publish.shows(item.draft, scheduled);
     if !published {
         return None;
     }
@@ -498,14 +517,26 @@ pub fn patch(site: &mut Site, entry: &Entry, publish: Publish) -> Option<Patched
         ..Patched::default()
     };
     if (&old.tags, &old.categories) != (&item.tags, &item.categories) {
-        let tags = refile(&site.tags, &site.items, id, &old.tags, &item.tags, true)?;
+        let slugs = |tags: &[String]| -> Vec<String> {
+            tags.iter().map(|t| crate::text::slugify(t)).collect()
+        };
+        let tags = refile(
+            &site.tags,
+            &site.items,
+            id,
+            &slugs(&old.tags),
+            &slugs(&item.tags),
+        )?;
+        if tags.iter().any(|(_, items)| items.is_empty()) {
+            // A tag would disappear, and its pages with it.
+            return None;
+        }
         let categories = refile(
             &site.categories,
             &site.items,
             id,
             &old.categories,
             &item.categories,
-            false,
         )?;
         site.items[id] = item;
         for (t, items) in tags {
@@ -527,50 +558,31 @@ pub fn patch(site: &mut Site, entry: &Entry, publish: Publish) -> Option<Patched
     Some(patched)
 }
 
-/// The new item lists of the terms item `id` leaves or joins (`old` and `new` name them:
-/// spellings of tags, or category slugs), by index in `terms`. `None` when a term would
-/// appear or disappear (the site's pages change).
+/// The new item lists of the terms item `id` leaves or joins (`old` and `new` are slugs), by
+/// index in `terms`. `None` when a term does not exist (one would appear).
 fn refile(
     terms: &[Term],
     items: &[Item],
     id: ItemId,
     old: &[String],
     new: &[String],
-    tags: bool,
 ) -> Option<Vec<(usize, Vec<ItemId>)>> {
-    let slug = |name: &String| {
-        if tags {
-            crate::text::slugify(name)
-        } else {
-            name.clone()
-        }
-    };
-    let (old, new): (Vec<String>, Vec<String>) = (
-        old.iter().map(slug).collect(),
-        new.iter().map(slug).collect(),
-    );
-    let mut changes = Vec::new();
-    for name in old.iter().chain(&new) {
-        let t = if tags {
-            terms.binary_search_by(|term| term.slug.cmp(name)).ok()?
-        } else {
-            // Categories are in the order of site.yaml.
-            terms.iter().position(|term| &term.slug == name)?
-        };
+    let mut changes: Vec<(usize, Vec<ItemId>)> = Vec::new();
+    for slug in old.iter().chain(new) {
+        let t = terms.iter().position(|term| &term.slug == slug)?;
         if changes.iter().any(|(done, _)| *done == t) {
             continue;
         }
         let mut list = terms[t].items.clone();
-        let position = list.binary_search_by(|&other| newest_first(items, other, id));
-        match (new.contains(name), position) {
+        match (
+            new.contains(slug),
+            list.binary_search_by(|&other| newest_first(items, other, id)),
+        ) {
             (true, Err(at)) => list.insert(at, id),
             (false, Ok(at)) => {
                 list.remove(at);
             }
             _ => {}
-        }
-        if tags && list.is_empty() {
-            return None;
         }
         changes.push((t, list));
     }

@@ -6,7 +6,6 @@
 //! account here. A fingerprint may take a little more than what a file reads (a page is then
 //! rendered for nothing, and not written if its bytes did not change), never less.
 
-use std::collections::HashMap;
 use std::hash::{BuildHasher, Hash, Hasher};
 
 use rayon::prelude::*;
@@ -43,9 +42,6 @@ pub struct Fingerprints {
     text: Vec<u64>,
     /// Per item: its rendered body.
     body: Vec<u64>,
-    /// Per author: the items they wrote, spoke at or added, newest first as their pages list
-    /// them.
-    works: HashMap<String, Vec<ItemId>>,
     /// Lists several files show, computed once.
     upcoming: Vec<ItemId>,
     past: Vec<ItemId>,
@@ -71,24 +67,11 @@ impl Fingerprints {
             .into_par_iter()
             .map(|i| card_fingerprint(site, i))
             .collect();
-        let mut works: HashMap<String, Vec<ItemId>> = HashMap::new();
-        for (i, item) in site.items.iter().enumerate() {
-            for author in &item.authors {
-                let ids = works.entry(author.clone()).or_default();
-                if ids.last() != Some(&i) {
-                    ids.push(i);
-                }
-            }
-        }
-        for ids in works.values_mut() {
-            site.sort_newest_first(ids);
-        }
         Fingerprints {
             globals,
             card,
             text: texts.to_vec(),
             body: bodies.to_vec(),
-            works,
             upcoming: site.upcoming_events(),
             past: site.past_events(),
             resources: site.resources_and_replays(),
@@ -184,7 +167,7 @@ impl<H: Hasher> Reader<'_, H> {
                     Job::Authors => {
                         for &a in site.newest_first(Kind::Author) {
                             self.card(a);
-                            let count = f.works.get(&site.items[a].slug).map_or(0, Vec::len);
+                            let count = site.by_author(&site.items[a].slug).len();
                             self.h.write_usize(count);
                         }
                     }
@@ -291,8 +274,7 @@ impl<H: Hasher> Reader<'_, H> {
 
     /// Page `page` of the works of `author`.
     fn works(&mut self, site: &Site, author: ItemId, page: usize) {
-        let works = self.fingerprints.works.get(&site.items[author].slug);
-        self.list_page(works.map_or(&[], Vec::as_slice), page);
+        self.list_page(site.by_author(&site.items[author].slug), page);
     }
 }
 

@@ -483,11 +483,8 @@ impl Session {
                             self.refiled.categories.extend(patched.categories);
                             if site.items[id].kind == Kind::Author {
                                 // The cards of their works show the author's name.
-                                let slug = &site.items[id].slug;
-                                self.patched.extend(
-                                    (0..site.items.len())
-                                        .filter(|&i| site.items[i].authors.contains(slug)),
-                                );
+                                self.patched
+                                    .extend(site.by_author(&site.items[id].slug).iter().copied());
                             }
                             true
                         }
@@ -1020,10 +1017,7 @@ impl SearchCache {
         let entries: Vec<&search::Entry> = ids.iter().map(|&id| &self.entries[key(id)].1).collect();
         let postings = postings.unwrap_or_else(|| search::Postings::new(&entries));
         let filters = filters.unwrap_or_else(|| search::filters(&entries));
-        self.filters = Some(Output {
-            path: filters.path.clone(),
-            bytes: filters.bytes.clone(),
-        });
+        self.filters = Some(filters.clone());
         let files = search::assemble_with(&entries, postings.iter(), filters);
         self.files = files.iter().map(|f| f.path.clone()).collect();
         self.postings = Some(postings);

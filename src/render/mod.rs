@@ -44,7 +44,7 @@ pub fn page_slice(ids: &[ItemId], page: usize, per_page: usize) -> &[ItemId] {
 }
 
 /// One file of the built site: its path relative to the output folder and its bytes.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Output {
     pub path: String,
     pub bytes: Vec<u8>,
@@ -345,21 +345,9 @@ fn jobs(site: &Site) -> Vec<Job> {
     let pages = |len: usize| 1..=page_count(len, LIST_PER_PAGE);
     jobs.extend(pages(site.resources_and_replays().len()).map(|page| Job::Resources { page }));
     jobs.extend((0..site.items.len()).map(Job::Item));
-    let mut works: HashMap<&str, usize> = HashMap::new();
-    for item in &site.items {
-        for (k, author) in item.authors.iter().enumerate() {
-            if !item.authors[..k].contains(author) {
-                *works.entry(author).or_default() += 1;
-            }
-        }
-    }
     for &author in site.newest_first(Kind::Author) {
-        let count = works.get(site.items[author].slug.as_str()).copied();
-        jobs.extend(
-            pages(count.unwrap_or(0))
-                .skip(1)
-                .map(|page| Job::Works { author, page }),
-        );
+        let count = site.by_author(&site.items[author].slug).len();
+        jobs.extend(pages(count).skip(1).map(|page| Job::Works { author, page }));
     }
     for (term, tag) in site.tags.iter().enumerate() {
         jobs.extend(pages(tag.items.len()).map(|page| Job::Tag { term, page }));
@@ -758,7 +746,7 @@ impl PageRenderer<'_> {
                     page_number,
                     page_count(works.len(), LIST_PER_PAGE),
                 );
-                page.works = cards(site, page_slice(&works, page_number, LIST_PER_PAGE));
+                page.works = cards(site, page_slice(works, page_number, LIST_PER_PAGE));
                 if page_number > 1 {
                     // The biography is on the first page only (and nothing of it is read:
                     // these pages' fingerprints do not read the body).
