@@ -124,25 +124,7 @@ fn serve(fixture: &str) -> Served {
     let log_path = store.path().join("serve.log");
     let log = File::create(&log_path).unwrap();
     let mut server = Process::spawn(
-        Command::new(env!("CARGO_BIN_EXE_classmates"))
-            .arg("--root")
-            .arg(site.root())
-            .args(["serve", "--port", &port.to_string()])
-            .env(
-                "STORE",
-                format!(
-                    "sqlite:{}",
-                    store.path().join("registrations.sqlite3").display()
-                ),
-            )
-            .env("ADMIN_TOKEN", "browser-tests-admin-token")
-            .env("RATE_LIMIT", "0")
-            .env_remove("EVENTS_MANIFEST")
-            .env_remove("ALLOWED_ORIGIN")
-            .env_remove("PUBLIC_API_URL")
-            .env_remove("DISCORD_WEBHOOK_URL")
-            .env_remove("AWS_LAMBDA_FUNCTION_NAME")
-            .env_remove("RUST_LOG")
+        common::serve_command(site.root(), port, store.path())
             .stdout(Stdio::null())
             .stderr(log),
     );

@@ -8,7 +8,7 @@ mod common;
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
 use common::Site;
@@ -38,22 +38,7 @@ impl Server {
             .unwrap()
             .port();
         let log = store.join("serve.log");
-        let child = Command::new(env!("CARGO_BIN_EXE_classmates"))
-            .arg("--root")
-            .arg(site.root())
-            .args(["serve", "--port", &port.to_string()])
-            .env(
-                "STORE",
-                format!("sqlite:{}", store.join("registrations.sqlite3").display()),
-            )
-            .env("ADMIN_TOKEN", "serve-tests-admin-token")
-            .env("RATE_LIMIT", "0")
-            .env_remove("EVENTS_MANIFEST")
-            .env_remove("ALLOWED_ORIGIN")
-            .env_remove("PUBLIC_API_URL")
-            .env_remove("DISCORD_WEBHOOK_URL")
-            .env_remove("AWS_LAMBDA_FUNCTION_NAME")
-            .env_remove("RUST_LOG")
+        let child = common::serve_command(site.root(), port, store)
             .stdout(Stdio::null())
             .stderr(std::fs::File::create(&log).unwrap())
             .spawn()

@@ -14,6 +14,35 @@ use tempfile::TempDir;
 /// The `--now` every test builds with unless it says otherwise: a Sunday, in winter time.
 pub const NOW: &str = "2026-11-01T12:00:00+01:00";
 
+/// `classmates --root <root> serve --port <port>`, apart from the caller's environment: its
+/// registrations in `<store>/registrations.sqlite3`, a known admin token, no rate limit, and
+/// none of the production settings (manifest, origins, Discord, Lambda, logs) a developer may
+/// have exported. Output and errors are the caller's to redirect.
+pub fn serve_command(root: &Path, port: u16, store: &Path) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_classmates"));
+    command
+        .arg("--root")
+        .arg(root)
+        .args(["serve", "--port", &port.to_string()])
+        .env(
+            "STORE",
+            format!("sqlite:{}", store.join("registrations.sqlite3").display()),
+        )
+        .env("ADMIN_TOKEN", "serve-tests-admin-token")
+        .env("RATE_LIMIT", "0");
+    for name in [
+        "EVENTS_MANIFEST",
+        "ALLOWED_ORIGIN",
+        "PUBLIC_API_URL",
+        "DISCORD_WEBHOOK_URL",
+        "AWS_LAMBDA_FUNCTION_NAME",
+        "RUST_LOG",
+    ] {
+        command.env_remove(name);
+    }
+    command
+}
+
 /// The repository root (holds the real theme and the starter content).
 pub fn repo_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
