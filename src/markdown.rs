@@ -1,8 +1,6 @@
 //! Markdown to HTML: CommonMark plus tables, footnotes, strikethrough and task lists; stable ids
 //! on headings; links between content files rewritten to page URLs; code blocks highlighted.
 
-use std::collections::HashMap;
-
 use pulldown_cmark::{CodeBlockKind, CowStr, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
 
 use crate::content::Source;
@@ -44,14 +42,14 @@ pub struct Rendered {
 pub type LinkLookups = Vec<(String, Option<LinkTarget>)>;
 
 /// Renders the body of `source`. `links` maps `content/`-relative paths to their pages.
-pub fn render(source: &Source, links: &HashMap<String, LinkTarget>) -> Rendered {
+pub fn render(source: &Source, links: &crate::site::LinkTargets) -> Rendered {
     render_tracked(source, links).0
 }
 
 /// Like [`render`], and also tells which entries of `links` the body depends on.
 pub fn render_tracked(
     source: &Source,
-    links: &HashMap<String, LinkTarget>,
+    links: &crate::site::LinkTargets,
 ) -> (Rendered, LinkLookups) {
     let lookups = std::cell::RefCell::new(LinkLookups::new());
     let get = |key: &str| {
@@ -248,7 +246,7 @@ fn heading_level(level: HeadingLevel) -> u8 {
 pub fn resolve_link(
     from: &str,
     dest: &str,
-    links: &HashMap<String, LinkTarget>,
+    links: &crate::site::LinkTargets,
 ) -> Option<Result<(String, bool), String>> {
     resolve_target(from, dest, &|key| links.get(key)).map(|resolution| {
         resolution.map(|(_, anchor, target)| {
@@ -457,8 +455,8 @@ pub fn first_paragraph_text(body: &str) -> String {
 mod tests {
     use super::*;
 
-    fn links() -> HashMap<String, LinkTarget> {
-        let mut m = HashMap::new();
+    fn links() -> crate::site::LinkTargets {
+        let mut m = crate::site::LinkTargets::default();
         m.insert(
             "articles/a/index.md".to_string(),
             LinkTarget {

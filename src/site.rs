@@ -4,7 +4,9 @@
 
 use std::cell::OnceCell;
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::hash::{BuildHasher, Hash, Hasher};
 use std::path::Path;
+use std::sync::Arc;
 
 use rayon::prelude::*;
 
@@ -83,8 +85,10 @@ pub struct Item {
     pub date: Option<Instant>,
     /// Plain-text summary: the front matter's, or the first paragraph.
     pub summary: String,
-    /// Tag slugs, in the order written, without duplicates.
+    /// Tags as written, in order, each once (by slug).
     pub tags: Vec<String>,
+    /// The slugs of `tags`, in the same order.
+    pub tag_slugs: Vec<String>,
     pub categories: Vec<String>,
     /// Author ids: authors of articles and resources, speakers of events.
     pub authors: Vec<String>,
@@ -118,10 +122,10 @@ pub struct Term {
 pub struct Site {
     pub config: Config,
     pub now: DateTime<Utc>,
-    /// Sorted by kind then slug.
-    pub items: Vec<Item>,
+    /// Sorted by kind then slug. Shared with the [`Resolutions`] of the next resolve.
+    pub items: Vec<Arc<Item>>,
     /// `content/`-relative path → URL, for every content file including unpublished ones.
-    pub link_targets: HashMap<String, LinkTarget>,
+    pub link_targets: LinkTargets,
     /// Sorted by slug.
     pub tags: Vec<Term>,
     /// In `site.yaml` order.
@@ -135,6 +139,9 @@ pub struct Site {
     pub next_change: Option<DateTime<Utc>>,
 }
 
+/// What links between content files resolve to, by path relative to `content/`.
+pub type LinkTargets = HashMap<String, LinkTarget, foldhash::fast::FixedState>;
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LinkTarget {
     pub url: String,
@@ -143,7 +150,7 @@ pub struct LinkTarget {
 
 impl Site {
     pub fn get(&self, kind: Kind, slug: &str) -> Option<&Item> {
-        self.id(kind, slug).map(|i| &self.items[i])
+        self.id(kind, slug).map(|i| &*self.items[i])
     }
 
     /// Found in the items, sorted by kind then slug: no hashing, no allocation.
@@ -234,14 +241,57 @@ impl Site {
     }
 }
 
-/// Resolves the parsed entries into a site. All problems are collected.
-pub fn resolve(config: Config, entries: &[&Entry], publish: Publish) -> (Site, Diagnostics) {
+/// What each entry resolved to on its own at the last [`resolve`], kept so that resolving
+/// the site again resolves only the entries that changed. Valid while the settings, the
+/// publication options and the set of entries are the same (see [`Resolutions::context`]).
+#[derive(Default)]
+pub struct Resolutions {
+    context: u64,
+    /// By path relative to `content/`: the text the entry was parsed from, and its resolution.
+    by_path: HashMap<String, (Arc<str>, Resolution), foldhash::fast::FixedState>,
+}
+
+impl Resolutions {
+    /// What an entry's resolution depends on besides the entry: the settings, the
+    /// publication options, and which entries exist (references are checked against them).
+    fn context(config: &Config, entries: &[&Entry], publish: Publish) -> u64 {
+        let mut h = foldhash::fast::FixedState::default().build_hasher();
+        format!("{config:?}").hash(&mut h);
+        (publish.now, publish.drafts).hash(&mut h);
+        for entry in entries {
+            (entry.source.kind, &entry.source.slug).hash(&mut h);
+        }
+        h.finish()
+    }
+
+    /// The resolution of `entry` last made, if made from the same reading of its file.
+    fn get(&self, entry: &Entry) -> Option<Resolution> {
+        let (text, resolution) = self.by_path.get(&entry.source.content_path)?;
+        Arc::ptr_eq(text, &entry.source.text).then(|| resolution.clone())
+    }
+}
+
+/// Resolves the parsed entries into a site. All problems are collected. `cache` holds what
+/// the last call resolved: the entries unchanged since are not resolved again.
+pub fn resolve(
+    config: Config,
+    entries: &[&Entry],
+    publish: Publish,
+    cache: &mut Resolutions,
+) -> (Site, Diagnostics) {
     let mut diagnostics = Diagnostics::default();
-    let existing: HashSet<(Kind, &str)> = entries
+    let existing: HashSet<(Kind, &str), foldhash::fast::FixedState> = entries
         .iter()
         .map(|e| (e.source.kind, e.source.slug.as_str()))
         .collect();
     let exists = |kind: Kind, slug: &str| existing.contains(&(kind, slug));
+    let context = Resolutions::context(&config, entries, publish);
+    if context != cache.context {
+        *cache = Resolutions {
+            context,
+            ..Resolutions::default()
+        };
+    }
     // Every file the content claims in the output, published or not (a draft's address is
     // taken too): an alias must not take any of them. Listed at the first alias.
     let page_files: OnceCell<HashMap<String, &Path>> = OnceCell::new();
@@ -264,15 +314,33 @@ pub fn resolve(config: Config, entries: &[&Entry], publish: Publish) -> (Site, D
     // Alias files already claimed, with the file and alias that claimed them first.
     let mut alias_claims: HashMap<String, (std::path::PathBuf, String)> = HashMap::new();
 
-    let mut link_targets = HashMap::new();
-    let mut items = Vec::new();
+    let mut link_targets = LinkTargets::with_capacity_and_hasher(entries.len(), Default::default());
+    let mut items = Vec::with_capacity(entries.len());
     let mut scheduled_next: Option<Instant> = None;
     // Each entry on its own, in parallel; then what depends on the others, in order.
-    let resolutions: Vec<Resolution> = entries
+    let resolutions: Vec<(Resolution, bool)> = entries
         .par_iter()
-        .map(|entry| resolve_entry(&config, entry, &exists, publish))
+        .map(|entry| match cache.get(entry) {
+            Some(resolution) => (resolution, false),
+            None => (resolve_entry(&config, entry, &exists, publish), true),
+        })
         .collect();
-    for (entry, resolution) in entries.iter().zip(resolutions) {
+    for (entry, (resolution, _)) in entries.iter().zip(&resolutions).filter(|(_, r)| r.1) {
+        cache.by_path.insert(
+            entry.source.content_path.clone(),
+            (entry.source.text.clone(), resolution.clone()),
+        );
+    }
+    if cache.by_path.len() > entries.len() {
+        let current: HashSet<&str> = entries
+            .iter()
+            .map(|e| e.source.content_path.as_str())
+            .collect();
+        cache
+            .by_path
+            .retain(|path, _| current.contains(path.as_str()));
+    }
+    for (entry, (resolution, _)) in entries.iter().zip(resolutions) {
         let Entry { source, meta } = entry;
         let doc = source.document();
         let Resolution {
@@ -304,7 +372,7 @@ pub fn resolve(config: Config, entries: &[&Entry], publish: Publish) -> (Site, D
                         ))
                     } else {
                         alias_claims.insert(file, (source.display.clone(), alias.clone()));
-                        item.aliases.push(alias.clone());
+                        Arc::make_mut(&mut item).aliases.push(alias.clone());
                         None
                     }
                 }
@@ -336,12 +404,7 @@ pub fn resolve(config: Config, entries: &[&Entry], publish: Publish) -> (Site, D
             items.push(item);
         }
     }
-    items.sort_by(|a, b| (a.kind, &a.slug).cmp(&(b.kind, &b.slug)));
-    let index: HashMap<(Kind, String), ItemId> = items
-        .iter()
-        .enumerate()
-        .map(|(i, item)| ((item.kind, item.slug.clone()), i))
-        .collect();
+    items.sort_unstable_by(|a, b| (a.kind, &a.slug).cmp(&(b.kind, &b.slug)));
 
     // Series parts, ordered by `part` then date; a series takes the date of its latest part.
     let mut parts: BTreeMap<String, Vec<ItemId>> = BTreeMap::new();
@@ -386,17 +449,57 @@ pub fn resolve(config: Config, entries: &[&Entry], publish: Publish) -> (Site, D
                 );
             }
         }
-        if let Some(&series_id) = index.get(&(Kind::Series, series)) {
+        let found = items
+            .binary_search_by(|item| (item.kind, item.slug.as_str()).cmp(&(Kind::Series, &series)));
+        if let Ok(series_id) = found {
             let latest = ids.iter().filter_map(|&i| items[i].date).max();
-            items[series_id].date = latest;
-            items[series_id].detail = Detail::Series { parts: ids };
+            let series = Arc::make_mut(&mut items[series_id]);
+            series.date = latest;
+            series.detail = Detail::Series { parts: ids };
         }
     }
 
-    let tags = collect_tags(&items);
+    // Every list of the site is newest first: the items are put in that order once, and each
+    // list is filled in that order.
+    let mut order: Vec<ItemId> = (0..items.len()).collect();
+    site_sort(&items, &mut order);
+    let tags = collect_tags(&items, &order);
+    let mut newest: Vec<Vec<ItemId>> = vec![Vec::new(); Kind::ALL.len()];
+    let mut works: HashMap<String, Vec<ItemId>> = HashMap::new();
+    let mut categories: Vec<Term> = config
+        .categories
+        .iter()
+        .map(|c| Term {
+            slug: c.slug.clone(),
+            name: c.name.clone(),
+            description: c.description.clone(),
+            items: Vec::new(),
+        })
+        .collect();
+    for &i in &order {
+        let item = &items[i];
+        newest[item.kind as usize].push(i);
+        for author in &item.authors {
+            let ids = match works.get_mut(author) {
+                Some(ids) => ids,
+                None => works.entry(author.clone()).or_default(),
+            };
+            // An author named twice by one item.
+            if ids.last() != Some(&i) {
+                ids.push(i);
+            }
+        }
+        for slug in &item.categories {
+            if let Some(term) = categories.iter_mut().find(|c| c.slug == *slug)
+                && term.items.last() != Some(&i)
+            {
+                term.items.push(i);
+            }
+        }
+    }
     let next_change = items
         .iter()
-        .filter_map(Item::event)
+        .filter_map(|item| item.event())
         .flat_map(|e| {
             [
                 Some(e.end),
@@ -408,61 +511,17 @@ pub fn resolve(config: Config, entries: &[&Entry], publish: Publish) -> (Site, D
         .map(|t| t.with_timezone(&Utc))
         .filter(|&t| t > publish.now)
         .min();
-    let mut site = Site {
+    let site = Site {
         now: publish.now,
         next_change,
         items,
         link_targets,
         tags,
-        categories: Vec::new(),
+        categories,
         config,
-        newest: Vec::new(),
-        works: HashMap::new(),
+        newest,
+        works,
     };
-    site.newest = Kind::ALL
-        .iter()
-        .map(|&kind| {
-            let mut ids: Vec<ItemId> = (0..site.items.len())
-                .filter(|&i| site.items[i].kind == kind)
-                .collect();
-            site_sort(&site.items, &mut ids);
-            ids
-        })
-        .collect();
-    for (i, item) in site.items.iter().enumerate() {
-        for author in &item.authors {
-            let ids = site.works.entry(author.clone()).or_default();
-            // An author named twice by one item.
-            if ids.last() != Some(&i) {
-                ids.push(i);
-            }
-        }
-    }
-    for ids in site.works.values_mut() {
-        site_sort(&site.items, ids);
-    }
-    for term in &mut site.tags {
-        let mut ids = std::mem::take(&mut term.items);
-        site_sort(&site.items, &mut ids);
-        term.items = ids;
-    }
-    site.categories = site
-        .config
-        .categories
-        .iter()
-        .map(|c| {
-            let mut ids: Vec<ItemId> = (0..site.items.len())
-                .filter(|&i| site.items[i].categories.contains(&c.slug))
-                .collect();
-            site_sort(&site.items, &mut ids);
-            Term {
-                slug: c.slug.clone(),
-                name: c.name.clone(),
-                description: c.description.clone(),
-                items: ids,
-            }
-        })
-        .collect();
     (site, diagnostics)
 }
 
@@ -493,7 +552,7 @@ pub fn patch(site: &mut Site, entry: &Entry, publish: Publish) -> Option<Patched
     // References are part of the structure: equal to the old item's, they still exist (the
     // files of the site are the same), so they need no look-up here.
     let Resolution {
-        mut item,
+        item,
         problems,
         scheduled,
     } = resolve_entry(&site.config, entry, &|_, _| true, publish);
@@ -501,6 +560,7 @@ pub fn patch(site: &mut Site, entry: &Entry, publish: Publish) -> Option<Patched
     if !published {
         return None;
     }
+    let mut item = Arc::unwrap_or_clone(item);
     item.aliases = old.aliases.clone();
     if let Detail::Series { parts } = &old.detail {
         // A series takes its parts and its date from the other files.
@@ -517,16 +577,7 @@ pub fn patch(site: &mut Site, entry: &Entry, publish: Publish) -> Option<Patched
         ..Patched::default()
     };
     if (&old.tags, &old.categories) != (&item.tags, &item.categories) {
-        let slugs = |tags: &[String]| -> Vec<String> {
-            tags.iter().map(|t| crate::text::slugify(t)).collect()
-        };
-        let tags = refile(
-            &site.tags,
-            &site.items,
-            id,
-            &slugs(&old.tags),
-            &slugs(&item.tags),
-        )?;
+        let tags = refile(&site.tags, &site.items, id, &old.tag_slugs, &item.tag_slugs)?;
         if tags.iter().any(|(_, items)| items.is_empty()) {
             // A tag would disappear, and its pages with it.
             return None;
@@ -538,7 +589,7 @@ pub fn patch(site: &mut Site, entry: &Entry, publish: Publish) -> Option<Patched
             &old.categories,
             &item.categories,
         )?;
-        site.items[id] = item;
+        site.items[id] = Arc::new(item);
         for (t, items) in tags {
             site.tags[t].items = items;
             let name = term_name(&site.items, &site.tags[t]);
@@ -553,7 +604,7 @@ pub fn patch(site: &mut Site, entry: &Entry, publish: Publish) -> Option<Patched
             patched.categories.push(c);
         }
     } else {
-        site.items[id] = item;
+        site.items[id] = Arc::new(item);
     }
     Some(patched)
 }
@@ -562,7 +613,7 @@ pub fn patch(site: &mut Site, entry: &Entry, publish: Publish) -> Option<Patched
 /// index in `terms`. `None` when a term does not exist (one would appear).
 fn refile(
     terms: &[Term],
-    items: &[Item],
+    items: &[Arc<Item>],
     id: ItemId,
     old: &[String],
     new: &[String],
@@ -602,6 +653,7 @@ fn same_structure(a: &Item, b: &Item) -> bool {
         summary: _,
         // Patched in with their terms' lists (see `refile`).
         tags: _,
+        tag_slugs: _,
         categories: _,
         authors,
         draft,
@@ -638,8 +690,9 @@ fn same_structure(a: &Item, b: &Item) -> bool {
 
 /// One entry resolved on its own: its item (aliases not yet checked), its problems, and
 /// whether it is scheduled after `now`.
+#[derive(Clone)]
 struct Resolution {
-    item: Item,
+    item: Arc<Item>,
     problems: Vec<Diagnostic>,
     scheduled: bool,
 }
@@ -717,6 +770,7 @@ fn resolve_entry(
         date: None,
         summary: String::new(),
         tags: Vec::new(),
+        tag_slugs: Vec::new(),
         categories: Vec::new(),
         authors: Vec::new(),
         draft: false,
@@ -869,9 +923,9 @@ fn resolve_entry(
         }
     }
     item.summary = summary(meta, source);
-    item.tags = dedup_slugs(&item.tags);
+    (item.tags, item.tag_slugs) = dedup_tags(&item.tags);
     Resolution {
-        item,
+        item: Arc::new(item),
         problems,
         scheduled,
     }
@@ -894,12 +948,12 @@ pub fn summary(meta: &Meta, source: &Source) -> String {
         .unwrap_or_else(|| source.first_paragraph().to_string())
 }
 
-fn site_sort(items: &[Item], ids: &mut [ItemId]) {
+fn site_sort(items: &[Arc<Item>], ids: &mut [ItemId]) {
     ids.sort_by(|&a, &b| newest_first(items, a, b));
 }
 
 /// The order of every list of the site: newest first, then by kind and slug.
-fn newest_first(items: &[Item], a: ItemId, b: ItemId) -> std::cmp::Ordering {
+fn newest_first(items: &[Arc<Item>], a: ItemId, b: ItemId) -> std::cmp::Ordering {
     let (a, b) = (&items[a], &items[b]);
     b.date
         .cmp(&a.date)
@@ -986,65 +1040,72 @@ fn is_absolute_url(url: &str) -> bool {
     })
 }
 
-/// Keeps each tag once (by slug), in the order written.
-fn dedup_slugs(tags: &[String]) -> Vec<String> {
-    let mut seen = std::collections::HashSet::new();
-    tags.iter()
-        .filter(|t| seen.insert(crate::text::slugify(t)))
-        .cloned()
-        .collect()
+/// Keeps each tag once (by slug), in the order written; with their slugs.
+fn dedup_tags(tags: &[String]) -> (Vec<String>, Vec<String>) {
+    let mut kept = Vec::with_capacity(tags.len());
+    let mut slugs: Vec<String> = Vec::with_capacity(tags.len());
+    for tag in tags {
+        let slug = crate::text::slugify(tag);
+        if !slugs.contains(&slug) {
+            slugs.push(slug);
+            kept.push(tag.clone());
+        }
+    }
+    (kept, slugs)
 }
 
-/// Merges tags case- and accent-insensitively. A tag's name is its most used spelling
-/// (ties: the alphabetically first), so the same input always gives the same name.
-/// The name of a tag: its most common spelling among its items, the first in alphabetical
-/// order on a tie.
-fn most_common(spellings: &BTreeMap<String, usize>) -> Option<String> {
+/// Tags are merged case- and accent-insensitively (by slug). The name of a tag: its most
+/// common spelling among its items, the first in alphabetical order on a tie, so the same
+/// input always gives the same name.
+fn most_common<'a>(spellings: impl IntoIterator<Item = (&'a str, usize)>) -> Option<String> {
     spellings
-        .iter()
-        .max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0)))
-        .map(|(name, _)| name.clone())
+        .into_iter()
+        .max_by(|a, b| a.1.cmp(&b.1).then(b.0.cmp(a.0)))
+        .map(|(name, _)| name.to_string())
 }
 
 /// The name of tag `term` from the spellings of its items (as [`collect_tags`] names it).
-fn term_name(items: &[Item], term: &Term) -> String {
-    let mut spellings: BTreeMap<String, usize> = BTreeMap::new();
+fn term_name(items: &[Arc<Item>], term: &Term) -> String {
+    let mut spellings: BTreeMap<&str, usize> = BTreeMap::new();
     for &i in &term.items {
-        for tag in &items[i].tags {
-            if crate::text::slugify(tag) == term.slug {
-                *spellings.entry(tag.trim().to_string()).or_default() += 1;
+        for (tag, slug) in items[i].tags.iter().zip(&items[i].tag_slugs) {
+            if *slug == term.slug {
+                *spellings.entry(tag.trim()).or_default() += 1;
             }
         }
     }
-    most_common(&spellings).unwrap_or_else(|| term.slug.clone())
+    most_common(spellings).unwrap_or_else(|| term.slug.clone())
 }
 
-fn collect_tags(items: &[Item]) -> Vec<Term> {
-    let mut spellings: BTreeMap<String, BTreeMap<String, usize>> = BTreeMap::new();
-    let mut members: BTreeMap<String, Vec<ItemId>> = BTreeMap::new();
-    for (i, item) in items.iter().enumerate() {
-        for tag in &item.tags {
-            let slug = crate::text::slugify(tag);
-            *spellings
-                .entry(slug.clone())
-                .or_default()
-                .entry(tag.trim().to_string())
-                .or_default() += 1;
-            members.entry(slug).or_default().push(i);
+/// The tags of `items`, sorted by slug, each with its items in `order` (newest first) and
+/// named by its most common spelling.
+fn collect_tags(items: &[Arc<Item>], order: &[ItemId]) -> Vec<Term> {
+    // By slug: the spellings with their counts (a tag has few), and the items.
+    type Found<'a> = (Vec<(&'a str, usize)>, Vec<ItemId>);
+    let mut found: HashMap<&str, Found, foldhash::fast::FixedState> = HashMap::default();
+    for &i in order {
+        let item = &items[i];
+        for (tag, slug) in item.tags.iter().zip(&item.tag_slugs) {
+            let (spellings, ids) = found.entry(slug.as_str()).or_default();
+            let tag = tag.trim();
+            match spellings.iter_mut().find(|(s, _)| *s == tag) {
+                Some((_, count)) => *count += 1,
+                None => spellings.push((tag, 1)),
+            }
+            ids.push(i);
         }
     }
-    members
+    let mut tags: Vec<Term> = found
         .into_iter()
-        .map(|(slug, items)| {
-            let name = most_common(&spellings[&slug]).unwrap_or_else(|| slug.clone());
-            Term {
-                slug,
-                name,
-                description: None,
-                items,
-            }
+        .map(|(slug, (spellings, items))| Term {
+            name: most_common(spellings).unwrap_or_else(|| slug.to_string()),
+            slug: slug.to_string(),
+            description: None,
+            items,
         })
-        .collect()
+        .collect();
+    tags.sort_unstable_by(|a, b| a.slug.cmp(&b.slug));
+    tags
 }
 
 #[cfg(test)]

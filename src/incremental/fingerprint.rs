@@ -283,9 +283,8 @@ impl<H: Hasher> Reader<'_, H> {
 fn card_fingerprint(site: &Site, id: ItemId) -> u64 {
     let mut h = hasher();
     h.write_u64(item_fingerprint(site, &site.items[id]));
-    for tag in &site.items[id].tags {
-        let slug = crate::text::slugify(tag);
-        match site.tags.binary_search_by(|term| term.slug.cmp(&slug)) {
+    for slug in &site.items[id].tag_slugs {
+        match site.tags.binary_search_by(|term| term.slug.cmp(slug)) {
             Ok(i) => site.tags[i].name.hash(&mut h),
             Err(_) => 0u8.hash(&mut h),
         }
@@ -310,6 +309,8 @@ fn item_fingerprint(site: &Site, item: &Item) -> u64 {
         date,
         summary,
         tags,
+        // Made from `tags`.
+        tag_slugs: _,
         categories,
         authors,
         draft,

@@ -167,6 +167,8 @@ pub struct Session {
     stale: HashSet<OsString>,
     /// The site resolved from `files`; `None` when it must be resolved again.
     resolved: Option<Resolved>,
+    /// What each entry resolved to, for the next time the site is resolved again.
+    resolutions: site::Resolutions,
     /// Whether the last load resolved the site again.
     resolved_again: bool,
     /// The files of the site last planned; `None` when its structure changed.
@@ -200,6 +202,7 @@ impl Session {
             stale: HashSet::new(),
             resolved: None,
             resolved_again: false,
+            resolutions: site::Resolutions::default(),
             plan: None,
             patched: Vec::new(),
             refiled: Refiled::default(),
@@ -323,7 +326,8 @@ impl Session {
                 now: self.options.now,
                 drafts: self.options.drafts,
             };
-            let (site, diagnostics) = site::resolve(config, &entries, publish);
+            let (site, diagnostics) =
+                site::resolve(config, &entries, publish, &mut self.resolutions);
             Resolved { site, diagnostics }
         });
         let site = &resolved.site;
@@ -460,8 +464,9 @@ impl Session {
                     if let Some(id) = site.id(new.source.kind, &new.source.slug)
                         && site.items[id].source.path == new.source.path
                     {
-                        site.items[id].summary = site::summary(&new.meta, &new.source);
-                        site.items[id].source = new.source.clone();
+                        let item = std::sync::Arc::make_mut(&mut site.items[id]);
+                        item.summary = site::summary(&new.meta, &new.source);
+                        item.source = new.source.clone();
                         self.patched.push(id);
                     }
                     true
@@ -810,7 +815,7 @@ impl Session {
 fn render_bodies(
     bodies: &FastMap<String, Body>,
     sources: &[&Source],
-    links: &HashMap<String, site::LinkTarget>,
+    links: &site::LinkTargets,
 ) -> Vec<(String, Body)> {
     sources
         .par_iter()

@@ -45,7 +45,7 @@ pub fn event_calendar(site: &Site, item: &Item) -> Output {
 
 /// The calendar with every event, to subscribe to.
 pub fn all_events(site: &Site) -> Output {
-    let events: Vec<&Item> = events(site).into_iter().map(|i| &site.items[i]).collect();
+    let events: Vec<&Item> = events(site).into_iter().map(|i| &*site.items[i]).collect();
     Output {
         path: ALL_EVENTS_PATH.into(),
         bytes: calendar(

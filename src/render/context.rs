@@ -115,11 +115,11 @@ impl Card {
             tags: item
                 .tags
                 .iter()
-                .map(|t| {
-                    let slug = crate::text::slugify(t);
+                .zip(&item.tag_slugs)
+                .map(|(t, slug)| {
                     let name = site
                         .tags
-                        .binary_search_by(|term| term.slug.cmp(&slug))
+                        .binary_search_by(|term| term.slug.cmp(slug))
                         .map(|i| site.tags[i].name.clone())
                         .unwrap_or_else(|_| t.clone());
                     Link {

@@ -190,8 +190,9 @@ fn entry(site: &Site, bodies: &[&Rendered], id: ItemId) -> Entry {
     entry.set_categories(
         item.tags
             .iter()
-            .map(|t| Category {
-                term: crate::text::slugify(t),
+            .zip(&item.tag_slugs)
+            .map(|(t, slug)| Category {
+                term: slug.clone(),
                 label: Some(t.clone()),
                 ..Default::default()
             })
