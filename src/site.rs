@@ -130,6 +130,8 @@ pub struct Site {
     pub tags: Vec<Term>,
     /// In `site.yaml` order.
     pub categories: Vec<Term>,
+    /// Every id, newest first: the order of every list of the site, computed once.
+    order: Vec<ItemId>,
     /// Per kind (`Kind as usize`), the ids newest first: computed once, read by many pages.
     newest: Vec<Vec<ItemId>>,
     /// Per author id, the ids of their works newest first ([`Site::by_author`]).
@@ -165,8 +167,10 @@ impl Site {
         &self.newest[kind as usize]
     }
 
-    pub fn sort_newest_first(&self, ids: &mut [ItemId]) {
-        site_sort(&self.items, ids);
+    /// Ids of every item, newest first (by date, then kind and slug): filtered, it gives any
+    /// list of the site in order without sorting it.
+    pub fn newest(&self) -> &[ItemId] {
+        &self.order
     }
 
     /// Whether an event is over at the build's `now`.
@@ -191,12 +195,11 @@ impl Site {
 
     /// Events that are over, most recent first.
     pub fn past_events(&self) -> Vec<ItemId> {
-        let mut ids: Vec<ItemId> = self
-            .event_ids()
-            .filter(|&i| self.is_past(self.items[i].event().unwrap()))
-            .collect();
-        self.sort_newest_first(&mut ids);
-        ids
+        self.newest_first(Kind::Event)
+            .iter()
+            .copied()
+            .filter(|&i| self.items[i].event().is_some_and(|e| self.is_past(e)))
+            .collect()
     }
 
     fn event_ids(&self) -> impl Iterator<Item = ItemId> + '_ {
@@ -205,7 +208,9 @@ impl Site {
 
     /// Resources plus replays (past events with a recording), newest first.
     pub fn resources_and_replays(&self) -> Vec<ItemId> {
-        let mut ids: Vec<ItemId> = (0..self.items.len())
+        self.order
+            .iter()
+            .copied()
             .filter(|&i| {
                 let item = &self.items[i];
                 item.kind == Kind::Resource
@@ -213,9 +218,7 @@ impl Site {
                         .event()
                         .is_some_and(|e| e.recording.is_some() && self.is_past(e))
             })
-            .collect();
-        self.sort_newest_first(&mut ids);
-        ids
+            .collect()
     }
 
     /// Everything an author wrote, spoke at or added, newest first.
@@ -519,6 +522,7 @@ pub fn resolve(
         tags,
         categories,
         config,
+        order,
         newest,
         works,
     };

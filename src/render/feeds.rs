@@ -33,7 +33,12 @@ pub fn feeds(site: &Site, bodies: &[&Rendered]) -> Result<Vec<Output>> {
 /// Every feed of the site: everything, each section, each tag and each category.
 pub fn specs(site: &Site) -> Vec<Spec> {
     let dated = |kind: Option<Kind>| -> Vec<ItemId> {
-        let mut ids: Vec<ItemId> = (0..site.items.len())
+        let ids = match kind {
+            Some(kind) => site.newest_first(kind),
+            None => site.newest(),
+        };
+        ids.iter()
+            .copied()
             .filter(|&i| {
                 let item = &site.items[i];
                 item.date.is_some()
@@ -41,11 +46,8 @@ pub fn specs(site: &Site) -> Vec<Spec> {
                         item.kind,
                         Kind::Article | Kind::Resource | Kind::Event | Kind::Series
                     )
-                    && kind.is_none_or(|k| item.kind == k)
             })
-            .collect();
-        site.sort_newest_first(&mut ids);
-        ids
+            .collect()
     };
     let title = &site.config.title;
     let spec = |path: String, title: String, ids: Vec<ItemId>| Spec { path, title, ids };

@@ -140,12 +140,11 @@ pub fn index(site: &Site) -> anyhow::Result<Vec<Output>> {
 
 /// The items of the index, newest first.
 pub fn ids(site: &Site) -> Vec<usize> {
-    let mut ids: Vec<usize> = KINDS
+    site.newest()
         .iter()
-        .flat_map(|&k| site.newest_first(k).iter().copied())
-        .collect();
-    site.sort_newest_first(&mut ids);
-    ids
+        .copied()
+        .filter(|&id| KINDS.contains(&site.items[id].kind))
+        .collect()
 }
 
 /// What the index holds about one item.
