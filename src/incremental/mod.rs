@@ -948,8 +948,8 @@ struct SearchCache {
     files: Vec<String>,
     /// The postings of the index last made, when kept.
     postings: Option<search::Postings>,
-    /// The filters file last made, when kept.
-    filters: Option<Output>,
+    /// The lists of the filters file last made, when kept.
+    filters: Option<search::Filters>,
 }
 
 impl SearchCache {
@@ -979,22 +979,24 @@ impl SearchCache {
         let reordered = ids.len() != self.order.len()
             || ids.iter().zip(&self.order).any(|(&id, k)| key(id) != k);
         let mut changed = force || reordered;
-        // The postings follow the entries that changed in place; made anew otherwise. So do
-        // the filters, kept while no entry changes what it is filed under.
+        // The postings and the filters follow the entries that changed in place; made anew
+        // otherwise.
         let mut postings = self.postings.take().filter(|_| !changed);
         let mut filters = self.filters.take().filter(|_| !changed);
         for (id, entry) in made {
             let stamp = fingerprints.search_entry(id);
             match self.entries.get_mut(key(id)) {
                 Some(cached) => {
-                    if cached.1.filed_under() != entry.filed_under() {
-                        filters = None;
-                    }
                     if cached.1 != entry {
                         changed = true;
+                        let n = ids.iter().position(|&i| i == id).expect("an item");
                         if let Some(postings) = &mut postings {
-                            let n = ids.iter().position(|&i| i == id).expect("an item");
                             postings.replace(n, &cached.1, &entry);
+                        }
+                        if let Some(filters) = &mut filters
+                            && cached.1.filed_under() != entry.filed_under()
+                        {
+                            filters.replace(n, &cached.1, &entry);
                         }
                     }
                     *cached = (stamp, entry);
@@ -1021,9 +1023,9 @@ impl SearchCache {
         }
         let entries: Vec<&search::Entry> = ids.iter().map(|&id| &self.entries[key(id)].1).collect();
         let postings = postings.unwrap_or_else(|| search::Postings::new(&entries));
-        let filters = filters.unwrap_or_else(|| search::filters(&entries));
-        self.filters = Some(filters.clone());
-        let files = search::assemble_with(&entries, postings.iter(), filters);
+        let filters = filters.unwrap_or_else(|| search::Filters::new(&entries));
+        let files = search::assemble_with(&entries, postings.iter(), filters.output());
+        self.filters = Some(filters);
         self.files = files.iter().map(|f| f.path.clone()).collect();
         self.postings = Some(postings);
         Ok(Some(files))

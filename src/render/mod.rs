@@ -44,7 +44,7 @@ pub fn page_slice(ids: &[ItemId], page: usize, per_page: usize) -> &[ItemId] {
 }
 
 /// One file of the built site: its path relative to the output folder and its bytes.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Output {
     pub path: String,
     pub bytes: Vec<u8>,

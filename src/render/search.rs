@@ -277,51 +277,131 @@ pub const FILTERS_PATH: &str = "recherche/filtres.json";
 /// The filters file: item numbers by kind, category and tag, as differences. It depends on
 /// the order of the entries and on what [`Entry::filed_under`] gives of each.
 pub fn filters(entries: &[&Entry]) -> Output {
-    type Group<'e> = BTreeMap<&'e str, Vec<usize>>;
-    /// Per key: the item numbers as differences, and the last number.
-    type Building<'e> = HashMap<&'e str, (Vec<usize>, usize), foldhash::fast::FixedState>;
-    fn add<'e>(group: &mut Building<'e>, key: &'e str, n: usize) {
-        let (list, last) = group.entry(key).or_default();
-        list.push(n - *last);
-        *last = n;
+    Filters::new(entries).output()
+}
+
+/// The filters file's lists, kept between builds (`serve`): when the items keep their order,
+/// only the lists an entry joins or leaves are made again.
+#[derive(Debug, Clone)]
+pub struct Filters {
+    /// By kind, category and tag: per name, the item numbers and their JSON (`"name":[0,3,1]`).
+    groups: [BTreeMap<String, FilterList>; 3],
+}
+
+#[derive(Debug, Clone)]
+struct FilterList {
+    items: Vec<usize>,
+    json: String,
+}
+
+impl FilterList {
+    fn new(name: &str, items: Vec<usize>) -> FilterList {
+        use std::fmt::Write as _;
+        let mut json = serde_json::to_string(name).expect("a string");
+        json.push_str(":[");
+        let mut last = 0;
+        for (i, &n) in items.iter().enumerate() {
+            if i > 0 {
+                json.push(',');
+            }
+            let _ = write!(json, "{}", n - last);
+            last = n;
+        }
+        json.push(']');
+        FilterList { items, json }
     }
-    let mut building: [Building; 3] = Default::default();
-    let kinds: Vec<String> = KINDS.iter().map(|k| kind_name(*k)).collect();
-    for (n, entry) in entries.iter().enumerate() {
-        let [kind, category, tag] = &mut building;
-        let name = KINDS
+}
+
+impl Filters {
+    /// The lists of `entries`, in order.
+    pub fn new(entries: &[&Entry]) -> Filters {
+        type Building<'e> = HashMap<&'e str, Vec<usize>, foldhash::fast::FixedState>;
+        let mut building: [Building; 3] = Default::default();
+        let kinds: Vec<String> = KINDS.iter().map(|k| kind_name(*k)).collect();
+        for (n, entry) in entries.iter().enumerate() {
+            for (group, name) in filed_under(entry, &kinds) {
+                let items = building[group].entry(name).or_default();
+                // A category written twice.
+                if items.last() != Some(&n) {
+                    items.push(n);
+                }
+            }
+        }
+        Filters {
+            groups: building.map(|group| {
+                group
+                    .into_iter()
+                    .map(|(name, items)| (name.to_string(), FilterList::new(name, items)))
+                    .collect()
+            }),
+        }
+    }
+
+    /// Item `n` was `old` and is now `new`.
+    pub fn replace(&mut self, n: usize, old: &Entry, new: &Entry) {
+        let kinds: Vec<String> = KINDS.iter().map(|k| kind_name(*k)).collect();
+        let before: Vec<(usize, &str)> = filed_under(old, &kinds).collect();
+        let after: Vec<(usize, &str)> = filed_under(new, &kinds).collect();
+        for &(group, name) in before.iter().filter(|key| !after.contains(key)) {
+            let lists = &mut self.groups[group];
+            if let Some(list) = lists.get(name) {
+                let mut items = list.items.clone();
+                items.retain(|&i| i != n);
+                if items.is_empty() {
+                    lists.remove(name);
+                } else {
+                    lists.insert(name.to_string(), FilterList::new(name, items));
+                }
+            }
+        }
+        for &(group, name) in after.iter().filter(|key| !before.contains(key)) {
+            let lists = &mut self.groups[group];
+            let mut items = lists.get(name).map(|l| l.items.clone()).unwrap_or_default();
+            if let Err(at) = items.binary_search(&n) {
+                items.insert(at, n);
+            }
+            lists.insert(name.to_string(), FilterList::new(name, items));
+        }
+    }
+
+    /// The filters file.
+    pub fn output(&self) -> Output {
+        let mut json = String::from("{");
+        for (g, (key, lists)) in ["type", "categorie", "etiquette"]
             .iter()
-            .position(|k| *k == entry.kind)
-            .map(|i| kinds[i].as_str());
-        if let Some(name) = name {
-            add(kind, name, n);
+            .zip(&self.groups)
+            .enumerate()
+        {
+            if g > 0 {
+                json.push(',');
+            }
+            json.push_str(&format!("\"{key}\":{{"));
+            for (i, list) in lists.values().enumerate() {
+                if i > 0 {
+                    json.push(',');
+                }
+                json.push_str(&list.json);
+            }
+            json.push('}');
         }
-        for c in &entry.categories {
-            add(category, c, n);
-        }
-        for t in &entry.tags {
-            add(tag, t, n);
-        }
+        json.push('}');
+        Output::new(FILTERS_PATH, json)
     }
-    // Sorted by key, for reproducible files.
-    let groups: Vec<Group> = building
-        .into_iter()
-        .map(|group| group.into_iter().map(|(k, (list, _))| (k, list)).collect())
-        .collect();
-    #[derive(Serialize)]
-    struct Filters<'a, 'e> {
-        #[serde(rename = "type")]
-        kind: &'a Group<'e>,
-        categorie: &'a Group<'e>,
-        etiquette: &'a Group<'e>,
-    }
-    let filters = Filters {
-        kind: &groups[0],
-        categorie: &groups[1],
-        etiquette: &groups[2],
-    };
-    let filters = serde_json::to_vec(&filters).expect("plain data");
-    Output::new(FILTERS_PATH, filters)
+}
+
+/// The lists of the filters file an entry is in: (group, name), the group being 0 for its
+/// kind, 1 for its categories, 2 for its tags.
+fn filed_under<'e>(
+    entry: &'e Entry,
+    kinds: &'e [String],
+) -> impl Iterator<Item = (usize, &'e str)> + 'e {
+    let kind = KINDS
+        .iter()
+        .position(|k| *k == entry.kind)
+        .map(|i| (0, kinds[i].as_str()));
+    kind.into_iter()
+        .chain(entry.categories.iter().map(|c| (1, c.as_str())))
+        .chain(entry.tags.iter().map(|t| (2, t.as_str())))
 }
 
 /// Where the words are split to make their postings in parallel: at these first letters. Any
@@ -578,6 +658,33 @@ mod tests {
                 .map(|o| (&o.path, &o.bytes))
                 .collect::<Vec<_>>()
         );
+    }
+
+    #[test]
+    fn kept_filters_follow_a_changed_entry_as_if_made_anew() {
+        let filed = |kind: Kind, categories: &[&str], tags: &[&str]| Entry {
+            kind,
+            categories: categories.iter().map(|c| c.to_string()).collect(),
+            tags: tags.iter().map(|t| t.to_string()).collect(),
+            ..entry(&[])
+        };
+        let a = filed(Kind::Article, &["web"], &["Django", "Tests"]);
+        let b = filed(Kind::Resource, &["web", "outils"], &["Git"]);
+        let c = filed(Kind::Article, &["outils"], &["Git", "Tests"]);
+        let all = Filters::new(&[&a, &b, &c]);
+        assert_eq!(
+            String::from_utf8(all.output().bytes).unwrap(),
+            r#"{"type":{"article":[0,2],"resource":[1]},"categorie":{"outils":[1,1],"web":[0,1]},"etiquette":{"Django":[0],"Git":[1,1],"Tests":[0,2]}}"#
+        );
+
+        // `b` leaves a category and its only tag, joins a new tag and an existing one.
+        let b2 = filed(Kind::Resource, &["outils"], &["Tests", "Zope"]);
+        let mut kept = all;
+        kept.replace(1, &b, &b2);
+        assert_eq!(kept.output(), Filters::new(&[&a, &b2, &c]).output());
+        // And back: the lists it joined lose it, a list left empty goes.
+        kept.replace(1, &b2, &b);
+        assert_eq!(kept.output(), Filters::new(&[&a, &b, &c]).output());
     }
 
     #[test]
