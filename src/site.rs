@@ -538,15 +538,19 @@ pub struct Patched {
     pub tags: Vec<usize>,
     pub categories: Vec<usize>,
     pub renamed_tags: Vec<usize>,
+    /// Whether a tag appeared or disappeared: the indexes of `Site::tags` moved, and the site
+    /// has pages more or fewer.
+    pub retagged: bool,
 }
 
 /// Takes in a change to the front matter of one published file that leaves the site's
 /// structure as it was: the item stays published, with the same identity, date, authors,
 /// aliases and place in its series, so every index but the lists of its tags and categories
 /// is unchanged. Its title, summary, last update, event details (but dates, registrations and
-/// whether it has a recording) or resource link may differ; its tags and categories too, as
-/// long as every tag it names already exists and every tag it leaves keeps other items. Gives
-/// what changed, or `None` when the site must be resolved again.
+/// whether it has a recording) or resource link may differ; its tags and categories too: a
+/// tag no other item has appears, a tag it was alone to have disappears
+/// ([`Patched::retagged`]). Gives what changed, or `None` when the site must be resolved
+/// again.
 pub fn patch(site: &mut Site, entry: &Entry, publish: Publish) -> Option<Patched> {
     let id = site.id(entry.source.kind, &entry.source.slug)?;
     let old = &site.items[id];
@@ -581,11 +585,7 @@ pub fn patch(site: &mut Site, entry: &Entry, publish: Publish) -> Option<Patched
         ..Patched::default()
     };
     if (&old.tags, &old.categories) != (&item.tags, &item.categories) {
-        let tags = refile(&site.tags, &site.items, id, &old.tag_slugs, &item.tag_slugs)?;
-        if tags.iter().any(|(_, items)| items.is_empty()) {
-            // A tag would disappear, and its pages with it.
-            return None;
-        }
+        // Categories are those of `site.yaml` (`resolve_entry` checked them): all exist.
         let categories = refile(
             &site.categories,
             &site.items,
@@ -593,6 +593,24 @@ pub fn patch(site: &mut Site, entry: &Entry, publish: Publish) -> Option<Patched
             &old.categories,
             &item.categories,
         )?;
+        // A tag no item had yet: it appears, empty until the item joins it below.
+        for slug in &item.tag_slugs {
+            if let Err(at) = site.tags.binary_search_by(|term| term.slug.cmp(slug)) {
+                site.tags.insert(
+                    at,
+                    Term {
+                        slug: slug.clone(),
+                        name: slug.clone(),
+                        description: None,
+                        items: Vec::new(),
+                    },
+                );
+                patched.retagged = true;
+            }
+        }
+        let old = &site.items[id];
+        let tags = refile(&site.tags, &site.items, id, &old.tag_slugs, &item.tag_slugs)
+            .expect("every tag exists");
         site.items[id] = Arc::new(item);
         for (t, items) in tags {
             site.tags[t].items = items;
@@ -606,6 +624,16 @@ pub fn patch(site: &mut Site, entry: &Entry, publish: Publish) -> Option<Patched
         for (c, items) in categories {
             site.categories[c].items = items;
             patched.categories.push(c);
+        }
+        // A tag the item was alone to have disappears.
+        if site.tags.iter().any(|term| term.items.is_empty()) {
+            site.tags.retain(|term| !term.items.is_empty());
+            patched.retagged = true;
+        }
+        if patched.retagged {
+            // Indexes of `site.tags` moved: the caller plans the site's files again.
+            patched.tags.clear();
+            patched.renamed_tags.clear();
         }
     } else {
         site.items[id] = Arc::new(item);

@@ -12,10 +12,11 @@
 //!   entry of the search index, and, when its summary changed, the lists showing its card;
 //! - the front matter of a published file, when the site keeps its structure (same identity,
 //!   date, authors, aliases and place in its series: a new title, summary, event location…,
-//!   or tags and categories that exist already): the item is resolved alone and patched in
-//!   ([`site::patch`]), with the lists of the terms it joins or leaves, then as above plus
-//!   the pages and feeds of those terms; an author's new name changes the cards of their
-//!   works too, a tag's new name the cards of its items;
+//!   tags, categories): the item is resolved alone and patched in ([`site::patch`]), with the
+//!   lists of the terms it joins or leaves, then as above plus the pages and feeds of those
+//!   terms; an author's new name changes the cards of their works too, a tag's new name the
+//!   cards of its items. A tag that appears or disappears changes the files of the site:
+//!   they are all fingerprinted again (as below, without resolving the site again);
 //! - any other change to `content/` (front matter changing the structure, new, renamed or
 //!   deleted files): the changed files are read again, the site is resolved again (cross
 //!   references, indexes), bodies are rendered again when their file or the links they use
@@ -486,6 +487,10 @@ impl Session {
                             }
                             self.refiled.tags.extend(patched.tags);
                             self.refiled.categories.extend(patched.categories);
+                            if patched.retagged {
+                                // A tag page appears or goes: the files of the site change.
+                                self.plan = None;
+                            }
                             if site.items[id].kind == Kind::Author {
                                 // The cards of their works show the author's name.
                                 self.patched
@@ -584,8 +589,9 @@ impl Session {
             None => {
                 let layout = Layout::new(site);
                 let renderer = SiteRenderer::new(site, templates, &bodies, &layout);
-                let texts: Vec<u64> = (0..site.items.len()).map(text).collect();
-                let body_fingerprints: Vec<u64> = (0..site.items.len()).map(body).collect();
+                let texts: Vec<u64> = (0..site.items.len()).into_par_iter().map(text).collect();
+                let body_fingerprints: Vec<u64> =
+                    (0..site.items.len()).into_par_iter().map(body).collect();
                 let fingerprints = Fingerprints::new(&renderer, &texts, &body_fingerprints);
                 let computed: Vec<(String, u64, Vec<ItemId>)> = layout
                     .targets

@@ -61,6 +61,9 @@ pub fn check_collisions<'p>(
     paths: impl IntoIterator<Item = &'p str>,
     aliases: &[(ItemId, usize)],
 ) -> Result<()> {
+    if aliases.is_empty() {
+        return Ok(());
+    }
     let mut seen = std::collections::HashMap::new();
     for path in paths {
         *seen.entry(path).or_insert(0usize) += 1;
