@@ -9,17 +9,28 @@ pub fn slugify(text: &str) -> String {
 /// Escapes text for HTML element content and attribute values.
 pub fn escape_html(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            _ => out.push(c),
-        }
-    }
+    push_escaped_html(&mut out, text);
     out
+}
+
+/// Appends `text` to `out`, escaped as [`escape_html`] does.
+pub fn push_escaped_html(out: &mut String, text: &str) {
+    // The text between characters to escape is copied as it is, a run at a time.
+    let mut from = 0;
+    for (at, byte) in text.bytes().enumerate() {
+        let escaped = match byte {
+            b'&' => "&amp;",
+            b'<' => "&lt;",
+            b'>' => "&gt;",
+            b'"' => "&quot;",
+            b'\'' => "&#39;",
+            _ => continue,
+        };
+        out.push_str(&text[from..at]);
+        out.push_str(escaped);
+        from = at + 1;
+    }
+    out.push_str(&text[from..]);
 }
 
 /// Cuts `text` to at most `max` characters on a word boundary, adding an ellipsis.
@@ -38,6 +49,17 @@ pub fn truncate_words(text: &str, max: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn html_is_escaped_around_any_text() {
+        assert_eq!(
+            escape_html("Écrire <b>« l'été »</b> & \"ça\""),
+            "Écrire &lt;b&gt;« l&#39;été »&lt;/b&gt; &amp; &quot;ça&quot;"
+        );
+        assert_eq!(escape_html("&"), "&amp;");
+        assert_eq!(escape_html("déjà"), "déjà");
+        assert_eq!(escape_html(""), "");
+    }
 
     #[test]
     fn tags_merge_case_and_accents() {

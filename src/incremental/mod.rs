@@ -159,6 +159,9 @@ pub struct Session {
     options: BuildOptions,
     config: Option<Result<Config, Vec<Diagnostic>>>,
     templates: Option<Templates>,
+    /// Whether the templates were loaded again since the last build that went through: only
+    /// then may a file's templates differ from those it was rendered through.
+    templates_loaded: bool,
     /// Content files in the order of the layout, and the layout's own problems; `None` when
     /// `content/` must be listed again.
     layout: Option<(Vec<Found>, Diagnostics)>,
@@ -198,6 +201,7 @@ impl Session {
             options,
             config: None,
             templates: None,
+            templates_loaded: false,
             layout: None,
             files: FastMap::default(),
             stale: HashSet::new(),
@@ -527,6 +531,7 @@ impl Session {
         let site = &self.resolved.as_ref().expect("loaded above").site;
         if self.templates.is_none() {
             self.templates = Some(Templates::load(&self.options.root)?);
+            self.templates_loaded = true;
             self.plan = None;
         }
         let templates = self.templates.as_ref().expect("templates loaded above");
@@ -660,7 +665,9 @@ impl Session {
         phases.done("fichiers à copier");
         // What must be produced again.
         let fresh = self.fresh;
+        let templates_loaded = self.templates_loaded;
         let dirty: Vec<usize> = (0..plan.len())
+            .into_par_iter()
             .filter(|&i| {
                 let (path, planned, inputs) = &plan[i];
                 let Some(before) = self.written.get(*path).filter(|_| !fresh) else {
@@ -670,10 +677,11 @@ impl Session {
                     Planned::Copy(_) => before.bytes != *inputs,
                     Planned::Render(_) => {
                         before.inputs != *inputs
-                            || before
-                                .templates
-                                .iter()
-                                .any(|(name, f)| templates.fingerprint(name) != Some(*f))
+                            || (templates_loaded
+                                && before
+                                    .templates
+                                    .iter()
+                                    .any(|(name, f)| templates.fingerprint(name) != Some(*f)))
                     }
                 }
             })
@@ -802,6 +810,7 @@ impl Session {
         self.written.retain(|_, record| record.build == build);
         phases.done("inventaire");
         self.fresh = false;
+        self.templates_loaded = false;
         let total_pages = self.written.keys().filter(|p| p.ends_with(".html")).count();
         Ok(Rebuild {
             pages,

@@ -818,27 +818,33 @@ fn term_view(term: &crate::site::Term, section: &str) -> TermView {
 }
 
 fn sitemap(site: &Site, jobs: &[Job]) -> Output {
-    let mut entries: Vec<(String, Option<String>)> = jobs
-        .iter()
+    // Sorted by address (each page has its own); a large site has thousands.
+    let mut entries: Vec<(String, Option<&crate::dates::Instant>)> = jobs
+        .par_iter()
         .filter(|j| !matches!(j, Job::NotFound | Job::Alias { .. }))
         .map(|job| {
             let lastmod = match job {
-                Job::Item(i) => site.items[*i].date.as_ref().map(crate::dates::rfc3339),
+                Job::Item(i) => site.items[*i].date.as_ref(),
                 _ => None,
             };
-            (site.config.absolute(&job.url(site)), lastmod)
+            (job.url(site), lastmod)
         })
         .collect();
-    entries.sort();
-    let mut xml = String::from(
+    entries.par_sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    let mut xml = String::with_capacity(entries.len() * 120);
+    xml.push_str(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n",
     );
-    for (loc, lastmod) in entries {
+    let base = crate::text::escape_html(&site.config.base_url);
+    for (url, lastmod) in entries {
         xml.push_str("  <url>\n    <loc>");
-        xml.push_str(&crate::text::escape_html(&loc));
+        xml.push_str(&base);
+        crate::text::push_escaped_html(&mut xml, &url);
         xml.push_str("</loc>\n");
         if let Some(lastmod) = lastmod {
-            xml.push_str(&format!("    <lastmod>{lastmod}</lastmod>\n"));
+            xml.push_str("    <lastmod>");
+            xml.push_str(&crate::dates::rfc3339(lastmod));
+            xml.push_str("</lastmod>\n");
         }
         xml.push_str("  </url>\n");
     }
