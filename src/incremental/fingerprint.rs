@@ -7,6 +7,7 @@
 //! rendered for nothing, and not written if its bytes did not change), never less.
 
 use std::hash::{BuildHasher, Hash, Hasher};
+use std::sync::Arc;
 
 use rayon::prelude::*;
 
@@ -35,8 +36,14 @@ pub struct Fingerprints {
     /// Settings shown on every page: `site.yaml` (category names included), `now`, the site
     /// view.
     globals: u64,
-    /// Per item: everything it is made of but its source file, and the names of its authors:
-    /// what its card shows.
+    /// Per item: the item as fingerprinted. Held, so that an item still the same allocation
+    /// at the next planning is the same item (it cannot change in place while shared), and
+    /// its fingerprints can be taken over.
+    items: Vec<Arc<Item>>,
+    /// Per item: everything it is made of but its source file ([`item_fingerprint`]).
+    item: Vec<u64>,
+    /// Per item: its item fingerprint, and the names of its tags and authors: what its card
+    /// shows.
     card: Vec<u64>,
     /// Per item: its source file as written.
     text: Vec<u64>,
@@ -50,8 +57,15 @@ pub struct Fingerprints {
 }
 
 impl Fingerprints {
-    /// `texts[i]`: hash of the source file of item `i`; `bodies[i]`: hash of its rendered body.
-    pub fn new(renderer: &SiteRenderer, texts: &[u64], bodies: &[u64]) -> Fingerprints {
+    /// `text(i)`: hash of the source file of item `i`; `body(i)`: hash of its rendered body.
+    /// What `previous` (the fingerprints of an earlier state of the site) computed of an item
+    /// that is still the same is taken over.
+    pub fn new(
+        renderer: &SiteRenderer,
+        text: impl Fn(ItemId) -> u64 + Sync,
+        body: impl Fn(ItemId) -> u64 + Sync,
+        previous: Option<&Fingerprints>,
+    ) -> Fingerprints {
         let site = renderer.site;
         let mut g = hasher();
         format!("{:?}", site.config).hash(&mut g);
@@ -63,15 +77,28 @@ impl Fingerprints {
         // Not the tags: a new tag must not make every page new. Cards take the names of their
         // tags, and the pages listing every tag read them ([`Reader::terms`]).
         let globals = g.finish();
-        let card = (0..site.items.len())
+        let per_item: Vec<(u64, u64, u64, u64)> = (0..site.items.len())
             .into_par_iter()
-            .map(|i| card_fingerprint(site, i))
+            .map(|i| {
+                let same = previous.filter(|p| {
+                    p.items
+                        .get(i)
+                        .is_some_and(|old| Arc::ptr_eq(old, &site.items[i]))
+                });
+                let (item, text) = match same {
+                    Some(p) => (p.item[i], p.text[i]),
+                    None => (item_fingerprint(site, &site.items[i]), text(i)),
+                };
+                (item, card_fingerprint(site, i, item), text, body(i))
+            })
             .collect();
         Fingerprints {
             globals,
-            card,
-            text: texts.to_vec(),
-            body: bodies.to_vec(),
+            items: site.items.clone(),
+            item: per_item.iter().map(|f| f.0).collect(),
+            card: per_item.iter().map(|f| f.1).collect(),
+            text: per_item.iter().map(|f| f.2).collect(),
+            body: per_item.iter().map(|f| f.3).collect(),
             upcoming: site.upcoming_events(),
             past: site.past_events(),
             resources: site.resources_and_replays(),
@@ -82,9 +109,11 @@ impl Fingerprints {
     /// Takes in a change of item `id` alone (its text, its body, what it takes from them: its
     /// summary), the rest of the site unchanged. Whether its fingerprints changed.
     pub fn update(&mut self, site: &Site, id: ItemId, text: u64, body: u64) -> bool {
-        let card = card_fingerprint(site, id);
+        let item = item_fingerprint(site, &site.items[id]);
+        let card = card_fingerprint(site, id, item);
         let changed = (card, text, body) != (self.card[id], self.text[id], self.body[id]);
         (self.card[id], self.text[id], self.body[id]) = (card, text, body);
+        (self.items[id], self.item[id]) = (site.items[id].clone(), item);
         changed
     }
 
@@ -278,11 +307,11 @@ impl<H: Hasher> Reader<'_, H> {
     }
 }
 
-/// What the card of item `id` shows: the item (but its text), the names of its tags (as the
-/// site spells them) and of its authors.
-fn card_fingerprint(site: &Site, id: ItemId) -> u64 {
+/// What the card of item `id` shows: the item (but its text, `item` being its
+/// [`item_fingerprint`]), the names of its tags (as the site spells them) and of its authors.
+fn card_fingerprint(site: &Site, id: ItemId, item: u64) -> u64 {
     let mut h = hasher();
-    h.write_u64(item_fingerprint(site, &site.items[id]));
+    h.write_u64(item);
     for slug in &site.items[id].tag_slugs {
         match site.tags.binary_search_by(|term| term.slug.cmp(slug)) {
             Ok(i) => site.tags[i].name.hash(&mut h),

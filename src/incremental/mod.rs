@@ -177,6 +177,9 @@ pub struct Session {
     resolved_again: bool,
     /// The files of the site last planned; `None` when its structure changed.
     plan: Option<Plan>,
+    /// The fingerprints of the last plan, once forgotten: the next plan takes over those of
+    /// the items that did not change.
+    forgotten: Option<Fingerprints>,
     /// Items of `resolved` patched since `plan` was made.
     patched: Vec<ItemId>,
     /// Tags and categories whose lists changed since `plan` was made.
@@ -209,6 +212,7 @@ impl Session {
             resolved_again: false,
             resolutions: site::Resolutions::default(),
             plan: None,
+            forgotten: None,
             patched: Vec::new(),
             refiled: Refiled::default(),
             bodies: FastMap::default(),
@@ -315,7 +319,7 @@ impl Session {
         self.resolved_again = self.resolved.is_none();
         if self.resolved.is_none() {
             // A new structure: the files of the site are planned again.
-            self.plan = None;
+            forget_plan(&mut self.plan, &mut self.forgotten);
             self.patched.clear();
             self.refiled = Refiled::default();
         }
@@ -493,7 +497,7 @@ impl Session {
                             self.refiled.categories.extend(patched.categories);
                             if patched.retagged {
                                 // A tag page appears or goes: the files of the site change.
-                                self.plan = None;
+                                forget_plan(&mut self.plan, &mut self.forgotten);
                             }
                             if site.items[id].kind == Kind::Author {
                                 // The cards of their works show the author's name.
@@ -532,7 +536,7 @@ impl Session {
         if self.templates.is_none() {
             self.templates = Some(Templates::load(&self.options.root)?);
             self.templates_loaded = true;
-            self.plan = None;
+            forget_plan(&mut self.plan, &mut self.forgotten);
         }
         let templates = self.templates.as_ref().expect("templates loaded above");
         let bodies: Vec<&Rendered> = site
@@ -554,7 +558,7 @@ impl Session {
             .is_some_and(|plan| !refiled.fits(&plan.layout, site))
         {
             // A tag or category gained or lost a page: the files of the site change.
-            self.plan = None;
+            forget_plan(&mut self.plan, &mut self.forgotten);
         }
         match &mut self.plan {
             // Same structure: only the files reading a changed item may have changed.
@@ -594,10 +598,8 @@ impl Session {
             None => {
                 let layout = Layout::new(site);
                 let renderer = SiteRenderer::new(site, templates, &bodies, &layout);
-                let texts: Vec<u64> = (0..site.items.len()).into_par_iter().map(text).collect();
-                let body_fingerprints: Vec<u64> =
-                    (0..site.items.len()).into_par_iter().map(body).collect();
-                let fingerprints = Fingerprints::new(&renderer, &texts, &body_fingerprints);
+                let previous = self.forgotten.take();
+                let fingerprints = Fingerprints::new(&renderer, text, body, previous.as_ref());
                 let computed: Vec<(String, u64, Vec<ItemId>)> = layout
                     .targets
                     .par_iter()
@@ -823,6 +825,14 @@ impl Session {
             elapsed: started.elapsed(),
             phases: phases.list,
         })
+    }
+}
+
+/// Has the files of the site planned again at the next rebuild (their list changed), keeping
+/// the fingerprints of the plan in `forgotten` for the items that stay the same.
+fn forget_plan(plan: &mut Option<Plan>, forgotten: &mut Option<Fingerprints>) {
+    if let Some(plan) = plan.take() {
+        *forgotten = Some(plan.fingerprints);
     }
 }
 
