@@ -130,6 +130,8 @@ pub struct Site {
     pub tags: Vec<Term>,
     /// In `site.yaml` order.
     pub categories: Vec<Term>,
+    /// Per kind (`Kind as usize`), the range of its ids (items are sorted by kind).
+    kinds: Vec<std::ops::Range<ItemId>>,
     /// Every id, newest first: the order of every list of the site, computed once.
     order: Vec<ItemId>,
     /// Per kind (`Kind as usize`), the ids newest first: computed once, read by many pages.
@@ -155,11 +157,14 @@ impl Site {
         self.id(kind, slug).map(|i| &*self.items[i])
     }
 
-    /// Found in the items, sorted by kind then slug: no hashing, no allocation.
+    /// Found among the items of `kind`, sorted by slug: no hashing, no allocation.
     pub fn id(&self, kind: Kind, slug: &str) -> Option<ItemId> {
-        self.items
-            .binary_search_by(|item| (item.kind, item.slug.as_str()).cmp(&(kind, slug)))
+        let range = self.kinds[kind as usize].clone();
+        let start = range.start;
+        self.items[range]
+            .binary_search_by(|item| item.slug.as_str().cmp(slug))
             .ok()
+            .map(|i| start + i)
     }
 
     /// Ids of the items of `kind`, newest first (by date, then slug).
@@ -500,6 +505,12 @@ pub fn resolve(
             }
         }
     }
+    let mut kinds = vec![0..0; Kind::ALL.len()];
+    for kind in Kind::ALL {
+        let start = items.partition_point(|item| item.kind < kind);
+        let end = items.partition_point(|item| item.kind <= kind);
+        kinds[kind as usize] = start..end;
+    }
     let next_change = items
         .iter()
         .filter_map(|item| item.event())
@@ -522,6 +533,7 @@ pub fn resolve(
         tags,
         categories,
         config,
+        kinds,
         order,
         newest,
         works,

@@ -989,7 +989,7 @@ impl SearchCache {
         let ids = fingerprints.search_ids();
         let key = |id: usize| &site.items[id].source.content_path;
         let stale: Vec<usize> = ids
-            .iter()
+            .par_iter()
             .copied()
             .filter(|&id| {
                 self.entries

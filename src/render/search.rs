@@ -230,26 +230,41 @@ pub fn assemble_with<'v>(
     }
 
     // Result cards.
-    for (n, chunk) in entries.chunks(DOCS_PER_FILE).enumerate() {
-        let mut bytes = b"[".to_vec();
-        for (i, entry) in chunk.iter().enumerate() {
-            if i > 0 {
-                bytes.push(b',');
+    use rayon::prelude::*;
+    let cards: Vec<Output> = entries
+        .par_chunks(DOCS_PER_FILE)
+        .enumerate()
+        .map(|(n, chunk)| {
+            let mut bytes = b"[".to_vec();
+            for (i, entry) in chunk.iter().enumerate() {
+                if i > 0 {
+                    bytes.push(b',');
+                }
+                bytes.extend_from_slice(&entry.card);
             }
-            bytes.extend_from_slice(&entry.card);
-        }
-        bytes.push(b']');
-        files.push(Output::new(format!("recherche/fiches/{n}.json"), bytes));
-    }
+            bytes.push(b']');
+            Output::new(format!("recherche/fiches/{n}.json"), bytes)
+        })
+        .collect();
+    files.extend(cards);
 
     files.push(filters);
 
     // The entry file, with a version of the whole index that `search.js` adds to the address of
-    // the files it fetches, so that a browser never mixes files of two builds.
+    // the files it fetches, so that a browser never mixes files of two builds: the hash of the
+    // hashes of every file.
+    let digests: Vec<u64> = files
+        .par_iter()
+        .map(|file| {
+            let mut hash = Fnv::default();
+            hash.write(file.path.as_bytes());
+            hash.write(&file.bytes);
+            hash.0
+        })
+        .collect();
     let mut hash = Fnv::default();
-    for file in &files {
-        hash.write(file.path.as_bytes());
-        hash.write(&file.bytes);
+    for digest in digests {
+        hash.mix(digest);
     }
     #[derive(Serialize)]
     struct Meta<'a> {
