@@ -4,15 +4,16 @@
 //! edit of the body past its first paragraph (the common case), an edit of the first paragraph
 //! (the summary changes, so lists showing the article's card are rendered again), an edit of
 //! the front matter keeping the site's structure (the title: the item is patched in), a tag
-//! that other articles have (patched in with the tag's lists), a tag no other article has (the
-//! site's structure changes: it is resolved again), and the others but the last seen through
-//! the file watcher (`watch`: system event, batching, rebuild).
+//! that other articles have (patched in with the tag's lists), a tag no other article has (a
+//! tag page appears: patched in, the files of the site planned again), a new publication date
+//! (every list reorders: the site is resolved again), and the same edits seen through the file
+//! watcher (`watch`: system event, batching, rebuild).
 //!
 //!   cargo run --release --example corpus -- --pages 10000 --seed 42 --out /dev/shm/c10k
 //!   cargo bench --bench rebuild -- --corpus /dev/shm/c10k --runs 30
 //!
 //! Options: `--corpus DIR` (default /dev/shm/c10k), `--runs N` (default 30), `--work DIR`
-//! (default /dev/shm/classmates-rebuild, replaced), `--only K` (only the K-th scenario, 1 to 6; 6 is the watcher),
+//! (default /dev/shm/classmates-rebuild, replaced), `--only K` (only the K-th scenario, 1 to 7; 7 is the watcher),
 //! `--verify` (compare the final output with a full build of the same state). With `PHASES=1`
 //! in the environment, the median time of each phase of a rebuild is printed too.
 
@@ -102,14 +103,18 @@ fn main() {
     println!("| Modification | Médiane | p90 | Min | Max | Fichiers écrits (médiane) |");
     println!("|---|---|---|---|---|---|");
 
-    let scenarios: [(&str, Edit); 5] = [
+    let scenarios: [(&str, Edit); 6] = [
         ("corps (après le 1er paragraphe)", edit_body),
         ("1er paragraphe (résumé)", edit_first_paragraph),
         ("en-tête (titre)", edit_title),
         ("étiquette existante ajoutée", edit_existing_tag),
         (
-            "nouvelle étiquette (structure du site : tout est résolu à nouveau)",
+            "nouvelle étiquette (une page d'étiquette apparaît : fichiers du site planifiés à nouveau)",
             edit_new_tag,
+        ),
+        (
+            "date de publication (toutes les listes changent d'ordre : site résolu à nouveau)",
+            edit_date,
         ),
     ];
     for (n, (name, edit)) in scenarios.into_iter().enumerate() {
@@ -143,13 +148,13 @@ fn main() {
     }
 
     // The same edits seen through the watcher as `serve` sees them (from the original).
-    if only.is_none_or(|o| o == 6) {
+    if only.is_none_or(|o| o == 7) {
         std::fs::write(&article, &original).unwrap();
         session.changed(&article);
         session.rebuild().expect("the corpus builds");
         let mut watcher = classmates::watch::Watcher::new(&root, None).expect("watcher");
         let mut waits = Vec::new();
-        let watched: [(&str, Edit); 4] = [
+        let watched: [(&str, Edit); 6] = [
             (
                 "corps, via la surveillance des fichiers (écriture du fichier → écrit)",
                 edit_body,
@@ -162,6 +167,14 @@ fn main() {
             (
                 "étiquette existante, via la surveillance des fichiers",
                 edit_existing_tag,
+            ),
+            (
+                "nouvelle étiquette, via la surveillance des fichiers",
+                edit_new_tag,
+            ),
+            (
+                "date de publication, via la surveillance des fichiers",
+                edit_date,
             ),
         ];
         for (name, edit) in watched {
@@ -262,6 +275,19 @@ fn edit_existing_tag(text: &str, i: usize) -> String {
 fn edit_new_tag(text: &str, i: usize) -> String {
     if i % 2 == 0 {
         text.replacen("tags: [", "tags: [Mesure, ", 1)
+    } else {
+        text.to_string()
+    }
+}
+
+/// Moves the publication date back by a day, every other run: the article changes places in
+/// every list it is in.
+fn edit_date(text: &str, i: usize) -> String {
+    if i % 2 == 0 {
+        let at = text.find("\ndate: ").expect("a date") + "\ndate: ".len();
+        let day: u32 = text[at + 8..at + 10].parse().expect("a day");
+        let day = if day > 1 { day - 1 } else { day + 1 };
+        format!("{}{day:02}{}", &text[..at + 8], &text[at + 10..])
     } else {
         text.to_string()
     }

@@ -1003,11 +1003,30 @@ impl SearchCache {
             .collect::<Result<_>>()?;
         let reordered = ids.len() != self.order.len()
             || ids.iter().zip(&self.order).any(|(&id, k)| key(id) != k);
+        // Items that changed places among themselves (a new date): their numbers.
+        let renumbered = if reordered && !force {
+            let now: Vec<&str> = ids.iter().map(|&id| key(id).as_str()).collect();
+            renumbering(&self.order, &now)
+        } else {
+            None
+        };
         let mut changed = force || reordered;
-        // The postings and the filters follow the entries that changed in place; made anew
-        // otherwise.
-        let mut postings = self.postings.take().filter(|_| !changed);
-        let mut filters = self.filters.take().filter(|_| !changed);
+        // The postings and the filters follow the entries that changed in place or were
+        // numbered again; made anew otherwise.
+        let mut postings = self.postings.take();
+        let mut filters = self.filters.take();
+        match &renumbered {
+            Some((lo, new)) => {
+                if let Some(postings) = &mut postings {
+                    postings.renumber(*lo, new);
+                }
+                if let Some(filters) = &mut filters {
+                    filters.renumber(*lo, new);
+                }
+            }
+            None if changed => (postings, filters) = (None, None),
+            None => {}
+        }
         for (id, entry) in made {
             let stamp = fingerprints.search_entry(id);
             match self.entries.get_mut(key(id)) {
@@ -1055,6 +1074,32 @@ impl SearchCache {
         self.postings = Some(postings);
         Ok(Some(files))
     }
+}
+
+/// When `now` lists the items of `before` in another order, the items numbered from `lo` (their
+/// place in `before`) changing places among themselves: `lo` and their new numbers (see
+/// `search::Postings::renumber`). `None` when the items are not the same.
+fn renumbering(before: &[String], now: &[&str]) -> Option<(usize, Vec<usize>)> {
+    if now.len() != before.len() {
+        return None;
+    }
+    let lo = now.iter().zip(before).position(|(a, b)| a != b)?;
+    let hi = before.len()
+        - now
+            .iter()
+            .rev()
+            .zip(before.iter().rev())
+            .position(|(a, b)| a != b)?;
+    let old: HashMap<&str, usize> = before[lo..hi]
+        .iter()
+        .enumerate()
+        .map(|(k, key)| (key.as_str(), k))
+        .collect();
+    let mut new = vec![usize::MAX; hi - lo];
+    for (n, key) in now[lo..hi].iter().enumerate() {
+        new[*old.get(key)?] = lo + n;
+    }
+    Some((lo, new))
 }
 
 /// What tells that a file to copy changed: its size and modification time.

@@ -352,6 +352,30 @@ impl Filters {
         }
     }
 
+    /// The items numbered from `lo` were numbered again (see [`Postings::renumber`]).
+    pub fn renumber(&mut self, lo: usize, new: &[usize]) {
+        let hi = lo + new.len();
+        for lists in &mut self.groups {
+            for (name, list) in lists.iter_mut() {
+                if list.items.iter().any(|n| (lo..hi).contains(n)) {
+                    let mut items: Vec<usize> = list
+                        .items
+                        .iter()
+                        .map(|&n| {
+                            if (lo..hi).contains(&n) {
+                                new[n - lo]
+                            } else {
+                                n
+                            }
+                        })
+                        .collect();
+                    items.sort_unstable();
+                    *list = FilterList::new(name, items);
+                }
+            }
+        }
+    }
+
     /// Item `n` was `old` and is now `new`.
     pub fn replace(&mut self, n: usize, old: &Entry, new: &Entry) {
         let kinds: Vec<String> = KINDS.iter().map(|k| kind_name(*k)).collect();
@@ -480,6 +504,17 @@ impl Postings {
         self.words.iter().map(|(w, p)| (w.as_str(), p.as_str()))
     }
 
+    /// The items numbered from `lo` were numbered again: `new[k]` is the new number of item
+    /// `lo + k`, `new` a permutation of `lo..lo + new.len()`; the others keep their numbers.
+    pub fn renumber(&mut self, lo: usize, new: &[usize]) {
+        use rayon::prelude::*;
+        self.words.par_iter_mut().for_each(|(_, list)| {
+            if let Some(renumbered) = renumbered(list, lo, new) {
+                *list = renumbered;
+            }
+        });
+    }
+
     /// Item `n` was `old` and is now `new`.
     pub fn replace(&mut self, n: usize, old: &Entry, new: &Entry) {
         let fields: HashMap<&str, Field> =
@@ -517,6 +552,55 @@ impl Postings {
             }
         }
     }
+}
+
+/// A posting list with the items numbered from `lo` numbered again (see
+/// [`Postings::renumber`]), or `None` when it holds none of them. Only the part of the list up
+/// to the first item after them is read: the differences after it stay as they are.
+fn renumbered(postings: &str, lo: usize, new: &[usize]) -> Option<String> {
+    let hi = lo + new.len();
+    // Where the items before `lo` end, and the last of them.
+    let (mut before_end, mut before) = (0, 0);
+    let mut moved: Vec<(usize, char)> = Vec::new();
+    // The first item after the renumbered ones: its number, letter and where it ends.
+    let mut after: Option<(usize, char, usize)> = None;
+    let (mut item, mut digits) = (0, 0);
+    for (at, c) in postings.char_indices() {
+        match c.to_digit(36).filter(|_| !c.is_ascii_uppercase()) {
+            Some(d) => digits = digits * 36 + d as usize,
+            None => {
+                item += digits;
+                digits = 0;
+                let end = at + c.len_utf8();
+                if item < lo {
+                    (before_end, before) = (end, item);
+                } else if item < hi {
+                    moved.push((new[item - lo], c));
+                } else {
+                    after = Some((item, c, end));
+                    break;
+                }
+            }
+        }
+    }
+    if moved.is_empty() {
+        return None;
+    }
+    moved.sort_unstable();
+    let mut out = String::with_capacity(postings.len() + 4);
+    out.push_str(&postings[..before_end]);
+    let mut last = before;
+    for (item, letter) in moved {
+        push_base36(&mut out, item - last);
+        out.push(letter);
+        last = item;
+    }
+    if let Some((item, letter, end)) = after {
+        push_base36(&mut out, item - last);
+        out.push(letter);
+        out.push_str(&postings[end..]);
+    }
+    Some(out)
 }
 
 /// The items of a posting list and the letters of their fields.
@@ -672,6 +756,39 @@ mod tests {
                 .iter()
                 .map(|o| (&o.path, &o.bytes))
                 .collect::<Vec<_>>()
+        );
+    }
+
+    #[test]
+    fn kept_postings_and_filters_follow_items_numbered_again() {
+        use Field::*;
+        let tagged = |words: &[(&str, Field)], tags: &[&str]| Entry {
+            tags: tags.iter().map(|t| t.to_string()).collect(),
+            ..entry(words)
+        };
+        let a = tagged(&[("django", Title), ("tests", Body)], &["Django"]);
+        let b = tagged(&[("django", Body), ("git", Term)], &["Git"]);
+        let c = tagged(&[("git", Body), ("tests", Title)], &["Git", "Tests"]);
+        let d = tagged(&[("pytest", Summary), ("tests", Body)], &["Tests"]);
+        let e = tagged(&[("django", Summary), ("zope", Body)], &[]);
+        let mut postings = Postings::new(&[&a, &b, &c, &d, &e]);
+        let mut filters = Filters::new(&[&a, &b, &c, &d, &e]);
+        // `b` moves after `d` (a later date): items 1, 2, 3 become 3, 1, 2.
+        postings.renumber(1, &[3, 1, 2]);
+        filters.renumber(1, &[3, 1, 2]);
+        let anew = Postings::new(&[&a, &c, &d, &b, &e]);
+        assert_eq!(
+            postings.iter().collect::<Vec<_>>(),
+            anew.iter().collect::<Vec<_>>()
+        );
+        assert_eq!(
+            anew.iter().find(|(w, _)| *w == "django"),
+            Some(("django", "0T3B1S")),
+            "the item after the moved ones keeps its number"
+        );
+        assert_eq!(
+            filters.output(),
+            Filters::new(&[&a, &c, &d, &b, &e]).output()
         );
     }
 
