@@ -553,16 +553,20 @@ pub struct Patched {
     /// Whether a tag appeared or disappeared: the indexes of `Site::tags` moved, and the site
     /// has pages more or fewer.
     pub retagged: bool,
+    /// Whether the item has a new date: it moved in every list it is in (newest first), and
+    /// the pages and feeds showing those lists changed.
+    pub redated: bool,
 }
 
 /// Takes in a change to the front matter of one published file that leaves the site's
-/// structure as it was: the item stays published, with the same identity, date, authors,
-/// aliases and place in its series, so every index but the lists of its tags and categories
-/// is unchanged. Its title, summary, last update, event details (but dates, registrations and
+/// structure as it was: the item stays published, with the same identity, authors, aliases
+/// and place in its series, so every index but the lists of its tags and categories keeps its
+/// items. Its title, summary, last update, event details (but dates, registrations and
 /// whether it has a recording) or resource link may differ; its tags and categories too: a
 /// tag no other item has appears, a tag it was alone to have disappears
-/// ([`Patched::retagged`]). Gives what changed, or `None` when the site must be resolved
-/// again.
+/// ([`Patched::retagged`]); the date of an article outside a series or of a resource too: it
+/// moves in every list it is in ([`Patched::redated`]). Gives what changed, or `None` when the
+/// site must be resolved again.
 pub fn patch(site: &mut Site, entry: &Entry, publish: Publish) -> Option<Patched> {
     let id = site.id(entry.source.kind, &entry.source.slug)?;
     let old = &site.items[id];
@@ -589,24 +593,73 @@ pub fn patch(site: &mut Site, entry: &Entry, publish: Publish) -> Option<Patched
         };
         item.date = old.date;
     }
-    if !same_structure(old, &item) {
+    let redated = old.date != item.date;
+    // An event's dates also order the calendars, a part's the series (and its date): those
+    // are resolved again.
+    let movable = matches!(
+        (&old.detail, &item.detail),
+        (
+            Detail::Article { series: None, .. },
+            Detail::Article { series: None, .. }
+        ) | (Detail::Resource { .. }, Detail::Resource { .. })
+    );
+    if !same_structure(old, &item) || (redated && !movable) {
         return None;
     }
     let mut patched = Patched {
         id,
+        redated,
         ..Patched::default()
     };
-    if (&old.tags, &old.categories) != (&item.tags, &item.categories) {
+    let (old_tags, old_categories) = (old.tag_slugs.clone(), old.categories.clone());
+    let (kind, authors) = (old.kind, old.authors.clone());
+    let refiled = (&old.tags, &old.categories) != (&item.tags, &item.categories);
+    if redated {
+        // Out of every list it is in, then back in at its new place.
+        let mut lists: Vec<&mut Vec<ItemId>> =
+            vec![&mut site.order, &mut site.newest[kind as usize]];
+        for (author, works) in site.works.iter_mut() {
+            if authors.contains(author) {
+                lists.push(works);
+            }
+        }
+        for term in site.tags.iter_mut() {
+            if old_tags.contains(&term.slug) {
+                lists.push(&mut term.items);
+            }
+        }
+        for term in site.categories.iter_mut() {
+            if old_categories.contains(&term.slug) {
+                lists.push(&mut term.items);
+            }
+        }
+        for list in &mut lists {
+            list.retain(|&i| i != id);
+        }
+        site.items[id] = Arc::new(item);
+        for list in lists {
+            let at = list
+                .binary_search_by(|&other| newest_first(&site.items, other, id))
+                .unwrap_err();
+            list.insert(at, id);
+        }
+    } else {
+        site.items[id] = Arc::new(item);
+    }
+    if refiled {
+        let item = &site.items[id];
+        let (new_tags, new_categories) = (item.tag_slugs.clone(), item.categories.clone());
         // Categories are those of `site.yaml` (`resolve_entry` checked them): all exist.
         let categories = refile(
             &site.categories,
             &site.items,
             id,
-            &old.categories,
-            &item.categories,
-        )?;
+            &old_categories,
+            &new_categories,
+        )
+        .expect("every category exists");
         // A tag no item had yet: it appears, empty until the item joins it below.
-        for slug in &item.tag_slugs {
+        for slug in &new_tags {
             if let Err(at) = site.tags.binary_search_by(|term| term.slug.cmp(slug)) {
                 site.tags.insert(
                     at,
@@ -620,10 +673,8 @@ pub fn patch(site: &mut Site, entry: &Entry, publish: Publish) -> Option<Patched
                 patched.retagged = true;
             }
         }
-        let old = &site.items[id];
-        let tags = refile(&site.tags, &site.items, id, &old.tag_slugs, &item.tag_slugs)
-            .expect("every tag exists");
-        site.items[id] = Arc::new(item);
+        let tags =
+            refile(&site.tags, &site.items, id, &old_tags, &new_tags).expect("every tag exists");
         for (t, items) in tags {
             site.tags[t].items = items;
             let name = term_name(&site.items, &site.tags[t]);
@@ -647,8 +698,6 @@ pub fn patch(site: &mut Site, entry: &Entry, publish: Publish) -> Option<Patched
             patched.tags.clear();
             patched.renamed_tags.clear();
         }
-    } else {
-        site.items[id] = Arc::new(item);
     }
     Some(patched)
 }
@@ -685,7 +734,8 @@ fn refile(
 }
 
 /// Whether two versions of an item have the same place in the site: every field that decides
-/// which lists, indexes and files the site has, and in which order.
+/// which lists, indexes and files the site has, and in which order; but the date and the
+/// terms, which [`patch`] moves the item for.
 fn same_structure(a: &Item, b: &Item) -> bool {
     // Destructured so that a new field does not compile until it is placed on either side.
     let Item {
@@ -693,7 +743,8 @@ fn same_structure(a: &Item, b: &Item) -> bool {
         slug,
         title: _,
         url,
-        date,
+        // A new date moves the item in its lists (see `patch`).
+        date: _,
         summary: _,
         // Patched in with their terms' lists (see `refile`).
         tags: _,
@@ -726,7 +777,7 @@ fn same_structure(a: &Item, b: &Item) -> bool {
         _ => false,
     };
     same_detail
-        && (kind, slug, url, date) == (&b.kind, &b.slug, &b.url, &b.date)
+        && (kind, slug, url) == (&b.kind, &b.slug, &b.url)
         && authors == &b.authors
         && (draft, aliases) == (&b.draft, &b.aliases)
         && (&source.path, &source.bundle_files) == (&b.source.path, &b.source.bundle_files)

@@ -269,6 +269,36 @@ fn edits_of_articles_rebuild_exactly_what_a_full_build_gives() {
     });
     f.step("date changed");
 
+    // The date of an article outside a series, or of a resource: the item moves in every list
+    // it is in (patched in, the files planned again), with its tags in the same edit.
+    let django = "content/articles/django-premiers-pas.md";
+    f.edit(django, |t| {
+        t.replace("date: 2026-09-15 18:30", "date: 2026-10-28 08:00")
+    });
+    assert!(!f.step("article moved to the top").resolved);
+    assert!(
+        f.page("articles/index.html")
+            .find("Premiers pas avec Django")
+            < f.page("articles/index.html").find("les fixtures, enfin"),
+        "newest first"
+    );
+    let resource = "content/resources/tutoriel-django-rest.md";
+    f.edit(resource, |t| {
+        t.replace("date: 2026-08-30", "date: 2025-01-05")
+            .replace("tags: [django, Écriture]", "tags: [django, Archives]")
+    });
+    assert!(!f.step("resource moved back, with a new tag").resolved);
+    assert!(f.output().contains_key("tags/archives/index.html"));
+    f.edit(resource, |t| {
+        t.replace("date: 2025-01-05", "date: 2026-08-30")
+            .replace("tags: [django, Archives]", "tags: [django, Écriture]")
+    });
+    assert!(!f.step("resource back in place").resolved);
+    f.edit(django, |t| {
+        t.replace("date: 2026-10-28 08:00", "date: 2026-09-15 18:30")
+    });
+    assert!(!f.step("article back in place").resolved);
+
     // A series part: the order of the series changes.
     f.edit("content/articles/pytest-les-bases.md", |t| {
         t.replace("part: 1", "part: 3")

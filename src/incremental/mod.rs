@@ -15,8 +15,9 @@
 //!   tags, categories): the item is resolved alone and patched in ([`site::patch`]), with the
 //!   lists of the terms it joins or leaves, then as above plus the pages and feeds of those
 //!   terms; an author's new name changes the cards of their works too, a tag's new name the
-//!   cards of its items. A tag that appears or disappears changes the files of the site:
-//!   they are all fingerprinted again (as below, without resolving the site again);
+//!   cards of its items. A tag that appears or disappears, or a new date (of an article
+//!   outside a series, or of a resource: it moves in its lists), changes the files of the
+//!   site: they are all fingerprinted again (as below, without resolving the site again);
 //! - any other change to `content/` (front matter changing the structure, new, renamed or
 //!   deleted files): the changed files are read again, the site is resolved again (cross
 //!   references, indexes), bodies are rendered again when their file or the links they use
@@ -495,8 +496,9 @@ impl Session {
                             }
                             self.refiled.tags.extend(patched.tags);
                             self.refiled.categories.extend(patched.categories);
-                            if patched.retagged {
-                                // A tag page appears or goes: the files of the site change.
+                            if patched.retagged || patched.redated {
+                                // A tag page appears or goes, or lists reorder: the files of
+                                // the site change.
                                 forget_plan(&mut self.plan, &mut self.forgotten);
                             }
                             if site.items[id].kind == Kind::Author {
