@@ -973,15 +973,19 @@ struct SearchCache {
     order: Vec<String>,
     /// The paths of the files last made.
     files: Vec<String>,
+    /// By path, the digest of each file last made ([`search::digest`]).
+    digests: FastMap<String, u64>,
     /// The postings of the index last made, when kept.
     postings: Option<search::Postings>,
-    /// The lists of the filters file last made, when kept.
-    filters: Option<search::Filters>,
+    /// The lists of the filters file last made, when kept, and whether the file last made
+    /// still holds them.
+    filters: Option<(search::Filters, bool)>,
 }
 
 impl SearchCache {
-    /// The files of the search index of `site`, or `None` when they are the ones last made
-    /// (unless `force`).
+    /// The files of the search index of `site` that differ from those last made (all of them
+    /// when `force`), or `None` when they are the ones last made. Files whose entries did not
+    /// change (result cards of other items, the filters file) are not made again.
     fn index(
         &mut self,
         site: &Site,
@@ -1014,19 +1018,23 @@ impl SearchCache {
         };
         let mut changed = force || reordered;
         // The postings and the filters follow the entries that changed in place or were
-        // numbered again; made anew otherwise.
+        // numbered again; made anew otherwise. So do the result cards files.
         let mut postings = self.postings.take();
         let mut filters = self.filters.take();
+        // Numbers of the entries whose result cards file is made again; all when `None`.
+        let mut touched: Option<Vec<usize>> = Some(Vec::new());
         match &renumbered {
             Some((lo, new)) => {
                 if let Some(postings) = &mut postings {
                     postings.renumber(*lo, new);
                 }
-                if let Some(filters) = &mut filters {
+                if let Some((filters, written)) = &mut filters {
                     filters.renumber(*lo, new);
+                    *written = false;
                 }
+                touched = Some((*lo..lo + new.len()).collect());
             }
-            None if changed => (postings, filters) = (None, None),
+            None if changed => (postings, filters, touched) = (None, None, None),
             None => {}
         }
         for (id, entry) in made {
@@ -1039,18 +1047,21 @@ impl SearchCache {
                         if let Some(postings) = &mut postings {
                             postings.replace(n, &cached.1, &entry);
                         }
-                        if let Some(filters) = &mut filters
+                        if let Some((filters, written)) = &mut filters
                             && cached.1.filed_under() != entry.filed_under()
                         {
                             filters.replace(n, &cached.1, &entry);
+                            *written = false;
+                        }
+                        if let Some(touched) = &mut touched {
+                            touched.push(n);
                         }
                     }
                     *cached = (stamp, entry);
                 }
                 None => {
                     changed = true;
-                    postings = None;
-                    filters = None;
+                    (postings, filters, touched) = (None, None, None);
                     self.entries.insert(key(id).clone(), (stamp, entry));
                 }
             }
@@ -1069,12 +1080,63 @@ impl SearchCache {
         }
         let entries: Vec<&search::Entry> = ids.iter().map(|&id| &self.entries[key(id)].1).collect();
         let postings = postings.unwrap_or_else(|| search::Postings::new(&entries));
-        let filters = filters.unwrap_or_else(|| search::Filters::new(&entries));
-        let files = search::assemble_with(&entries, postings.iter(), filters.output());
-        self.filters = Some(filters);
-        self.files = files.iter().map(|f| f.path.clone()).collect();
+        let (filters, written) = filters.unwrap_or_else(|| (search::Filters::new(&entries), false));
+        let touched = touched.filter(|_| !force);
+
+        // Every file but the entry file, in order: made again (`Some`), or as last made.
+        let (shards, firsts) = search::shards(postings.iter());
+        let mut files: Vec<(String, Option<Output>)> = shards
+            .into_iter()
+            .map(|shard| (shard.path.clone(), Some(shard)))
+            .collect();
+        let chunks: Vec<&[&search::Entry]> = entries.chunks(search::DOCS_PER_FILE).collect();
+        let cards: Vec<(String, Option<Output>)> = chunks
+            .par_iter()
+            .enumerate()
+            .map(|(n, chunk)| {
+                let path = search::card_path(n);
+                let again = touched.as_ref().is_none_or(|touched| {
+                    !self.digests.contains_key(&path)
+                        || touched.iter().any(|&i| i / search::DOCS_PER_FILE == n)
+                });
+                (path, again.then(|| search::card_file(n, chunk)))
+            })
+            .collect();
+        files.extend(cards);
+        let path = search::FILTERS_PATH.to_string();
+        let again = force || !written || !self.digests.contains_key(&path);
+        files.push((path, again.then(|| filters.output())));
+        let digests: Vec<u64> = files
+            .par_iter()
+            .map(|(path, made)| match made {
+                Some(file) => search::digest(file),
+                None => self.digests[path],
+            })
+            .collect();
+        let index = search::entry_file(&digests, &firsts, entries.len());
+
+        // The files that differ from those last made.
+        let index_digest = search::digest(&index);
+        let all = std::iter::once((index.path.clone(), Some(index), index_digest)).chain(
+            files
+                .into_iter()
+                .zip(digests)
+                .map(|((path, made), digest)| (path, made, digest)),
+        );
+        let before = std::mem::take(&mut self.digests);
+        let mut out = Vec::new();
+        for (path, made, digest) in all {
+            if let Some(file) = made
+                && (force || before.get(&path) != Some(&digest))
+            {
+                out.push(file);
+            }
+            self.digests.insert(path, digest);
+        }
+        self.files = self.digests.keys().cloned().collect();
+        self.filters = Some((filters, true));
         self.postings = Some(postings);
-        Ok(Some(files))
+        Ok((!out.is_empty()).then_some(out))
     }
 }
 

@@ -210,9 +210,26 @@ pub fn assemble_with<'v>(
     vocabulary: impl Iterator<Item = (&'v str, &'v str)>,
     filters: Output,
 ) -> Vec<Output> {
-    let mut files = Vec::new();
+    use rayon::prelude::*;
+    let (mut files, firsts) = shards(vocabulary);
+    let cards: Vec<Output> = entries
+        .par_chunks(DOCS_PER_FILE)
+        .enumerate()
+        .map(|(n, chunk)| card_file(n, chunk))
+        .collect();
+    files.extend(cards);
+    files.push(filters);
+    let digests: Vec<u64> = files.par_iter().map(digest).collect();
+    files.insert(0, entry_file(&digests, &firsts, entries.len()));
+    files
+}
 
-    // Shards: consecutive ranges of the sorted words, with their postings.
+/// The shards of `vocabulary` (consecutive ranges of its sorted words, with their postings),
+/// and the first word of each.
+pub fn shards<'v>(
+    vocabulary: impl Iterator<Item = (&'v str, &'v str)>,
+) -> (Vec<Output>, Vec<&'v str>) {
+    let mut files = Vec::new();
     let mut firsts: Vec<&str> = Vec::new();
     let mut shard = Shard::default();
     for (word, list) in vocabulary {
@@ -228,42 +245,42 @@ pub fn assemble_with<'v>(
     if !shard.words.is_empty() {
         files.push(shard.output(firsts.len() - 1));
     }
+    (files, firsts)
+}
 
-    // Result cards.
-    use rayon::prelude::*;
-    let cards: Vec<Output> = entries
-        .par_chunks(DOCS_PER_FILE)
-        .enumerate()
-        .map(|(n, chunk)| {
-            let mut bytes = b"[".to_vec();
-            for (i, entry) in chunk.iter().enumerate() {
-                if i > 0 {
-                    bytes.push(b',');
-                }
-                bytes.extend_from_slice(&entry.card);
-            }
-            bytes.push(b']');
-            Output::new(format!("recherche/fiches/{n}.json"), bytes)
-        })
-        .collect();
-    files.extend(cards);
+/// Result cards file `n`: the cards of `chunk`, entries `n * DOCS_PER_FILE` and after.
+pub fn card_file(n: usize, chunk: &[&Entry]) -> Output {
+    let mut bytes = b"[".to_vec();
+    for (i, entry) in chunk.iter().enumerate() {
+        if i > 0 {
+            bytes.push(b',');
+        }
+        bytes.extend_from_slice(&entry.card);
+    }
+    bytes.push(b']');
+    Output::new(card_path(n), bytes)
+}
 
-    files.push(filters);
+/// Site path of result cards file `n`.
+pub fn card_path(n: usize) -> String {
+    format!("recherche/fiches/{n}.json")
+}
 
-    // The entry file, with a version of the whole index that `search.js` adds to the address of
-    // the files it fetches, so that a browser never mixes files of two builds: the hash of the
-    // hashes of every file.
-    let digests: Vec<u64> = files
-        .par_iter()
-        .map(|file| {
-            let mut hash = Fnv::default();
-            hash.write(file.path.as_bytes());
-            hash.write(&file.bytes);
-            hash.0
-        })
-        .collect();
+/// What the version of the index is made of, per file: its path and bytes, hashed.
+pub fn digest(file: &Output) -> u64 {
     let mut hash = Fnv::default();
-    for digest in digests {
+    hash.write(file.path.as_bytes());
+    hash.write(&file.bytes);
+    hash.0
+}
+
+/// The entry file of an index of `items` entries whose files other than itself have these
+/// `digests` (shards, cards, filters, in order), and whose shards start with `firsts`: with a
+/// version of the whole index that `search.js` adds to the address of the files it fetches,
+/// so that a browser never mixes files of two builds.
+pub fn entry_file(digests: &[u64], firsts: &[&str], items: usize) -> Output {
+    let mut hash = Fnv::default();
+    for &digest in digests {
         hash.mix(digest);
     }
     #[derive(Serialize)]
@@ -277,13 +294,11 @@ pub fn assemble_with<'v>(
     let meta = Meta {
         v: VERSION,
         h: format!("{:016x}", hash.0),
-        n: entries.len(),
+        n: items,
         cards: DOCS_PER_FILE,
-        shards: &firsts,
+        shards: firsts,
     };
-    let meta = serde_json::to_vec(&meta).expect("plain data");
-    files.insert(0, Output::new(INDEX_PATH, meta));
-    files
+    Output::new(INDEX_PATH, serde_json::to_vec(&meta).expect("plain data"))
 }
 
 /// Site path of the filters file.
