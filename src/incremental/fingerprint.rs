@@ -77,6 +77,7 @@ impl Fingerprints {
         // Not the tags: a new tag must not make every page new. Cards take the names of their
         // tags, and the pages listing every tag read them ([`Reader::terms`]).
         let globals = g.finish();
+        let names = Names::new(site);
         let per_item: Vec<(u64, u64, u64, u64)> = (0..site.items.len())
             .into_par_iter()
             .map(|i| {
@@ -89,7 +90,7 @@ impl Fingerprints {
                     Some(p) => (p.item[i], p.text[i]),
                     None => (item_fingerprint(site, &site.items[i]), text(i)),
                 };
-                (item, card_fingerprint(site, i, item), text, body(i))
+                (item, card_fingerprint(site, &names, i, item), text, body(i))
             })
             .collect();
         Fingerprints {
@@ -110,7 +111,7 @@ impl Fingerprints {
     /// summary), the rest of the site unchanged. Whether its fingerprints changed.
     pub fn update(&mut self, site: &Site, id: ItemId, text: u64, body: u64) -> bool {
         let item = item_fingerprint(site, &site.items[id]);
-        let card = card_fingerprint(site, id, item);
+        let card = card_fingerprint(site, &Names::new(site), id, item);
         let changed = (card, text, body) != (self.card[id], self.text[id], self.body[id]);
         (self.card[id], self.text[id], self.body[id]) = (card, text, body);
         (self.items[id], self.item[id]) = (site.items[id].clone(), item);
@@ -132,15 +133,23 @@ impl Fingerprints {
         h.finish()
     }
 
-    /// The fingerprint of `target`: equal fingerprints, equal files (for the same templates).
-    /// The items whose fingerprints it read are added to `reads`: only a change to one of them
-    /// (or to the site's structure) can change it.
-    pub fn target(&self, renderer: &SiteRenderer, target: &Target, reads: &mut Vec<ItemId>) -> u64 {
+    /// The fingerprint of `target`, whose file is at `path` (`SiteRenderer::path`, which
+    /// stands for the address of a page): equal fingerprints, equal files (for the same
+    /// templates). The items whose fingerprints it read are added to `reads`: only a change to
+    /// one of them (or to the site's structure) can change it.
+    pub fn target(
+        &self,
+        renderer: &SiteRenderer,
+        target: &Target,
+        path: &str,
+        reads: &mut Vec<ItemId>,
+    ) -> u64 {
         let mut r = Reader {
             fingerprints: self,
             reads,
             h: hasher(),
         };
+        path.hash(&mut r.h);
         r.target(renderer, target);
         r.h.finish()
     }
@@ -174,7 +183,6 @@ impl<H: Hasher> Reader<'_, H> {
         match target {
             Target::Page(job) => {
                 std::mem::discriminant(job).hash(&mut self.h);
-                job.url(site).hash(&mut self.h);
                 match job {
                     Job::Home => {
                         self.cards(&f.upcoming);
@@ -307,20 +315,49 @@ impl<H: Hasher> Reader<'_, H> {
     }
 }
 
+/// The names cards show besides their item's: of tags (as the site spells them) and of
+/// authors, by slug; looked up for every card.
+struct Names<'s> {
+    tags: FastMap<&'s str, &'s str>,
+    authors: FastMap<&'s str, (&'s str, &'s str)>,
+}
+
+type FastMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::FixedState>;
+
+impl<'s> Names<'s> {
+    fn new(site: &'s Site) -> Names<'s> {
+        Names {
+            tags: site
+                .tags
+                .iter()
+                .map(|t| (t.slug.as_str(), t.name.as_str()))
+                .collect(),
+            authors: site
+                .newest_first(Kind::Author)
+                .iter()
+                .map(|&a| {
+                    let a = &site.items[a];
+                    (a.slug.as_str(), (a.title.as_str(), a.url.as_str()))
+                })
+                .collect(),
+        }
+    }
+}
+
 /// What the card of item `id` shows: the item (but its text, `item` being its
 /// [`item_fingerprint`]), the names of its tags (as the site spells them) and of its authors.
-fn card_fingerprint(site: &Site, id: ItemId, item: u64) -> u64 {
+fn card_fingerprint(site: &Site, names: &Names, id: ItemId, item: u64) -> u64 {
     let mut h = hasher();
     h.write_u64(item);
     for slug in &site.items[id].tag_slugs {
-        match site.tags.binary_search_by(|term| term.slug.cmp(slug)) {
-            Ok(i) => site.tags[i].name.hash(&mut h),
-            Err(_) => 0u8.hash(&mut h),
+        match names.tags.get(slug.as_str()) {
+            Some(name) => name.hash(&mut h),
+            None => 0u8.hash(&mut h),
         }
     }
     for author in &site.items[id].authors {
-        match site.get(Kind::Author, author) {
-            Some(a) => (&a.title, &a.url).hash(&mut h),
+        match names.authors.get(author.as_str()) {
+            Some(author) => author.hash(&mut h),
             None => 0u8.hash(&mut h),
         }
     }

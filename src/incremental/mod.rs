@@ -582,8 +582,9 @@ impl Session {
                     .par_iter()
                     .map(|&t| {
                         let target = &plan.layout.targets[t as usize];
+                        let path = &plan.files[t as usize].0;
                         let mut reads = Vec::new();
-                        let inputs = fingerprints.target(&renderer, target, &mut reads);
+                        let inputs = fingerprints.target(&renderer, target, path, &mut reads);
                         (t, inputs, reads)
                     })
                     .collect();
@@ -606,9 +607,10 @@ impl Session {
                     .targets
                     .par_iter()
                     .map(|target| {
+                        let path = renderer.path(target);
                         let mut reads = Vec::new();
-                        let inputs = fingerprints.target(&renderer, target, &mut reads);
-                        (renderer.path(target), inputs, reads)
+                        let inputs = fingerprints.target(&renderer, target, &path, &mut reads);
+                        (path, inputs, reads)
                     })
                     .collect();
                 renderer.check_aliases(computed.iter().map(|(path, _, _)| path.as_str()))?;
