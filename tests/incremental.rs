@@ -320,15 +320,21 @@ fn edits_of_articles_rebuild_exactly_what_a_full_build_gives() {
             "categories: [web, python]\ndraft: true",
         )
     });
-    f.step("article made a draft");
+    let report = f.step("article made a draft");
     assert!(
         !f.output()
             .contains_key("articles/django-premiers-pas/index.html")
     );
+    // The unchanged article linking to it is checked again: its link now warns.
+    let warns = |report: &classmates::incremental::Rebuild| {
+        format!("{:?}", report.warnings).contains("lien vers un contenu non publié")
+    };
+    assert!(warns(&report), "{:?}", report.warnings);
     f.edit("content/articles/django-premiers-pas.md", |t| {
         t.replace("\ndraft: true", "")
     });
-    f.step("draft published again");
+    let report = f.step("draft published again");
+    assert!(!warns(&report), "{:?}", report.warnings);
 }
 
 #[test]

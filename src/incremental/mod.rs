@@ -364,7 +364,9 @@ impl Session {
             .map(|item| &item.source)
             .chain(held_back.iter().copied())
             .collect();
-        let rendered = render_bodies(&self.bodies, &sources, &site.link_targets);
+        // The links of bodies resolve as before while the site is not resolved again.
+        let links = self.resolved_again.then_some(&site.link_targets);
+        let rendered = render_bodies(&self.bodies, &sources, &site.link_targets, links);
         self.bodies.extend(rendered);
         if self.bodies.len() > sources.len() {
             // Bodies of files gone or no longer published.
@@ -841,20 +843,24 @@ fn forget_plan(plan: &mut Option<Plan>, forgotten: &mut Option<Fingerprints>) {
 }
 
 /// Renders the bodies of `sources` that `bodies` does not hold as they are now, in parallel.
+/// `changed_links`: the targets of links when they may have changed since the bodies were
+/// rendered (a body whose links now resolve otherwise is rendered again).
 fn render_bodies(
     bodies: &FastMap<String, Body>,
     sources: &[&Source],
     links: &site::LinkTargets,
+    changed_links: Option<&site::LinkTargets>,
 ) -> Vec<(String, Body)> {
     sources
         .par_iter()
         .filter(|source| {
             bodies.get(&source.content_path).is_none_or(|body| {
                 !same_source(&body.source, source)
-                    || body
-                        .lookups
-                        .iter()
-                        .any(|(key, found)| links.get(key) != found.as_ref())
+                    || changed_links.is_some_and(|links| {
+                        body.lookups
+                            .iter()
+                            .any(|(key, found)| links.get(key) != found.as_ref())
+                    })
             })
         })
         .map(|source| {
