@@ -580,19 +580,21 @@ fn renumbered(postings: &str, lo: usize, new: &[usize]) -> Option<String> {
     // The first item after the renumbered ones: its number, letter and where it ends.
     let mut after: Option<(usize, char, usize)> = None;
     let (mut item, mut digits) = (0, 0);
-    for (at, c) in postings.char_indices() {
-        match c.to_digit(36).filter(|_| !c.is_ascii_uppercase()) {
-            Some(d) => digits = digits * 36 + d as usize,
-            None => {
+    // Postings are ASCII: base 36 digits in lowercase, then the letter of a field.
+    for (at, byte) in postings.bytes().enumerate() {
+        match byte {
+            b'0'..=b'9' => digits = digits * 36 + usize::from(byte - b'0'),
+            b'a'..=b'z' => digits = digits * 36 + usize::from(byte - b'a') + 10,
+            letter => {
                 item += digits;
                 digits = 0;
-                let end = at + c.len_utf8();
+                let (end, letter) = (at + 1, char::from(letter));
                 if item < lo {
                     (before_end, before) = (end, item);
                 } else if item < hi {
-                    moved.push((new[item - lo], c));
+                    moved.push((new[item - lo], letter));
                 } else {
-                    after = Some((item, c, end));
+                    after = Some((item, letter, end));
                     break;
                 }
             }
