@@ -6,7 +6,7 @@
 //! the front matter keeping the site's structure (the title: the item is patched in), a tag
 //! that other articles have (patched in with the tag's lists), a tag no other article has (a
 //! tag page appears: patched in, the files of the site planned again), a new publication date
-//! (the article moves in every list it is in: patched in, the files planned again), and the
+//! (the article moves in every list it is in: patched in, every list fingerprinted again), and the
 //! same edits seen through the file watcher (`watch`: system event, batching, rebuild).
 //!
 //!   cargo run --release --example corpus -- --pages 10000 --seed 42 --out /dev/shm/c10k
@@ -113,7 +113,7 @@ fn main() {
             edit_new_tag,
         ),
         (
-            "date de publication (l'article change de place dans ses listes : fichiers planifiés à nouveau)",
+            "date de publication (l'article change de place dans ses listes : toutes les listes réexaminées)",
             edit_date,
         ),
     ];

@@ -367,6 +367,17 @@ fn added_renamed_and_deleted_files_rebuild_exactly_what_a_full_build_gives() {
     // The search index has more files (one file of cards per 8 items).
     assert!(f.output().contains_key("recherche/fiches/2.json"));
 
+    // The oldest of them becomes the newest article: every card of the list moves one place,
+    // onto pages that did not show the moved article (page 1 gains it, page 2 gains the card
+    // that page 1 loses).
+    let page_2 = f.page("articles/page/2/index.html");
+    f.edit("content/articles/serie-00.md", |t| {
+        t.replace("date: 2026-08-01", "date: 2026-10-30")
+    });
+    assert!(!f.step("oldest article moved to the top").resolved);
+    assert!(f.page("articles/index.html").contains("Article 0"));
+    assert_ne!(f.page("articles/page/2/index.html"), page_2);
+
     // A rename: the old page goes, links to the old path are fixed in the same save.
     f.rename(
         "content/articles/nouvel-article.md",

@@ -107,6 +107,15 @@ impl Fingerprints {
         }
     }
 
+    /// Takes in items that moved in the site's lists (a new date): the lists several files
+    /// show are taken anew.
+    pub fn relist(&mut self, site: &Site) {
+        self.upcoming = site.upcoming_events();
+        self.past = site.past_events();
+        self.resources = site.resources_and_replays();
+        self.search = search::ids(site);
+    }
+
     /// Takes in a change of item `id` alone (its text, its body, what it takes from them: its
     /// summary), the rest of the site unchanged. Whether its fingerprints changed.
     pub fn update(&mut self, site: &Site, id: ItemId, text: u64, body: u64) -> bool {

@@ -15,9 +15,10 @@
 //!   tags, categories): the item is resolved alone and patched in ([`site::patch`]), with the
 //!   lists of the terms it joins or leaves, then as above plus the pages and feeds of those
 //!   terms; an author's new name changes the cards of their works too, a tag's new name the
-//!   cards of its items. A tag that appears or disappears, or a new date (of an article
-//!   outside a series, or of a resource: it moves in its lists), changes the files of the
-//!   site: they are all fingerprinted again (as below, without resolving the site again);
+//!   cards of its items. A tag that appears or disappears changes the files of the site: they
+//!   are all fingerprinted again (as below, without resolving the site again). A new date (of
+//!   an article outside a series, or of a resource) moves the item in its lists: every file
+//!   showing a list is fingerprinted again ([`shows_list`]);
 //! - any other change to `content/` (front matter changing the structure, new, renamed or
 //!   deleted files): the changed files are read again, the site is resolved again (cross
 //!   references, indexes), bodies are rendered again when their file or the links they use
@@ -49,7 +50,7 @@ use crate::diagnostics::{Diagnostic, Diagnostics};
 use crate::markdown::{LinkLookups, Rendered};
 use crate::output::Staging;
 use crate::render::templates::{OVERRIDES_DIR, THEME_DIR};
-use crate::render::{Job, Layout, Output, SiteRenderer, Target, Templates, search};
+use crate::render::{Job, Layout, Output, SiteRenderer, Target, Templates, feeds, search};
 use crate::site::{self, ItemId, Publish, Site};
 use fingerprint::{Fingerprints, hash_bytes, hasher};
 
@@ -185,6 +186,9 @@ pub struct Session {
     patched: Vec<ItemId>,
     /// Tags and categories whose lists changed since `plan` was made.
     refiled: Refiled,
+    /// Whether an item moved in the site's lists since `plan` was made (a new date): every
+    /// file showing a list is fingerprinted again.
+    relisted: bool,
     /// By path relative to `content/`.
     bodies: FastMap<String, Body>,
     /// Entries of the search index, by path relative to `content/`, with their fingerprint.
@@ -216,6 +220,7 @@ impl Session {
             forgotten: None,
             patched: Vec::new(),
             refiled: Refiled::default(),
+            relisted: false,
             bodies: FastMap::default(),
             search: SearchCache::default(),
             written: FastMap::default(),
@@ -323,6 +328,7 @@ impl Session {
             forget_plan(&mut self.plan, &mut self.forgotten);
             self.patched.clear();
             self.refiled = Refiled::default();
+            self.relisted = false;
         }
         let resolved = self.resolved.get_or_insert_with(|| {
             let mut config = match &self.options.base_url {
@@ -498,10 +504,11 @@ impl Session {
                             }
                             self.refiled.tags.extend(patched.tags);
                             self.refiled.categories.extend(patched.categories);
-                            if patched.retagged || patched.redated {
-                                // A tag page appears or goes, or lists reorder: the files of
-                                // the site change.
+                            if patched.retagged {
+                                // A tag page appears or goes: the files of the site change.
                                 forget_plan(&mut self.plan, &mut self.forgotten);
+                            } else if patched.redated {
+                                self.relisted = true;
                             }
                             if site.items[id].kind == Kind::Author {
                                 // The cards of their works show the author's name.
@@ -556,12 +563,19 @@ impl Session {
         let body = |id: ItemId| self.bodies[&site.items[id].source.content_path].fingerprint;
         let patched = std::mem::take(&mut self.patched);
         let refiled = std::mem::take(&mut self.refiled);
-        if self
-            .plan
-            .as_ref()
-            .is_some_and(|plan| !refiled.fits(&plan.layout, site))
-        {
-            // A tag or category gained or lost a page: the files of the site change.
+        // An item moved in its lists: the feeds take their items anew.
+        let relisted = std::mem::take(&mut self.relisted).then(|| feeds::specs(site));
+        if self.plan.as_ref().is_some_and(|plan| {
+            !refiled.fits(&plan.layout, site)
+                || relisted.as_ref().is_some_and(|feeds| {
+                    !feeds
+                        .iter()
+                        .map(|f| &f.path)
+                        .eq(plan.layout.feeds.iter().map(|f| &f.path))
+                })
+        }) {
+            // A tag or category gained or lost a page, or a feed appeared or went: the files of
+            // the site change.
             forget_plan(&mut self.plan, &mut self.forgotten);
         }
         match &mut self.plan {
@@ -576,6 +590,14 @@ impl Session {
                     .flat_map(|&id| plan.readers[id].iter().copied())
                     .collect();
                 stale.extend(refiled.targets(&mut plan.layout, site));
+                if let Some(feeds) = relisted {
+                    plan.layout.feeds = feeds;
+                    plan.fingerprints.relist(site);
+                    stale.extend(
+                        (0..plan.layout.targets.len() as u32)
+                            .filter(|&t| shows_list(site, &plan.layout.targets[t as usize])),
+                    );
+                }
                 stale.sort_unstable();
                 stale.dedup();
                 let renderer = SiteRenderer::new(site, templates, &bodies, &plan.layout);
@@ -831,6 +853,21 @@ impl Session {
             elapsed: started.elapsed(),
             phases: phases.list,
         })
+    }
+}
+
+/// Whether `target` shows a list of items in the site's order, and so may change when an
+/// item moves in it: every target but the pages, calendars and redirects of single items (an
+/// author's page lists their works; a series' parts keep their order, as an item of a series
+/// is not moved by a patch).
+fn shows_list(site: &Site, target: &Target) -> bool {
+    match target {
+        Target::Page(Job::Item(i)) => site.items[*i].kind == Kind::Author,
+        Target::Page(Job::Alias { .. })
+        | Target::Calendar(_)
+        | Target::Robots
+        | Target::Stylesheet => false,
+        _ => true,
     }
 }
 
