@@ -18,7 +18,7 @@
 //!   cards of its items. A tag that appears or disappears changes the files of the site: they
 //!   are all fingerprinted again (as below, without resolving the site again). A new date (of
 //!   an article outside a series, or of a resource) moves the item in its lists: every file
-//!   showing a list is fingerprinted again ([`shows_list`]);
+//!   showing a list is fingerprinted again (`shows_list`);
 //! - any other change to `content/` (front matter changing the structure, new, renamed or
 //!   deleted files): the changed files are read again, the site is resolved again (cross
 //!   references, indexes), bodies are rendered again when their file or the links they use
