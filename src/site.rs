@@ -251,7 +251,7 @@ impl Site {
 
 /// What each entry resolved to on its own at the last [`resolve`], kept so that resolving
 /// the site again resolves only the entries that changed. Valid while the settings, the
-/// publication options and the set of entries are the same (see [`Resolutions::context`]).
+/// publication options and the set of entries are the same (see `Resolutions::context`).
 #[derive(Default)]
 pub struct Resolutions {
     context: u64,
