@@ -13,7 +13,8 @@
 //!   cargo bench --bench rebuild -- --corpus /dev/shm/c10k --runs 30
 //!
 //! Options: `--corpus DIR` (default /dev/shm/c10k), `--runs N` (default 30), `--work DIR`
-//! (default /dev/shm/classmates-rebuild, replaced), `--only K` (only the K-th scenario, 1 to 7; 7 is the watcher),
+//! (default /dev/shm/classmates-rebuild, replaced), `--only K` (only the K-th scenario, 1 to 7; 7 is the watcher;
+//! 8, not run otherwise, adds and deletes an article),
 //! `--verify` (compare the final output with a full build of the same state). With `PHASES=1`
 //! in the environment, the median time of each phase of a rebuild is printed too.
 
@@ -200,6 +201,47 @@ fn main() {
             "\nDont attente de l'événement et regroupement ({} ms sans événement) : médiane {:.1} ms.",
             classmates::watch::QUIET.as_millis(),
             waits[waits.len() / 2].as_secs_f64() * 1000.0
+        );
+    }
+
+    // A new article written next to the others, then deleted (`--only 8`, not in the default
+    // run: each rebuild resolves the whole site again and remakes the search index).
+    if only == Some(8) {
+        std::fs::write(&article, &original).unwrap();
+        session.changed(&article);
+        session.rebuild().expect("the corpus builds");
+        let added = article.with_file_name("zz-nouvel-article.md");
+        let text = original.replacen("title: \"", "title: \"Nouveau : ", 1);
+        let (mut adds, mut deletes) = (Vec::new(), Vec::new());
+        let (mut files, mut gone) = (Vec::new(), Vec::new());
+        for _ in 0..runs {
+            std::fs::write(&added, &text).unwrap();
+            let t = Instant::now();
+            session.changed(&added);
+            let report = session.rebuild().expect("the corpus builds");
+            adds.push(t.elapsed());
+            files.push(report.files);
+            if std::env::var_os("PHASES").is_some() {
+                for (phase, d) in &report.phases {
+                    eprintln!("    {phase} : {:.1} ms", d.as_secs_f64() * 1000.0);
+                }
+            }
+            std::fs::remove_file(&added).unwrap();
+            let t = Instant::now();
+            session.changed(&added);
+            let report = session.rebuild().expect("the corpus builds");
+            deletes.push(t.elapsed());
+            gone.push(report.files + report.deleted);
+        }
+        row(
+            "article ajouté (site résolu à nouveau)",
+            &mut adds,
+            &mut files,
+        );
+        row(
+            "article supprimé (site résolu à nouveau)",
+            &mut deletes,
+            &mut gone,
         );
     }
 

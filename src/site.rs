@@ -250,8 +250,9 @@ impl Site {
 }
 
 /// What each entry resolved to on its own at the last [`resolve`], kept so that resolving
-/// the site again resolves only the entries that changed. Valid while the settings, the
-/// publication options and the set of entries are the same (see `Resolutions::context`).
+/// the site again resolves only the entries that changed. Valid while the settings and the
+/// publication options are the same (see `Resolutions::context`), and, for each entry, while
+/// the items it refers to exist or not as they did.
 #[derive(Default)]
 pub struct Resolutions {
     context: u64,
@@ -260,22 +261,25 @@ pub struct Resolutions {
 }
 
 impl Resolutions {
-    /// What an entry's resolution depends on besides the entry: the settings, the
-    /// publication options, and which entries exist (references are checked against them).
-    fn context(config: &Config, entries: &[&Entry], publish: Publish) -> u64 {
+    /// What every entry's resolution depends on besides the entry and the items it refers
+    /// to: the settings and the publication options.
+    fn context(config: &Config, publish: Publish) -> u64 {
         let mut h = foldhash::fast::FixedState::default().build_hasher();
         format!("{config:?}").hash(&mut h);
         (publish.now, publish.drafts).hash(&mut h);
-        for entry in entries {
-            (entry.source.kind, &entry.source.slug).hash(&mut h);
-        }
         h.finish()
     }
 
-    /// The resolution of `entry` last made, if made from the same reading of its file.
-    fn get(&self, entry: &Entry) -> Option<Resolution> {
+    /// The resolution of `entry` last made, if made from the same reading of its file and
+    /// the items it refers to exist or not as they did then.
+    fn get(&self, entry: &Entry, exists: impl Fn(Kind, &str) -> bool) -> Option<Resolution> {
         let (text, resolution) = self.by_path.get(&entry.source.content_path)?;
-        Arc::ptr_eq(text, &entry.source.text).then(|| resolution.clone())
+        let same = Arc::ptr_eq(text, &entry.source.text)
+            && resolution
+                .references
+                .iter()
+                .all(|(kind, slug, found)| exists(*kind, slug) == *found);
+        same.then(|| resolution.clone())
     }
 }
 
@@ -293,7 +297,7 @@ pub fn resolve(
         .map(|e| (e.source.kind, e.source.slug.as_str()))
         .collect();
     let exists = |kind: Kind, slug: &str| existing.contains(&(kind, slug));
-    let context = Resolutions::context(&config, entries, publish);
+    let context = Resolutions::context(&config, publish);
     if context != cache.context {
         *cache = Resolutions {
             context,
@@ -328,7 +332,7 @@ pub fn resolve(
     // Each entry on its own, in parallel; then what depends on the others, in order.
     let resolutions: Vec<(Resolution, bool)> = entries
         .par_iter()
-        .map(|entry| match cache.get(entry) {
+        .map(|entry| match cache.get(entry, exists) {
             Some(resolution) => (resolution, false),
             None => (resolve_entry(&config, entry, &exists, publish), true),
         })
@@ -355,6 +359,7 @@ pub fn resolve(
             mut item,
             mut problems,
             scheduled,
+            references: _,
         } = resolution;
         for alias in meta.aliases() {
             let problem = match alias_file(alias) {
@@ -579,6 +584,7 @@ pub fn patch(site: &mut Site, entry: &Entry, publish: Publish) -> Option<Patched
         item,
         problems,
         scheduled,
+        references: _,
     } = resolve_entry(&site.config, entry, &|_, _| true, publish);
     let published = problems.is_empty() && publish.shows(item.draft, scheduled);
     if !published {
@@ -783,13 +789,14 @@ fn same_structure(a: &Item, b: &Item) -> bool {
         && (&source.path, &source.bundle_files) == (&b.source.path, &b.source.bundle_files)
 }
 
-/// One entry resolved on its own: its item (aliases not yet checked), its problems, and
-/// whether it is scheduled after `now`.
+/// One entry resolved on its own: its item (aliases not yet checked), its problems, whether
+/// it is scheduled after `now`, and the items it refers to, with whether each exists.
 #[derive(Clone)]
 struct Resolution {
     item: Arc<Item>,
     problems: Vec<Diagnostic>,
     scheduled: bool,
+    references: Vec<(Kind, String, bool)>,
 }
 
 /// Resolves one entry: everything that depends on the entry alone, the settings and which
@@ -804,6 +811,7 @@ fn resolve_entry(
     let tz = config.timezone;
     let doc = source.document();
     let mut problems: Vec<Diagnostic> = Vec::new();
+    let references = std::cell::RefCell::new(Vec::new());
     let date = |key: &str, value: &str, problems: &mut Vec<Diagnostic>| -> Option<Instant> {
         dates::parse(value, tz)
             .map_err(|m| problems.push(doc.value_error(key, value, m)))
@@ -811,7 +819,9 @@ fn resolve_entry(
     };
     let check_refs = |key: &str, ids: &[String], kind: Kind, problems: &mut Vec<Diagnostic>| {
         for id in ids {
-            if !exists(kind, id) {
+            let found = exists(kind, id);
+            references.borrow_mut().push((kind, id.clone(), found));
+            if !found {
                 let mut d = doc.value_error(
                     key,
                     id,
@@ -1023,6 +1033,7 @@ fn resolve_entry(
         item: Arc::new(item),
         problems,
         scheduled,
+        references: references.into_inner(),
     }
 }
 

@@ -378,6 +378,25 @@ fn added_renamed_and_deleted_files_rebuild_exactly_what_a_full_build_gives() {
     assert!(f.page("articles/index.html").contains("Article 0"));
     assert_ne!(f.page("articles/page/2/index.html"), page_2);
 
+    // An article names an author who has no file yet: the build fails, then passes once the
+    // file exists (the unchanged article is checked against the authors again), and fails
+    // again when it goes.
+    f.write(
+        "content/articles/invite.md",
+        "---\ntitle: \"Un invité\"\ndate: 2026-10-29\nauthors: [zoe]\ntags: [pytest]\ncategories: [python]\n---\nBonjour.\n",
+    );
+    assert!(f.session.rebuild().is_err(), "zoe is unknown");
+    f.write(
+        "content/authors/zoe.md",
+        "---\nname: Zoé Martin\n---\nInvitée.\n",
+    );
+    f.step("author of an article added");
+    assert!(f.page("articles/invite/index.html").contains("Zoé Martin"));
+    f.remove("content/authors/zoe.md");
+    assert!(f.session.rebuild().is_err(), "zoe is gone");
+    f.remove("content/articles/invite.md");
+    f.step("article and its author gone");
+
     // A rename: the old page goes, links to the old path are fixed in the same save.
     f.rename(
         "content/articles/nouvel-article.md",

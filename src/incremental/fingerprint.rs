@@ -78,16 +78,29 @@ impl Fingerprints {
         // tags, and the pages listing every tag read them ([`Reader::terms`]).
         let globals = g.finish();
         let names = Names::new(site);
+        // When items came or went, ids moved: items are found by their address.
+        let address = |item: &Arc<Item>| Arc::as_ptr(item) as usize;
+        let moved: Option<FastMap<usize, ItemId>> = previous
+            .filter(|p| p.items.len() != site.items.len())
+            .map(|p| {
+                p.items
+                    .iter()
+                    .enumerate()
+                    .map(|(i, item)| (address(item), i))
+                    .collect()
+            });
         let per_item: Vec<(u64, u64, u64, u64)> = (0..site.items.len())
             .into_par_iter()
             .map(|i| {
-                let same = previous.filter(|p| {
-                    p.items
-                        .get(i)
-                        .is_some_and(|old| Arc::ptr_eq(old, &site.items[i]))
+                let same = previous.and_then(|p| {
+                    let old = match &moved {
+                        Some(moved) => *moved.get(&address(&site.items[i]))?,
+                        None => i,
+                    };
+                    Arc::ptr_eq(&p.items[old], &site.items[i]).then_some((p, old))
                 });
                 let (item, text) = match same {
-                    Some(p) => (p.item[i], p.text[i]),
+                    Some((p, old)) => (p.item[old], p.text[old]),
                     None => (item_fingerprint(site, &site.items[i]), text(i)),
                 };
                 (item, card_fingerprint(site, &names, i, item), text, body(i))
