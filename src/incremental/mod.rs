@@ -1054,7 +1054,7 @@ impl SearchCache {
             .collect::<Result<_>>()?;
         let reordered = ids.len() != self.order.len()
             || ids.iter().zip(&self.order).any(|(&id, k)| key(id) != k);
-        // Items that changed places among themselves (a new date): their numbers.
+        // Items that changed places (a new date), came or went: their numbers.
         let renumbered = if reordered && !force {
             let now: Vec<&str> = ids.iter().map(|&id| key(id).as_str()).collect();
             renumbering(&self.order, &now)
@@ -1069,15 +1069,20 @@ impl SearchCache {
         // Numbers of the entries whose result cards file is made again; all when `None`.
         let mut touched: Option<Vec<usize>> = Some(Vec::new());
         match &renumbered {
-            Some((lo, new)) => {
+            Some(r) => {
                 if let Some(postings) = &mut postings {
-                    postings.renumber(*lo, new);
+                    postings.renumber(r);
                 }
                 if let Some((filters, written)) = &mut filters {
-                    filters.renumber(*lo, new);
+                    filters.renumber(r);
                     *written = false;
                 }
-                touched = Some((*lo..lo + new.len()).collect());
+                // The cards of every item after the first moved one, when items came or went.
+                let end = match r.shift {
+                    0 => r.lo + r.new.len(),
+                    _ => ids.len(),
+                };
+                touched = Some((r.lo..end).collect());
             }
             None if changed => (postings, filters, touched) = (None, None, None),
             None => {}
@@ -1104,9 +1109,21 @@ impl SearchCache {
                     }
                     *cached = (stamp, entry);
                 }
+                // A new item: it joins the kept postings and filters (the others were numbered
+                // again above), or everything is made anew.
                 None => {
                     changed = true;
-                    (postings, filters, touched) = (None, None, None);
+                    if renumbered.is_some()
+                        && let (Some(postings), Some((filters, written))) =
+                            (&mut postings, &mut filters)
+                    {
+                        let n = ids.iter().position(|&i| i == id).expect("an item");
+                        postings.insert(n, &entry);
+                        filters.insert(n, &entry);
+                        *written = false;
+                    } else {
+                        (postings, filters, touched) = (None, None, None);
+                    }
                     self.entries.insert(key(id).clone(), (stamp, entry));
                 }
             }
@@ -1185,30 +1202,46 @@ impl SearchCache {
     }
 }
 
-/// When `now` lists the items of `before` in another order, the items numbered from `lo` (their
-/// place in `before`) changing places among themselves: `lo` and their new numbers (see
-/// `search::Postings::renumber`). `None` when the items are not the same.
-fn renumbering(before: &[String], now: &[&str]) -> Option<(usize, Vec<usize>)> {
-    if now.len() != before.len() {
+/// How the items listed `before` are numbered in `now` (see `search::Renumbering`): between
+/// the first and the last place where the lists differ, the items of `before` that stay get
+/// their new numbers, those gone `None`; the items after move by the number of items added
+/// minus those gone. `None` when the lists are the same.
+fn renumbering(before: &[String], now: &[&str]) -> Option<search::Renumbering> {
+    let lo = now
+        .iter()
+        .zip(before)
+        .position(|(a, b)| a != b)
+        .unwrap_or_else(|| {
+            // One list starts with the other.
+            before.len().min(now.len())
+        });
+    if lo == before.len() && lo == now.len() {
         return None;
     }
-    let lo = now.iter().zip(before).position(|(a, b)| a != b)?;
-    let hi = before.len()
-        - now
-            .iter()
-            .rev()
-            .zip(before.iter().rev())
-            .position(|(a, b)| a != b)?;
-    let old: HashMap<&str, usize> = before[lo..hi]
+    // The longest common end that does not reach into `lo`.
+    let most = (before.len() - lo).min(now.len() - lo);
+    let common = now
+        .iter()
+        .rev()
+        .zip(before.iter().rev())
+        .take(most)
+        .take_while(|(a, b)| *a == b)
+        .count();
+    let (hi_before, hi_now) = (before.len() - common, now.len() - common);
+    let places: HashMap<&str, usize> = now[lo..hi_now]
         .iter()
         .enumerate()
-        .map(|(k, key)| (key.as_str(), k))
+        .map(|(k, key)| (*key, lo + k))
         .collect();
-    let mut new = vec![usize::MAX; hi - lo];
-    for (n, key) in now[lo..hi].iter().enumerate() {
-        new[*old.get(key)?] = lo + n;
-    }
-    Some((lo, new))
+    let new = before[lo..hi_before]
+        .iter()
+        .map(|key| places.get(key.as_str()).copied())
+        .collect();
+    Some(search::Renumbering {
+        lo,
+        new,
+        shift: hi_now as isize - hi_before as isize,
+    })
 }
 
 /// What tells that a file to copy changed: its size and modification time.

@@ -367,27 +367,31 @@ impl Filters {
         }
     }
 
-    /// The items numbered from `lo` were numbered again (see [`Postings::renumber`]).
-    pub fn renumber(&mut self, lo: usize, new: &[usize]) {
-        let hi = lo + new.len();
+    /// The items were numbered again (see [`Renumbering`]).
+    pub fn renumber(&mut self, r: &Renumbering) {
         for lists in &mut self.groups {
             for (name, list) in lists.iter_mut() {
-                if list.items.iter().any(|n| (lo..hi).contains(n)) {
-                    let mut items: Vec<usize> = list
-                        .items
-                        .iter()
-                        .map(|&n| {
-                            if (lo..hi).contains(&n) {
-                                new[n - lo]
-                            } else {
-                                n
-                            }
-                        })
-                        .collect();
+                if list.items.last().is_some_and(|&n| n >= r.lo) {
+                    let mut items: Vec<usize> =
+                        list.items.iter().filter_map(|&n| r.number(n)).collect();
                     items.sort_unstable();
                     *list = FilterList::new(name, items);
                 }
             }
+            lists.retain(|_, list| !list.items.is_empty());
+        }
+    }
+
+    /// Item `n` is new, `entry` (the items from `n` were numbered again before).
+    pub fn insert(&mut self, n: usize, entry: &Entry) {
+        let kinds: Vec<String> = KINDS.iter().map(|k| kind_name(*k)).collect();
+        for (group, name) in filed_under(entry, &kinds) {
+            let lists = &mut self.groups[group];
+            let mut items = lists.get(name).map(|l| l.items.clone()).unwrap_or_default();
+            if let Err(at) = items.binary_search(&n) {
+                items.insert(at, n);
+            }
+            lists.insert(name.to_string(), FilterList::new(name, items));
         }
     }
 
@@ -519,29 +523,33 @@ impl Postings {
         self.words.iter().map(|(w, p)| (w.as_str(), p.as_str()))
     }
 
-    /// The items numbered from `lo` were numbered again: `new[k]` is the new number of item
-    /// `lo + k`, `new` a permutation of `lo..lo + new.len()`; the others keep their numbers.
-    pub fn renumber(&mut self, lo: usize, new: &[usize]) {
+    /// The items were numbered again (see [`Renumbering`]).
+    pub fn renumber(&mut self, r: &Renumbering) {
         use rayon::prelude::*;
         self.words.par_iter_mut().for_each(|(_, list)| {
-            if let Some(renumbered) = renumbered(list, lo, new) {
+            if let Some(renumbered) = renumbered(list, r) {
                 *list = renumbered;
             }
         });
+        // Words only items gone had.
+        self.words.retain(|_, list| !list.is_empty());
     }
 
     /// Item `n` was `old` and is now `new`.
     pub fn replace(&mut self, n: usize, old: &Entry, new: &Entry) {
-        let fields: HashMap<&str, Field> =
-            new.words.iter().map(|(w, f)| (w.as_str(), *f)).collect();
-        let before: HashMap<&str, Field> =
-            old.words.iter().map(|(w, f)| (w.as_str(), *f)).collect();
-        let mut words: Vec<&str> = old
-            .words
-            .iter()
-            .chain(&new.words)
-            .map(|(w, _)| w.as_str())
-            .collect();
+        self.change(n, &old.words, &new.words);
+    }
+
+    /// Item `n` is new, `entry` (the items from `n` were numbered again before).
+    pub fn insert(&mut self, n: usize, entry: &Entry) {
+        self.change(n, &[], &entry.words);
+    }
+
+    /// Item `n` had the words `old` and has the words `new`.
+    fn change(&mut self, n: usize, old: &[(String, Field)], new: &[(String, Field)]) {
+        let fields: HashMap<&str, Field> = new.iter().map(|(w, f)| (w.as_str(), *f)).collect();
+        let before: HashMap<&str, Field> = old.iter().map(|(w, f)| (w.as_str(), *f)).collect();
+        let mut words: Vec<&str> = old.iter().chain(new).map(|(w, _)| w.as_str()).collect();
         words.sort_unstable();
         words.dedup();
         // Only the words the item gained, lost, or has in another field.
@@ -569,14 +577,41 @@ impl Postings {
     }
 }
 
-/// A posting list with the items numbered from `lo` numbered again (see
-/// [`Postings::renumber`]), or `None` when it holds none of them. Only the part of the list up
-/// to the first item after them is read: the differences after it stay as they are.
-fn renumbered(postings: &str, lo: usize, new: &[usize]) -> Option<String> {
+/// How the items of an index were numbered again between two builds: the items numbered
+/// `lo..lo + new.len()` before are numbered `new[k]` now (`None`: gone), within
+/// `lo..lo + new.len() + shift`; the items after them move by `shift` (items added minus
+/// items gone). Items added are not numbered here: they join with `insert`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Renumbering {
+    pub lo: usize,
+    pub new: Vec<Option<usize>>,
+    pub shift: isize,
+}
+
+impl Renumbering {
+    /// The number now of the item numbered `n` before, `None` when it is gone.
+    fn number(&self, n: usize) -> Option<usize> {
+        if n < self.lo {
+            Some(n)
+        } else if n < self.lo + self.new.len() {
+            self.new[n - self.lo]
+        } else {
+            Some(n.checked_add_signed(self.shift).expect("a number"))
+        }
+    }
+}
+
+/// A posting list with its items numbered again (see [`Renumbering`]), or `None` when it is
+/// unchanged. Only the part of the list up to the first item after the renumbered ones is
+/// read: the differences after it stay as they are. Empty when all its items are gone.
+fn renumbered(postings: &str, r: &Renumbering) -> Option<String> {
+    let (lo, new) = (r.lo, &r.new);
     let hi = lo + new.len();
     // Where the items before `lo` end, and the last of them.
     let (mut before_end, mut before) = (0, 0);
     let mut moved: Vec<(usize, char)> = Vec::new();
+    // Whether the list holds items of the renumbered range (gone or not).
+    let mut touched = false;
     // The first item after the renumbered ones: its number, letter and where it ends.
     let mut after: Option<(usize, char, usize)> = None;
     let (mut item, mut digits) = (0, 0);
@@ -592,7 +627,10 @@ fn renumbered(postings: &str, lo: usize, new: &[usize]) -> Option<String> {
                 if item < lo {
                     (before_end, before) = (end, item);
                 } else if item < hi {
-                    moved.push((new[item - lo], letter));
+                    if let Some(now) = new[item - lo] {
+                        moved.push((now, letter));
+                    }
+                    touched = true;
                 } else {
                     after = Some((item, letter, end));
                     break;
@@ -600,7 +638,7 @@ fn renumbered(postings: &str, lo: usize, new: &[usize]) -> Option<String> {
             }
         }
     }
-    if moved.is_empty() {
+    if !touched && (r.shift == 0 || after.is_none()) {
         return None;
     }
     moved.sort_unstable();
@@ -613,6 +651,7 @@ fn renumbered(postings: &str, lo: usize, new: &[usize]) -> Option<String> {
         last = item;
     }
     if let Some((item, letter, end)) = after {
+        let item = item.checked_add_signed(r.shift).expect("a number");
         push_base36(&mut out, item - last);
         out.push(letter);
         out.push_str(&postings[end..]);
@@ -791,8 +830,13 @@ mod tests {
         let mut postings = Postings::new(&[&a, &b, &c, &d, &e]);
         let mut filters = Filters::new(&[&a, &b, &c, &d, &e]);
         // `b` moves after `d` (a later date): items 1, 2, 3 become 3, 1, 2.
-        postings.renumber(1, &[3, 1, 2]);
-        filters.renumber(1, &[3, 1, 2]);
+        let moved = Renumbering {
+            lo: 1,
+            new: vec![Some(3), Some(1), Some(2)],
+            shift: 0,
+        };
+        postings.renumber(&moved);
+        filters.renumber(&moved);
         let anew = Postings::new(&[&a, &c, &d, &b, &e]);
         assert_eq!(
             postings.iter().collect::<Vec<_>>(),
@@ -806,6 +850,45 @@ mod tests {
         assert_eq!(
             filters.output(),
             Filters::new(&[&a, &c, &d, &b, &e]).output()
+        );
+    }
+
+    #[test]
+    fn kept_postings_and_filters_follow_items_added_and_gone() {
+        use Field::*;
+        let tagged = |words: &[(&str, Field)], tags: &[&str]| Entry {
+            tags: tags.iter().map(|t| t.to_string()).collect(),
+            ..entry(words)
+        };
+        let a = tagged(&[("django", Title), ("tests", Body)], &["Django"]);
+        let b = tagged(&[("zope", Body), ("git", Term)], &["Zope"]);
+        let c = tagged(&[("git", Body), ("tests", Title)], &["Git"]);
+        let d = tagged(&[("pytest", Summary), ("tests", Body)], &["Tests"]);
+        let mut postings = Postings::new(&[&a, &b, &c, &d]);
+        let mut filters = Filters::new(&[&a, &b, &c, &d]);
+        // `b` goes; `n` comes second, `m` fourth: a, n, c, m, d.
+        let n = tagged(&[("asyncio", Title), ("tests", Body)], &["Asyncio"]);
+        let m = tagged(&[("git", Summary)], &["Git"]);
+        let r = Renumbering {
+            lo: 1,
+            new: vec![None, Some(2)],
+            shift: 1,
+        };
+        postings.renumber(&r);
+        filters.renumber(&r);
+        postings.insert(1, &n);
+        filters.insert(1, &n);
+        postings.insert(3, &m);
+        filters.insert(3, &m);
+        let anew = Postings::new(&[&a, &n, &c, &m, &d]);
+        assert_eq!(
+            postings.iter().collect::<Vec<_>>(),
+            anew.iter().collect::<Vec<_>>()
+        );
+        assert!(anew.iter().all(|(w, _)| w != "zope"), "a word only `b` had");
+        assert_eq!(
+            filters.output(),
+            Filters::new(&[&a, &n, &c, &m, &d]).output()
         );
     }
 
