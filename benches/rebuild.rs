@@ -28,6 +28,10 @@ use classmates::incremental::Session;
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+/// The watcher's scenario where the file is saved as a temporary file renamed over it.
+const ATOMIC: &str =
+    "corps, enregistrement atomique (fichier temporaire renommé), via la surveillance";
+
 fn main() {
     let mut corpus = PathBuf::from("/dev/shm/c10k");
     let mut work = PathBuf::from("/dev/shm/classmates-rebuild");
@@ -155,11 +159,13 @@ fn main() {
         session.rebuild().expect("the corpus builds");
         let mut watcher = classmates::watch::Watcher::new(&root, None).expect("watcher");
         let mut waits = Vec::new();
-        let watched: [(&str, Edit); 6] = [
+        let watched: [(&str, Edit); 7] = [
             (
                 "corps, via la surveillance des fichiers (écriture du fichier → écrit)",
                 edit_body,
             ),
+            // Written next to it and renamed over it, as editors' atomic saves do.
+            (ATOMIC, edit_body),
             (
                 "1er paragraphe, via la surveillance des fichiers",
                 edit_first_paragraph,
@@ -184,7 +190,13 @@ fn main() {
             for i in 0..runs {
                 std::thread::sleep(Duration::from_millis(20));
                 let t = Instant::now();
-                std::fs::write(&article, edit(&original, 1000 + i)).unwrap();
+                if name == ATOMIC {
+                    let temp = article.with_file_name(".article.md.tmp");
+                    std::fs::write(&temp, edit(&original, 1000 + i)).unwrap();
+                    std::fs::rename(&temp, &article).unwrap();
+                } else {
+                    std::fs::write(&article, edit(&original, 1000 + i)).unwrap();
+                }
                 let batch = watcher.next_batch().expect("an event");
                 waits.push(t.elapsed());
                 for path in &batch.paths {
@@ -198,8 +210,9 @@ fn main() {
         }
         waits.sort();
         println!(
-            "\nDont attente de l'événement et regroupement ({} ms sans événement) : médiane {:.1} ms.",
+            "\nDont attente de l'événement et regroupement ({} ms sans événement, {} ms quand les fichiers sont complets) : médiane {:.1} ms.",
             classmates::watch::QUIET.as_millis(),
+            classmates::watch::SETTLED_QUIET.as_millis(),
             waits[waits.len() / 2].as_secs_f64() * 1000.0
         );
     }

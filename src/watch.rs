@@ -8,7 +8,7 @@ use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, Result};
-use notify::event::{AccessKind, AccessMode};
+use notify::event::{AccessKind, AccessMode, ModifyKind, RenameMode};
 use notify::{Event, EventKind, RecursiveMode};
 
 use crate::config::CONFIG_FILE;
@@ -18,6 +18,11 @@ use crate::render::templates::{OVERRIDES_DIR, THEME_DIR};
 /// How long a batch waits for more events after the last one: the events of one save (an
 /// editor writing a temporary file, renaming it, touching its backup…) come within it.
 pub const QUIET: Duration = Duration::from_millis(10);
+
+/// How long a batch waits instead when every file in it is complete ([`completes`]: closed
+/// after writing, or renamed into place): enough for the other files of one operation (a
+/// `git checkout`, a folder copied in) to join it, without the wait for a save still going on.
+pub const SETTLED_QUIET: Duration = Duration::from_millis(2);
 
 /// The longest a batch gathers events, however busy the file system.
 pub const MAX_BATCH: Duration = Duration::from_millis(300);
@@ -100,70 +105,47 @@ impl Watcher {
     }
 
     /// Waits for the next batch of changes: blocks until a change, then gathers the changes
-    /// that follow until [`QUIET`] passes without any (at most [`MAX_BATCH`]). `None` once the
-    /// watcher stopped.
+    /// that follow until [`QUIET`] passes without any, or [`SETTLED_QUIET`] once every changed
+    /// file is complete (at most [`MAX_BATCH`] in all). `None` once the watcher stopped.
     pub fn next_batch(&mut self) -> Option<Batch> {
         self.next_batch_until(None)
     }
 
     /// As [`Watcher::next_batch`], but gives an empty batch when `deadline` comes first.
     pub fn next_batch_until(&mut self, deadline: Option<Instant>) -> Option<Batch> {
-        let mut batch = Batch {
-            paths: Vec::new(),
-            everything: false,
-            first_seen: Instant::now(),
-        };
+        let mut gathering = Gathering::new();
         loop {
-            let event = if batch.paths.is_empty() && !batch.everything {
+            let event = if gathering.batch.is_empty() {
                 let event = match deadline {
                     None => self.events.recv().ok()?,
                     Some(deadline) => {
                         let left = deadline.saturating_duration_since(Instant::now());
                         match self.events.recv_timeout(left) {
                             Ok(event) => event,
-                            Err(RecvTimeoutError::Timeout) => return Some(batch),
+                            Err(RecvTimeoutError::Timeout) => return Some(gathering.batch),
                             Err(RecvTimeoutError::Disconnected) => return None,
                         }
                     }
                 };
-                batch.first_seen = Instant::now();
+                gathering.batch.first_seen = Instant::now();
                 event
             } else {
-                let left = MAX_BATCH.saturating_sub(batch.first_seen.elapsed());
-                match self.events.recv_timeout(QUIET.min(left)) {
+                let left = MAX_BATCH.saturating_sub(gathering.batch.first_seen.elapsed());
+                match self.events.recv_timeout(gathering.quiet().min(left)) {
                     Ok(event) => event,
                     Err(RecvTimeoutError::Timeout) => break,
                     Err(RecvTimeoutError::Disconnected) => break,
                 }
             };
             match event {
-                Ok(event) => self.take(event, &mut batch),
+                Ok(event) => gathering.take(event, |path| self.is_source(path)),
                 // An error of the watcher (a folder vanished…): look at everything again.
-                Err(_) => batch.everything = true,
+                Err(_) => gathering.batch.everything = true,
             }
         }
         // A source folder created since (`templates/`): watch it from now on.
         let _ = self.watch_folders();
-        Some(batch)
-    }
-
-    fn take(&self, event: Event, batch: &mut Batch) {
-        if event.need_rescan() {
-            batch.everything = true;
-        }
-        let relevant = match event.kind {
-            EventKind::Access(AccessKind::Close(AccessMode::Write)) => true,
-            EventKind::Access(_) => false,
-            _ => true,
-        };
-        if !relevant {
-            return;
-        }
-        for path in event.paths {
-            if self.is_source(&path) && !batch.paths.contains(&path) {
-                batch.paths.push(path);
-            }
-        }
+        Some(gathering.batch)
     }
 
     /// Whether a change to `path` may change the site: a file under a source folder or
@@ -180,6 +162,75 @@ impl Watcher {
             && !rel
                 .components()
                 .any(|c| is_ignored(&c.as_os_str().to_string_lossy()))
+    }
+}
+
+/// A batch being gathered.
+struct Gathering {
+    batch: Batch,
+    /// The paths of the batch whose last event does not say they are complete.
+    unsettled: Vec<PathBuf>,
+}
+
+impl Gathering {
+    fn new() -> Gathering {
+        Gathering {
+            batch: Batch {
+                paths: Vec::new(),
+                everything: false,
+                first_seen: Instant::now(),
+            },
+            unsettled: Vec::new(),
+        }
+    }
+
+    /// Takes in an event about the paths for which `is_source` holds.
+    fn take(&mut self, event: Event, is_source: impl Fn(&Path) -> bool) {
+        if event.need_rescan() {
+            self.batch.everything = true;
+        }
+        let relevant = match event.kind {
+            EventKind::Access(AccessKind::Close(AccessMode::Write)) => true,
+            EventKind::Access(_) => false,
+            _ => true,
+        };
+        if !relevant {
+            return;
+        }
+        for (i, path) in event.paths.into_iter().enumerate() {
+            if !is_source(&path) {
+                continue;
+            }
+            if completes(&event.kind, i) {
+                self.unsettled.retain(|p| *p != path);
+            } else if !self.unsettled.contains(&path) {
+                self.unsettled.push(path.clone());
+            }
+            if !self.batch.paths.contains(&path) {
+                self.batch.paths.push(path);
+            }
+        }
+    }
+
+    /// How long to wait for another event before the batch is complete.
+    fn quiet(&self) -> Duration {
+        if self.unsettled.is_empty() && !self.batch.everything {
+            SETTLED_QUIET
+        } else {
+            QUIET
+        }
+    }
+}
+
+/// Whether an event of kind `kind` says that its `index`-th path is complete: a file closed
+/// after writing, or the destination of a rename (an editor's atomic save). Anything else (data
+/// written, a file created, removed, renamed away) may be followed by more of the same save.
+fn completes(kind: &EventKind, index: usize) -> bool {
+    match kind {
+        EventKind::Access(AccessKind::Close(AccessMode::Write)) => true,
+        EventKind::Modify(ModifyKind::Name(RenameMode::To)) => true,
+        EventKind::Modify(ModifyKind::Name(RenameMode::Both)) => index == 1,
+        _ => false,
     }
 }
 
@@ -203,7 +254,101 @@ pub fn is_ignored(name: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::is_ignored;
+    use notify::EventKind;
+    use notify::event::{
+        AccessKind, AccessMode, CreateKind, DataChange, ModifyKind, RemoveKind, RenameMode,
+    };
+
+    use notify::Event;
+    use std::path::{Path, PathBuf};
+
+    use super::{Gathering, QUIET, SETTLED_QUIET, completes, is_ignored};
+
+    fn event(kind: EventKind, paths: &[&str]) -> Event {
+        paths
+            .iter()
+            .fold(Event::new(kind), |e, p| e.add_path(PathBuf::from(p)))
+    }
+
+    /// The quiet time after each event of `events`, and the batch's paths at the end.
+    fn gather(events: Vec<Event>) -> (Vec<u128>, Vec<PathBuf>) {
+        let mut gathering = Gathering::new();
+        let mut quiet = Vec::new();
+        for e in events {
+            gathering.take(e, |p: &Path| !is_ignored(&p.to_string_lossy()));
+            quiet.push(gathering.quiet().as_millis());
+        }
+        (quiet, gathering.batch.paths)
+    }
+
+    const DATA: EventKind = EventKind::Modify(ModifyKind::Data(DataChange::Any));
+    const CLOSED: EventKind = EventKind::Access(AccessKind::Close(AccessMode::Write));
+
+    #[test]
+    fn a_batch_waits_less_once_its_files_are_complete() {
+        let (q, s) = (QUIET.as_millis(), SETTLED_QUIET.as_millis());
+        // Written in place, then closed.
+        let (quiet, paths) = gather(vec![event(DATA, &["a.md"]), event(CLOSED, &["a.md"])]);
+        assert_eq!(quiet, [q, s]);
+        assert_eq!(paths, [PathBuf::from("a.md")]);
+        // Moved to a backup, then written anew: not complete until closed.
+        let (quiet, paths) = gather(vec![
+            event(
+                EventKind::Modify(ModifyKind::Name(RenameMode::Both)),
+                &["a.md", "a.md~"],
+            ),
+            event(EventKind::Create(CreateKind::File), &["a.md"]),
+            event(DATA, &["a.md"]),
+            event(CLOSED, &["a.md"]),
+        ]);
+        assert_eq!(quiet, [q, q, q, s]);
+        assert_eq!(paths, [PathBuf::from("a.md")]);
+        // Written to a temporary file renamed over it.
+        let (quiet, paths) = gather(vec![
+            event(EventKind::Create(CreateKind::File), &[".a.md.tmp"]),
+            event(CLOSED, &[".a.md.tmp"]),
+            event(
+                EventKind::Modify(ModifyKind::Name(RenameMode::Both)),
+                &[".a.md.tmp", "a.md"],
+            ),
+        ]);
+        assert_eq!(quiet, [s, s, s]);
+        assert_eq!(paths, [PathBuf::from("a.md")]);
+        // One file complete, another still being written.
+        let (quiet, _) = gather(vec![
+            event(CLOSED, &["a.md"]),
+            event(DATA, &["b.md"]),
+            event(CLOSED, &["b.md"]),
+        ]);
+        assert_eq!(quiet, [s, q, s]);
+        // Events lost: everything is looked at, after the longer wait.
+        let (quiet, _) = gather(vec![
+            event(CLOSED, &["a.md"]).set_flag(notify::event::Flag::Rescan),
+        ]);
+        assert_eq!(quiet, [q]);
+    }
+
+    #[test]
+    fn only_closed_or_renamed_in_files_are_complete() {
+        let closed = EventKind::Access(AccessKind::Close(AccessMode::Write));
+        assert!(completes(&closed, 0));
+        let renamed_in = EventKind::Modify(ModifyKind::Name(RenameMode::To));
+        assert!(completes(&renamed_in, 0));
+        // A rename seen whole: the destination is complete, the source is gone (vim moves the
+        // file it saves to a backup before writing it anew).
+        let renamed = EventKind::Modify(ModifyKind::Name(RenameMode::Both));
+        assert!(!completes(&renamed, 0));
+        assert!(completes(&renamed, 1));
+        for kind in [
+            EventKind::Modify(ModifyKind::Data(DataChange::Any)),
+            EventKind::Modify(ModifyKind::Name(RenameMode::From)),
+            EventKind::Create(CreateKind::File),
+            EventKind::Remove(RemoveKind::File),
+            EventKind::Any,
+        ] {
+            assert!(!completes(&kind, 0), "{kind:?}");
+        }
+    }
 
     #[test]
     fn editor_files_are_ignored() {
