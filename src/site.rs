@@ -551,7 +551,8 @@ pub fn resolve(
 #[derive(Debug, Default)]
 pub struct Patched {
     pub id: ItemId,
-    /// Indexes in `Site::tags` and `Site::categories`.
+    /// Indexes in `Site::tags` and `Site::categories` as they are after the patch (a tag that
+    /// disappeared is not among them).
     pub tags: Vec<usize>,
     pub categories: Vec<usize>,
     pub renamed_tags: Vec<usize>,
@@ -681,14 +682,15 @@ pub fn patch(site: &mut Site, entry: &Entry, publish: Publish) -> Option<Patched
         }
         let tags =
             refile(&site.tags, &site.items, id, &old_tags, &new_tags).expect("every tag exists");
+        let (mut refiled_tags, mut renamed_tags) = (Vec::new(), Vec::new());
         for (t, items) in tags {
             site.tags[t].items = items;
             let name = term_name(&site.items, &site.tags[t]);
             if name != site.tags[t].name {
                 site.tags[t].name = name;
-                patched.renamed_tags.push(t);
+                renamed_tags.push(site.tags[t].slug.clone());
             }
-            patched.tags.push(t);
+            refiled_tags.push(site.tags[t].slug.clone());
         }
         for (c, items) in categories {
             site.categories[c].items = items;
@@ -699,11 +701,10 @@ pub fn patch(site: &mut Site, entry: &Entry, publish: Publish) -> Option<Patched
             site.tags.retain(|term| !term.items.is_empty());
             patched.retagged = true;
         }
-        if patched.retagged {
-            // Indexes of `site.tags` moved: the caller plans the site's files again.
-            patched.tags.clear();
-            patched.renamed_tags.clear();
-        }
+        // Indexes as they are now: a tag that appeared or disappeared moved those after it.
+        let index = |slug: &String| site.tags.binary_search_by(|t| t.slug.cmp(slug)).ok();
+        patched.tags = refiled_tags.iter().filter_map(index).collect();
+        patched.renamed_tags = renamed_tags.iter().filter_map(index).collect();
     }
     Some(patched)
 }

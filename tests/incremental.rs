@@ -337,6 +337,79 @@ fn edits_of_articles_rebuild_exactly_what_a_full_build_gives() {
     assert!(!warns(&report), "{:?}", report.warnings);
 }
 
+/// Patches that change the site's files: the plan is made again from the last one, each file
+/// keeping its fingerprint unless it shows what changed.
+#[test]
+fn tags_gaining_pages_or_renumbered_rebuild_exactly_what_a_full_build_gives() {
+    let mut f = Fixture::new();
+    // A tag with a full page of items.
+    for n in 1..=classmates::render::LIST_PER_PAGE {
+        f.write(
+            &format!("content/articles/note-{n:02}.md"),
+            &format!(
+                "---\ntitle: \"Note {n}\"\ndate: 2026-07-{n:02}\nauthors: [ines]\n\
+                 tags: [Notes]\ncategories: [python]\n---\nLa note numéro {n}.\n"
+            ),
+        );
+    }
+    f.step("a tag with a full page");
+    assert!(!f.output().contains_key("tags/notes/page/2/index.html"));
+
+    // One more item: the tag gains a page.
+    let article = "content/articles/pytest-les-fixtures.md";
+    f.edit(article, |t| {
+        t.replace("tags: [pytest]", "tags: [pytest, Notes]")
+    });
+    assert!(!f.step("the tag gains a page").resolved, "patched in");
+    assert!(f.output().contains_key("tags/notes/page/2/index.html"));
+    f.edit(article, |t| {
+        t.replace("tags: [pytest, Notes]", "tags: [pytest]")
+    });
+    assert!(!f.step("the tag loses its page").resolved);
+    assert!(!f.output().contains_key("tags/notes/page/2/index.html"));
+
+    // In one batch (files are read in order), an article joins a tag, then another takes a tag
+    // that sorts before every other (every tag is numbered anew, the one joined included) and
+    // joins an existing tag in the same edit.
+    let django = "content/articles/django-premiers-pas.md";
+    f.edit(django, |t| {
+        t.replace("  - Django REST", "  - Django REST\n  - Notes")
+    });
+    f.edit(article, |t| {
+        t.replace("tags: [pytest]", "tags: [pytest, Actualités, Écriture]")
+    });
+    assert!(!f.step("a tag joined, another appears before it").resolved);
+    assert!(f.output().contains_key("tags/actualites/index.html"));
+    assert!(
+        f.page("tags/notes/index.html")
+            .contains("Premiers pas avec Django")
+    );
+    assert!(f.output().contains_key("tags/notes/page/2/index.html"));
+    assert!(f.page("tags/ecriture/index.html").contains("les fixtures"));
+    f.edit(django, |t| t.replace("\n  - Notes", ""));
+    f.edit(article, |t| {
+        t.replace("tags: [pytest, Actualités, Écriture]", "tags: [pytest]")
+    });
+    assert!(!f.step("both undone").resolved);
+
+    // The oldest article moves to the top of its lists with a new tag: the pages it was not
+    // on change too.
+    let note = "content/articles/note-01.md";
+    f.edit(note, |t| {
+        t.replace("date: 2026-07-01", "date: 2026-10-30")
+            .replace("tags: [Notes]", "tags: [Notes, Brèves]")
+    });
+    assert!(!f.step("moved to the top with a new tag").resolved);
+    assert!(f.page("articles/index.html").contains("Note 1<"));
+    f.edit(note, |t| {
+        t.replace("date: 2026-10-30", "date: 2026-07-01")
+            .replace("tags: [Notes, Brèves]", "tags: [Notes]")
+    });
+    assert!(!f.step("moved back").resolved);
+    assert!(!f.page("articles/index.html").contains("Note 1<"));
+    assert!(!f.output().contains_key("tags/actualites/index.html"));
+}
+
 #[test]
 fn added_renamed_and_deleted_files_rebuild_exactly_what_a_full_build_gives() {
     let mut f = Fixture::new();

@@ -150,6 +150,285 @@ struct Plan {
     readers: Vec<Vec<u32>>,
 }
 
+/// What changed in a site whose items kept their ids since its files were planned.
+#[derive(Clone, Copy)]
+struct Again<'a> {
+    /// Items patched.
+    patched: &'a [ItemId],
+    /// Tags and categories whose lists changed.
+    refiled: &'a Refiled,
+    /// Whether an item moved in the site's lists.
+    relisted: bool,
+}
+
+impl Plan {
+    /// Plans the files of `site`: every target fingerprinted. `text(i)`: hash of the source
+    /// file of item `i`; `body(i)`: hash of its rendered body. The fingerprints of the items
+    /// `previous` holds unchanged are taken over.
+    fn new(
+        site: &Site,
+        templates: &Templates,
+        bodies: &[&Rendered],
+        previous: Option<&Fingerprints>,
+        text: impl Fn(ItemId) -> u64 + Sync,
+        body: impl Fn(ItemId) -> u64 + Sync,
+    ) -> Result<Plan> {
+        let layout = Layout::new(site);
+        let renderer = SiteRenderer::new(site, templates, bodies, &layout);
+        let fingerprints = Fingerprints::new(&renderer, text, body, previous);
+        let computed: Vec<(String, u64, Vec<ItemId>)> = layout
+            .targets
+            .par_iter()
+            .map(|target| {
+                let path = renderer.path(target);
+                let mut reads = Vec::new();
+                let inputs = fingerprints.target(&renderer, target, &path, &mut reads);
+                (path, inputs, reads)
+            })
+            .collect();
+        renderer.check_aliases(computed.iter().map(|(path, _, _)| path.as_str()))?;
+        let mut readers: Vec<Vec<u32>> = vec![Vec::new(); site.items.len()];
+        let mut files = Vec::with_capacity(computed.len());
+        for (t, (path, inputs, reads)) in computed.into_iter().enumerate() {
+            for id in reads {
+                if readers[id].last() != Some(&(t as u32)) {
+                    readers[id].push(t as u32);
+                }
+            }
+            files.push((path, inputs));
+        }
+        drop(renderer);
+        Ok(Plan {
+            layout,
+            fingerprints,
+            files,
+            readers,
+        })
+    }
+
+    /// Takes in changes that keep the site's structure (the same files): the targets reading
+    /// a changed item, or showing what `again` says changed, are fingerprinted again.
+    /// `relisted`: the feeds of the site taken anew, when an item moved in its lists.
+    #[allow(clippy::too_many_arguments)]
+    fn update(
+        &mut self,
+        site: &Site,
+        templates: &Templates,
+        bodies: &[&Rendered],
+        again: Again,
+        relisted: Option<Vec<feeds::Spec>>,
+        text: impl Fn(ItemId) -> u64,
+        body: impl Fn(ItemId) -> u64,
+    ) {
+        let changed = self.changed(site, again, text, body);
+        let mut stale: Vec<u32> = changed
+            .iter()
+            .flat_map(|&id| self.readers[id].iter().copied())
+            .collect();
+        stale.extend(again.refiled.targets(&mut self.layout, site));
+        if let Some(feeds) = relisted {
+            self.layout.feeds = feeds;
+            stale.extend(
+                (0..self.layout.targets.len() as u32)
+                    .filter(|&t| shows_list(site, &self.layout.targets[t as usize])),
+            );
+        }
+        stale.sort_unstable();
+        stale.dedup();
+        let renderer = SiteRenderer::new(site, templates, bodies, &self.layout);
+        let fingerprints = &self.fingerprints;
+        let computed: Vec<(u32, u64, Vec<ItemId>)> = stale
+            .par_iter()
+            .map(|&t| {
+                let target = &self.layout.targets[t as usize];
+                let path = &self.files[t as usize].0;
+                let mut reads = Vec::new();
+                let inputs = fingerprints.target(&renderer, target, path, &mut reads);
+                (t, inputs, reads)
+            })
+            .collect();
+        for (t, inputs, reads) in computed {
+            self.files[t as usize].1 = inputs;
+            // A list a card joined reads it from now on.
+            for id in reads {
+                if !self.readers[id].contains(&t) {
+                    self.readers[id].push(t);
+                }
+            }
+        }
+    }
+
+    /// Plans the files of a site whose structure changed by patches (a tag appeared or went,
+    /// a term's pages or the feeds changed), its items keeping their ids: a new layout, where
+    /// a target at a path this plan has keeps its fingerprint, unless it reads a changed item
+    /// or the site's structure (indexes and pages of terms that changed, feeds, sitemap), or
+    /// shows lists an item moved in.
+    fn remade(
+        mut self,
+        site: &Site,
+        templates: &Templates,
+        bodies: &[&Rendered],
+        again: Again,
+        text: impl Fn(ItemId) -> u64,
+        body: impl Fn(ItemId) -> u64,
+    ) -> Result<Plan> {
+        let changed = self.changed(site, again, text, body);
+        let mut stale = vec![false; self.files.len()];
+        for &id in &changed {
+            for &t in &self.readers[id] {
+                stale[t as usize] = true;
+            }
+        }
+        // The targets of this plan: as they are, but the pages of tags and the feeds, which a
+        // tag that appeared or went numbers anew, by path.
+        let renumbered =
+            |target: &Target| matches!(target, Target::Page(Job::Tag { .. }) | Target::Feed(_));
+        let mut before: FastMap<&Target, u32> = FastMap::default();
+        let mut before_at: FastMap<&str, u32> = FastMap::default();
+        for (t, target) in self.layout.targets.iter().enumerate() {
+            if renumbered(target) {
+                before_at.insert(&self.files[t].0, t as u32);
+            } else {
+                before.insert(target, t as u32);
+            }
+        }
+        let (tags, categories) = again.refiled.indexes(site);
+        let layout = Layout::new(site);
+        let renderer = SiteRenderer::new(site, templates, bodies, &layout);
+        let fingerprints = &self.fingerprints;
+        // Per target: the target of this plan it is, or its path, fingerprint and what it
+        // reads.
+        let computed: Vec<Replanned> = layout
+            .targets
+            .par_iter()
+            .map(|target| {
+                let changed = (again.relisted && shows_list(site, target))
+                    || shows_structure(target, &tags, &categories, |_| true)
+                    || matches!(target, Target::Sitemap);
+                let mut path = None;
+                let found = match changed {
+                    true => None,
+                    false if renumbered(target) => {
+                        let at = path.insert(renderer.path(target));
+                        before_at.get(at.as_str()).copied()
+                    }
+                    false => before.get(target).copied(),
+                };
+                // Its fingerprint and path are those of the same target before, when it
+                // reads nothing that changed (the path of a target derives from what it reads).
+                match found.filter(|&t| !stale[t as usize]) {
+                    Some(t) => Replanned::Kept(t),
+                    None => {
+                        let path = path.unwrap_or_else(|| renderer.path(target));
+                        let mut reads = Vec::new();
+                        let inputs = fingerprints.target(&renderer, target, &path, &mut reads);
+                        Replanned::Read {
+                            path,
+                            inputs,
+                            reads,
+                        }
+                    }
+                }
+            })
+            .collect();
+        drop(renderer);
+        drop((before, before_at));
+        // The readers of the targets kept, numbered anew, then those of the others.
+        let mut now = vec![u32::MAX; self.files.len()];
+        for (t, kept) in computed.iter().enumerate() {
+            if let Replanned::Kept(before) = kept {
+                now[*before as usize] = t as u32;
+            }
+        }
+        let mut readers = std::mem::take(&mut self.readers);
+        for targets in &mut readers {
+            targets.retain_mut(|t| {
+                *t = now[*t as usize];
+                *t != u32::MAX
+            });
+        }
+        let mut files = Vec::with_capacity(computed.len());
+        for (t, computed) in computed.into_iter().enumerate() {
+            match computed {
+                Replanned::Kept(before) => {
+                    let (path, inputs) = &mut self.files[before as usize];
+                    files.push((std::mem::take(path), *inputs));
+                }
+                Replanned::Read {
+                    path,
+                    inputs,
+                    reads,
+                } => {
+                    for id in reads {
+                        if readers[id].last() != Some(&(t as u32)) {
+                            readers[id].push(t as u32);
+                        }
+                    }
+                    files.push((path, inputs));
+                }
+            }
+        }
+        let renderer = SiteRenderer::new(site, templates, bodies, &layout);
+        renderer.check_aliases(files.iter().map(|(path, _)| path.as_str()))?;
+        drop(renderer);
+        Ok(Plan {
+            layout,
+            fingerprints: self.fingerprints,
+            files,
+            readers,
+        })
+    }
+
+    /// Takes the items patched into the fingerprints (and the lists an item moved in): the
+    /// items whose fingerprints changed.
+    fn changed(
+        &mut self,
+        site: &Site,
+        again: Again,
+        text: impl Fn(ItemId) -> u64,
+        body: impl Fn(ItemId) -> u64,
+    ) -> Vec<ItemId> {
+        if again.relisted {
+            self.fingerprints.relist(site);
+        }
+        (again.patched.iter().copied())
+            .filter(|&id| self.fingerprints.update(site, id, text(id), body(id)))
+            .collect()
+    }
+}
+
+/// A target of a plan made again ([`Plan::remade`]).
+enum Replanned {
+    /// The same as this target of the plan before, with the same path and fingerprint.
+    Kept(u32),
+    /// Fingerprinted: its path, its fingerprint, the items it reads.
+    Read {
+        path: String,
+        inputs: u64,
+        reads: Vec<ItemId>,
+    },
+}
+
+/// Whether `target` shows the site's terms: the indexes of tags and categories (and the pages
+/// listing them: search, not found), the pages of the terms `tags` and `categories` (indexes
+/// in `Site::tags` and `Site::categories`), the feeds for which `feed` holds (index in
+/// `Layout::feeds`), the search index.
+fn shows_structure(
+    target: &Target,
+    tags: &[usize],
+    categories: &[usize],
+    feed: impl Fn(usize) -> bool,
+) -> bool {
+    match target {
+        Target::Page(Job::Tag { term, .. }) => tags.contains(term),
+        Target::Page(Job::Category { term, .. }) => categories.contains(term),
+        Target::Page(Job::Tags | Job::Categories | Job::NotFound | Job::Search) => true,
+        Target::Feed(i) => feed(*i),
+        Target::SearchIndex => true,
+        _ => false,
+    }
+}
+
 /// The resolved site, with the problems resolving found.
 struct Resolved {
     site: Site,
@@ -189,6 +468,9 @@ pub struct Session {
     /// Whether an item moved in the site's lists since `plan` was made (a new date): every
     /// file showing a list is fingerprinted again.
     relisted: bool,
+    /// Whether a tag appeared or disappeared since `plan` was made (its items kept their ids):
+    /// the files of the site are planned again, from `plan` ([`Plan::remade`]).
+    restructured: bool,
     /// By path relative to `content/`.
     bodies: FastMap<String, Body>,
     /// Entries of the search index, by path relative to `content/`, with their fingerprint.
@@ -221,6 +503,7 @@ impl Session {
             patched: Vec::new(),
             refiled: Refiled::default(),
             relisted: false,
+            restructured: false,
             bodies: FastMap::default(),
             search: SearchCache::default(),
             written: FastMap::default(),
@@ -329,6 +612,7 @@ impl Session {
             self.patched.clear();
             self.refiled = Refiled::default();
             self.relisted = false;
+            self.restructured = false;
         }
         let resolved = self.resolved.get_or_insert_with(|| {
             let mut config = match &self.options.base_url {
@@ -502,14 +786,12 @@ impl Session {
                                 // The cards of the tag's items show its name.
                                 self.patched.extend(site.tags[t].items.iter().copied());
                             }
-                            self.refiled.tags.extend(patched.tags);
+                            let slugs = patched.tags.iter().map(|&t| site.tags[t].slug.clone());
+                            self.refiled.tags.extend(slugs);
                             self.refiled.categories.extend(patched.categories);
-                            if patched.retagged {
-                                // A tag page appears or goes: the files of the site change.
-                                forget_plan(&mut self.plan, &mut self.forgotten);
-                            } else if patched.redated {
-                                self.relisted = true;
-                            }
+                            // A tag page appears or goes: the files of the site change.
+                            self.restructured |= patched.retagged;
+                            self.relisted |= patched.redated;
                             if site.items[id].kind == Kind::Author {
                                 // The cards of their works show the author's name.
                                 self.patched
@@ -565,98 +847,35 @@ impl Session {
         let refiled = std::mem::take(&mut self.refiled);
         // An item moved in its lists: the feeds take their items anew.
         let relisted = std::mem::take(&mut self.relisted).then(|| feeds::specs(site));
-        if self.plan.as_ref().is_some_and(|plan| {
-            !refiled.fits(&plan.layout, site)
-                || relisted.as_ref().is_some_and(|feeds| {
-                    !feeds
-                        .iter()
-                        .map(|f| &f.path)
-                        .eq(plan.layout.feeds.iter().map(|f| &f.path))
-                })
-        }) {
-            // A tag or category gained or lost a page, or a feed appeared or went: the files of
-            // the site change.
-            forget_plan(&mut self.plan, &mut self.forgotten);
-        }
-        match &mut self.plan {
+        // A tag appeared or went, a tag or category gained or lost a page, or a feed appeared
+        // or went: the files of the site change.
+        let restructured = std::mem::take(&mut self.restructured)
+            || self.plan.as_ref().is_some_and(|plan| {
+                !refiled.fits(&plan.layout, site)
+                    || relisted.as_ref().is_some_and(|feeds| {
+                        !feeds
+                            .iter()
+                            .map(|f| &f.path)
+                            .eq(plan.layout.feeds.iter().map(|f| &f.path))
+                    })
+            });
+        let again = Again {
+            patched: &patched,
+            refiled: &refiled,
+            relisted: relisted.is_some(),
+        };
+        self.plan = Some(match self.plan.take() {
             // Same structure: only the files reading a changed item may have changed.
-            Some(plan) => {
-                let changed: Vec<ItemId> = patched
-                    .into_iter()
-                    .filter(|&id| plan.fingerprints.update(site, id, text(id), body(id)))
-                    .collect();
-                let mut stale: Vec<u32> = changed
-                    .iter()
-                    .flat_map(|&id| plan.readers[id].iter().copied())
-                    .collect();
-                stale.extend(refiled.targets(&mut plan.layout, site));
-                if let Some(feeds) = relisted {
-                    plan.layout.feeds = feeds;
-                    plan.fingerprints.relist(site);
-                    stale.extend(
-                        (0..plan.layout.targets.len() as u32)
-                            .filter(|&t| shows_list(site, &plan.layout.targets[t as usize])),
-                    );
-                }
-                stale.sort_unstable();
-                stale.dedup();
-                let renderer = SiteRenderer::new(site, templates, &bodies, &plan.layout);
-                let fingerprints = &plan.fingerprints;
-                let again: Vec<(u32, u64, Vec<ItemId>)> = stale
-                    .par_iter()
-                    .map(|&t| {
-                        let target = &plan.layout.targets[t as usize];
-                        let path = &plan.files[t as usize].0;
-                        let mut reads = Vec::new();
-                        let inputs = fingerprints.target(&renderer, target, path, &mut reads);
-                        (t, inputs, reads)
-                    })
-                    .collect();
-                for (t, inputs, reads) in again {
-                    plan.files[t as usize].1 = inputs;
-                    // A list a card joined reads it from now on.
-                    for id in reads {
-                        if !plan.readers[id].contains(&t) {
-                            plan.readers[id].push(t);
-                        }
-                    }
-                }
+            Some(mut plan) if !restructured => {
+                plan.update(site, templates, &bodies, again, relisted, text, body);
+                plan
             }
+            Some(plan) => plan.remade(site, templates, &bodies, again, text, body)?,
             None => {
-                let layout = Layout::new(site);
-                let renderer = SiteRenderer::new(site, templates, &bodies, &layout);
                 let previous = self.forgotten.take();
-                let fingerprints = Fingerprints::new(&renderer, text, body, previous.as_ref());
-                let computed: Vec<(String, u64, Vec<ItemId>)> = layout
-                    .targets
-                    .par_iter()
-                    .map(|target| {
-                        let path = renderer.path(target);
-                        let mut reads = Vec::new();
-                        let inputs = fingerprints.target(&renderer, target, &path, &mut reads);
-                        (path, inputs, reads)
-                    })
-                    .collect();
-                renderer.check_aliases(computed.iter().map(|(path, _, _)| path.as_str()))?;
-                let mut readers: Vec<Vec<u32>> = vec![Vec::new(); site.items.len()];
-                let mut files = Vec::with_capacity(computed.len());
-                for (t, (path, inputs, reads)) in computed.into_iter().enumerate() {
-                    for id in reads {
-                        if readers[id].last() != Some(&(t as u32)) {
-                            readers[id].push(t as u32);
-                        }
-                    }
-                    files.push((path, inputs));
-                }
-                drop(renderer);
-                self.plan = Some(Plan {
-                    layout,
-                    fingerprints,
-                    files,
-                    readers,
-                });
+                Plan::new(site, templates, &bodies, previous.as_ref(), text, body)?
             }
-        }
+        });
         let plan = self.plan.as_ref().expect("planned above");
         phases.done("modèles, empreintes");
         let renderer = SiteRenderer::new(site, templates, &bodies, &plan.layout);
@@ -938,16 +1157,26 @@ fn same_source(a: &Source, b: &Source) -> bool {
         && a.bundle_dir == b.bundle_dir
 }
 
-/// Tags and categories whose item lists changed by a patch (indexes in `Site::tags` and
-/// `Site::categories`).
+/// Tags and categories whose item lists changed by patches: tags by slug (a tag that appears
+/// or goes moves the indexes of those after it), categories by index in `Site::categories`
+/// (those of `site.yaml`).
 #[derive(Debug, Default)]
 struct Refiled {
-    tags: Vec<usize>,
+    tags: Vec<String>,
     categories: Vec<usize>,
 }
 
 impl Refiled {
-    /// Whether `layout` still has the pages these terms need (each keeps its number of pages).
+    /// Their indexes in `Site::tags` (of the tags that still exist) and `Site::categories`.
+    fn indexes(&self, site: &Site) -> (Vec<usize>, Vec<usize>) {
+        let tags = (self.tags.iter())
+            .filter_map(|slug| site.tags.binary_search_by(|t| t.slug.cmp(slug)).ok())
+            .collect();
+        (tags, self.categories.clone())
+    }
+
+    /// Whether `layout` still has the pages these terms need (each exists and keeps its number
+    /// of pages).
     fn fits(&self, layout: &Layout, site: &Site) -> bool {
         let pages = |tag: bool, term: usize| {
             layout
@@ -963,13 +1192,12 @@ impl Refiled {
         let fits = |tag: bool, term: usize, len: usize| {
             pages(tag, term) == crate::render::page_count(len, crate::render::LIST_PER_PAGE)
         };
-        self.tags
-            .iter()
-            .all(|&t| fits(true, t, site.tags[t].items.len()))
-            && self
-                .categories
+        let (tags, categories) = self.indexes(site);
+        tags.len() == self.tags.len()
+            && tags
                 .iter()
-                .all(|&c| fits(false, c, site.categories[c].items.len()))
+                .all(|&t| fits(true, t, site.tags[t].items.len()))
+            && (categories.iter()).all(|&c| fits(false, c, site.categories[c].items.len()))
     }
 
     /// The targets showing these terms' lists or counts: their pages and feeds (whose items
@@ -978,10 +1206,11 @@ impl Refiled {
         if self.tags.is_empty() && self.categories.is_empty() {
             return Vec::new();
         }
+        let (tags, categories) = self.indexes(site);
         let mut feeds = Vec::new();
         for (terms, refiled, section) in [
-            (&site.tags, &self.tags, "tags"),
-            (&site.categories, &self.categories, "categories"),
+            (&site.tags, &tags, "tags"),
+            (&site.categories, &categories, "categories"),
         ] {
             for &t in refiled {
                 let spec = crate::render::feeds::term_spec(site, &terms[t], section);
@@ -991,21 +1220,12 @@ impl Refiled {
                 }
             }
         }
-        let mut targets = Vec::new();
-        for (t, target) in layout.targets.iter().enumerate() {
-            let hit = match target {
-                Target::Page(Job::Tag { term, .. }) => self.tags.contains(term),
-                Target::Page(Job::Category { term, .. }) => self.categories.contains(term),
-                Target::Page(Job::Tags | Job::Categories | Job::NotFound | Job::Search) => true,
-                Target::Feed(i) => feeds.contains(i),
-                Target::SearchIndex => true,
-                _ => false,
-            };
-            if hit {
-                targets.push(t as u32);
-            }
-        }
-        targets
+        (0..layout.targets.len() as u32)
+            .filter(|&t| {
+                let target = &layout.targets[t as usize];
+                shows_structure(target, &tags, &categories, |i| feeds.contains(&i))
+            })
+            .collect()
     }
 }
 

@@ -98,7 +98,7 @@ pub fn render_site(
 }
 
 /// One file of the site to render.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Target {
     /// An HTML page, through a template.
     Page(Job),
@@ -258,7 +258,7 @@ impl<'a> SiteRenderer<'a> {
 }
 
 /// One HTML page to render.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Job {
     Home,
     Item(ItemId),
