@@ -13,8 +13,8 @@
 //!   cargo bench --bench rebuild -- --corpus /dev/shm/c10k --runs 30
 //!
 //! Options: `--corpus DIR` (default /dev/shm/c10k), `--runs N` (default 30), `--work DIR`
-//! (default /dev/shm/classmates-rebuild, replaced), `--only K` (only the K-th scenario, 1 to 7; 7 is the watcher;
-//! 8, not run otherwise, adds and deletes an article),
+//! (default /dev/shm/classmates-rebuild, replaced), `--only K` (only the K-th scenario, 1 to 9; 7 is the watcher;
+//! 8, not run otherwise, adds and deletes an article; 9 edits the date of an article of a series),
 //! `--verify` (compare the final output with a full build of the same state). With `PHASES=1`
 //! in the environment, the median time of each phase of a rebuild is printed too.
 
@@ -215,6 +215,42 @@ fn main() {
             classmates::watch::SETTLED_QUIET.as_millis(),
             waits[waits.len() / 2].as_secs_f64() * 1000.0
         );
+    }
+
+    // The date of a numbered part of a series: the article moves in its lists, and so does its
+    // series when it takes a new date from its latest part (`--only 9`, also in the default
+    // run).
+    if only.is_none_or(|o| o == 9) {
+        std::fs::write(&article, &original).unwrap();
+        session.changed(&article);
+        session.rebuild().expect("the corpus builds");
+        let part = articles[articles.len() / 2..]
+            .iter()
+            .find(|p| std::fs::read_to_string(p).unwrap().contains("\nseries: "))
+            .expect("an article of a series");
+        let text = std::fs::read_to_string(part).unwrap();
+        let (mut times, mut files) = (Vec::new(), Vec::new());
+        for i in 0..runs {
+            std::fs::write(part, edit_date(&text, i * 2)).unwrap();
+            let t = Instant::now();
+            session.changed(part);
+            let report = session.rebuild().expect("the edited corpus builds");
+            times.push(t.elapsed());
+            files.push(report.files);
+            if std::env::var_os("PHASES").is_some() {
+                for (phase, d) in &report.phases {
+                    eprintln!("    {phase} : {:.1} ms", d.as_secs_f64() * 1000.0);
+                }
+            }
+            std::fs::write(part, &text).unwrap();
+            session.changed(part);
+            session.rebuild().expect("the corpus builds");
+        }
+        let name = format!(
+            "date d'un article de série ({} : l'article et sa série changent de place dans leurs listes)",
+            part.strip_prefix(&root).unwrap().display()
+        );
+        row(&name, &mut times, &mut files);
     }
 
     // A new article written next to the others, then deleted (`--only 8`, not in the default

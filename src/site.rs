@@ -562,6 +562,8 @@ pub struct Patched {
     /// Whether the item has a new date: it moved in every list it is in (newest first), and
     /// the pages and feeds showing those lists changed.
     pub redated: bool,
+    /// The series of the item, when it took a new date with it (and moved in its lists).
+    pub series: Option<ItemId>,
 }
 
 /// Takes in a change to the front matter of one published file that leaves the site's
@@ -570,8 +572,9 @@ pub struct Patched {
 /// items. Its title, summary, last update, event details (but dates, registrations and
 /// whether it has a recording) or resource link may differ; its tags and categories too: a
 /// tag no other item has appears, a tag it was alone to have disappears
-/// ([`Patched::retagged`]); the date of an article outside a series or of a resource too: it
-/// moves in every list it is in ([`Patched::redated`]). Gives what changed, or `None` when the
+/// ([`Patched::retagged`]); the date of an article (but a part of a series without a number)
+/// or of a resource too: it moves in every list it is in ([`Patched::redated`]), with its
+/// series when that takes a new date ([`Patched::series`]). Gives what changed, or `None` when the
 /// site must be resolved again.
 pub fn patch(site: &mut Site, entry: &Entry, publish: Publish) -> Option<Patched> {
     let id = site.id(entry.source.kind, &entry.source.slug)?;
@@ -601,13 +604,17 @@ pub fn patch(site: &mut Site, entry: &Entry, publish: Publish) -> Option<Patched
         item.date = old.date;
     }
     let redated = old.date != item.date;
-    // An event's dates also order the calendars, a part's the series (and its date): those
-    // are resolved again.
+    // An event's dates also order the calendars: those are resolved again. So is the date of
+    // a part without a number, which orders its series. A numbered part keeps its place in
+    // its series, which takes the date of its latest part (and moves with it, below).
     let movable = matches!(
         (&old.detail, &item.detail),
         (
             Detail::Article { series: None, .. },
             Detail::Article { series: None, .. }
+        ) | (
+            Detail::Article { part: Some(_), .. },
+            Detail::Article { part: Some(_), .. }
         ) | (Detail::Resource { .. }, Detail::Resource { .. })
     );
     if !same_structure(old, &item) || (redated && !movable) {
@@ -619,36 +626,25 @@ pub fn patch(site: &mut Site, entry: &Entry, publish: Publish) -> Option<Patched
         ..Patched::default()
     };
     let (old_tags, old_categories) = (old.tag_slugs.clone(), old.categories.clone());
-    let (kind, authors) = (old.kind, old.authors.clone());
     let refiled = (&old.tags, &old.categories) != (&item.tags, &item.categories);
     if redated {
-        // Out of every list it is in, then back in at its new place.
-        let mut lists: Vec<&mut Vec<ItemId>> =
-            vec![&mut site.order, &mut site.newest[kind as usize]];
-        for (author, works) in site.works.iter_mut() {
-            if authors.contains(author) {
-                lists.push(works);
+        move_item(site, id, item, &old_tags, &old_categories);
+        // Its series takes the date of its latest part.
+        if let Detail::Article {
+            series: Some(series),
+            ..
+        } = &site.items[id].detail
+            && let Some(series) = site.id(Kind::Series, series)
+            && let Detail::Series { parts } = &site.items[series].detail
+        {
+            let latest = parts.iter().filter_map(|&p| site.items[p].date).max();
+            if latest != site.items[series].date {
+                let mut item = Item::clone(&site.items[series]);
+                item.date = latest;
+                let (tags, categories) = (item.tag_slugs.clone(), item.categories.clone());
+                move_item(site, series, item, &tags, &categories);
+                patched.series = Some(series);
             }
-        }
-        for term in site.tags.iter_mut() {
-            if old_tags.contains(&term.slug) {
-                lists.push(&mut term.items);
-            }
-        }
-        for term in site.categories.iter_mut() {
-            if old_categories.contains(&term.slug) {
-                lists.push(&mut term.items);
-            }
-        }
-        for list in &mut lists {
-            list.retain(|&i| i != id);
-        }
-        site.items[id] = Arc::new(item);
-        for list in lists {
-            let at = list
-                .binary_search_by(|&other| newest_first(&site.items, other, id))
-                .unwrap_err();
-            list.insert(at, id);
         }
     } else {
         site.items[id] = Arc::new(item);
@@ -707,6 +703,40 @@ pub fn patch(site: &mut Site, entry: &Entry, publish: Publish) -> Option<Patched
         patched.renamed_tags = renamed_tags.iter().filter_map(index).collect();
     }
     Some(patched)
+}
+
+/// Puts `item`, the new version of item `id` with another date, in its place in every list
+/// the item is in: the site's, its kind's, its authors' and those of the terms `tags` and
+/// `categories` (slugs, as the item had them).
+fn move_item(site: &mut Site, id: ItemId, item: Item, tags: &[String], categories: &[String]) {
+    let (kind, authors) = (item.kind, item.authors.clone());
+    // Out of every list it is in, then back in at its new place.
+    let mut lists: Vec<&mut Vec<ItemId>> = vec![&mut site.order, &mut site.newest[kind as usize]];
+    for (author, works) in site.works.iter_mut() {
+        if authors.contains(author) {
+            lists.push(works);
+        }
+    }
+    for term in site.tags.iter_mut() {
+        if tags.contains(&term.slug) {
+            lists.push(&mut term.items);
+        }
+    }
+    for term in site.categories.iter_mut() {
+        if categories.contains(&term.slug) {
+            lists.push(&mut term.items);
+        }
+    }
+    for list in &mut lists {
+        list.retain(|&i| i != id);
+    }
+    site.items[id] = Arc::new(item);
+    for list in lists {
+        let at = list
+            .binary_search_by(|&other| newest_first(&site.items, other, id))
+            .unwrap_err();
+        list.insert(at, id);
+    }
 }
 
 /// The new item lists of the terms item `id` leaves or joins (`old` and `new` are slugs), by

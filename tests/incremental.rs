@@ -263,11 +263,18 @@ fn edits_of_articles_rebuild_exactly_what_a_full_build_gives() {
         "the unchanged event shows the new name"
     );
 
-    // Its date: lists and feeds reorder, the series takes its latest part's date.
+    // Its date: lists and feeds reorder, the series takes its latest part's date (a numbered
+    // part keeps its place in the series: patched in, with its series).
+    let new_date = "datetime=\"2026-10-25T09:00";
+    assert!(!f.page("series/index.html").contains(new_date));
     f.edit(article, |t| {
         t.replace("date: 2026-10-01", "date: 2026-10-25 09:00")
     });
-    f.step("date changed");
+    assert!(!f.step("date of a part changed").resolved);
+    assert!(
+        f.page("series/index.html").contains(new_date),
+        "the series takes the new date"
+    );
 
     // The date of an article outside a series, or of a resource: the item moves in every list
     // it is in (patched in, the files planned again), with its tags in the same edit.
@@ -337,10 +344,11 @@ fn edits_of_articles_rebuild_exactly_what_a_full_build_gives() {
     assert!(!warns(&report), "{:?}", report.warnings);
 }
 
-/// Patches that change the site's files: the plan is made again from the last one, each file
-/// keeping its fingerprint unless it shows what changed.
+/// Patches that change the site's files (the plan is made again from the last one, each file
+/// keeping its fingerprint unless it shows what changed) or move items in their lists, and
+/// the edits a patch cannot take.
 #[test]
-fn tags_gaining_pages_or_renumbered_rebuild_exactly_what_a_full_build_gives() {
+fn patches_renumbering_tags_or_moving_items_rebuild_exactly_what_a_full_build_gives() {
     let mut f = Fixture::new();
     // A tag with a full page of items.
     for n in 1..=classmates::render::LIST_PER_PAGE {
@@ -407,6 +415,22 @@ fn tags_gaining_pages_or_renumbered_rebuild_exactly_what_a_full_build_gives() {
     });
     assert!(!f.step("moved back").resolved);
     assert!(!f.page("articles/index.html").contains("Note 1<"));
+
+    // Parts of a series without a number follow the numbered ones by date: a new date
+    // reorders the series, which is resolved again.
+    for note in ["content/articles/note-02.md", "content/articles/note-03.md"] {
+        f.edit(note, |t| {
+            t.replace("tags: [Notes]", "tags: [Notes]\nseries: decouvrir-pytest")
+        });
+    }
+    f.step("two parts without a number");
+    let series = |f: &Fixture| f.page("series/decouvrir-pytest/index.html");
+    assert!(series(&f).find("Note 2<") < series(&f).find("Note 3<"));
+    f.edit("content/articles/note-02.md", |t| {
+        t.replace("date: 2026-07-02", "date: 2026-07-04")
+    });
+    assert!(f.step("the first of them dated after the second").resolved);
+    assert!(series(&f).find("Note 3<") < series(&f).find("Note 2<"));
     assert!(!f.output().contains_key("tags/actualites/index.html"));
 }
 

@@ -782,6 +782,7 @@ impl Session {
                         Some(patched) => {
                             let id = patched.id;
                             self.patched.push(id);
+                            self.patched.extend(patched.series);
                             for &t in &patched.renamed_tags {
                                 // The cards of the tag's items show its name.
                                 self.patched.extend(site.tags[t].items.iter().copied());
