@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# Full-build benchmark: classmates against Hugo on the same generated content, in one run.
-# For each size, generates the corpus (examples/corpus.rs) in our format and in Hugo's, builds it
-# RUNS times with each tool (alternating), and prints median wall time, pages per second and
-# peak memory as a Markdown table.
+# The benchmark of issue 5, in one run. Full builds: classmates against Hugo on the same
+# generated content; for each size, generates the corpus (examples/corpus.rs) in our format and
+# in Hugo's, builds it RUNS times with each tool (alternating), and prints median wall time,
+# pages per second and peak memory as a Markdown table. Then the rebuilds of `serve` on the
+# largest corpus (benches/rebuild.rs, RUNS_REBUILD edits per case, output verified against a
+# full build); REBUILD=0 skips them.
 #
 #   benches/compare.sh [SIZES...]        default: 1000 10000
 #   RUNS=5 WORK=/dev/shm/bench benches/compare.sh 10000
@@ -58,3 +60,10 @@ PY
 done
 echo
 echo "($RUNS exécutions par cas, médiane ; mémoire : maximum du RSS ; $(nproc) cœurs ; sortie dans $WORK)"
+
+if [ "${REBUILD:-1}" != 0 ]; then
+  largest="${SIZES[-1]}"
+  echo
+  cargo bench --quiet --bench rebuild -- --corpus "$WORK/c$largest" --work "$WORK/rebuild" \
+    --runs "${RUNS_REBUILD:-30}" --verify
+fi

@@ -118,7 +118,7 @@ fn main() {
             edit_new_tag,
         ),
         (
-            "date de publication (l'article change de place dans ses listes : toutes les listes réexaminées)",
+            "date de publication (l'article change de place dans ses listes : les pages de ces listes réexaminées)",
             edit_date,
         ),
     ];

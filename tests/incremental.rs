@@ -400,21 +400,34 @@ fn patches_renumbering_tags_or_moving_items_rebuild_exactly_what_a_full_build_gi
     });
     assert!(!f.step("both undone").resolved);
 
-    // The oldest article moves to the top of its lists with a new tag: the pages it was not
-    // on change too.
+    // The oldest article moves to the top of its lists: the pages it was not on change too
+    // (those of its tag and category, which have two now).
+    let last = classmates::render::LIST_PER_PAGE + 1;
+    f.write(
+        &format!("content/articles/note-{last}.md"),
+        &format!(
+            "---\ntitle: \"Note {last}\"\ndate: 2026-07-{last}\nauthors: [ines]\n\
+             tags: [Notes]\ncategories: [python]\n---\nLa dernière note.\n"
+        ),
+    );
+    f.step("one more note");
+    assert!(f.page("tags/notes/page/2/index.html").contains("Note 1<"));
     let note = "content/articles/note-01.md";
-    f.edit(note, |t| {
-        t.replace("date: 2026-07-01", "date: 2026-10-30")
-            .replace("tags: [Notes]", "tags: [Notes, Brèves]")
-    });
-    assert!(!f.step("moved to the top with a new tag").resolved);
+    f.edit(note, |t| t.replace("date: 2026-07-01", "date: 2026-10-30"));
+    assert!(!f.step("moved to the top").resolved);
     assert!(f.page("articles/index.html").contains("Note 1<"));
+    assert!(f.page("tags/notes/index.html").contains("Note 1<"));
+    // Back, with a new tag: the files of the site are planned again too.
     f.edit(note, |t| {
         t.replace("date: 2026-10-30", "date: 2026-07-01")
-            .replace("tags: [Notes, Brèves]", "tags: [Notes]")
+            .replace("tags: [Notes]", "tags: [Notes, Brèves]")
     });
-    assert!(!f.step("moved back").resolved);
+    assert!(!f.step("moved back with a new tag").resolved);
     assert!(!f.page("articles/index.html").contains("Note 1<"));
+    f.edit(note, |t| {
+        t.replace("tags: [Notes, Brèves]", "tags: [Notes]")
+    });
+    assert!(!f.step("the new tag left").resolved);
 
     // Parts of a series without a number follow the numbered ones by date: a new date
     // reorders the series, which is resolved again.

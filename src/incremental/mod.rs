@@ -157,8 +157,8 @@ struct Again<'a> {
     patched: &'a [ItemId],
     /// Tags and categories whose lists changed.
     refiled: &'a Refiled,
-    /// Whether an item moved in the site's lists.
-    relisted: bool,
+    /// Where items that moved in the site's lists (a new date) are.
+    moved: Option<&'a Moved>,
 }
 
 impl Plan {
@@ -228,9 +228,11 @@ impl Plan {
         stale.extend(again.refiled.targets(&mut self.layout, site));
         if let Some(feeds) = relisted {
             self.layout.feeds = feeds;
+        }
+        if let Some(moved) = again.moved {
             stale.extend(
                 (0..self.layout.targets.len() as u32)
-                    .filter(|&t| shows_list(site, &self.layout.targets[t as usize])),
+                    .filter(|&t| moved.shown_by(site, &self.layout.targets[t as usize])),
             );
         }
         stale.sort_unstable();
@@ -302,7 +304,7 @@ impl Plan {
             .targets
             .par_iter()
             .map(|target| {
-                let changed = (again.relisted && shows_list(site, target))
+                let changed = again.moved.is_some_and(|m| m.shown_by(site, target))
                     || shows_structure(target, &tags, &categories, |_| true)
                     || matches!(target, Target::Sitemap);
                 let mut path = None;
@@ -388,7 +390,7 @@ impl Plan {
         text: impl Fn(ItemId) -> u64,
         body: impl Fn(ItemId) -> u64,
     ) -> Vec<ItemId> {
-        if again.relisted {
+        if again.moved.is_some() {
             self.fingerprints.relist(site);
         }
         (again.patched.iter().copied())
@@ -465,9 +467,9 @@ pub struct Session {
     patched: Vec<ItemId>,
     /// Tags and categories whose lists changed since `plan` was made.
     refiled: Refiled,
-    /// Whether an item moved in the site's lists since `plan` was made (a new date): every
-    /// file showing a list is fingerprinted again.
-    relisted: bool,
+    /// Items that moved in the site's lists since `plan` was made (a new date): the files
+    /// showing those lists are fingerprinted again.
+    relisted: Vec<ItemId>,
     /// Whether a tag appeared or disappeared since `plan` was made (its items kept their ids):
     /// the files of the site are planned again, from `plan` ([`Plan::remade`]).
     restructured: bool,
@@ -502,7 +504,7 @@ impl Session {
             forgotten: None,
             patched: Vec::new(),
             refiled: Refiled::default(),
-            relisted: false,
+            relisted: Vec::new(),
             restructured: false,
             bodies: FastMap::default(),
             search: SearchCache::default(),
@@ -611,7 +613,7 @@ impl Session {
             forget_plan(&mut self.plan, &mut self.forgotten);
             self.patched.clear();
             self.refiled = Refiled::default();
-            self.relisted = false;
+            self.relisted.clear();
             self.restructured = false;
         }
         let resolved = self.resolved.get_or_insert_with(|| {
@@ -792,7 +794,10 @@ impl Session {
                             self.refiled.categories.extend(patched.categories);
                             // A tag page appears or goes: the files of the site change.
                             self.restructured |= patched.retagged;
-                            self.relisted |= patched.redated;
+                            if patched.redated {
+                                self.relisted.push(id);
+                                self.relisted.extend(patched.series);
+                            }
                             if site.items[id].kind == Kind::Author {
                                 // The cards of their works show the author's name.
                                 self.patched
@@ -847,7 +852,9 @@ impl Session {
         let patched = std::mem::take(&mut self.patched);
         let refiled = std::mem::take(&mut self.refiled);
         // An item moved in its lists: the feeds take their items anew.
-        let relisted = std::mem::take(&mut self.relisted).then(|| feeds::specs(site));
+        let moved = std::mem::take(&mut self.relisted);
+        let moved = (!moved.is_empty()).then(|| Moved::new(site, &moved));
+        let relisted = moved.is_some().then(|| feeds::specs(site));
         // A tag appeared or went, a tag or category gained or lost a page, or a feed appeared
         // or went: the files of the site change.
         let restructured = std::mem::take(&mut self.restructured)
@@ -863,7 +870,7 @@ impl Session {
         let again = Again {
             patched: &patched,
             refiled: &refiled,
-            relisted: relisted.is_some(),
+            moved: moved.as_ref(),
         };
         self.plan = Some(match self.plan.take() {
             // Same structure: only the files reading a changed item may have changed.
@@ -1076,18 +1083,72 @@ impl Session {
     }
 }
 
-/// Whether `target` shows a list of items in the site's order, and so may change when an
-/// item moves in it: every target but the pages, calendars and redirects of single items (an
-/// author's page lists their works; a series' parts keep their order, as an item of a series
-/// is not moved by a patch).
-fn shows_list(site: &Site, target: &Target) -> bool {
-    match target {
-        Target::Page(Job::Item(i)) => site.items[*i].kind == Kind::Author,
-        Target::Page(Job::Alias { .. })
-        | Target::Calendar(_)
-        | Target::Robots
-        | Target::Stylesheet => false,
-        _ => true,
+/// Where items that moved in the site's lists (a new date) are: the lists that changed.
+struct Moved {
+    /// Per kind of item, whether one moved.
+    kinds: [bool; Kind::ALL.len()],
+    /// Their tags and categories (indexes in `Site::tags` and `Site::categories`).
+    tags: Vec<usize>,
+    categories: Vec<usize>,
+    /// Their authors, by slug.
+    authors: Vec<String>,
+}
+
+impl Moved {
+    fn new(site: &Site, ids: &[ItemId]) -> Moved {
+        let mut moved = Moved {
+            kinds: [false; Kind::ALL.len()],
+            tags: Vec::new(),
+            categories: Vec::new(),
+            authors: Vec::new(),
+        };
+        for &id in ids {
+            let item = &site.items[id];
+            moved.kinds[item.kind as usize] = true;
+            for slug in &item.tag_slugs {
+                moved
+                    .tags
+                    .extend(site.tags.binary_search_by(|t| t.slug.cmp(slug)).ok());
+            }
+            for slug in &item.categories {
+                moved
+                    .categories
+                    .extend(site.categories.iter().position(|c| c.slug == *slug));
+            }
+            moved.authors.extend(item.authors.iter().cloned());
+        }
+        moved
+    }
+
+    /// Whether `target` shows a list one of the items is in, in the site's order (it may show
+    /// it at another place, or other items in its place): every list of their kinds, of their
+    /// terms and authors, the feeds, the search index and the sitemap (which has their dates).
+    fn shown_by(&self, site: &Site, target: &Target) -> bool {
+        let kind = |kind: Kind| self.kinds[kind as usize];
+        let works = |author: ItemId| self.authors.contains(&site.items[author].slug);
+        match target {
+            Target::Page(job) => match job {
+                Job::Home => true,
+                // An author's page shows the first page of their works.
+                Job::Item(i) => site.items[*i].kind == Kind::Author && works(*i),
+                Job::Works { author, .. } => works(*author),
+                Job::Articles { .. } => kind(Kind::Article),
+                Job::SeriesIndex => kind(Kind::Series),
+                // Resources, and events with a recording.
+                Job::Resources { .. } => kind(Kind::Resource) || kind(Kind::Event),
+                Job::Events => kind(Kind::Event),
+                Job::Authors => kind(Kind::Author),
+                Job::Tag { term, .. } => self.tags.contains(term),
+                Job::Category { term, .. } => self.categories.contains(term),
+                // Terms with their counts, a redirect: in no order.
+                Job::Tags | Job::Categories | Job::NotFound | Job::Search | Job::Alias { .. } => {
+                    false
+                }
+            },
+            Target::Feed(_) | Target::SearchIndex | Target::Sitemap => true,
+            Target::Calendars | Target::Manifest => kind(Kind::Event),
+            Target::Calendar(_) | Target::Robots | Target::Stylesheet => false,
+        }
     }
 }
 

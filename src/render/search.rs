@@ -369,9 +369,16 @@ impl Filters {
 
     /// The items were numbered again (see [`Renumbering`]).
     pub fn renumber(&mut self, r: &Renumbering) {
+        let hi = r.lo + r.new.len();
         for lists in &mut self.groups {
             for (name, list) in lists.iter_mut() {
-                if list.items.last().is_some_and(|&n| n >= r.lo) {
+                // Lists with items of the renumbered range, or after it when those move.
+                let from = list.items.partition_point(|&n| n < r.lo);
+                let touched = match list.items.get(from) {
+                    None => false,
+                    Some(&n) => n < hi || r.shift != 0,
+                };
+                if touched {
                     let mut items: Vec<usize> =
                         list.items.iter().filter_map(|&n| r.number(n)).collect();
                     items.sort_unstable();
