@@ -6,8 +6,10 @@
 //! the front matter keeping the site's structure (the title: the item is patched in), a tag
 //! that other articles have (patched in with the tag's lists), a tag no other article has (a
 //! tag page appears: patched in, the files of the site planned again), a new publication date
-//! (the article moves in every list it is in: patched in, every list fingerprinted again), and the
-//! same edits seen through the file watcher (`watch`: system event, batching, rebuild).
+//! (the article moves in every list it is in: patched in, the files showing those lists
+//! fingerprinted again), the date of a numbered part of a series (its series may move too), and
+//! the same edits seen through the file watcher (`watch`: system event, batching, rebuild;
+//! with an atomic save too).
 //!
 //!   cargo run --release --example corpus -- --pages 10000 --seed 42 --out /dev/shm/c10k
 //!   cargo bench --bench rebuild -- --corpus /dev/shm/c10k --runs 30
@@ -152,6 +154,42 @@ fn main() {
         }
     }
 
+    // The date of a numbered part of a series: the article moves in its lists, and so does its
+    // series when it takes a new date from its latest part (`--only 9`, also in the default
+    // run).
+    if only.is_none_or(|o| o == 9) {
+        std::fs::write(&article, &original).unwrap();
+        session.changed(&article);
+        session.rebuild().expect("the corpus builds");
+        let part = articles[articles.len() / 2..]
+            .iter()
+            .find(|p| std::fs::read_to_string(p).unwrap().contains("\nseries: "))
+            .expect("an article of a series");
+        let text = std::fs::read_to_string(part).unwrap();
+        let (mut times, mut files) = (Vec::new(), Vec::new());
+        for i in 0..runs {
+            std::fs::write(part, edit_date(&text, i * 2)).unwrap();
+            let t = Instant::now();
+            session.changed(part);
+            let report = session.rebuild().expect("the edited corpus builds");
+            times.push(t.elapsed());
+            files.push(report.files);
+            if std::env::var_os("PHASES").is_some() {
+                for (phase, d) in &report.phases {
+                    eprintln!("    {phase} : {:.1} ms", d.as_secs_f64() * 1000.0);
+                }
+            }
+            std::fs::write(part, &text).unwrap();
+            session.changed(part);
+            session.rebuild().expect("the corpus builds");
+        }
+        let name = format!(
+            "date d'un article de série ({} : l'article et sa série changent de place dans leurs listes)",
+            part.strip_prefix(&root).unwrap().display()
+        );
+        row(&name, &mut times, &mut files);
+    }
+
     // The same edits seen through the watcher as `serve` sees them (from the original).
     if only.is_none_or(|o| o == 7) {
         std::fs::write(&article, &original).unwrap();
@@ -215,42 +253,6 @@ fn main() {
             classmates::watch::SETTLED_QUIET.as_millis(),
             waits[waits.len() / 2].as_secs_f64() * 1000.0
         );
-    }
-
-    // The date of a numbered part of a series: the article moves in its lists, and so does its
-    // series when it takes a new date from its latest part (`--only 9`, also in the default
-    // run).
-    if only.is_none_or(|o| o == 9) {
-        std::fs::write(&article, &original).unwrap();
-        session.changed(&article);
-        session.rebuild().expect("the corpus builds");
-        let part = articles[articles.len() / 2..]
-            .iter()
-            .find(|p| std::fs::read_to_string(p).unwrap().contains("\nseries: "))
-            .expect("an article of a series");
-        let text = std::fs::read_to_string(part).unwrap();
-        let (mut times, mut files) = (Vec::new(), Vec::new());
-        for i in 0..runs {
-            std::fs::write(part, edit_date(&text, i * 2)).unwrap();
-            let t = Instant::now();
-            session.changed(part);
-            let report = session.rebuild().expect("the edited corpus builds");
-            times.push(t.elapsed());
-            files.push(report.files);
-            if std::env::var_os("PHASES").is_some() {
-                for (phase, d) in &report.phases {
-                    eprintln!("    {phase} : {:.1} ms", d.as_secs_f64() * 1000.0);
-                }
-            }
-            std::fs::write(part, &text).unwrap();
-            session.changed(part);
-            session.rebuild().expect("the corpus builds");
-        }
-        let name = format!(
-            "date d'un article de série ({} : l'article et sa série changent de place dans leurs listes)",
-            part.strip_prefix(&root).unwrap().display()
-        );
-        row(&name, &mut times, &mut files);
     }
 
     // A new article written next to the others, then deleted (`--only 8`, not in the default
