@@ -169,16 +169,9 @@ fn main() {
         let (mut times, mut files) = (Vec::new(), Vec::new());
         for i in 0..runs {
             std::fs::write(part, edit_date(&text, i * 2)).unwrap();
-            let t = Instant::now();
-            session.changed(part);
-            let report = session.rebuild().expect("the edited corpus builds");
-            times.push(t.elapsed());
+            let (time, report) = timed_rebuild(&mut session, part);
+            times.push(time);
             files.push(report.files);
-            if std::env::var_os("PHASES").is_some() {
-                for (phase, d) in &report.phases {
-                    eprintln!("    {phase} : {:.1} ms", d.as_secs_f64() * 1000.0);
-                }
-            }
             std::fs::write(part, &text).unwrap();
             session.changed(part);
             session.rebuild().expect("the corpus builds");
@@ -267,16 +260,9 @@ fn main() {
         let (mut files, mut gone) = (Vec::new(), Vec::new());
         for _ in 0..runs {
             std::fs::write(&added, &text).unwrap();
-            let t = Instant::now();
-            session.changed(&added);
-            let report = session.rebuild().expect("the corpus builds");
-            adds.push(t.elapsed());
+            let (time, report) = timed_rebuild(&mut session, &added);
+            adds.push(time);
             files.push(report.files);
-            if std::env::var_os("PHASES").is_some() {
-                for (phase, d) in &report.phases {
-                    eprintln!("    {phase} : {:.1} ms", d.as_secs_f64() * 1000.0);
-                }
-            }
             std::fs::remove_file(&added).unwrap();
             let t = Instant::now();
             session.changed(&added);
@@ -312,6 +298,24 @@ fn main() {
             "\nVérifié : la sortie incrémentale est identique octet pour octet à une construction complète."
         );
     }
+}
+
+/// Tells `session` that `path` changed and rebuilds: the time it took, and the report (whose
+/// phases are printed with `PHASES=1`).
+fn timed_rebuild(
+    session: &mut Session,
+    path: &Path,
+) -> (Duration, classmates::incremental::Rebuild) {
+    let t = Instant::now();
+    session.changed(path);
+    let report = session.rebuild().expect("the edited corpus builds");
+    let time = t.elapsed();
+    if std::env::var_os("PHASES").is_some() {
+        for (phase, d) in &report.phases {
+            eprintln!("    {phase} : {:.1} ms", d.as_secs_f64() * 1000.0);
+        }
+    }
+    (time, report)
 }
 
 fn row(name: &str, times: &mut [Duration], files: &mut [usize]) {
