@@ -157,6 +157,13 @@ impl Site {
         self.id(kind, slug).map(|i| &*self.items[i])
     }
 
+    /// The index in `tags` of the tag `slug` (they are sorted by slug).
+    pub fn tag_index(&self, slug: &str) -> Option<usize> {
+        self.tags
+            .binary_search_by(|t| t.slug.as_str().cmp(slug))
+            .ok()
+    }
+
     /// Found among the items of `kind`, sorted by slug: no hashing, no allocation.
     pub fn id(&self, kind: Kind, slug: &str) -> Option<ItemId> {
         let range = self.kinds[kind as usize].clone();
@@ -698,7 +705,7 @@ pub fn patch(site: &mut Site, entry: &Entry, publish: Publish) -> Option<Patched
             patched.retagged = true;
         }
         // Indexes as they are now: a tag that appeared or disappeared moved those after it.
-        let index = |slug: &String| site.tags.binary_search_by(|t| t.slug.cmp(slug)).ok();
+        let index = |slug: &String| site.tag_index(slug);
         patched.tags = refiled_tags.iter().filter_map(index).collect();
         patched.renamed_tags = renamed_tags.iter().filter_map(index).collect();
     }

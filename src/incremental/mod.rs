@@ -190,11 +190,7 @@ impl Plan {
         let mut readers: Vec<Vec<u32>> = vec![Vec::new(); site.items.len()];
         let mut files = Vec::with_capacity(computed.len());
         for (t, (path, inputs, reads)) in computed.into_iter().enumerate() {
-            for id in reads {
-                if readers[id].last() != Some(&(t as u32)) {
-                    readers[id].push(t as u32);
-                }
-            }
+            add_reader(&mut readers, t as u32, reads);
             files.push((path, inputs));
         }
         drop(renderer);
@@ -333,7 +329,6 @@ impl Plan {
                 }
             })
             .collect();
-        drop(renderer);
         drop((before, before_at));
         // The readers of the targets kept, numbered anew, then those of the others.
         let mut now = vec![u32::MAX; self.files.len()];
@@ -361,16 +356,11 @@ impl Plan {
                     inputs,
                     reads,
                 } => {
-                    for id in reads {
-                        if readers[id].last() != Some(&(t as u32)) {
-                            readers[id].push(t as u32);
-                        }
-                    }
+                    add_reader(&mut readers, t as u32, reads);
                     files.push((path, inputs));
                 }
             }
         }
-        let renderer = SiteRenderer::new(site, templates, bodies, &layout);
         renderer.check_aliases(files.iter().map(|(path, _)| path.as_str()))?;
         drop(renderer);
         Ok(Plan {
@@ -396,6 +386,16 @@ impl Plan {
         (again.patched.iter().copied())
             .filter(|&id| self.fingerprints.update(site, id, text(id), body(id)))
             .collect()
+    }
+}
+
+/// Notes target `t` among the readers of the items it `reads`, targets being taken in
+/// increasing order (each reader is noted once).
+fn add_reader(readers: &mut [Vec<u32>], t: u32, reads: Vec<ItemId>) {
+    for id in reads {
+        if readers[id].last() != Some(&t) {
+            readers[id].push(t);
+        }
     }
 }
 
@@ -1106,9 +1106,7 @@ impl Moved {
             let item = &site.items[id];
             moved.kinds[item.kind as usize] = true;
             for slug in &item.tag_slugs {
-                moved
-                    .tags
-                    .extend(site.tags.binary_search_by(|t| t.slug.cmp(slug)).ok());
+                moved.tags.extend(site.tag_index(slug));
             }
             for slug in &item.categories {
                 moved
@@ -1232,7 +1230,7 @@ impl Refiled {
     /// Their indexes in `Site::tags` (of the tags that still exist) and `Site::categories`.
     fn indexes(&self, site: &Site) -> (Vec<usize>, Vec<usize>) {
         let tags = (self.tags.iter())
-            .filter_map(|slug| site.tags.binary_search_by(|t| t.slug.cmp(slug)).ok())
+            .filter_map(|slug| site.tag_index(slug))
             .collect();
         (tags, self.categories.clone())
     }

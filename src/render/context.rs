@@ -118,10 +118,9 @@ impl Card {
                 .zip(&item.tag_slugs)
                 .map(|(t, slug)| {
                     let name = site
-                        .tags
-                        .binary_search_by(|term| term.slug.cmp(slug))
+                        .tag_index(slug)
                         .map(|i| site.tags[i].name.clone())
-                        .unwrap_or_else(|_| t.clone());
+                        .unwrap_or_else(|| t.clone());
                     Link {
                         name,
                         url: format!("/tags/{slug}/"),
