@@ -21,11 +21,14 @@ use crate::clock::{Clock, system_clock};
 use crate::config::{Config, ConfigError, StoreConfig};
 use crate::discord::DiscordClient;
 use crate::html;
-use crate::manifest::{ClosedReason, Manifest, ManifestEvent};
+use crate::manifest::{Manifest, ManifestEvent};
 use crate::ratelimit::RateLimiter;
-use crate::store::{NewRegistration, RegisterOutcome, SqliteStore, Store};
+use crate::store::{SqliteStore, Store, TokenInfo};
 use crate::token;
-use crate::validation::RawRegistration;
+
+mod register;
+
+pub use register::{EnrolError, Enrolled};
 
 /// Largest request body accepted (larger: 413).
 pub const MAX_BODY_BYTES: usize = 8 * 1024;
@@ -43,29 +46,40 @@ pub struct ClientIp(pub IpAddr);
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PublicBase(pub String);
 
+/// A route's answer: `Err` holds a refusal already made into a response, so that each step can
+/// give up with `?`.
+type Answer = Result<Response<Bytes>, Response<Bytes>>;
+
+/// An event of the manifest in force, found by slug (it keeps that manifest alive).
+struct KnownEvent {
+    manifest: Arc<Manifest>,
+    index: usize,
+}
+
+impl KnownEvent {
+    fn find(manifest: Arc<Manifest>, slug: &str) -> Option<KnownEvent> {
+        let index = manifest.index_of(slug)?;
+        Some(KnownEvent { manifest, index })
+    }
+}
+
+impl std::ops::Deref for KnownEvent {
+    type Target = ManifestEvent;
+
+    fn deref(&self) -> &ManifestEvent {
+        &self.manifest.events[self.index]
+    }
+}
+
 const MSG_NOT_FOUND: &str = "Ressource introuvable.";
 const MSG_UNKNOWN_EVENT: &str = "Événement introuvable.";
 const MSG_METHOD: &str = "Méthode non autorisée.";
 const MSG_UNAVAILABLE: &str =
     "Le service est momentanément indisponible, réessayez dans un instant.";
 const MSG_INTERNAL: &str = "Une erreur est survenue, réessayez plus tard.";
-const MSG_TOO_LARGE: &str = "La requête est trop volumineuse.";
-const MSG_MEDIA_TYPE: &str = "Format non pris en charge : envoyez du JSON ou un formulaire (application/x-www-form-urlencoded).";
-const MSG_BAD_JSON: &str = "Le corps de la requête doit être un objet JSON.";
-const MSG_LIMITED: &str = "Trop de tentatives depuis votre connexion. Réessayez dans une minute.";
-const MSG_INVALID: &str = "Certains champs sont invalides.";
-const MSG_DUPLICATE: &str = "Cette adresse e-mail est déjà inscrite à cet événement.";
 const MSG_TOKEN_UNKNOWN: &str = "Inscription introuvable ou déjà annulée.";
 const MSG_UNAUTHORIZED: &str = "Authentification requise.";
 const MSG_NO_WEBHOOK: &str = "Les annonces Discord ne sont pas configurées : définissez la variable DISCORD_WEBHOOK_URL de la fonction.";
-
-fn closed_message(reason: ClosedReason) -> &'static str {
-    match reason {
-        ClosedReason::NotOffered => "Cet événement ne prend pas d’inscriptions.",
-        ClosedReason::Over => "Cet événement est terminé.",
-        ClosedReason::DeadlinePassed => "Les inscriptions à cet événement sont closes.",
-    }
-}
 
 /// The registrations function. Cheap to clone; share one per process.
 #[derive(Clone)]
@@ -258,6 +272,12 @@ fn see_other(location: &str) -> Response<Bytes> {
     response
 }
 
+/// Logs a failure of the store (or of writing an answer) and gives the 500 to answer.
+fn internal(err: &dyn std::fmt::Display, what: &'static str) -> Response<Bytes> {
+    tracing::error!(error = %err, "{what}");
+    error(StatusCode::INTERNAL_SERVER_ERROR, MSG_INTERNAL)
+}
+
 /// 401 asking for the admin bearer token.
 fn unauthorized() -> Response<Bytes> {
     let mut response = error(StatusCode::UNAUTHORIZED, MSG_UNAUTHORIZED);
@@ -297,24 +317,6 @@ fn result_location(
     }
     location.push_str(&format!("#inscription-{status}"));
     location
-}
-
-/// A failed registration, answered as JSON or, for a plain form, as a redirect to the event.
-struct Failure {
-    status: StatusCode,
-    message: &'static str,
-    /// Status word for the redirect (`?inscription=…`).
-    form_status: &'static str,
-}
-
-impl Failure {
-    fn new(status: StatusCode, message: &'static str, form_status: &'static str) -> Failure {
-        Failure {
-            status,
-            message,
-            form_status,
-        }
-    }
 }
 
 impl App {
@@ -427,7 +429,7 @@ impl App {
     async fn dispatch(&self, route: &Route<'_>, req: &Request<Bytes>) -> Response<Bytes> {
         let method = req.method();
         let get = method == Method::GET || method == Method::HEAD;
-        match *route {
+        let answer = match *route {
             Route::Event(slug) if get => self.event_counts(slug).await,
             Route::Registrations(slug) if method == Method::POST => self.register(slug, req).await,
             Route::Registrations(slug) if method == Method::GET => {
@@ -438,9 +440,10 @@ impl App {
             Route::AnnouncementsSync if method == Method::POST => {
                 self.announcements_sync(req).await
             }
-            Route::Unknown => error(StatusCode::NOT_FOUND, MSG_NOT_FOUND),
-            _ => method_not_allowed(route),
-        }
+            Route::Unknown => Err(error(StatusCode::NOT_FOUND, MSG_NOT_FOUND)),
+            _ => Err(method_not_allowed(route)),
+        };
+        answer.unwrap_or_else(|refusal| refusal)
     }
 
     fn now(&self) -> chrono::DateTime<chrono::Utc> {
@@ -497,6 +500,7 @@ impl App {
         response
     }
 
+    /// The current manifest, or the 503 to answer.
     async fn manifest(&self) -> Result<Arc<Manifest>, Response<Bytes>> {
         self.inner.catalog.manifest().await.map_err(|err| {
             tracing::error!(error = %err, "events manifest unavailable");
@@ -504,22 +508,35 @@ impl App {
         })
     }
 
+    /// The event `slug` of the current manifest, or the answer to give: 503 without a manifest,
+    /// 404 for an event it does not list.
+    async fn known_event(&self, slug: &str) -> Result<KnownEvent, Response<Bytes>> {
+        KnownEvent::find(self.manifest().await?, slug)
+            .ok_or_else(|| error(StatusCode::NOT_FOUND, MSG_UNKNOWN_EVENT))
+    }
+
+    /// What the well-formed, live `token` stands for (`None`: malformed, unknown or cancelled),
+    /// or the 500 to answer when the store fails.
+    async fn registration_of(&self, token: &str) -> Result<Option<TokenInfo>, Response<Bytes>> {
+        if !token::is_well_formed(token) {
+            return Ok(None);
+        }
+        self.inner
+            .store
+            .find(token)
+            .await
+            .map_err(|err| internal(&err, "token look-up failed"))
+    }
+
     /// `GET /events/{slug}`: public numbers, never names nor addresses.
-    async fn event_counts(&self, slug: &str) -> Response<Bytes> {
-        let manifest = match self.manifest().await {
-            Ok(manifest) => manifest,
-            Err(response) => return response,
-        };
-        let Some(event) = manifest.event(slug) else {
-            return error(StatusCode::NOT_FOUND, MSG_UNKNOWN_EVENT);
-        };
-        let counts = match self.inner.store.counts(slug).await {
-            Ok(counts) => counts,
-            Err(err) => {
-                tracing::error!(error = %err, slug, "counting registrations failed");
-                return error(StatusCode::INTERNAL_SERVER_ERROR, MSG_INTERNAL);
-            }
-        };
+    async fn event_counts(&self, slug: &str) -> Answer {
+        let event = self.known_event(slug).await?;
+        let counts = self
+            .inner
+            .store
+            .counts(slug)
+            .await
+            .map_err(|err| internal(&err, "counting registrations failed"))?;
         let body = json!({
             "slug": event.slug,
             "count": counts.registered,
@@ -533,194 +550,40 @@ impl App {
             header::CACHE_CONTROL,
             HeaderValue::from_static("public, max-age=5"),
         );
-        response
+        Ok(response)
     }
 
+    /// The cancellation link of `token`, under [`Config::public_api_url`].
+    pub fn cancel_link(&self, token: &str) -> String {
+        cancel_link_under(&self.inner.config.public_api_url, token)
+    }
+
+    /// The cancellation link of `token` for this request: under its [`PublicBase`] when the
+    /// host put one, else [`App::cancel_link`].
     fn cancel_url(&self, req: &Request<Bytes>, token: &str) -> String {
-        let base = match req.extensions().get::<PublicBase>() {
-            Some(PublicBase(base)) => base.trim_end_matches('/'),
-            None => self.inner.config.public_api_url.as_str(),
-        };
-        format!("{base}/registrations/{token}")
-    }
-
-    /// `POST /events/{slug}/registrations`.
-    async fn register(&self, slug: &str, req: &Request<Bytes>) -> Response<Bytes> {
-        let headers = req.headers();
-        let kind = body_kind(headers);
-        let redirect = kind == BodyKind::Form && !accepts_json(headers);
-        let manifest = match self.manifest().await {
-            Ok(manifest) => manifest,
-            Err(response) => return response,
-        };
-        // Without an event there is no page to send a form back to: JSON 404 in all cases.
-        let Some(event) = manifest.event(slug) else {
-            return error(StatusCode::NOT_FOUND, MSG_UNKNOWN_EVENT);
-        };
-        let fail = |failure: Failure| {
-            if redirect {
-                see_other(&result_location(
-                    &event.url,
-                    failure.form_status,
-                    None,
-                    None,
-                ))
-            } else {
-                error(failure.status, failure.message)
-            }
-        };
-
-        if let Some(ip) = client_ip(req) {
-            if !self.inner.limiter.allow(ip, self.now()) {
-                tracing::warn!(slug, "registration attempts over the rate limit");
-                return fail(Failure::new(
-                    StatusCode::TOO_MANY_REQUESTS,
-                    MSG_LIMITED,
-                    "limited",
-                ));
-            }
+        match req.extensions().get::<PublicBase>() {
+            Some(PublicBase(base)) => cancel_link_under(base.trim_end_matches('/'), token),
+            None => self.cancel_link(token),
         }
-        let body = req.body();
-        if body.len() > MAX_BODY_BYTES {
-            return fail(Failure::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                MSG_TOO_LARGE,
-                "invalid",
-            ));
-        }
-        let raw = match kind {
-            BodyKind::Json => match RawRegistration::from_json(body) {
-                Ok(raw) => raw,
-                Err(_) => return error(StatusCode::BAD_REQUEST, MSG_BAD_JSON),
-            },
-            BodyKind::Form => RawRegistration::from_form(body),
-            BodyKind::Other => return error(StatusCode::UNSUPPORTED_MEDIA_TYPE, MSG_MEDIA_TYPE),
-        };
-        if let Some(reason) = event.closed_reason_at(self.now()) {
-            return fail(Failure::new(
-                StatusCode::FORBIDDEN,
-                closed_message(reason),
-                "closed",
-            ));
-        }
-        if raw.is_bot() {
-            // Honeypot filled: answer exactly as a success would (a bot that sees a refusal
-            // learns to avoid the field) but store nothing. The token leads nowhere.
-            tracing::info!(slug, "honeypot filled, registration dropped");
-            return match token::generate() {
-                Ok(token) => self.registered_response(
-                    req,
-                    event,
-                    RegisterOutcome::Registered,
-                    &token,
-                    redirect,
-                ),
-                Err(_) => fail(Failure::new(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    MSG_INTERNAL,
-                    "error",
-                )),
-            };
-        }
-        let registration = match raw.validate() {
-            Ok(registration) => registration,
-            Err(fields) => {
-                if redirect {
-                    return see_other(&result_location(&event.url, "invalid", None, None));
-                }
-                return json_response(
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    &json!({ "error": MSG_INVALID, "fields": fields }),
-                );
-            }
-        };
-        let token = match token::generate() {
-            Ok(token) => token,
-            Err(err) => {
-                tracing::error!(error = %err, "no randomness for a token");
-                return fail(Failure::new(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    MSG_INTERNAL,
-                    "error",
-                ));
-            }
-        };
-        let new = NewRegistration {
-            token: token.clone(),
-            name: registration.name,
-            email: registration.email,
-            email_key: registration.email_key,
-            discord: registration.discord,
-            registered_at: self.now(),
-        };
-        match self.inner.store.register(slug, event.capacity, new).await {
-            Ok(RegisterOutcome::Duplicate) => {
-                tracing::info!(slug, "duplicate registration refused");
-                fail(Failure::new(
-                    StatusCode::CONFLICT,
-                    MSG_DUPLICATE,
-                    "duplicate",
-                ))
-            }
-            Ok(outcome) => {
-                tracing::info!(slug, outcome = ?outcome, "registration recorded");
-                self.registered_response(req, event, outcome, &token, redirect)
-            }
-            Err(err) => {
-                tracing::error!(error = %err, slug, "registration failed");
-                fail(Failure::new(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    MSG_INTERNAL,
-                    "error",
-                ))
-            }
-        }
-    }
-
-    fn registered_response(
-        &self,
-        req: &Request<Bytes>,
-        event: &ManifestEvent,
-        outcome: RegisterOutcome,
-        token: &str,
-        redirect: bool,
-    ) -> Response<Bytes> {
-        let (status, position) = match outcome {
-            RegisterOutcome::Waitlisted { position } => ("waitlisted", Some(position)),
-            _ => ("registered", None),
-        };
-        if redirect {
-            return see_other(&result_location(&event.url, status, position, Some(token)));
-        }
-        let mut body = json!({ "status": status, "cancel_url": self.cancel_url(req, token) });
-        if let Some(position) = position {
-            body["position"] = json!(position);
-        }
-        json_response(StatusCode::CREATED, &body)
     }
 
     /// `GET /registrations/{token}`: the cancellation page.
-    async fn cancel_page(&self, token: &str, req: &Request<Bytes>) -> Response<Bytes> {
-        if !token::is_well_formed(token) {
-            return html_response(StatusCode::NOT_FOUND, html::not_found_page());
-        }
-        let info = match self.inner.store.find(token).await {
-            Ok(Some(info)) => info,
-            Ok(None) => return html_response(StatusCode::NOT_FOUND, html::not_found_page()),
-            Err(err) => {
-                tracing::error!(error = %err, "token look-up failed");
-                return error(StatusCode::INTERNAL_SERVER_ERROR, MSG_INTERNAL);
-            }
+    async fn cancel_page(&self, token: &str, req: &Request<Bytes>) -> Answer {
+        let Some(info) = self.registration_of(token).await? else {
+            return Ok(html_response(StatusCode::NOT_FOUND, html::not_found_page()));
         };
         // The page still works without the manifest, only less descriptive.
         let manifest = self.inner.catalog.manifest().await.ok();
         let event = manifest.as_ref().and_then(|m| m.event(&info.slug));
         let action = format!("{}/cancel", self.cancel_url(req, token));
-        html_response(StatusCode::OK, html::cancel_page(event, &info, &action))
+        Ok(html_response(
+            StatusCode::OK,
+            html::cancel_page(event, &info, &action),
+        ))
     }
 
     /// `POST /registrations/{token}/cancel`.
-    async fn cancel(&self, token: &str, req: &Request<Bytes>) -> Response<Bytes> {
+    async fn cancel(&self, token: &str, req: &Request<Bytes>) -> Answer {
         let json = accepts_json(req.headers());
         let not_found = || {
             if json {
@@ -729,42 +592,29 @@ impl App {
                 html_response(StatusCode::NOT_FOUND, html::not_found_page())
             }
         };
-        if !token::is_well_formed(token) {
-            return not_found();
-        }
-        let info = match self.inner.store.find(token).await {
-            Ok(Some(info)) => info,
-            Ok(None) => return not_found(),
-            Err(err) => {
-                tracing::error!(error = %err, "token look-up failed");
-                return error(StatusCode::INTERNAL_SERVER_ERROR, MSG_INTERNAL);
-            }
+        let Some(info) = self.registration_of(token).await? else {
+            return Err(not_found());
         };
         // The capacity decides who moves up: without the manifest, wait rather than guess.
-        let manifest = match self.manifest().await {
-            Ok(manifest) => manifest,
-            Err(response) => return response,
-        };
+        let manifest = self.manifest().await?;
         let event = manifest.event(&info.slug);
         // An event gone from the manifest promotes nobody.
         let capacity = event.map_or(Some(0), |e| e.capacity);
-        match self.inner.store.cancel(token, capacity).await {
-            Ok(Some(cancelled)) => {
-                tracing::info!(slug = %cancelled.slug, promoted = cancelled.promoted, "registration cancelled");
-                if json {
-                    json_response(StatusCode::OK, &json!({ "status": "cancelled" }))
-                } else if let Some(event) = event {
-                    see_other(&result_location(&event.url, "cancelled", None, None))
-                } else {
-                    html_response(StatusCode::OK, html::cancelled_page(None))
-                }
-            }
-            Ok(None) => not_found(),
-            Err(err) => {
-                tracing::error!(error = %err, "cancellation failed");
-                error(StatusCode::INTERNAL_SERVER_ERROR, MSG_INTERNAL)
-            }
-        }
+        let cancelled = self
+            .inner
+            .store
+            .cancel(token, capacity)
+            .await
+            .map_err(|err| internal(&err, "cancellation failed"))?
+            .ok_or_else(not_found)?;
+        tracing::info!(slug = %cancelled.slug, promoted = cancelled.promoted, "registration cancelled");
+        Ok(if json {
+            json_response(StatusCode::OK, &json!({ "status": "cancelled" }))
+        } else if let Some(event) = event {
+            see_other(&result_location(&event.url, "cancelled", None, None))
+        } else {
+            html_response(StatusCode::OK, html::cancelled_page(None))
+        })
     }
 
     fn authorized(&self, headers: &HeaderMap) -> bool {
@@ -785,18 +635,15 @@ impl App {
     /// `POST /announcements/sync` (admin token): sends the Discord announcements and reminders
     /// that are due. 200 with the summary, 502 with the summary when some failed (they are
     /// retried at the next sync), 503 without a webhook.
-    async fn announcements_sync(&self, req: &Request<Bytes>) -> Response<Bytes> {
+    async fn announcements_sync(&self, req: &Request<Bytes>) -> Answer {
         if !self.authorized(req.headers()) {
             tracing::warn!("announcements sync refused: missing or wrong token");
-            return unauthorized();
+            return Err(unauthorized());
         }
         let Some(discord) = &self.inner.discord else {
-            return error(StatusCode::SERVICE_UNAVAILABLE, MSG_NO_WEBHOOK);
+            return Err(error(StatusCode::SERVICE_UNAVAILABLE, MSG_NO_WEBHOOK));
         };
-        let manifest = match self.manifest().await {
-            Ok(manifest) => manifest,
-            Err(response) => return response,
-        };
+        let manifest = self.manifest().await?;
         let summary =
             announcements::sync(&self.inner.store, discord, &manifest, &self.inner.clock).await;
         tracing::info!(
@@ -810,52 +657,43 @@ impl App {
         } else {
             StatusCode::BAD_GATEWAY
         };
-        json_response(status, &json!(summary))
+        Ok(json_response(status, &json!(summary)))
     }
 
     /// `GET /events/{slug}/registrations`: the organisers' list, JSON or `?format=csv`.
-    async fn organiser_list(&self, slug: &str, req: &Request<Bytes>) -> Response<Bytes> {
+    async fn organiser_list(&self, slug: &str, req: &Request<Bytes>) -> Answer {
         if !self.authorized(req.headers()) {
             tracing::warn!(slug, "organiser list refused: missing or wrong token");
-            return unauthorized();
+            return Err(unauthorized());
         }
-        let manifest = match self.manifest().await {
-            Ok(manifest) => manifest,
-            Err(response) => return response,
-        };
-        if manifest.event(slug).is_none() {
-            return error(StatusCode::NOT_FOUND, MSG_UNKNOWN_EVENT);
-        }
-        let list = match self.inner.store.list(slug).await {
-            Ok(list) => list,
-            Err(err) => {
-                tracing::error!(error = %err, slug, "listing registrations failed");
-                return error(StatusCode::INTERNAL_SERVER_ERROR, MSG_INTERNAL);
-            }
-        };
+        self.known_event(slug).await?;
+        let list = self
+            .inner
+            .store
+            .list(slug)
+            .await
+            .map_err(|err| internal(&err, "listing registrations failed"))?;
         let csv = req.uri().query().is_some_and(|q| {
             form_urlencoded::parse(q.as_bytes()).any(|(k, v)| k == "format" && v == "csv")
         });
         if !csv {
-            return json_response(StatusCode::OK, &json!(list));
+            return Ok(json_response(StatusCode::OK, &json!(list)));
         }
-        match to_csv(&list) {
-            Ok(body) => {
-                let mut response = response(StatusCode::OK, "text/csv; charset=utf-8", body);
-                let disposition = format!("attachment; filename=\"inscriptions-{slug}.csv\"");
-                if let Ok(value) = HeaderValue::from_str(&disposition) {
-                    response
-                        .headers_mut()
-                        .insert(header::CONTENT_DISPOSITION, value);
-                }
-                response
-            }
-            Err(err) => {
-                tracing::error!(error = %err, slug, "writing CSV failed");
-                error(StatusCode::INTERNAL_SERVER_ERROR, MSG_INTERNAL)
-            }
+        let body = to_csv(&list).map_err(|err| internal(&err, "writing CSV failed"))?;
+        let mut response = response(StatusCode::OK, "text/csv; charset=utf-8", body);
+        let disposition = format!("attachment; filename=\"inscriptions-{slug}.csv\"");
+        if let Ok(value) = HeaderValue::from_str(&disposition) {
+            response
+                .headers_mut()
+                .insert(header::CONTENT_DISPOSITION, value);
         }
+        Ok(response)
     }
+}
+
+/// `{base}/registrations/{token}`.
+fn cancel_link_under(base: &str, token: &str) -> String {
+    format!("{base}/registrations/{token}")
 }
 
 /// A spreadsheet cell that cannot start a formula (`=`, `+`, `-`, `@`, tab, carriage return):

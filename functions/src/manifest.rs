@@ -44,7 +44,12 @@ pub struct ManifestEvent {
 impl Manifest {
     /// The event with this slug, if the manifest lists it.
     pub fn event(&self, slug: &str) -> Option<&ManifestEvent> {
-        self.events.iter().find(|event| event.slug == slug)
+        self.index_of(slug).map(|i| &self.events[i])
+    }
+
+    /// The index in [`Manifest::events`] of the event with this slug.
+    pub fn index_of(&self, slug: &str) -> Option<usize> {
+        self.events.iter().position(|event| event.slug == slug)
     }
 }
 

@@ -207,23 +207,63 @@ impl Counter {
     }
 }
 
+/// What an item of a transaction does, so that the cancellation reasons DynamoDB returns (one
+/// per item, in the order sent) are read by name, not by position.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Part {
+    /// The event counter (`registered`, `waitlist`).
+    Counter,
+    /// The registration item of the person registering or cancelling.
+    Registration,
+    /// Its e-mail uniqueness item.
+    EmailKey,
+    /// Its token index item.
+    TokenIndex,
+    /// The registration of the waiting person who gets the seat.
+    Promoted,
+}
+
+/// The items of one `TransactWriteItems` call, each with its [`Part`].
+#[derive(Default)]
+struct Transaction {
+    items: Vec<TransactWriteItem>,
+    parts: Vec<Part>,
+}
+
+impl Transaction {
+    fn push(&mut self, part: Part, item: TransactWriteItem) {
+        self.parts.push(part);
+        self.items.push(item);
+    }
+
+    fn with(mut self, part: Part, item: TransactWriteItem) -> Transaction {
+        self.push(part, item);
+        self
+    }
+}
+
 /// Result of a transaction attempt.
 enum Tx {
     Committed,
-    /// Cancelled: one code per item (`None`, `ConditionalCheckFailed`, `TransactionConflict`…).
-    Cancelled(Vec<String>),
+    Cancelled(Cancellation),
 }
 
-impl Tx {
-    fn failed(codes: &[String], index: usize) -> bool {
-        codes
-            .get(index)
-            .is_some_and(|code| code == "ConditionalCheckFailed")
+/// Why a transaction was cancelled: one code per item (`None`, `ConditionalCheckFailed`,
+/// `TransactionConflict`…), with the item's part when known.
+#[derive(Debug)]
+struct Cancellation(Vec<(Option<Part>, String)>);
+
+impl Cancellation {
+    /// Whether the condition of the item `part` failed.
+    fn failed(&self, part: Part) -> bool {
+        self.0
+            .iter()
+            .any(|(p, code)| *p == Some(part) && code == "ConditionalCheckFailed")
     }
 
     /// Cancelled for a passing reason (a concurrent transaction, throttling): try again later.
-    fn retryable(codes: &[String]) -> bool {
-        codes.iter().any(|code| {
+    fn retryable(&self) -> bool {
+        self.0.iter().any(|(_, code)| {
             matches!(
                 code.as_str(),
                 "TransactionConflict" | "ThrottlingError" | "ProvisionedThroughputExceeded"
@@ -240,6 +280,14 @@ async fn pause(attempt: u32) {
     let base = 5u64 << attempt.min(5);
     let jitter = u64::from(byte[0]) * base / 255;
     tokio::time::sleep(Duration::from_millis(base.min(160) + jitter.min(90))).await;
+}
+
+/// A live registration found by its token.
+struct TokenItem {
+    slug: String,
+    status: Status,
+    /// The whole registration item.
+    registration: Item,
 }
 
 /// Registrations in a DynamoDB table (layout in the module documentation).
@@ -347,12 +395,13 @@ impl DynamoStore {
         })
     }
 
-    async fn transact(&self, items: Vec<TransactWriteItem>) -> Result<Tx, StoreError> {
+    async fn transact(&self, transaction: Transaction) -> Result<Tx, StoreError> {
         // Makes the SDK's own retries of this very call idempotent (a commit whose answer was
         // lost is not applied twice); each call gets a new one.
         let mut random = [0u8; 16];
         getrandom::fill(&mut random).map_err(backend)?;
         let request: String = random.iter().map(|b| format!("{b:02x}")).collect();
+        let Transaction { items, parts } = transaction;
         let result = self
             .client
             .transact_write_items()
@@ -364,17 +413,19 @@ impl DynamoStore {
             Ok(_) => Ok(Tx::Committed),
             Err(err) => match err.as_service_error() {
                 Some(TransactWriteItemsError::TransactionCanceledException(cancel)) => {
-                    Ok(Tx::Cancelled(
-                        cancel
-                            .cancellation_reasons()
-                            .iter()
-                            .map(|reason| reason.code().unwrap_or("None").to_owned())
+                    let reasons = cancel.cancellation_reasons().iter().enumerate();
+                    Ok(Tx::Cancelled(Cancellation(
+                        reasons
+                            .map(|(i, reason)| {
+                                let code = reason.code().unwrap_or("None").to_owned();
+                                (parts.get(i).copied(), code)
+                            })
                             .collect(),
-                    ))
+                    )))
                 }
-                Some(TransactWriteItemsError::TransactionInProgressException(_)) => {
-                    Ok(Tx::Cancelled(vec!["TransactionConflict".to_owned()]))
-                }
+                Some(TransactWriteItemsError::TransactionInProgressException(_)) => Ok(
+                    Tx::Cancelled(Cancellation(vec![(None, "TransactionConflict".to_owned())])),
+                ),
                 _ => Err(backend(DisplayErrorContext(err))),
             },
         }
@@ -402,24 +453,48 @@ impl DynamoStore {
             expr = expr.value(":cap", n(capacity));
             condition.push_str(" AND #r < :cap");
         }
-        let items = vec![
-            expr.update(
-                counter_key(slug),
-                &self.table,
-                "SET #r = #r + :one REMOVE #w[0]",
-                &condition,
-            )?,
-            mark_registered(&self.table, slug, head)?,
-        ];
-        match self.transact(items).await? {
+        let transaction = Transaction::default()
+            .with(
+                Part::Counter,
+                expr.update(
+                    counter_key(slug),
+                    &self.table,
+                    "SET #r = #r + :one REMOVE #w[0]",
+                    &condition,
+                )?,
+            )
+            .with(Part::Promoted, mark_registered(&self.table, slug, head)?);
+        match self.transact(transaction).await? {
             Tx::Committed => Ok(true),
-            Tx::Cancelled(codes) => {
-                if Tx::retryable(&codes) {
+            Tx::Cancelled(why) => {
+                if why.retryable() {
                     pause(attempt).await;
                 }
                 Ok(false)
             }
         }
+    }
+
+    /// The live registration `token` stands for: its token index item, then its registration
+    /// item. `None` when either is gone (unknown or cancelled).
+    async fn token_item(&self, token: &str) -> Result<Option<TokenItem>, StoreError> {
+        let Some(index) = self.get(token_key(token)).await? else {
+            return Ok(None);
+        };
+        let Some(slug) = get_s(&index, "slug").map(str::to_owned) else {
+            return Err(StoreError::Corrupt("token item without slug".to_owned()));
+        };
+        let Some(registration) = self.get(reg_key(&slug, token)).await? else {
+            return Ok(None);
+        };
+        let status = get_s(&registration, "status")
+            .and_then(Status::parse)
+            .ok_or_else(|| StoreError::Corrupt("registration status".to_owned()))?;
+        Ok(Some(TokenItem {
+            slug,
+            status,
+            registration,
+        }))
     }
 
     /// Promotes waiting people while seats are free; returns how many moved up.
@@ -544,13 +619,12 @@ impl Store for DynamoStore {
             email_item.insert("token".to_owned(), s(reg.token.clone()));
             let mut token_item = token_key(&reg.token);
             token_item.insert("slug".to_owned(), s(slug));
-            let items = vec![
-                counter_update,
-                put_new(&self.table, reg_item)?,
-                put_new(&self.table, email_item)?,
-                put_new(&self.table, token_item)?,
-            ];
-            match self.transact(items).await? {
+            let transaction = Transaction::default()
+                .with(Part::Counter, counter_update)
+                .with(Part::Registration, put_new(&self.table, reg_item)?)
+                .with(Part::EmailKey, put_new(&self.table, email_item)?)
+                .with(Part::TokenIndex, put_new(&self.table, token_item)?);
+            match self.transact(transaction).await? {
                 Tx::Committed if seat => return Ok(RegisterOutcome::Registered),
                 Tx::Committed => {
                     // Not in the list any more: promoted in the meantime.
@@ -559,17 +633,19 @@ impl Store for DynamoStore {
                         RegisterOutcome::Waitlisted { position }
                     }));
                 }
-                Tx::Cancelled(codes) if Tx::failed(&codes, 2) => {
+                Tx::Cancelled(why) if why.failed(Part::EmailKey) => {
                     return Ok(RegisterOutcome::Duplicate);
                 }
-                Tx::Cancelled(codes) if Tx::failed(&codes, 1) || Tx::failed(&codes, 3) => {
+                Tx::Cancelled(why)
+                    if why.failed(Part::Registration) || why.failed(Part::TokenIndex) =>
+                {
                     return Err(StoreError::Corrupt("token collision".to_owned()));
                 }
-                Tx::Cancelled(codes) if Tx::retryable(&codes) => pause(attempt).await,
-                Tx::Cancelled(codes) if Tx::failed(&codes, 0) => {} // counter moved: read again
-                Tx::Cancelled(codes) => {
+                Tx::Cancelled(why) if why.retryable() => pause(attempt).await,
+                Tx::Cancelled(why) if why.failed(Part::Counter) => {} // counter moved: read again
+                Tx::Cancelled(why) => {
                     return Err(StoreError::Backend(format!(
-                        "registration cancelled: {codes:?}"
+                        "registration cancelled: {why:?}"
                     )));
                 }
             }
@@ -586,18 +662,9 @@ impl Store for DynamoStore {
     }
 
     async fn find(&self, token: &str) -> Result<Option<TokenInfo>, StoreError> {
-        let Some(index) = self.get(token_key(token)).await? else {
+        let Some(TokenItem { slug, status, .. }) = self.token_item(token).await? else {
             return Ok(None);
         };
-        let Some(slug) = get_s(&index, "slug").map(str::to_owned) else {
-            return Err(StoreError::Corrupt("token item without slug".to_owned()));
-        };
-        let Some(reg) = self.get(reg_key(&slug, token)).await? else {
-            return Ok(None);
-        };
-        let status = get_s(&reg, "status")
-            .and_then(Status::parse)
-            .ok_or_else(|| StoreError::Corrupt("registration status".to_owned()))?;
         let position = match status {
             Status::Waitlisted => self.counter(&slug).await?.position(token),
             Status::Registered => None,
@@ -615,39 +682,47 @@ impl Store for DynamoStore {
         capacity: Option<u32>,
     ) -> Result<Option<Cancelled>, StoreError> {
         for attempt in 0..MAX_ATTEMPTS {
-            let Some(index) = self.get(token_key(token)).await? else {
+            let Some(TokenItem {
+                slug,
+                status,
+                registration,
+            }) = self.token_item(token).await?
+            else {
                 return Ok(None);
             };
-            let Some(slug) = get_s(&index, "slug").map(str::to_owned) else {
-                return Err(StoreError::Corrupt("token item without slug".to_owned()));
-            };
-            let Some(reg) = self.get(reg_key(&slug, token)).await? else {
-                return Ok(None);
-            };
-            let status = get_s(&reg, "status")
-                .and_then(Status::parse)
-                .ok_or_else(|| StoreError::Corrupt("registration status".to_owned()))?;
-            let email_key = get_s(&reg, "email_key")
+            let email_key = get_s(&registration, "email_key")
                 .ok_or_else(|| StoreError::Corrupt("registration without email_key".to_owned()))?
                 .to_owned();
             let counter = self.counter(&slug).await?;
 
-            let mut items = vec![
-                Expr::default().delete(
-                    reg_key(&slug, token),
-                    &self.table,
-                    "attribute_exists(pk)",
-                )?,
-                Expr::default()
-                    .name("#t", "token")
-                    .value(":token", s(token))
-                    .delete(
-                        email_key_item(&slug, &email_key),
+            let mut transaction = Transaction::default()
+                .with(
+                    Part::Registration,
+                    Expr::default().delete(
+                        reg_key(&slug, token),
                         &self.table,
-                        "#t = :token",
+                        "attribute_exists(pk)",
                     )?,
-                Expr::default().delete(token_key(token), &self.table, "attribute_exists(pk)")?,
-            ];
+                )
+                .with(
+                    Part::EmailKey,
+                    Expr::default()
+                        .name("#t", "token")
+                        .value(":token", s(token))
+                        .delete(
+                            email_key_item(&slug, &email_key),
+                            &self.table,
+                            "#t = :token",
+                        )?,
+                )
+                .with(
+                    Part::TokenIndex,
+                    Expr::default().delete(
+                        token_key(token),
+                        &self.table,
+                        "attribute_exists(pk)",
+                    )?,
+                );
             let mut promoted = 0;
             match status {
                 Status::Registered => {
@@ -663,13 +738,17 @@ impl Store for DynamoStore {
                             expr = expr.name("#r", "registered").value(":cap", n(capacity));
                             condition.push_str(" AND #r <= :cap");
                         }
-                        items.push(expr.update(
-                            counter_key(&slug),
-                            &self.table,
-                            "REMOVE #w[0]",
-                            &condition,
-                        )?);
-                        items.push(mark_registered(&self.table, &slug, head)?);
+                        transaction.push(
+                            Part::Counter,
+                            expr.update(
+                                counter_key(&slug),
+                                &self.table,
+                                "REMOVE #w[0]",
+                                &condition,
+                            )?,
+                        );
+                        transaction
+                            .push(Part::Promoted, mark_registered(&self.table, &slug, head)?);
                         promoted = 1;
                     } else {
                         let mut expr = Expr::default().name("#r", "registered").value(":one", n(1));
@@ -682,12 +761,15 @@ impl Store for DynamoStore {
                             expr = expr.value(":cap", n(capacity.unwrap_or(0)));
                             "#r >= :one AND #r > :cap".to_owned()
                         };
-                        items.push(expr.update(
-                            counter_key(&slug),
-                            &self.table,
-                            "SET #r = #r - :one",
-                            &condition,
-                        )?);
+                        transaction.push(
+                            Part::Counter,
+                            expr.update(
+                                counter_key(&slug),
+                                &self.table,
+                                "SET #r = #r - :one",
+                                &condition,
+                            )?,
+                        );
                     }
                 }
                 Status::Waitlisted => {
@@ -699,15 +781,18 @@ impl Store for DynamoStore {
                     let expr = Expr::default()
                         .name("#w", "waitlist")
                         .value(":token", s(token));
-                    items.push(expr.update(
-                        counter_key(&slug),
-                        &self.table,
-                        &format!("REMOVE #w[{index}]"),
-                        &format!("#w[{index}] = :token"),
-                    )?);
+                    transaction.push(
+                        Part::Counter,
+                        expr.update(
+                            counter_key(&slug),
+                            &self.table,
+                            &format!("REMOVE #w[{index}]"),
+                            &format!("#w[{index}] = :token"),
+                        )?,
+                    );
                 }
             }
-            match self.transact(items).await? {
+            match self.transact(transaction).await? {
                 Tx::Committed => {
                     // Further seats (capacity raised since): best effort, the next
                     // registration or cancellation does it again anyway.
@@ -720,7 +805,7 @@ impl Store for DynamoStore {
                         promoted: promoted + more,
                     }));
                 }
-                Tx::Cancelled(codes) if Tx::retryable(&codes) => pause(attempt).await,
+                Tx::Cancelled(why) if why.retryable() => pause(attempt).await,
                 Tx::Cancelled(_) => {} // something moved (or a concurrent cancel): read again
             }
         }
