@@ -7,8 +7,23 @@ use chrono_tz::Tz;
 /// A point in time, kept in the site's time zone.
 pub type Instant = DateTime<Tz>;
 
+/// Why a front-matter date was refused: the message, and what to write instead when there is
+/// more to say than the formats.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DateError {
+    pub message: String,
+    pub help: Option<String>,
+}
+
+impl DateError {
+    fn new(message: String, help: Option<String>) -> DateError {
+        DateError { message, help }
+    }
+}
+
 /// Parses a front-matter date. A date without an offset is in `tz`; a date alone is midnight.
-pub fn parse(text: &str, tz: Tz) -> Result<Instant, String> {
+/// A local time that the zone skips or repeats (clocks changing) is refused.
+pub fn parse(text: &str, tz: Tz) -> Result<Instant, DateError> {
     let text = text.trim();
     if let Ok(dt) = DateTime::parse_from_rfc3339(text) {
         return Ok(dt.with_timezone(&tz));
@@ -22,16 +37,34 @@ pub fn parse(text: &str, tz: Tz) -> Result<Instant, String> {
     } else if let Ok(dt) = NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M") {
         dt
     } else {
-        return Err(format!(
-            "date invalide « {text} » : formats acceptés `AAAA-MM-JJ`, `AAAA-MM-JJ HH:MM` ou RFC 3339 (`2026-12-03T19:00:00+01:00`)"
+        return Err(DateError::new(
+            format!(
+                "date invalide « {text} » : formats acceptés `AAAA-MM-JJ`, `AAAA-MM-JJ HH:MM` ou RFC 3339 (`2026-12-03T19:00:00+01:00`)"
+            ),
+            None,
         ));
     };
     match tz.from_local_datetime(&naive) {
         LocalResult::Single(dt) => Ok(dt),
-        // The hour repeated when clocks go back: take the first one, as calendars do.
-        LocalResult::Ambiguous(first, _) => Ok(first),
-        LocalResult::None => Err(format!(
-            "l'heure « {text} » n'existe pas dans le fuseau {tz} (passage à l'heure d'été) : choisissez une autre heure"
+        // The hour repeated when clocks go back: taking either silently would make a one-hour
+        // event last two hours, or none. The contributor says which, with an offset.
+        LocalResult::Ambiguous(first, second) => Err(DateError::new(
+            format!(
+                "l'heure « {text} » existe deux fois dans le fuseau {tz} (retour à l'heure d'hiver) : précisez laquelle"
+            ),
+            Some(format!(
+                "écrivez `{}` (la première, heure d'été) ou `{}` (la seconde, heure d'hiver)",
+                rfc3339(&first),
+                rfc3339(&second)
+            )),
+        )),
+        LocalResult::None => Err(DateError::new(
+            format!(
+                "l'heure « {text} » n'existe pas dans le fuseau {tz} (passage à l'heure d'été)"
+            ),
+            Some(
+                "choisissez une autre heure : les horloges sautent une heure cette nuit-là".into(),
+            ),
         )),
     }
 }
@@ -120,12 +153,27 @@ mod tests {
         assert!(
             parse("03/12/2026", tz)
                 .unwrap_err()
+                .message
                 .contains("date invalide")
         );
         assert!(
             parse("2026-03-29 02:30", tz)
                 .unwrap_err()
+                .message
                 .contains("n'existe pas")
         );
+    }
+
+    #[test]
+    fn a_time_that_happens_twice_is_refused_with_both_offsets() {
+        let tz = chrono_tz::Europe::Paris;
+        let e = parse("2026-10-25 02:30", tz).unwrap_err();
+        assert!(e.message.contains("existe deux fois"), "{}", e.message);
+        let help = e.help.unwrap();
+        assert!(help.contains("`2026-10-25T02:30:00+02:00`"), "{help}");
+        assert!(help.contains("`2026-10-25T02:30:00+01:00`"), "{help}");
+        // Written with its offset, either one is taken as written.
+        let dt = parse("2026-10-25T02:30:00+01:00", tz).unwrap();
+        assert_eq!(rfc3339(&dt), "2026-10-25T02:30:00+01:00");
     }
 }

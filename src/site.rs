@@ -852,7 +852,13 @@ fn resolve_entry(
     let references = std::cell::RefCell::new(Vec::new());
     let date = |key: &str, value: &str, problems: &mut Vec<Diagnostic>| -> Option<Instant> {
         dates::parse(value, tz)
-            .map_err(|m| problems.push(doc.value_error(key, value, m)))
+            .map_err(|e| {
+                let mut d = doc.value_error(key, value, e.message);
+                if let Some(help) = e.help {
+                    d = d.with_help(help);
+                }
+                problems.push(d);
+            })
             .ok()
     };
     let check_refs = |key: &str, ids: &[String], kind: Kind, problems: &mut Vec<Diagnostic>| {
@@ -1064,6 +1070,23 @@ fn resolve_entry(
                 );
             }
         }
+    }
+    if item.title.chars().any(char::is_control) {
+        // A line break in a title would end its line of an iCalendar file or of a feed.
+        let key = if source.kind == Kind::Author {
+            "name"
+        } else {
+            "title"
+        };
+        let shown: String = item.title.escape_debug().collect();
+        problems.push(
+            doc.value_error(
+                key,
+                &item.title,
+                format!("le titre « {shown} » contient un caractère de contrôle (retour à la ligne, tabulation…)"),
+            )
+            .with_help("écrivez le titre sur une seule ligne, sans `\\n`, `\\r` ni `\\t`"),
+        );
     }
     item.summary = summary(meta, source);
     (item.tags, item.tag_slugs) = dedup_tags(&item.tags);

@@ -108,6 +108,59 @@ fn bad_date() {
     );
 }
 
+/// `classmates check` on the fixture, which must fail with exactly `errors` errors.
+#[track_caller]
+fn check_failing(fixture: &str, errors: usize) -> Build {
+    let site = Site::fixture(fixture);
+    let result = std::process::Command::new(env!("CARGO_BIN_EXE_classmates"))
+        .arg("--root")
+        .arg(site.root())
+        .arg("check")
+        .env_remove("RUST_LOG")
+        .output()
+        .expect("run the classmates binary");
+    let run = Build {
+        status: result.status,
+        stdout: String::from_utf8_lossy(&result.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&result.stderr).into_owned(),
+        out: site.output(),
+    }
+    .failed();
+    assert_eq!(run.error_count(), errors, "{}", run.stderr);
+    run
+}
+
+#[test]
+fn a_local_time_that_happens_twice() {
+    // 2026-10-25 in Paris: clocks go back from 03:00 to 02:00, 02:30 happens twice.
+    for run in [
+        failing("error_ambiguous_time", 1),
+        check_failing("error_ambiguous_time", 1),
+    ] {
+        run.assert_problem(
+            "content/events/nuit.md:3:8",
+            "l'heure « 2026-10-25 02:30 » existe deux fois dans le fuseau Europe/Paris",
+        );
+        run.assert_problem(
+            "content/events/nuit.md:3:8",
+            "écrivez `2026-10-25T02:30:00+02:00` (la première, heure d'été) ou `2026-10-25T02:30:00+01:00` (la seconde, heure d'hiver)",
+        );
+    }
+}
+
+#[test]
+fn a_title_with_control_characters() {
+    for run in [
+        failing("error_title_control", 1),
+        check_failing("error_title_control", 1),
+    ] {
+        run.assert_problem(
+            "content/events/atelier.md:2:1",
+            r"le titre « Atelier\r\nX-INJECTE:oui » contient un caractère de contrôle",
+        );
+    }
+}
+
 #[test]
 fn link_to_a_missing_file() {
     let build = failing("error_missing_link", 1);

@@ -342,11 +342,18 @@ fn each_event_has_its_own_calendar_file() {
     }
 }
 
-#[test]
-fn calendar_files_follow_rfc_5545_line_rules() {
-    let site = Site::fixture("calendar");
-    let build = site.build().ok();
-    for path in build.files().into_iter().filter(|f| f.ends_with(".ics")) {
+/// Every `.ics` file of `build` parses as one calendar, ends its lines with CRLF and has no line
+/// longer than 75 octets (RFC 5545 §3.1).
+#[track_caller]
+fn assert_rfc_5545_lines(build: &common::Build) {
+    let paths: Vec<String> = build
+        .files()
+        .into_iter()
+        .filter(|f| f.ends_with(".ics"))
+        .collect();
+    assert!(!paths.is_empty(), "no calendar");
+    for path in paths {
+        build.ics(&path);
         let text = build.read(&path);
         assert!(
             text.starts_with("BEGIN:VCALENDAR\r\n") && text.ends_with("END:VCALENDAR\r\n"),
@@ -359,10 +366,105 @@ fn calendar_files_follow_rfc_5545_line_rules() {
             );
             assert!(
                 line.len() - 2 <= 75,
-                "{path}: line longer than 75 octets: {line:?}"
+                "{path}: line of {} octets: {line:?}",
+                line.len() - 2
             );
         }
     }
+}
+
+#[test]
+fn calendar_files_follow_rfc_5545_line_rules() {
+    let site = Site::fixture("calendar");
+    assert_rfc_5545_lines(&site.build().ok());
+}
+
+#[test]
+fn starter_calendars_follow_rfc_5545_line_rules() {
+    let out = tempfile::tempdir().unwrap();
+    let build = common::run_build(
+        &common::repo_root(),
+        &out.path().join("public"),
+        &["--now", NOW],
+    )
+    .ok();
+    assert_rfc_5545_lines(&build);
+}
+
+#[test]
+fn line_breaks_in_text_values_cannot_start_a_property() {
+    // The site's title (NAME, X-WR-CALNAME), an event's location and summary hold CR, LF and
+    // CRLF followed by what would be properties of their own; the title has `;`, `,` and `\`.
+    let site = Site::fixture("calendar-injection");
+    let build = site.build().ok();
+    assert_rfc_5545_lines(&build);
+    for path in ["evenements/calendrier.ics", "evenements/atelier.ics"] {
+        let calendar = build.ics(path);
+        assert_eq!(calendar.events.len(), 1, "{path}");
+        let names: Vec<&str> = calendar
+            .properties
+            .iter()
+            .map(|p| p.name.as_str())
+            .collect();
+        assert_eq!(
+            names,
+            [
+                "VERSION",
+                "PRODID",
+                "CALSCALE",
+                "METHOD",
+                "NAME",
+                "X-WR-CALNAME"
+            ],
+            "{path}"
+        );
+        let event = &calendar.events[0].properties;
+        let names: BTreeSet<&str> = event.iter().map(|p| p.name.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "DESCRIPTION",
+                "DTEND",
+                "DTSTAMP",
+                "DTSTART",
+                "LOCATION",
+                "SUMMARY",
+                "UID",
+                "URL"
+            ]
+            .into_iter()
+            .collect(),
+            "{path}"
+        );
+        assert_eq!(event.len(), 8, "{path}: a property twice");
+        assert_eq!(
+            ics_prop(event, "DTSTART").as_deref(),
+            Some("20261112T170000Z")
+        );
+        // The parser keeps the escapes: each line break is one `\n`, nothing else is lost.
+        assert_eq!(
+            ics_prop(event, "LOCATION").as_deref(),
+            Some(r"Salle 1\nX-INJECTE:oui\nATTENDEE:mailto:a@example.org\nEND:VEVENT")
+        );
+        assert_eq!(
+            ics_prop(event, "SUMMARY").as_deref(),
+            Some(r"Atelier \; virgules\, et \\ barres obliques")
+        );
+        assert!(
+            ics_prop(event, "DESCRIPTION")
+                .unwrap()
+                .starts_with(r"Première ligne\nDTSTART:19700101T000000Z\n\n"),
+        );
+    }
+    let calendar = build.ics("evenements/calendrier.ics");
+    assert_eq!(
+        ics_prop(&calendar.properties, "NAME").as_deref(),
+        Some(r"Club\nBEGIN:VEVENT\nUID:injecte : événements")
+    );
+    assert_eq!(
+        ics_prop(&calendar.properties, "X-WR-CALNAME"),
+        ics_prop(&calendar.properties, "NAME")
+    );
 }
 
 #[test]

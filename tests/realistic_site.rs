@@ -253,6 +253,35 @@ fn bundle_files_are_copied_next_to_the_page() {
 }
 
 #[test]
+fn dotfiles_of_a_bundle_are_never_published() {
+    let site = Site::fixture("realistic");
+    let bundle = "content/articles/deployer-django";
+    site.write(&format!("{bundle}/.env"), "SECRET_KEY=racine\n");
+    site.write(
+        &format!("{bundle}/config/.env"),
+        "SECRET_KEY=sous-dossier\n",
+    );
+    site.write(&format!("{bundle}/.git/config"), "[core]\n");
+    site.write(&format!("{bundle}/config/nginx.conf"), "server {}\n");
+    let build = site.build().ok();
+    let published: Vec<String> = build
+        .files()
+        .into_iter()
+        .filter(|f| f.starts_with("articles/deployer-django/"))
+        .collect();
+    assert!(
+        published.contains(&"articles/deployer-django/config/nginx.conf".to_string()),
+        "{published:?}"
+    );
+    for file in &published {
+        assert!(
+            !file.split('/').any(|part| part.starts_with('.')),
+            "{file} is published"
+        );
+    }
+}
+
+#[test]
 fn series_follow_part_order_not_date_order() {
     let site = Site::fixture("realistic");
     let build = site.build().ok();

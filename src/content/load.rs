@@ -241,14 +241,16 @@ pub fn read(root: &Path, found: &Found) -> Result<Entry, Rejected> {
     }
 }
 
-/// Files of a bundle other than `index.md`, relative to the bundle folder, sorted.
+/// Files of a bundle other than `index.md`, relative to the bundle folder, sorted. Dotfiles and
+/// dot-folders at any depth (`.env`, `sub/.env`, `.git/`) are never published.
 fn bundle_files(dir: &Path) -> Vec<PathBuf> {
     let mut files: Vec<PathBuf> = walkdir::WalkDir::new(dir)
         .into_iter()
+        .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'))
         .filter_map(Result::ok)
         .filter(|e| e.file_type().is_file())
         .filter_map(|e| e.path().strip_prefix(dir).ok().map(Path::to_path_buf))
-        .filter(|p| p != Path::new("index.md") && !p.to_string_lossy().starts_with('.'))
+        .filter(|p| p != Path::new("index.md"))
         .collect();
     files.sort();
     files
