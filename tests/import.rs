@@ -273,7 +273,6 @@ fn pelican_folder_becomes_articles_that_build() {
         ),
         "content/authors/marc-lefevre.md (auteur « Marc Lefèvre »)".to_string(),
         "site.yaml : catégorie « Tutoriels » ajoutée (slug `tutoriels`)".to_string(),
-        format!("{src}/ecrire-des-tests.md:10 : en-tête « Lang: fr » non converti"),
         format!("{src}/ancien.rst : fichier reStructuredText non converti"),
         format!("{src}/date-invalide.md:2 : date illisible « le 12 mai 2019 »"),
         format!("{src}/bienvenue.md : content/articles/bienvenue.md existe déjà"),
@@ -293,6 +292,10 @@ fn pelican_folder_becomes_articles_that_build() {
         );
     }
     assert!(report.contains("Convertis (5) :"), "{report}");
+    assert!(
+        !report.contains("Lang: fr"),
+        "the site's language is no loss:\n{report}"
+    );
 
     // The result builds; old addresses redirect.
     let build = site.build().ok();
@@ -364,6 +367,68 @@ fn pelican_folder_becomes_articles_that_build() {
         again.stdout
     );
     assert_eq!(common::tree(&site.root().join("content")), before);
+}
+
+/// What Pelican itself accepts converts: dates in every form dateutil reads, `Lang:` of the
+/// site's language, several categories (the first kept, the others said), a leading `# Titre`
+/// that repeats the title.
+#[test]
+fn pelican_headers_are_read_as_leniently_as_pelican() {
+    let site = Site::fixture("import-site");
+    let dir = repo_root().join("tests/fixtures/import-pelican-lenient/content");
+    let run = classmates(site.root(), &["import", "pelican", dir.to_str().unwrap()]).ok();
+    let report = &run.stdout;
+    let src = dir.display().to_string();
+    assert!(report.contains("Convertis (3) :"), "{report}");
+
+    let meeting = front_matter(&site, "content/articles/rencontre-de-novembre.md");
+    assert_eq!(meeting["date"].as_str(), Some("2018-11-29 21:21"));
+    assert_eq!(meeting["updated"].as_str(), Some("2018-11-29 23:05"));
+    assert_eq!(strings(&meeting["categories"]), ["python"]);
+    let english = front_matter(&site, "content/articles/an-english-post.md");
+    assert_eq!(english["date"].as_str(), Some("2018-12-06T18:30:00+01:00"));
+    let christmas = front_matter(&site, "content/articles/sans-heure.md");
+    assert_eq!(christmas["date"].as_str(), Some("2018-12-24"));
+
+    // The leading title is not kept; a later one and a different one are.
+    let body = std::fs::read_to_string(
+        site.root()
+            .join("content/articles/rencontre-de-novembre.md"),
+    )
+    .unwrap();
+    let body = body.rsplit_once("\n---\n").unwrap().1.trim_start();
+    assert!(body.starts_with("Nous étions une vingtaine."), "{body}");
+    assert_eq!(body.matches("# Rencontre de novembre").count(), 1, "{body}");
+    let body =
+        std::fs::read_to_string(site.root().join("content/articles/an-english-post.md")).unwrap();
+    assert!(body.contains("# Another title"), "{body}");
+
+    for expected in [
+        format!(
+            "{src}/rencontre-2018.md:5 : catégorie(s) « Outils », « Django » non reprise(s) : seule la première, « Python », est gardée"
+        ),
+        format!(
+            "{src}/english-post.md:5 : en-tête « Lang: en » non converti : le site est en « fr »"
+        ),
+        format!(
+            "{src}/rencontre-2018.md:9 : titre `# …` identique au titre de l'article retiré du corps"
+        ),
+    ] {
+        assert!(
+            report.contains(&expected),
+            "missing `{expected}` in:\n{report}"
+        );
+    }
+    // `Lang:` of the site's language loses nothing: not a word about it.
+    for quiet in [
+        "rencontre-2018.md:7",
+        "sans-heure.md:4",
+        "Lang: fr",
+        "Lang: FR_fr",
+    ] {
+        assert!(!report.contains(quiet), "`{quiet}` in:\n{report}");
+    }
+    site.build().ok();
 }
 
 #[test]

@@ -1,7 +1,9 @@
 //! Pelican's Markdown header (Python-Markdown's `meta` extension): `Key: value` lines, values
 //! continued on indented lines, and the dates and lists written in it.
 
-use chrono::{DateTime, NaiveDate, NaiveDateTime, Timelike};
+use std::collections::HashMap;
+
+use chrono::{NaiveTime, TimeZone, Timelike};
 
 /// One `Key: value` of a Pelican header (continuation lines included).
 #[derive(Debug, Clone)]
@@ -78,51 +80,43 @@ pub(super) fn meta_line(line: &str) -> Option<(&str, &str)> {
 }
 
 /// A date as Pelican accepts it, written the way this site reads it (`2019-05-12`,
-/// `2019-05-12 14:30`, or RFC 3339 when it has an offset). Like Pelican (dateutil), `02/06/2019`
-/// is read month first, and day first only when the first number cannot be a month.
+/// `2019-05-12 14:30`, or RFC 3339 when it has an offset). Pelican reads `Date:` with
+/// dateutil's lenient parser (`pelican.utils.get_date`: runs of spaces collapsed, `_` read as a
+/// space, missing parts taken from today at midnight); `dtparse` is a port of that parser, so
+/// every form Pelican accepts is accepted here (`2018.11.29 21:21`, `29 Nov 2018`,
+/// `Thu, 29 Nov 2018 21:21:00 +0100`…). Like dateutil, `02/06/2019` is read month first, and
+/// day first only when the first number cannot be a month.
 pub(super) fn convert_date(text: &str) -> Option<String> {
+    let text = text.replace('_', " ");
     let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    if let Ok(dt) = DateTime::parse_from_rfc3339(&text) {
-        return Some(dt.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true));
+    if text.is_empty() {
+        return None;
     }
-    for format in [
-        "%Y-%m-%d %H:%M:%S%z",
-        "%Y-%m-%d %H:%M%z",
-        "%Y-%m-%dT%H:%M%z",
-    ] {
-        if let Ok(dt) = DateTime::parse_from_str(&text, format) {
-            return Some(dt.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true));
-        }
+    let today = chrono::Local::now().date_naive().and_time(NaiveTime::MIN);
+    let (naive, offset, _) = dtparse::Parser::default()
+        .parse(
+            &text,
+            None,
+            None,
+            false,
+            false,
+            Some(&today),
+            false,
+            &HashMap::new(),
+        )
+        .ok()?;
+    let naive = naive.with_nanosecond(0)?;
+    if let Some(offset) = offset {
+        let dt = offset.from_local_datetime(&naive).single()?;
+        return Some(dt.to_rfc3339_opts(chrono::SecondsFormat::Secs, true));
     }
-    for format in [
-        "%Y-%m-%d", "%Y/%m/%d", "%m/%d/%Y", "%d/%m/%Y", "%m.%d.%Y", "%d.%m.%Y", "%m-%d-%Y",
-        "%d-%m-%Y",
-    ] {
-        if let Ok(d) = NaiveDate::parse_from_str(&text, format) {
-            return Some(d.format("%Y-%m-%d").to_string());
-        }
-    }
-    for format in [
-        "%Y-%m-%d %H:%M",
-        "%Y-%m-%d %H:%M:%S",
-        "%Y-%m-%dT%H:%M",
-        "%Y-%m-%dT%H:%M:%S",
-        "%Y/%m/%d %H:%M",
-        "%Y/%m/%d %H:%M:%S",
-        "%m/%d/%Y %H:%M",
-        "%d/%m/%Y %H:%M",
-        "%m.%d.%Y %H:%M",
-        "%d.%m.%Y %H:%M",
-    ] {
-        if let Ok(dt) = NaiveDateTime::parse_from_str(&text, format) {
-            return Some(if dt.second() == 0 {
-                dt.format("%Y-%m-%d %H:%M").to_string()
-            } else {
-                dt.format("%Y-%m-%dT%H:%M:%S").to_string()
-            });
-        }
-    }
-    None
+    Some(if naive.time() == NaiveTime::MIN {
+        naive.format("%Y-%m-%d").to_string()
+    } else if naive.second() == 0 {
+        naive.format("%Y-%m-%d %H:%M").to_string()
+    } else {
+        naive.format("%Y-%m-%dT%H:%M:%S").to_string()
+    })
 }
 
 /// Whether `text` starts with a date whose day and month could be swapped (`02/06/2019`).
@@ -200,5 +194,53 @@ mod tests {
             Some("2019-05-12T14:30:10")
         );
         assert_eq!(convert_date("le 12 mai"), None);
+    }
+
+    /// The forms of dateutil's documentation (`dateutil.parser.parse` examples), which Pelican
+    /// reads through `get_date`; the first is the one of the community's old blog.
+    #[test]
+    fn every_form_dateutil_reads_is_converted() {
+        for (text, expected) in [
+            ("2018.11.29 21:21", "2018-11-29 21:21"),
+            ("2018/11/29", "2018-11-29"),
+            ("29 Nov 2018", "2018-11-29"),
+            ("Nov 29, 2018", "2018-11-29"),
+            ("November 29 2018 9:21 PM", "2018-11-29 21:21"),
+            (
+                "Thu, 29 Nov 2018 21:21:00 +0100",
+                "2018-11-29T21:21:00+01:00",
+            ),
+            ("2018-11-29T21:21:00Z", "2018-11-29T21:21:00Z"),
+            ("2018-11-29 21:21 UTC", "2018-11-29T21:21:00Z"),
+            ("2018-11-29_21:21", "2018-11-29 21:21"),
+            ("20181129", "2018-11-29"),
+            ("20181129T212100", "2018-11-29 21:21"),
+            ("2003-09-25T10:49:41", "2003-09-25T10:49:41"),
+            ("2003-09-25 10:49:41,502", "2003-09-25T10:49:41"),
+            ("09-25-2003", "2003-09-25"),
+            ("25-09-2003", "2003-09-25"),
+            ("2003.09.25", "2003-09-25"),
+            ("25.09.2003", "2003-09-25"),
+            ("10.09.03", "2003-10-09"),
+            ("2003 09 25", "2003-09-25"),
+            (
+                "  July   4 ,  1976   12:01:02   am  ",
+                "1976-07-04T00:01:02",
+            ),
+            ("Wed, July 10, '96", "1996-07-10"),
+            ("1996.July.10 AD 12:08 PM", "1996-07-10 12:08"),
+            ("4 jul 1976", "1976-07-04"),
+            ("7-4-76", "1976-07-04"),
+            ("0:01:02 on July 4, 1976", "1976-07-04T00:01:02"),
+            ("Mon Jan  2 04:24:27 1995", "1995-01-02T04:24:27"),
+            ("04.04.95 00:22", "1995-04-04 00:22"),
+            ("3rd of May 2001", "2001-05-03"),
+            ("13NOV2017", "2017-11-13"),
+        ] {
+            assert_eq!(convert_date(text).as_deref(), Some(expected), "{text}");
+        }
+        for refused in ["", "le 12 mai 2019", "2019-13-45", "demain", "29 Foo 2018"] {
+            assert_eq!(convert_date(refused), None, "{refused}");
+        }
     }
 }

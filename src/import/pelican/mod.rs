@@ -47,7 +47,7 @@ const PAGES_DIR: &str = "pages";
 /// Header keys this importer understands.
 const KNOWN_KEYS: &[&str] = &[
     "title", "date", "modified", "category", "tags", "slug", "author", "authors", "summary",
-    "status", "url", "save_as",
+    "status", "url", "save_as", "lang",
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -195,6 +195,7 @@ pub fn import(root: &Path, options: &PelicanOptions) -> Result<Report> {
             &shown(rel),
             &mut report,
             default_author.as_deref(),
+            &config.language,
         );
         docs.push(doc);
         headers.push(header);
@@ -580,6 +581,7 @@ fn rewrite_body(
 
 /// Reads a document's header into a `Doc`, reporting what is not converted. The document is
 /// marked not converted when it cannot be (no title, no date…).
+#[allow(clippy::too_many_arguments)]
 fn read_doc(
     rel: &str,
     kind: DocKind,
@@ -588,6 +590,7 @@ fn read_doc(
     shown: &str,
     report: &mut Report,
     default_author: Option<&str>,
+    language: &str,
 ) -> Doc {
     let mut seen = HashSet::new();
     let mut get: HashMap<&str, &Field> = HashMap::new();
@@ -745,12 +748,32 @@ fn read_doc(
             (None, Some(name)) => vec![name],
             (None, None) => default_author.map(str::to_owned).into_iter().collect(),
         };
-        doc.category = joined("category", " ").or_else(|| {
-            // Pelican's USE_FOLDER_AS_CATEGORY: the folder of the file names its category.
-            let mut parts: Vec<&str> = rel.split('/').collect();
-            parts.pop();
-            parts.last().map(|s| s.to_string())
-        });
+        match joined("category", " ") {
+            Some(written) => {
+                // Pelican gives an article one category; `Category: Python, Django` is a list
+                // to the writer: the first is kept, the others are said.
+                let mut names = split_list(&written).into_iter();
+                doc.category = names.next();
+                let dropped: Vec<String> = names.map(|n| format!("« {n} »")).collect();
+                if !dropped.is_empty() {
+                    report.skipped.push(Note::new(
+                        shown,
+                        line("category"),
+                        format!(
+                            "catégorie(s) {} non reprise(s) : seule la première, « {} », est gardée ; ajoutez les autres à `categories:` si elles existent dans site.yaml",
+                            dropped.join(", "),
+                            doc.category.as_deref().unwrap_or_default()
+                        ),
+                    ));
+                }
+            }
+            None => {
+                // Pelican's USE_FOLDER_AS_CATEGORY: the folder of the file names its category.
+                let mut parts: Vec<&str> = rel.split('/').collect();
+                parts.pop();
+                doc.category = parts.last().map(|s| s.to_string());
+            }
+        }
         for tag in joined("tags", ",")
             .map(|t| split_list(&t))
             .unwrap_or_default()
@@ -784,6 +807,19 @@ fn read_doc(
         }
     }
 
+    // The site speaks one language: `Lang:` equal to it says nothing (nothing is lost).
+    if let Some(lang) = joined("lang", " ")
+        && !same_language(&lang, language)
+    {
+        report.skipped.push(Note::new(
+            shown,
+            line("lang"),
+            format!(
+                "en-tête « Lang: {lang} » non converti : le site est en « {language} », la page sera présentée dans cette langue"
+            ),
+        ));
+    }
+
     match joined("status", " ").map(|s| s.to_lowercase()).as_deref() {
         None | Some("published") => {}
         Some("draft") if kind == DocKind::Article => doc.draft = true,
@@ -814,6 +850,15 @@ fn read_doc(
         )),
     }
 
+    if let Some(skip) = leading_title(&doc.text[doc.body_start..], &doc.title) {
+        report.notices.push(Note::new(
+            shown,
+            line_of(&doc.text, doc.body_start),
+            "titre `# …` identique au titre de l'article retiré du corps (la page l'affiche déjà)",
+        ));
+        doc.body_start += skip;
+    }
+
     // The old address: `URL:`/`Save_as:` when given, else Pelican's default.
     let old = joined("url", "")
         .or_else(|| joined("save_as", ""))
@@ -831,6 +876,58 @@ fn read_doc(
         )),
     }
     doc
+}
+
+/// Whether two language tags name the same language (`fr`, `fr-FR`, `fr_fr`).
+fn same_language(a: &str, b: &str) -> bool {
+    let primary = |t: &str| {
+        t.trim()
+            .split(['-', '_'])
+            .next()
+            .unwrap_or("")
+            .to_lowercase()
+    };
+    !primary(a).is_empty() && primary(a) == primary(b)
+}
+
+/// The length of a body's leading level-1 heading (`# Titre` or `Titre` underlined with `=`)
+/// with the blank lines after it, when its text is the document's title: the page shows the
+/// title already, a second `<h1>` would repeat it.
+fn leading_title(body: &str, title: &str) -> Option<usize> {
+    use pulldown_cmark::{Event, HeadingLevel, Parser, Tag, TagEnd};
+    let normalize = |t: &str| t.split_whitespace().collect::<Vec<_>>().join(" ");
+    let mut events = Parser::new_ext(body, crate::markdown::options()).into_offset_iter();
+    let (first, range) = events.next()?;
+    if !matches!(
+        first,
+        Event::Start(Tag::Heading {
+            level: HeadingLevel::H1,
+            ..
+        })
+    ) || !body[..range.start].trim().is_empty()
+    {
+        return None;
+    }
+    let mut text = String::new();
+    for (event, _) in events.by_ref() {
+        match event {
+            Event::End(TagEnd::Heading(_)) => break,
+            Event::Text(t) | Event::Code(t) => text.push_str(&t),
+            _ => {}
+        }
+    }
+    if normalize(&text) != normalize(title) {
+        return None;
+    }
+    let mut end = range.end;
+    while end < body.len() {
+        let line_end = body[end..].find('\n').map_or(body.len(), |i| end + i + 1);
+        if !body[end..line_end].trim().is_empty() {
+            break;
+        }
+        end = line_end;
+    }
+    Some(end)
 }
 
 /// `AUTHOR = '…'` of the `pelicanconf.py` next to (or above) the content folder.
