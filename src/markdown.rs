@@ -78,7 +78,25 @@ fn render_with<'l>(source: &Source, links: &dyn Fn(&str) -> Option<&'l LinkTarge
     let mut i = 0;
     while i < events.len() {
         match &events[i].0 {
-            Event::Start(Tag::Heading { level, id, .. }) => {
+            Event::Start(Tag::Heading {
+                level, id, attrs, ..
+            }) => {
+                if let Some((name, _)) = attrs.first() {
+                    // `{#id .class}` only: `{onclick=…}` would put a script in the page.
+                    let range = events[i].1.clone();
+                    let line_text = body[range.clone()].lines().next().unwrap_or("");
+                    let at = line_text.rfind('{').unwrap_or(0);
+                    let (line, column) = locate(range.start + at);
+                    let width = line_text[at..].chars().count().max(1);
+                    rendered.diagnostics.push(
+                        Diagnostic::error(
+                            &source.display,
+                            format!("attribut « {name} » refusé sur un titre : seuls `#id` et `.classe` sont permis"),
+                        )
+                        .at(&source.text, line, column, width)
+                        .with_help("écrivez `{#mon-ancre}` pour choisir l'ancre du titre, ou `{.classe}` pour une classe CSS"),
+                    );
+                }
                 let level = heading_level(*level);
                 let explicit = id.clone();
                 let end = (i..events.len())
@@ -139,7 +157,21 @@ fn render_with<'l>(source: &Source, links: &dyn Fn(&str) -> Option<&'l LinkTarge
                         });
                     }
                 };
-                if let Some(resolution) = resolve_target(&source.content_path, &dest, links) {
+                if let Some(scheme) = refused_scheme(&dest) {
+                    rendered.diagnostics.push(
+                        Diagnostic::error(
+                            &source.display,
+                            format!("lien « {dest} » refusé : une adresse `{scheme}:` n'a pas sa place dans une page"),
+                        )
+                        .at(&source.text, line, column, width)
+                        .with_help(if is_image {
+                            "mettez l'image dans le dossier du contenu, à côté de `index.md`, et écrivez son nom : `![description](schema.png)`"
+                        } else {
+                            "un lien mène à une page : une adresse `https://…`, un chemin du site `/…` ou le fichier `.md` d'un autre contenu"
+                        }),
+                    );
+                } else if let Some(resolution) = resolve_target(&source.content_path, &dest, links)
+                {
                     match resolution {
                         Ok((key, anchor, target)) => {
                             if let Some(anchor) = anchor {
@@ -227,6 +259,25 @@ fn render_with<'l>(source: &Source, links: &dyn Fn(&str) -> Option<&'l LinkTarge
     pulldown_cmark::html::push_html(&mut html, events.into_iter().map(|(e, _)| e));
     rendered.html = html;
     rendered
+}
+
+/// The scheme of `dest` when it is one a page must never link to: `javascript:` and
+/// `vbscript:` run code when followed, `data:` carries a whole document (a script in an HTML or
+/// SVG one). Read as browsers read it: ASCII case ignored, tabs and line breaks inside and
+/// leading spaces and controls skipped (`JaVa\tScRiPt:` is `javascript:`).
+pub fn refused_scheme(dest: &str) -> Option<&'static str> {
+    if !dest.contains(':') {
+        return None;
+    }
+    let cleaned: String = dest
+        .trim_start_matches(|c: char| c <= ' ')
+        .chars()
+        .filter(|c| !matches!(c, '\t' | '\n' | '\r'))
+        .take_while(|&c| c != ':')
+        .collect();
+    ["javascript", "vbscript", "data"]
+        .into_iter()
+        .find(|scheme| cleaned.eq_ignore_ascii_case(scheme))
 }
 
 fn heading_level(level: HeadingLevel) -> u8 {
@@ -495,6 +546,29 @@ mod tests {
             resolve_link("articles/b.md", "zzz.md", &l),
             Some(Err(_))
         ));
+    }
+
+    #[test]
+    fn scripts_and_documents_are_refused_schemes() {
+        for dest in [
+            "javascript:alert(1)",
+            "JaVaScRiPt:alert(1)",
+            " \u{1}java\tscript:alert(1)",
+            "vbscript:msgbox",
+            "data:text/html,<script>alert(1)</script>",
+        ] {
+            assert!(refused_scheme(dest).is_some(), "{dest:?}");
+        }
+        for dest in [
+            "https://example.org/javascript:x",
+            "/data/",
+            "data",
+            "data.csv",
+            "mailto:club@example.org",
+            "../articles/javascript.md",
+        ] {
+            assert_eq!(refused_scheme(dest), None, "{dest:?}");
+        }
     }
 
     #[test]

@@ -289,6 +289,23 @@ fn raw_script_and_iframe_are_flagged_for_the_reviewer() {
 }
 
 #[test]
+fn event_handlers_and_script_addresses_in_raw_html_are_review_warnings() {
+    let run = warned("check-raw-handlers", 2);
+    headline(
+        &run,
+        "avertissement",
+        "content/articles/poignees.md:6:58",
+        "attribut `onerror` dans du HTML brut : à vérifier à la relecture",
+    );
+    headline(
+        &run,
+        "avertissement",
+        "content/articles/poignees.md:8:10",
+        "adresse `javascript:` dans du HTML brut : à vérifier à la relecture",
+    );
+}
+
+#[test]
 fn a_clean_site_passes() {
     let site = Site::fixture("check-clean");
     let run = check(&site, &[]).ok();

@@ -162,6 +162,39 @@ fn a_title_with_control_characters() {
 }
 
 #[test]
+fn links_that_run_code_and_heading_attributes() {
+    for run in [
+        failing("error_link_scheme", 5),
+        check_failing("error_link_scheme", 5),
+    ] {
+        run.assert_problem(
+            "content/articles/piege.md:6:4",
+            "lien « javascript:alert(document.cookie) » refusé : une adresse `javascript:`",
+        );
+        run.assert_problem(
+            "content/articles/piege.md:6:53",
+            "adresse `data:` n'a pas sa place",
+        );
+        run.assert_problem(
+            "content/articles/piege.md:6:53",
+            "mettez l'image dans le dossier du contenu",
+        );
+        run.assert_problem(
+            "content/articles/piege.md:8:10",
+            "attribut « onclick » refusé sur un titre : seuls `#id` et `.classe` sont permis",
+        );
+        run.assert_problem(
+            "content/articles/piege.md:12:4",
+            "lien « JaVaScRiPt:alert(1) » refusé",
+        );
+        run.assert_problem(
+            "content/authors/lea.md:4:17",
+            "lien « vbscript:msgbox(1) » refusé",
+        );
+    }
+}
+
+#[test]
 fn link_to_a_missing_file() {
     let build = failing("error_missing_link", 1);
     build.assert_problem(

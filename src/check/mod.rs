@@ -295,6 +295,39 @@ fn raw_html(source: &Source) -> Vec<Diagnostic> {
             continue;
         };
         let lower = html.to_lowercase();
+        let located = |at: usize| {
+            let offset = (range.start + at).min(range.end);
+            let offset = if body.is_char_boundary(offset) {
+                offset
+            } else {
+                range.start
+            };
+            locate(source, offset)
+        };
+        if let Some((at, name)) = event_handler(&lower) {
+            let (line, column) = located(at);
+            problems.push(
+                Diagnostic::warning(
+                    &source.display,
+                    format!("attribut `{name}` dans du HTML brut : à vérifier à la relecture"),
+                )
+                .at(&source.text, line, column, name.len())
+                .with_help("un attribut `on…` exécute du code dans le navigateur de chaque lecteur : retirez-le (le site n'en a pas besoin pour un lien, une image ou un tableau)"),
+            );
+        }
+        for scheme in ["javascript:", "vbscript:"] {
+            if let Some(at) = lower.find(scheme) {
+                let (line, column) = located(at);
+                problems.push(
+                    Diagnostic::warning(
+                        &source.display,
+                        format!("adresse `{scheme}` dans du HTML brut : à vérifier à la relecture"),
+                    )
+                    .at(&source.text, line, column, scheme.len())
+                    .with_help("une telle adresse exécute du code quand on la suit : remplacez-la par un lien `https://…`"),
+                );
+            }
+        }
         for (tag, help) in [
             (
                 "script",
@@ -326,6 +359,40 @@ fn raw_html(source: &Source) -> Vec<Diagnostic> {
         }
     }
     problems
+}
+
+/// The first event-handler attribute (`onclick`, `onerror`…) inside a tag of `html` (lower
+/// case), with its offset.
+fn event_handler(html: &str) -> Option<(usize, &str)> {
+    let bytes = html.as_bytes();
+    let mut in_tag = false;
+    for (i, &b) in bytes.iter().enumerate() {
+        match b {
+            b'<' => in_tag = true,
+            b'>' => in_tag = false,
+            b'o' if in_tag
+                && i > 0
+                && matches!(
+                    bytes[i - 1],
+                    b' ' | b'\t' | b'\n' | b'\r' | b'/' | b'"' | b'\''
+                )
+                && bytes.get(i + 1) == Some(&b'n') =>
+            {
+                let name_end = i
+                    + 2
+                    + bytes[i + 2..]
+                        .iter()
+                        .take_while(|c| c.is_ascii_alphabetic())
+                        .count();
+                let rest = html[name_end..].trim_start();
+                if name_end > i + 2 && rest.starts_with('=') {
+                    return Some((i, &html[i..name_end]));
+                }
+            }
+            _ => {}
+        }
+    }
+    None
 }
 
 /// Every external address of the content, each where it is written: `url`, `recording` and
