@@ -21,6 +21,7 @@ use crate::clock::{Clock, system_clock};
 use crate::config::{Config, ConfigError, StoreConfig};
 use crate::discord::DiscordClient;
 use crate::html;
+use crate::interactions::{self, DiscordApp};
 use crate::manifest::{Manifest, ManifestEvent};
 use crate::ratelimit::RateLimiter;
 use crate::store::{SqliteStore, Store, TokenInfo};
@@ -95,6 +96,8 @@ struct Inner {
     clock: Clock,
     /// Built once from `DISCORD_WEBHOOK_URL`, when set.
     discord: Option<DiscordClient>,
+    /// The Discord application (interactions), from `DISCORD_*`.
+    discord_app: DiscordApp,
 }
 
 /// The routes, with the path parameters.
@@ -105,6 +108,7 @@ enum Route<'a> {
     Token(&'a str),
     Cancel(&'a str),
     AnnouncementsSync,
+    DiscordInteractions,
     Unknown,
 }
 
@@ -118,6 +122,7 @@ impl Route<'_> {
             ["registrations", token] if !token.is_empty() => Route::Token(token),
             ["registrations", token, "cancel"] if !token.is_empty() => Route::Cancel(token),
             ["announcements", "sync"] => Route::AnnouncementsSync,
+            ["discord", "interactions"] => Route::DiscordInteractions,
             _ => Route::Unknown,
         }
     }
@@ -130,6 +135,7 @@ impl Route<'_> {
             Route::Token(_) => "/registrations/{token}",
             Route::Cancel(_) => "/registrations/{token}/cancel",
             Route::AnnouncementsSync => "/announcements/sync",
+            Route::DiscordInteractions => "/discord/interactions",
             Route::Unknown => "unknown",
         }
     }
@@ -138,7 +144,9 @@ impl Route<'_> {
         match self {
             Route::Event(_) | Route::Token(_) => "GET, HEAD, OPTIONS",
             Route::Registrations(_) => "GET, POST, OPTIONS",
-            Route::Cancel(_) | Route::AnnouncementsSync => "POST, OPTIONS",
+            Route::Cancel(_) | Route::AnnouncementsSync | Route::DiscordInteractions => {
+                "POST, OPTIONS"
+            }
             Route::Unknown => "",
         }
     }
@@ -216,7 +224,7 @@ fn response(
     response
 }
 
-fn json_response(status: StatusCode, value: &Value) -> Response<Bytes> {
+pub(crate) fn json_response(status: StatusCode, value: &Value) -> Response<Bytes> {
     response(
         status,
         "application/json; charset=utf-8",
@@ -224,7 +232,7 @@ fn json_response(status: StatusCode, value: &Value) -> Response<Bytes> {
     )
 }
 
-fn error(status: StatusCode, message: &str) -> Response<Bytes> {
+pub(crate) fn error(status: StatusCode, message: &str) -> Response<Bytes> {
     json_response(status, &json!({ "error": message }))
 }
 
@@ -376,6 +384,11 @@ impl App {
             ),
             None => None,
         };
+        let discord_app =
+            DiscordApp::new(&config.discord_app).map_err(|reason| ConfigError::Invalid {
+                var: "DISCORD_PUBLIC_KEY",
+                reason,
+            })?;
         Ok(App {
             inner: Arc::new(Inner {
                 config,
@@ -384,6 +397,7 @@ impl App {
                 limiter,
                 clock,
                 discord,
+                discord_app,
             }),
         })
     }
@@ -440,14 +454,25 @@ impl App {
             Route::AnnouncementsSync if method == Method::POST => {
                 self.announcements_sync(req).await
             }
+            Route::DiscordInteractions if method == Method::POST => {
+                Ok(interactions::handle(self, req).await)
+            }
             Route::Unknown => Err(error(StatusCode::NOT_FOUND, MSG_NOT_FOUND)),
             _ => Err(method_not_allowed(route)),
         };
         answer.unwrap_or_else(|refusal| refusal)
     }
 
-    fn now(&self) -> chrono::DateTime<chrono::Utc> {
+    pub(crate) fn now(&self) -> chrono::DateTime<chrono::Utc> {
         (self.inner.clock)()
+    }
+
+    pub(crate) fn store(&self) -> &Arc<dyn Store> {
+        &self.inner.store
+    }
+
+    pub(crate) fn discord_app(&self) -> &DiscordApp {
+        &self.inner.discord_app
     }
 
     fn origin_allowed(&self, origin: Option<&str>) -> bool {
@@ -501,7 +526,7 @@ impl App {
     }
 
     /// The current manifest, or the 503 to answer.
-    async fn manifest(&self) -> Result<Arc<Manifest>, Response<Bytes>> {
+    pub(crate) async fn manifest(&self) -> Result<Arc<Manifest>, Response<Bytes>> {
         self.inner.catalog.manifest().await.map_err(|err| {
             tracing::error!(error = %err, "events manifest unavailable");
             error(StatusCode::SERVICE_UNAVAILABLE, MSG_UNAVAILABLE)
@@ -743,6 +768,10 @@ mod tests {
         assert_eq!(
             Route::parse("/announcements/sync"),
             Route::AnnouncementsSync
+        );
+        assert_eq!(
+            Route::parse("/discord/interactions"),
+            Route::DiscordInteractions
         );
         assert_eq!(Route::parse("/events/"), Route::Unknown);
         assert_eq!(Route::parse("/api/events/a"), Route::Unknown);

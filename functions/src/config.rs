@@ -16,6 +16,8 @@ pub const DEFAULT_PUBLIC_API_URL: &str = "/api";
 pub const DEFAULT_MANIFEST_TTL: Duration = Duration::from_secs(60);
 /// Shortest accepted `ADMIN_TOKEN`: it guards personal data.
 pub const MIN_ADMIN_TOKEN_LEN: usize = 16;
+/// Default `DISCORD_API_BASE`: Discord's REST API, version 10.
+pub const DEFAULT_DISCORD_API_BASE: &str = "https://discord.com/api/v10";
 
 /// A configuration problem found at start; the message names the variable.
 #[derive(Debug, Error)]
@@ -116,6 +118,113 @@ pub struct Config {
     pub public_api_url: String,
     /// How long a manifest fetched from a URL is cached.
     pub manifest_ttl: Duration,
+    /// The Discord application (all optional; see [`DiscordAppConfig`]).
+    pub discord_app: DiscordAppConfig,
+}
+
+/// The Discord application answering interactions over HTTP (`POST /discord/interactions`)
+/// and, with a bot token, posting through Discord's REST API. Every field is optional: a feature
+/// whose settings are missing answers 503 saying which variable to set.
+#[derive(Clone, PartialEq, Eq)]
+pub struct DiscordAppConfig {
+    /// `DISCORD_PUBLIC_KEY`: the application's Ed25519 public key (64 hex digits), which
+    /// verifies every interaction.
+    pub public_key: Option<String>,
+    /// `DISCORD_APPLICATION_ID`.
+    pub application_id: Option<String>,
+    /// `DISCORD_BOT_TOKEN`: a secret, never logged.
+    pub bot_token: Option<String>,
+    /// `DISCORD_GUILD_ID`: the server whose commands and scheduled events the app manages.
+    pub guild_id: Option<String>,
+    /// `DISCORD_CHANNEL_ID`: where the app posts the announcements.
+    pub channel_id: Option<String>,
+    /// `DISCORD_API_BASE` (default [`DEFAULT_DISCORD_API_BASE`]), without a trailing slash.
+    pub api_base: String,
+}
+
+impl Default for DiscordAppConfig {
+    fn default() -> DiscordAppConfig {
+        DiscordAppConfig {
+            public_key: None,
+            application_id: None,
+            bot_token: None,
+            guild_id: None,
+            channel_id: None,
+            api_base: DEFAULT_DISCORD_API_BASE.to_owned(),
+        }
+    }
+}
+
+impl std::fmt::Debug for DiscordAppConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DiscordAppConfig")
+            .field("public_key", &self.public_key)
+            .field("application_id", &self.application_id)
+            .field(
+                "bot_token",
+                &if self.bot_token.is_some() {
+                    "<hidden>"
+                } else {
+                    "<unset>"
+                },
+            )
+            .field("guild_id", &self.guild_id)
+            .field("channel_id", &self.channel_id)
+            .field("api_base", &self.api_base)
+            .finish()
+    }
+}
+
+impl DiscordAppConfig {
+    /// Checks the formats (hex key, numeric ids, http(s) base) and trims the base's slash.
+    fn validate(&mut self) -> Result<(), ConfigError> {
+        if let Some(key) = &self.public_key {
+            let valid = key.len() == 64 && key.bytes().all(|b| b.is_ascii_hexdigit());
+            if !valid {
+                return Err(ConfigError::Invalid {
+                    var: "DISCORD_PUBLIC_KEY",
+                    reason: "expected the application's public key: 64 hexadecimal digits"
+                        .to_owned(),
+                });
+            }
+        }
+        for (var, value) in [
+            ("DISCORD_APPLICATION_ID", &self.application_id),
+            ("DISCORD_GUILD_ID", &self.guild_id),
+            ("DISCORD_CHANNEL_ID", &self.channel_id),
+        ] {
+            if let Some(id) = value {
+                if id.is_empty() || id.len() > 20 || !id.bytes().all(|b| b.is_ascii_digit()) {
+                    return Err(ConfigError::Invalid {
+                        var,
+                        reason: "expected a Discord id (digits only)".to_owned(),
+                    });
+                }
+            }
+        }
+        if let Some(token) = &self.bot_token {
+            // Not repeated in the message: it is a secret.
+            if token.chars().any(|c| c.is_whitespace() || c.is_control()) {
+                return Err(ConfigError::Invalid {
+                    var: "DISCORD_BOT_TOKEN",
+                    reason:
+                        "the token must not contain spaces (give the token alone, without \"Bot \")"
+                            .to_owned(),
+                });
+            }
+        }
+        let base = self.api_base.trim().trim_end_matches('/').to_owned();
+        let valid = reqwest::Url::parse(&base)
+            .is_ok_and(|url| matches!(url.scheme(), "https" | "http") && url.host_str().is_some());
+        if !valid {
+            return Err(ConfigError::Invalid {
+                var: "DISCORD_API_BASE",
+                reason: "expected an http(s) URL such as https://discord.com/api/v10".to_owned(),
+            });
+        }
+        self.api_base = base;
+        Ok(())
+    }
 }
 
 impl std::fmt::Debug for Config {
@@ -133,6 +242,7 @@ impl std::fmt::Debug for Config {
             .field("rate_limit", &self.rate_limit)
             .field("public_api_url", &self.public_api_url)
             .field("manifest_ttl", &self.manifest_ttl)
+            .field("discord_app", &self.discord_app)
             .finish()
     }
 }
@@ -149,6 +259,7 @@ impl Config {
             rate_limit: DEFAULT_RATE_LIMIT,
             public_api_url: DEFAULT_PUBLIC_API_URL.to_owned(),
             manifest_ttl: DEFAULT_MANIFEST_TTL,
+            discord_app: DiscordAppConfig::default(),
         }
     }
 
@@ -185,6 +296,15 @@ impl Config {
         if let Some(url) = get("PUBLIC_API_URL") {
             config.public_api_url = url;
         }
+        config.discord_app = DiscordAppConfig {
+            public_key: get("DISCORD_PUBLIC_KEY").map(|k| k.to_ascii_lowercase()),
+            application_id: get("DISCORD_APPLICATION_ID"),
+            bot_token: get("DISCORD_BOT_TOKEN"),
+            guild_id: get("DISCORD_GUILD_ID"),
+            channel_id: get("DISCORD_CHANNEL_ID"),
+            api_base: get("DISCORD_API_BASE")
+                .unwrap_or_else(|| DEFAULT_DISCORD_API_BASE.to_owned()),
+        };
         config.validate()?;
         Ok(config)
     }
@@ -231,6 +351,7 @@ impl Config {
                 });
             }
         }
+        self.discord_app.validate()?;
         if let ManifestSource::Url(url) = &self.events_manifest {
             if reqwest::Url::parse(url).is_err() {
                 return Err(ConfigError::Invalid {
@@ -325,6 +446,7 @@ mod tests {
         assert!(matches!(config.events_manifest, ManifestSource::Url(_)));
         let mut config = config;
         config.discord_webhook_url = Some("https://discord.com/api/webhooks/1/secret".into());
+        config.discord_app.bot_token = Some("bot-secret".into());
         let debug = format!("{config:?}");
         assert!(
             !debug.contains("secret") && !debug.contains("0123456789abcdef"),
@@ -349,6 +471,12 @@ mod tests {
             ("ALLOWED_ORIGIN", "*"),
             ("ADMIN_TOKEN", "short"),
             ("DISCORD_WEBHOOK_URL", "discord.com/api/webhooks/1/secret"),
+            ("DISCORD_PUBLIC_KEY", "not-hex"),
+            ("DISCORD_APPLICATION_ID", "app"),
+            ("DISCORD_GUILD_ID", "12a"),
+            ("DISCORD_CHANNEL_ID", "-1"),
+            ("DISCORD_BOT_TOKEN", "Bot secret"),
+            ("DISCORD_API_BASE", "discord.com/api"),
         ] {
             let mut pairs = base.to_vec();
             pairs.retain(|(k, _)| *k != var);

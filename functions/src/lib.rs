@@ -8,7 +8,9 @@
 //!   (`/events/{slug}`, not `/api/events/{slug}`). The caller may put a [`ClientIp`] in the
 //!   request extensions; it is used for rate limiting;
 //! - `POST /announcements/sync` ([`announcements`]): the Discord announcements and reminders
-//!   that are due, each sent once ([`discord`] is the webhook client).
+//!   that are due, each sent once ([`discord`] is the webhook client);
+//! - `POST /discord/interactions` ([`interactions`]): the Discord application (commands,
+//!   buttons, forms), every request verified with the application's public key.
 
 pub mod announcements;
 pub mod app;
@@ -17,6 +19,7 @@ pub mod clock;
 pub mod config;
 pub mod discord;
 mod html;
+pub mod interactions;
 pub mod manifest;
 mod ratelimit;
 pub mod store;
@@ -24,6 +27,15 @@ mod token;
 pub mod validation;
 
 pub use app::{App, ClientIp, MAX_BODY_BYTES, PublicBase};
+pub use interactions::MAX_INTERACTION_BYTES;
+
+/// Largest body any route accepts (each route then applies its own limit and answers 413): what
+/// a front end such as `classmates serve` must read before calling [`App::handle`].
+pub const MAX_REQUEST_BYTES: usize = if MAX_INTERACTION_BYTES > MAX_BODY_BYTES {
+    MAX_INTERACTION_BYTES
+} else {
+    MAX_BODY_BYTES
+};
 pub use clock::{Clock, system_clock};
 pub use config::{Config, ConfigError, ManifestSource, StoreConfig};
 pub use store::{Store, StoreError};

@@ -489,14 +489,14 @@ async fn forward(
     parts.uri = relative
         .parse()
         .unwrap_or_else(|_| "/".parse().expect("a valid URI"));
-    // Read one byte more than the limit so the function itself answers 413.
-    let bytes = match Limited::new(body, classmates_api::MAX_BODY_BYTES + 1)
+    // Read one byte more than the largest limit so the function itself answers 413.
+    let bytes = match Limited::new(body, classmates_api::MAX_REQUEST_BYTES + 1)
         .collect()
         .await
     {
         Ok(collected) => collected.to_bytes(),
         // Too large: pass on a body just over the limit, the function answers 413 as in Lambda.
-        Err(_) => bytes::Bytes::from(vec![0u8; classmates_api::MAX_BODY_BYTES + 1]),
+        Err(_) => bytes::Bytes::from(vec![0u8; classmates_api::MAX_REQUEST_BYTES + 1]),
     };
     let mut request = http::Request::from_parts(parts, bytes);
     request.extensions_mut().insert(ClientIp(peer.ip()));

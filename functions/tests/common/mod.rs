@@ -6,6 +6,7 @@
 #![allow(dead_code)]
 
 pub mod discord;
+pub mod interactions;
 
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
