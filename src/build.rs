@@ -42,7 +42,22 @@ pub enum BuildError {
     #[error("le site contient {} erreur(s)", .0.error_count())]
     Invalid(Diagnostics),
     #[error(transparent)]
-    Other(#[from] anyhow::Error),
+    Other(anyhow::Error),
+}
+
+impl From<anyhow::Error> for BuildError {
+    /// Problems found while planning the output (an alias over a generated file) are the
+    /// content's, located like the others.
+    fn from(error: anyhow::Error) -> BuildError {
+        match error.downcast::<crate::render::alias::Collisions>() {
+            Ok(collisions) => {
+                let mut diagnostics = Diagnostics::default();
+                collisions.0.into_iter().for_each(|d| diagnostics.push(d));
+                BuildError::Invalid(diagnostics)
+            }
+            Err(error) => BuildError::Other(error),
+        }
+    }
 }
 
 /// Loads, checks and resolves the site without writing anything.

@@ -135,3 +135,47 @@ fn invalid_and_colliding_aliases_are_located() {
     build.assert_problem(&format!("{infos}:3:22"), "segment vide, `.` ou `..`");
     assert!(!site.output().exists());
 }
+
+#[test]
+fn aliases_over_generated_files_are_located_in_check_and_build() {
+    let site = Site::fixture("error_alias_generated");
+    let check = std::process::Command::new(env!("CARGO_BIN_EXE_classmates"))
+        .arg("--root")
+        .arg(site.root())
+        .arg("check")
+        .env_remove("RUST_LOG")
+        .output()
+        .unwrap();
+    let check = common::Build {
+        status: check.status,
+        stdout: String::from_utf8_lossy(&check.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&check.stderr).into_owned(),
+        out: site.output(),
+    }
+    .failed();
+    let build = site.build().failed();
+    for run in [check, build] {
+        assert_eq!(run.error_count(), 6, "{}", run.stderr);
+        let file = "content/articles/ancien.md";
+        for (line, alias, taken) in [
+            (6, "/atom.xml/", "atom.xml"),
+            (
+                7,
+                "/evenements/calendrier.ics/",
+                "evenements/calendrier.ics",
+            ),
+            (8, "/style.css/", "style.css"),
+            (9, "/theme.js/", "theme.js"),
+            (10, "/sitemap.xml/", "sitemap.xml"),
+            (11, "/articles/album/photo.png/", "articles/album/photo.png"),
+        ] {
+            run.assert_problem(
+                &format!("{file}:{line}:5"),
+                &format!("l'alias « {alias} » prendrait la place du fichier généré `{taken}`"),
+            );
+        }
+        assert!(!run.stderr.contains("File exists"), "{}", run.stderr);
+        assert!(!run.stderr.contains("themes/"), "{}", run.stderr);
+    }
+    assert!(!site.output().exists());
+}

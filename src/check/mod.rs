@@ -44,10 +44,15 @@ pub fn check(root: &Path, options: &CheckOptions) -> Diagnostics {
             let rendered = crate::render::Templates::load(root)
                 .and_then(|templates| crate::render::render_site(&site, &templates, &bodies));
             if let Err(e) = rendered {
-                diagnostics.push(
-                    Diagnostic::error(crate::render::templates::THEME_DIR, format!("{e:#}"))
-                        .with_help("corrigez le modèle indiqué (thème ou dossier `templates/`)"),
-                );
+                match e.downcast::<crate::render::alias::Collisions>() {
+                    Ok(collisions) => collisions.0.into_iter().for_each(|d| diagnostics.push(d)),
+                    Err(e) => diagnostics.push(
+                        Diagnostic::error(crate::render::templates::THEME_DIR, format!("{e:#}"))
+                            .with_help(
+                                "corrigez le modèle indiqué (thème ou dossier `templates/`)",
+                            ),
+                    ),
+                }
             }
             diagnostics
         }

@@ -2,12 +2,16 @@
 //! `/mon-article.html`, a renamed page) keep working by sending visitors and search engines to
 //! the page's new address, through the overridable `alias.html` template.
 
+use std::collections::BTreeMap;
+use std::ops::Bound;
+
 use anyhow::{Context as _, Result, anyhow};
 use serde::Serialize;
 
 use super::Output;
 use super::context::SiteView;
 use super::templates::Templates;
+use crate::diagnostics::Diagnostic;
 use crate::site::{ItemId, Site};
 
 /// What `alias.html` receives.
@@ -53,9 +57,17 @@ pub fn render(
     })
 }
 
-/// Fails when an alias's file is also another output of the build (a theme file, a bundle's
-/// file…; `paths` lists every file of the build): `site` already rejects collisions with
-/// pages, this keeps any other one from being silently overwritten.
+/// Aliases whose redirect page cannot be written, each reported at its alias: the build stops
+/// with these as its problems (`crate::build::BuildError::Invalid`), and so does `check`.
+#[derive(Debug, thiserror::Error)]
+#[error("{} alias prendrai(en)t la place d'un fichier généré", .0.len())]
+pub struct Collisions(pub Vec<Diagnostic>);
+
+/// Fails when the redirect page of an alias would take the place of another file of the build,
+/// or could not be written next to one: `paths` lists every file the build writes, aliases'
+/// pages included. `/atom.xml/` needs a folder `atom.xml/` where the feed is a file;
+/// `/style.css` is not a page at all (refused earlier, by `site`). `site` already rejects
+/// collisions with pages; this catches every other file, whatever writes it.
 pub fn check_collisions<'p>(
     site: &Site,
     paths: impl IntoIterator<Item = &'p str>,
@@ -64,20 +76,52 @@ pub fn check_collisions<'p>(
     if aliases.is_empty() {
         return Ok(());
     }
-    let mut seen = std::collections::HashMap::new();
+    let mut written: BTreeMap<&str, usize> = BTreeMap::new();
     for path in paths {
-        *seen.entry(path).or_insert(0usize) += 1;
+        *written.entry(path).or_insert(0) += 1;
     }
+    let mut problems = Vec::new();
     for &(id, alias) in aliases {
         let item = &site.items[id];
         let old = &item.aliases[alias];
         let file = crate::site::alias_file(old).map_err(|e| anyhow!(e))?;
-        if seen.get(file.as_str()).copied().unwrap_or(0) > 1 {
-            return Err(anyhow!(
-                "{} : l'alias « {old} » prendrait la place du fichier généré {file}",
-                item.source.display.display()
-            ));
+        // The same file, a file where the alias needs a folder, or a folder where it needs a
+        // file.
+        let taken = if written.get(file.as_str()).copied().unwrap_or(0) > 1 {
+            Some(file.clone())
+        } else {
+            let inside = format!("{file}/");
+            file.match_indices('/')
+                .map(|(at, _)| file[..at].to_string())
+                .find(|dir| written.contains_key(dir.as_str()))
+                .or_else(|| {
+                    let from = (Bound::Included(inside.as_str()), Bound::Unbounded);
+                    written
+                        .range::<str, _>(from)
+                        .next()
+                        .map(|(path, _)| *path)
+                        .filter(|path| path.starts_with(&inside))
+                        .map(str::to_owned)
+                })
+        };
+        if let Some(taken) = taken {
+            problems.push(
+                item.source
+                    .document()
+                    .value_error(
+                        "aliases",
+                        old,
+                        format!("l'alias « {old} » prendrait la place du fichier généré `{taken}`"),
+                    )
+                    .with_help(format!(
+                        "la construction écrit déjà `{taken}` : retirez cet alias ou choisissez un autre ancien chemin"
+                    )),
+            );
         }
     }
-    Ok(())
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(Collisions(problems).into())
+    }
 }

@@ -242,7 +242,7 @@ impl<'a> SiteRenderer<'a> {
     }
 
     /// Fails when the redirect page of an alias would take the place of another file of the
-    /// site, among `paths` (every file of the site).
+    /// site: `paths` (every rendered file), the theme's static files or a bundle's files.
     pub fn check_aliases<'p>(&self, paths: impl IntoIterator<Item = &'p str>) -> Result<()> {
         let aliases: Vec<(ItemId, usize)> = self
             .layout
@@ -253,7 +253,31 @@ impl<'a> SiteRenderer<'a> {
                 _ => None,
             })
             .collect();
-        alias::check_collisions(self.site, paths, &aliases)
+        if aliases.is_empty() {
+            return Ok(());
+        }
+        let copied: Vec<String> =
+            self.site
+                .items
+                .iter()
+                .filter(|item| item.source.bundle_dir.is_some())
+                .flat_map(|item| {
+                    let base = file_for_url(&item.url);
+                    let base = base.trim_end_matches("index.html").to_string();
+                    item.source.bundle_files.iter().map(move |file| {
+                        format!("{base}{}", file.to_string_lossy().replace('\\', "/"))
+                    })
+                })
+                .collect();
+        let mut every: Vec<&str> = paths.into_iter().collect();
+        every.extend(copied.iter().map(String::as_str));
+        every.extend(
+            self.templates
+                .static_files
+                .iter()
+                .map(|(_, rel)| rel.as_str()),
+        );
+        alias::check_collisions(self.site, every, &aliases)
     }
 }
 
