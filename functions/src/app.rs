@@ -327,6 +327,12 @@ fn result_location(
     location
 }
 
+/// The route template of `path` (`/events/{slug}/registrations`, `unknown`), for logs that must
+/// not carry the slug's token or any other value taken from the address.
+pub fn route_template(path: &str) -> &'static str {
+    Route::parse(path).name()
+}
+
 impl App {
     /// Opens the configured store and builds the app. Errors name the faulty setting.
     pub async fn from_config(mut config: Config) -> Result<App, ConfigError> {

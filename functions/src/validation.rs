@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 use serde_json::Value;
+use unicode_normalization::UnicodeNormalization;
 
 pub const NAME_MAX: usize = 100;
 pub const EMAIL_MAX: usize = 254;
@@ -82,11 +83,11 @@ impl RawRegistration {
         let name = match &self.name {
             Some(Ok(name)) => {
                 let name = name.trim();
-                if name.is_empty() {
+                if name.chars().all(is_invisible) {
                     errors.insert("name", "Indiquez votre nom.");
                 } else if name.chars().count() > NAME_MAX {
                     errors.insert("name", "Votre nom ne doit pas dépasser 100 caractères.");
-                } else if name.chars().any(char::is_control) {
+                } else if name.chars().any(is_forbidden_in_text) {
                     errors.insert("name", "Votre nom contient des caractères non autorisés.");
                 }
                 name.to_owned()
@@ -102,7 +103,8 @@ impl RawRegistration {
         };
         let email = match &self.email {
             Some(Ok(email)) => {
-                let email = email.trim();
+                let email = clean_email(email);
+                let email = email.as_str();
                 if email.is_empty() {
                     errors.insert("email", "Indiquez votre adresse e-mail.");
                 } else if email.chars().count() > EMAIL_MAX {
@@ -110,7 +112,7 @@ impl RawRegistration {
                         "email",
                         "L'adresse e-mail ne doit pas dépasser 254 caractères.",
                     );
-                } else if !is_valid_email(email) {
+                } else if !is_valid_email(email) || email.chars().any(is_forbidden_in_text) {
                     errors.insert("email", "Cette adresse e-mail ne semble pas valide.");
                 }
                 email.to_owned()
@@ -132,7 +134,7 @@ impl RawRegistration {
                         "discord",
                         "Le pseudo Discord ne doit pas dépasser 64 caractères.",
                     );
-                } else if discord.chars().any(char::is_control) {
+                } else if discord.chars().any(is_forbidden_in_text) {
                     errors.insert(
                         "discord",
                         "Le pseudo Discord contient des caractères non autorisés.",
@@ -175,7 +177,7 @@ pub type FieldErrors = BTreeMap<&'static str, &'static str>;
 pub struct Registration {
     /// Trimmed, 1 to 100 characters.
     pub name: String,
-    /// Trimmed, as typed.
+    /// As typed, cleaned: see [`clean_email`].
     pub email: String,
     /// Comparison key of `email`: see [`email_key`].
     pub email_key: String,
@@ -183,9 +185,72 @@ pub struct Registration {
     pub discord: Option<String>,
 }
 
-/// The key under which an address is unique for an event: trimmed and lower-cased.
+/// The key under which an address is unique for an event, folding the ways one address can be
+/// typed twice: Unicode compatibility forms (NFKC: full-width `ａ`, ligatures), invisible
+/// characters (zero-width spaces and joiners, soft hyphens), letter case, and the trailing dot of
+/// a fully qualified domain (`a@b.fr.`).
 pub fn email_key(email: &str) -> String {
-    email.trim().to_lowercase()
+    let folded: String = clean_email(email)
+        .chars()
+        .flat_map(char::to_lowercase)
+        .collect();
+    match folded.rsplit_once('@') {
+        Some((local, domain)) => format!("{local}@{}", domain.trim_end_matches('.')),
+        None => folded,
+    }
+}
+
+/// An address as the person meant it: in Unicode compatibility form (NFKC: full-width letters
+/// and `＠` become ASCII), without the invisible characters a copy and paste brings along (zero-
+/// width spaces, soft hyphens, byte order marks) nor surrounding white space. Messages are sent
+/// to this form.
+pub fn clean_email(email: &str) -> String {
+    let cleaned: String = email.nfkc().filter(|&c| !is_default_ignorable(c)).collect();
+    cleaned.trim().to_owned()
+}
+
+/// Characters that draw nothing: white space, the braille blank and the default-ignorable code
+/// points. A name made only of these is empty to the eye.
+pub fn is_invisible(c: char) -> bool {
+    c.is_whitespace() || c == '\u{2800}' || is_default_ignorable(c)
+}
+
+/// Unicode's default-ignorable code points (`Default_Ignorable_Code_Point` in
+/// DerivedCoreProperties.txt): zero-width spaces and joiners, soft hyphen, variation selectors,
+/// bidi controls, Hangul fillers, tags.
+fn is_default_ignorable(c: char) -> bool {
+    matches!(
+        c,
+        '\u{00AD}'
+            | '\u{034F}'
+            | '\u{061C}'
+            | '\u{115F}'..='\u{1160}'
+            | '\u{17B4}'..='\u{17B5}'
+            | '\u{180B}'..='\u{180F}'
+            | '\u{200B}'..='\u{200F}'
+            | '\u{202A}'..='\u{202E}'
+            | '\u{2060}'..='\u{206F}'
+            | '\u{3164}'
+            | '\u{FE00}'..='\u{FE0F}'
+            | '\u{FEFF}'
+            | '\u{FFA0}'
+            | '\u{FFF0}'..='\u{FFF8}'
+            | '\u{1BCA0}'..='\u{1BCA3}'
+            | '\u{1D173}'..='\u{1D17A}'
+            | '\u{E0000}'..='\u{E0FFF}'
+    )
+}
+
+/// Characters refused in a name, a Discord handle or an address: control characters, and the
+/// bidirectional controls (embeddings, overrides and isolates, U+202A–U+202E and U+2066–U+2069,
+/// and the marks U+200E, U+200F, U+061C) that can make text displayed to an organiser read
+/// differently from what was stored.
+pub fn is_forbidden_in_text(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}'
+        )
 }
 
 /// A reasonable check of an address: one `@`, a plausible local part and a domain name with a
@@ -262,6 +327,66 @@ mod tests {
         ] {
             assert!(!is_valid_email(bad), "{bad:?}");
         }
+    }
+
+    #[test]
+    fn email_keys_fold_look_alikes() {
+        let key = email_key("ada@example.org");
+        for same in [
+            "ADA@Example.org",
+            " ada@example.org ",
+            "ａｄａ@ｅｘａｍｐｌｅ.ｏｒｇ",
+            "a\u{200B}da@example.org",
+            "ada\u{2060}@exam\u{00AD}ple.org",
+            "\u{FEFF}ada@example.org",
+            "ada@example.org.",
+            "Ada@EXAMPLE.ORG.",
+        ] {
+            assert_eq!(email_key(same), key, "{same:?}");
+        }
+        assert_ne!(email_key("ada2@example.org"), key);
+        // Folding is for the key: white space inside an address still makes it invalid.
+        let spaced = RawRegistration::from_json(
+            br#"{"name": "Ada", "email": "a da@example.org", "consent": true}"#,
+        )
+        .unwrap();
+        assert!(spaced.validate().unwrap_err().contains_key("email"));
+        assert_ne!(email_key("ada@example.org.fr"), key);
+    }
+
+    #[test]
+    fn invisible_or_bidi_text_is_refused() {
+        let with_name = |name: &str| {
+            let body = serde_json::json!({"name": name, "email": "a@b.fr", "consent": true});
+            RawRegistration::from_json(body.to_string().as_bytes())
+                .unwrap()
+                .validate()
+        };
+        for invisible in [
+            "\u{200B}",
+            "\u{200B}\u{200D} \u{2060}",
+            "\u{3164}",
+            "\u{2800}\u{FEFF}",
+        ] {
+            assert_eq!(
+                with_name(invisible).unwrap_err().get("name"),
+                Some(&"Indiquez votre nom."),
+                "{invisible:?}"
+            );
+        }
+        for bidi in ["Ada\u{202E}gpj.exe", "\u{2066}Ada\u{2069}", "Ada\u{200F}"] {
+            assert_eq!(
+                with_name(bidi).unwrap_err().get("name"),
+                Some(&"Votre nom contient des caractères non autorisés."),
+                "{bidi:?}"
+            );
+        }
+        assert_eq!(
+            with_name("Zoë Ada-Lovelace").unwrap().name,
+            "Zoë Ada-Lovelace"
+        );
+        // A joiner inside an emoji sequence or a script that needs it is kept.
+        assert!(with_name("Ada 👩\u{200D}💻").is_ok());
     }
 
     #[test]

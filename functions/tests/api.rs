@@ -119,6 +119,11 @@ async fn duplicate_emails_are_refused(backend: Backend) {
         "ADA@Example.ORG",
         "  ada@example.org\t",
         " Ada@EXAMPLE.org ",
+        // Look-alikes: full-width letters (NFKC), invisible characters, a fully qualified domain.
+        "ａｄａ@example.org",
+        "a\u{200B}da@example.org",
+        "\u{FEFF}ada@exam\u{00AD}ple.org",
+        "ada@example.org.",
     ] {
         let (status, body) = h.register(WORKSHOP, "Ada bis", variant).await;
         assert_eq!(status, StatusCode::CONFLICT, "{variant:?}");

@@ -84,8 +84,8 @@ CREATE TABLE IF NOT EXISTS announcements (
 /// Registrations in a SQLite database file.
 pub struct SqliteStore {
     conn: Arc<Mutex<Connection>>,
-    /// Dropping it stops the checkpoint thread.
-    _checkpointer: Option<std::sync::mpsc::Sender<()>>,
+    /// Asks the checkpoint thread to empty the write-ahead log; dropping it stops the thread.
+    checkpointer: Option<std::sync::mpsc::Sender<()>>,
 }
 
 /// How often the background thread moves the write-ahead log into the database: often, so each
@@ -96,23 +96,68 @@ const AUTOCHECKPOINT_PAGES: i64 = 10_000;
 
 /// Checkpoints `path`'s log from its own connection and thread, so that the fsyncs of a
 /// checkpoint never happen inside a request (commits in WAL mode with `synchronous=NORMAL` do not
-/// fsync). A passive checkpoint does not block the writer. Stops when `stop`'s sender is dropped.
+/// fsync). A passive checkpoint does not block the writer. A message on the returned sender asks
+/// for a truncating checkpoint instead: after personal data was deleted, the log's older frames
+/// still hold it (`secure_delete` only overwrites the database's pages), so the log is moved into
+/// the database and cut to zero bytes, retried at each tick until it succeeds. Stops when the
+/// sender is dropped.
 fn spawn_checkpointer(path: &Path) -> Result<std::sync::mpsc::Sender<()>, StoreError> {
+    use std::sync::mpsc::RecvTimeoutError;
     let conn = Connection::open(path)?;
     conn.busy_timeout(Duration::from_secs(5))?;
-    let (stop, stopped) = std::sync::mpsc::channel::<()>();
+    let (requests, received) = std::sync::mpsc::channel::<()>();
     std::thread::Builder::new()
         .name("sqlite-checkpoint".to_owned())
         .spawn(move || {
-            while let Err(std::sync::mpsc::RecvTimeoutError::Timeout) =
-                stopped.recv_timeout(CHECKPOINT_EVERY)
-            {
-                if let Err(err) = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
-                    tracing::warn!(error = %err, "SQLite checkpoint failed");
+            let mut truncate = false;
+            loop {
+                match received.recv_timeout(CHECKPOINT_EVERY) {
+                    Ok(()) => truncate = true,
+                    Err(RecvTimeoutError::Timeout) => {}
+                    Err(RecvTimeoutError::Disconnected) => break,
+                }
+                let mode = if truncate { "TRUNCATE" } else { "PASSIVE" };
+                // (busy, log frames, frames moved): busy = 1 when readers or a writer kept it
+                // from finishing.
+                let done = conn.query_row(&format!("PRAGMA wal_checkpoint({mode})"), [], |row| {
+                    row.get::<_, i64>(0)
+                });
+                match done {
+                    Ok(0) => truncate = false,
+                    Ok(_) => {}
+                    Err(err) => tracing::warn!(error = %err, "SQLite checkpoint failed"),
                 }
             }
         })?;
-    Ok(stop)
+    Ok(requests)
+}
+
+/// Creates the database file readable and writable by its owner only (it holds names and
+/// addresses), or narrows an existing one and its log files to that. SQLite gives the `-wal` and
+/// `-shm` files it creates the database file's permissions.
+fn make_private(path: &Path) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        std::fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .mode(0o600)
+            .open(path)?;
+        let mut files = vec![path.to_owned()];
+        for suffix in ["-wal", "-shm"] {
+            let mut name = path.as_os_str().to_owned();
+            name.push(suffix);
+            files.push(name.into());
+        }
+        for file in files.iter().filter(|f| f.exists()) {
+            std::fs::set_permissions(file, std::fs::Permissions::from_mode(0o600))?;
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+    Ok(())
 }
 
 impl SqliteStore {
@@ -123,6 +168,7 @@ impl SqliteStore {
             if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
                 std::fs::create_dir_all(parent)?;
             }
+            make_private(&path)?;
             let conn = Connection::open(&path)?;
             Self::prepare(&conn)?;
             conn.pragma_update(None, "wal_autocheckpoint", AUTOCHECKPOINT_PAGES)?;
@@ -134,7 +180,7 @@ impl SqliteStore {
         let (conn, checkpointer) = conn;
         Ok(SqliteStore {
             conn: Arc::new(Mutex::new(conn)),
-            _checkpointer: Some(checkpointer),
+            checkpointer: Some(checkpointer),
         })
     }
 
@@ -144,7 +190,7 @@ impl SqliteStore {
         Self::prepare(&conn)?;
         Ok(SqliteStore {
             conn: Arc::new(Mutex::new(conn)),
-            _checkpointer: None,
+            checkpointer: None,
         })
     }
 
@@ -160,6 +206,15 @@ impl SqliteStore {
         conn.busy_timeout(Duration::from_secs(5))?;
         conn.execute_batch(SCHEMA)?;
         Ok(())
+    }
+
+    /// After personal data was deleted: have the write-ahead log emptied, so that the deleted
+    /// rows survive neither in the database file (`secure_delete` overwrites them there) nor in
+    /// the log's older frames. Returns at once; the checkpoint thread does it.
+    fn forget_deleted(&self) {
+        if let Some(checkpointer) = &self.checkpointer {
+            let _ = checkpointer.send(());
+        }
     }
 
     /// Runs `work` with the connection on the blocking pool, one caller at a time.
@@ -331,21 +386,26 @@ impl Store for SqliteStore {
         capacity: Option<u32>,
     ) -> Result<Option<Cancelled>, StoreError> {
         let token = token.to_owned();
-        self.with_conn(move |conn| {
-            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            let slug: Option<String> = tx
-                .query_row(
-                    "DELETE FROM registrations WHERE token = ?1 RETURNING slug",
-                    params![token],
-                    |row| row.get(0),
-                )
-                .optional()?;
-            let Some(slug) = slug else { return Ok(None) };
-            let promoted = promote(&tx, &slug, capacity)?;
-            tx.commit()?;
-            Ok(Some(Cancelled { slug, promoted }))
-        })
-        .await
+        let cancelled = self
+            .with_conn(move |conn| {
+                let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+                let slug: Option<String> = tx
+                    .query_row(
+                        "DELETE FROM registrations WHERE token = ?1 RETURNING slug",
+                        params![token],
+                        |row| row.get(0),
+                    )
+                    .optional()?;
+                let Some(slug) = slug else { return Ok(None) };
+                let promoted = promote(&tx, &slug, capacity)?;
+                tx.commit()?;
+                Ok(Some(Cancelled { slug, promoted }))
+            })
+            .await;
+        if let Ok(Some(_)) = &cancelled {
+            self.forget_deleted();
+        }
+        cancelled
     }
 
     async fn list(&self, slug: &str) -> Result<Vec<Registration>, StoreError> {

@@ -1,0 +1,98 @@
+//! What the SQLite store leaves on disk: its files are private to their owner, and a cancelled
+//! registration's name and address survive neither in the database file nor in its write-ahead
+//! log (RGPD: deleted means gone, not merely unlinked).
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use common::*;
+use http::StatusCode;
+
+const WORKSHOP: &str = "atelier-git";
+
+/// The database file and its log files, as far as they exist.
+fn store_files(dir: &Path) -> Vec<PathBuf> {
+    ["", "-wal", "-shm"]
+        .iter()
+        .map(|suffix| dir.join(format!("registrations.sqlite3{suffix}")))
+        .filter(|path| path.exists())
+        .collect()
+}
+
+/// Which of `dir`'s store files hold `needle`.
+fn files_holding(dir: &Path, needle: &str) -> Vec<PathBuf> {
+    store_files(dir)
+        .into_iter()
+        .filter(|path| {
+            let bytes = std::fs::read(path).unwrap();
+            bytes
+                .windows(needle.len())
+                .any(|window| window == needle.as_bytes())
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn cancelled_data_does_not_linger_in_the_file_or_its_log() {
+    let h = Harness::new(&Backend::Sqlite).await;
+    let dir = h.dir.path();
+    let email = "lingering.ghost@example.org";
+    let name = "Zéphyrine Oubliée";
+    // A neighbour who stays, so the pages are not simply freed.
+    h.register(WORKSHOP, "Ada", "ada@example.org").await;
+    let (status, body) = h.register(WORKSHOP, name, email).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    assert!(
+        !files_holding(dir, email).is_empty(),
+        "the address is written somewhere before the cancellation: the check below can fail"
+    );
+
+    let token = token_of(&body["cancel_url"]);
+    let response = h
+        .send(json_post(
+            &format!("/registrations/{token}/cancel"),
+            &serde_json::json!({}),
+        ))
+        .await;
+    assert_eq!(
+        response.status(),
+        StatusCode::OK,
+        "{}",
+        text_body(&response)
+    );
+
+    // The log is emptied by the checkpoint thread right after the cancellation.
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let holding: Vec<_> = [email, name]
+            .iter()
+            .flat_map(|needle| files_holding(dir, needle))
+            .collect();
+        if holding.is_empty() {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the cancelled registration is still readable in {holding:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    // The neighbour is still there.
+    assert_eq!(h.counts(WORKSHOP).await["count"], 1);
+}
+
+#[cfg(unix)]
+#[tokio::test]
+async fn store_files_are_readable_by_their_owner_only() {
+    use std::os::unix::fs::PermissionsExt;
+    let h = Harness::new(&Backend::Sqlite).await;
+    h.register(WORKSHOP, "Ada", "ada@example.org").await;
+    let files = store_files(h.dir.path());
+    assert!(files.len() >= 2, "database and log: {files:?}");
+    for file in files {
+        let mode = std::fs::metadata(&file).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "{}: {mode:o}", file.display());
+    }
+}
