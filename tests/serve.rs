@@ -32,13 +32,24 @@ impl Drop for Server {
 
 impl Server {
     fn start(site: &Site, store: &std::path::Path) -> Server {
+        Server::start_with(site, store, |_| {})
+    }
+
+    /// Like [`Server::start`], after `adjust` changed the command (its environment).
+    fn start_with(
+        site: &Site,
+        store: &std::path::Path,
+        adjust: impl FnOnce(&mut std::process::Command),
+    ) -> Server {
         let port = TcpListener::bind("127.0.0.1:0")
             .unwrap()
             .local_addr()
             .unwrap()
             .port();
         let log = store.join("serve.log");
-        let child = common::serve_command(site.root(), port, store)
+        let mut command = common::serve_command(site.root(), port, store);
+        adjust(&mut command);
+        let child = command
             .stdout(Stdio::null())
             .stderr(std::fs::File::create(&log).unwrap())
             .spawn()
@@ -275,4 +286,115 @@ fn time_moves_on_a_scheduled_article_appears_and_an_event_ends_while_serving() {
         "the rebuild says why:\n{}",
         server.log()
     );
+}
+
+/// Sends `request` as it is on a new connection and reads until the server closes it: the
+/// answer, and how long the server took to close.
+fn exchange(port: u16, request: &[u8], wait: Duration) -> (String, Duration) {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    stream.set_read_timeout(Some(wait)).unwrap();
+    let sent = Instant::now();
+    stream.write_all(request).unwrap();
+    let mut answer = Vec::new();
+    let mut buffer = [0u8; 4096];
+    loop {
+        match stream.read(&mut buffer) {
+            Ok(0) => break,
+            Ok(n) => answer.extend_from_slice(&buffer[..n]),
+            Err(err) if err.kind() == std::io::ErrorKind::ConnectionReset => break,
+            Err(err) => panic!("the server kept the connection open for {wait:?}: {err}"),
+        }
+    }
+    (
+        String::from_utf8_lossy(&answer).into_owned(),
+        sent.elapsed(),
+    )
+}
+
+#[test]
+fn slow_or_broken_clients_are_let_go_and_api_requests_are_logged_without_personal_data() {
+    let site = Site::fixture("incremental");
+    let store = tempfile::tempdir().unwrap();
+    // No ADMIN_TOKEN: serve makes its local one.
+    let server = Server::start_with(&site, store.path(), |command| {
+        command.env_remove("ADMIN_TOKEN");
+    });
+
+    // Headers that never end: the connection is closed within 30 s.
+    let port = server.port;
+    let slow = std::thread::spawn(move || {
+        exchange(
+            port,
+            b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: 1\r\n",
+            Duration::from_secs(40),
+        )
+    });
+
+    // A malformed chunked body: 400, not 413.
+    let (answer, _) = exchange(
+        server.port,
+        b"POST /api/events/inconnu/registrations HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\nzz\r\n{}\r\n0\r\n\r\n",
+        WAIT,
+    );
+    assert!(answer.starts_with("HTTP/1.1 400"), "{answer}");
+    assert!(answer.contains("mal formé"), "{answer}");
+
+    // A well-formed request with an address in its body.
+    let body = r#"{"name":"Ada","email":"ada.secrete@example.org","consent":true}"#;
+    let request = format!(
+        "POST /api/events/inconnu/registrations HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    let (answer, _) = exchange(server.port, request.as_bytes(), WAIT);
+    assert!(answer.starts_with("HTTP/1.1 404"), "{answer}");
+    let (answer, _) = exchange(
+        server.port,
+        b"GET /api/registrations/jeton-secret-de-test-1234 HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n",
+        WAIT,
+    );
+    assert!(answer.starts_with("HTTP/1.1 "), "{answer}");
+
+    let (answer, took) = slow.join().unwrap();
+    assert!(took <= Duration::from_secs(32), "closed after {took:?}");
+    assert!(
+        answer.is_empty() || answer.starts_with("HTTP/1.1 408"),
+        "{answer}"
+    );
+
+    // Each API request is one log line: method, route template, status, duration.
+    let log = server.log();
+    let lines: Vec<&str> = log.lines().filter(|l| l.contains("request")).collect();
+    assert!(
+        lines.iter().any(|l| l.contains("method=POST")
+            && l.contains("route=/events/{slug}/registrations")
+            && l.contains("status=400")),
+        "{log}"
+    );
+    assert!(
+        lines.iter().any(|l| l.contains("method=POST")
+            && l.contains("route=/events/{slug}/registrations")
+            && l.contains("status=404")
+            && l.contains("elapsed_us=")),
+        "{log}"
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains("route=/registrations/{token}")),
+        "{log}"
+    );
+    for secret in ["ada.secrete", "jeton-secret-de-test"] {
+        assert!(!log.contains(secret), "{secret} in the log:\n{log}");
+    }
+
+    // Local secrets are the owner's only.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let local = site.root().join(".classmates");
+        let mode =
+            |path: &std::path::Path| std::fs::metadata(path).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&local), 0o700);
+        assert_eq!(mode(&local.join("admin-token")), 0o600);
+    }
 }

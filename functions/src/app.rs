@@ -438,7 +438,7 @@ impl App {
         self.add_cors(origin.as_deref(), &mut response);
         tracing::info!(
             method = %method,
-            route = route.name(),
+            route = %route.name(),
             status = response.status().as_u16(),
             elapsed_us = started.elapsed().as_micros() as u64,
             "request"

@@ -3,6 +3,7 @@
 
 mod build;
 mod check;
+mod http_server;
 mod import;
 mod new;
 mod schema;

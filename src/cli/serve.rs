@@ -26,6 +26,7 @@ use http_body_util::{BodyExt, Limited};
 use tokio::sync::{broadcast, watch};
 use tower_http::services::{ServeDir, ServeFile};
 
+use super::http_server;
 use crate::build::{BuildError, BuildOptions};
 use crate::incremental::{Rebuild, Session};
 use crate::watch::{Batch, Watcher};
@@ -38,6 +39,10 @@ pub const RELOAD_PATH: &str = "/__classmates/reload";
 
 /// How often `--poll` looks at the files.
 const POLL_INTERVAL: Duration = Duration::from_millis(500);
+
+/// How long an API request's body may take to arrive once its headers have (the headers have
+/// `http_server::HEADER_READ_TIMEOUT`).
+const BODY_READ_TIMEOUT: Duration = Duration::from_secs(30);
 
 #[derive(Debug, Args)]
 pub struct ServeArgs {
@@ -54,6 +59,7 @@ pub struct ServeArgs {
 }
 
 pub fn run(root: &Path, args: ServeArgs) -> ExitCode {
+    log_api_requests();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -73,6 +79,27 @@ pub fn run(root: &Path, args: ServeArgs) -> ExitCode {
     }
 }
 
+/// Prints on stderr what the registrations function logs, as Lambda's log would show it: one line
+/// per API request (method, route template, status, duration) and its warnings and errors. The
+/// function never logs an address, a token or a body.
+fn log_api_requests() {
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
+    let filter = tracing_subscriber::filter::Targets::new()
+        .with_target("classmates_api", tracing::Level::INFO)
+        .with_target(env!("CARGO_CRATE_NAME"), tracing::Level::INFO);
+    let format = tracing_subscriber::fmt::layer()
+        .with_writer(std::io::stderr)
+        .with_ansi(false)
+        .without_time()
+        .with_target(false);
+    // Already set: a test harness or an embedding program logs its own way.
+    let _ = tracing_subscriber::registry()
+        .with(format)
+        .with(filter)
+        .try_init();
+}
+
 /// What the server shares with the rebuilds.
 struct Live {
     /// The problems of the last build, as the terminal shows them (plain text), while the site
@@ -90,7 +117,9 @@ async fn serve(root: &Path, args: ServeArgs) -> Result<()> {
     let root = root.as_path();
     let address = SocketAddr::from((Ipv4Addr::LOCALHOST, args.port));
     let origin = format!("http://{address}");
-    let output = root.join(LOCAL_DIR).join("site");
+    let output = create_local_dir(root)
+        .with_context(|| format!("création de {}", root.join(LOCAL_DIR).display()))?
+        .join("site");
     // The API is configured first: the pages' forms must post to this server's own API, never
     // to the production function that site.yaml's `registration_api` may name.
     let api_config = api_config(root, &output)?;
@@ -174,16 +203,13 @@ async fn serve(root: &Path, args: ServeArgs) -> Result<()> {
             ""
         }
     );
-    axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(async move {
+    let shutdown = async move {
         let _ = tokio::signal::ctrl_c().await;
         let _ = stop.send(true);
-    })
-    .await
-    .context("serveur HTTP")
+    };
+    http_server::run(listener, app, shutdown)
+        .await
+        .context("serveur HTTP")
 }
 
 /// Rebuilds after each batch of changes, for as long as the watcher runs. `warnings`: the
@@ -449,15 +475,59 @@ fn local_admin_token(root: &Path) -> String {
     if let Ok(token) = std::fs::read_to_string(&path)
         && token.trim().len() >= 16
     {
+        // Made by an older version, perhaps readable by others.
+        #[cfg(unix)]
+        let _ =
+            std::fs::set_permissions(&path, std::os::unix::fs::PermissionsExt::from_mode(0o600));
         return token.trim().to_string();
     }
     let mut bytes = [0u8; 24];
     getrandom::fill(&mut bytes).expect("the operating system's random source is available");
     let token: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-    let _ = std::fs::create_dir_all(root.join(LOCAL_DIR));
-    let _ = std::fs::write(&path, &token);
-    eprintln!("Jeton d'administration local écrit dans {}", path.display());
+    match write_private(&path, &token) {
+        Ok(()) => eprintln!("Jeton d'administration local écrit dans {}", path.display()),
+        Err(err) => eprintln!(
+            "attention : jeton d'administration local non enregistré dans {} ({err}) : il changera au prochain démarrage",
+            path.display()
+        ),
+    }
     token
+}
+
+/// `.classmates/`, created readable by its owner only: it holds the admin token and the
+/// registrations database.
+pub fn create_local_dir(root: &Path) -> std::io::Result<PathBuf> {
+    let dir = root.join(LOCAL_DIR);
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(&dir)?;
+    #[cfg(unix)]
+    std::fs::set_permissions(&dir, std::os::unix::fs::PermissionsExt::from_mode(0o700))?;
+    Ok(dir)
+}
+
+/// Writes a secret to `path`, readable and writable by its owner only (never, even for an
+/// instant, by others: the mode is set when the file is created).
+fn write_private(path: &Path, contents: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent)?;
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        options.mode(0o600);
+        let mut file = options.open(path)?;
+        // An older file keeps its mode when opened: narrow it.
+        file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+        file.write_all(contents.as_bytes())
+    }
+    #[cfg(not(unix))]
+    options.open(path)?.write_all(contents.as_bytes())
 }
 
 #[derive(Clone)]
@@ -489,17 +559,52 @@ async fn forward(
     parts.uri = relative
         .parse()
         .unwrap_or_else(|_| "/".parse().expect("a valid URI"));
-    // Read one byte more than the largest limit so the function itself answers 413.
-    let bytes = match Limited::new(body, classmates_api::MAX_REQUEST_BYTES + 1)
-        .collect()
-        .await
-    {
-        Ok(collected) => collected.to_bytes(),
+    // Read one byte more than the largest limit so the function itself answers 413. A client that
+    // stops sending its body is let go after BODY_READ_TIMEOUT.
+    let limited = Limited::new(body, classmates_api::MAX_REQUEST_BYTES + 1).collect();
+    let bytes = match tokio::time::timeout(BODY_READ_TIMEOUT, limited).await {
+        Ok(Ok(collected)) => collected.to_bytes(),
         // Too large: pass on a body just over the limit, the function answers 413 as in Lambda.
-        Err(_) => bytes::Bytes::from(vec![0u8; classmates_api::MAX_REQUEST_BYTES + 1]),
+        Ok(Err(err)) if err.is::<http_body_util::LengthLimitError>() => {
+            bytes::Bytes::from(vec![0u8; classmates_api::MAX_REQUEST_BYTES + 1])
+        }
+        // Not a valid HTTP body (a malformed chunk, a connection cut in the middle).
+        Ok(Err(_)) => {
+            return api_error(
+                &parts,
+                StatusCode::BAD_REQUEST,
+                "Le corps de la requête est mal formé.",
+            );
+        }
+        Err(_) => {
+            return api_error(
+                &parts,
+                StatusCode::REQUEST_TIMEOUT,
+                "Le corps de la requête n'est pas arrivé à temps.",
+            );
+        }
     };
     let mut request = http::Request::from_parts(parts, bytes);
     request.extensions_mut().insert(ClientIp(peer.ip()));
     let response = forward.api.handle(request).await;
     response.map(Body::from)
+}
+
+/// An answer of `serve` itself to an API request the function never saw (the body could not be
+/// read), as JSON like the function's own errors, and logged like them.
+fn api_error(parts: &http::request::Parts, status: StatusCode, message: &str) -> Response {
+    tracing::info!(
+        method = %parts.method,
+        route = %classmates_api::route_template(parts.uri.path()),
+        status = status.as_u16(),
+        "request"
+    );
+    let body = serde_json::json!({ "error": message }).to_string();
+    let mut response = Response::new(Body::from(body));
+    *response.status_mut() = status;
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json; charset=utf-8"),
+    );
+    response
 }
