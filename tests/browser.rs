@@ -458,6 +458,103 @@ async fn form_works_in_place_with_javascript() {
     .await;
 }
 
+/// The page's address, as the address bar shows it.
+async fn address(c: &Client) -> String {
+    c.current_url().await.unwrap().to_string()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cancel_link_survives_a_reload_and_leaves_the_address_bar() {
+    with_browser(
+        "cancel_link_survives_a_reload_and_leaves_the_address_bar",
+        "browser-site",
+        true,
+        |c, origin| async move {
+            let result = "[data-registration-result]";
+            let page = format!("{origin}{EVENT}");
+            c.goto(&page).await.unwrap();
+            wait_text(&c, "[data-registration-count]", |t| t == "0 inscrit sur 2").await;
+
+            // Registered in place, then the page is reloaded: the cancel link is still there.
+            submit_form(&c, "Ada Lovelace", "ada@example.org").await;
+            wait_text(&c, result, |t| t.contains("C’est noté")).await;
+            let href = |c: Client, css: &'static str| async move {
+                find(&c, css).await.prop("href").await.unwrap().unwrap()
+            };
+            let ada_cancel = href(c.clone(), "[data-registration-result] a").await;
+            c.refresh().await.unwrap();
+            wait_text(&c, result, |t| t.contains("inscrit·e à cet événement")).await;
+            assert_eq!(href(c.clone(), "[data-registration-result] a").await, ada_cancel);
+            // Only the link is kept on the device, not the name nor the address.
+            let stored = c
+                .execute("return JSON.stringify(Object.assign({}, localStorage));", vec![])
+                .await
+                .unwrap();
+            let stored = stored.as_str().unwrap_or_default().to_string();
+            assert!(stored.contains("/api/registrations/"), "{stored}");
+            assert!(
+                !stored.contains("ada@example.org") && !stored.contains("Lovelace"),
+                "{stored}"
+            );
+
+            // A form posted without the script (as when it had not loaded yet): back with the
+            // token in the address, which leaves it once the link is shown.
+            for (css, value) in [("#reg-name", "Bob"), ("#reg-email", "bob@example.org")] {
+                find(&c, css).await.send_keys(value).await.unwrap();
+            }
+            find(&c, "#reg-consent").await.click().await.unwrap();
+            c.execute("document.querySelector('.registration-form').submit();", vec![])
+                .await
+                .unwrap();
+            let shown = wait_text(&c, result, |t| t.contains("annuler mon inscription")).await;
+            assert!(shown.contains("C’est noté"), "{shown}");
+            assert!(
+                !displayed(&c, "#inscription-registered").await,
+                "the block asking to keep the address is hidden"
+            );
+            let bob_cancel = href(c.clone(), "[data-registration-result] a").await;
+            assert_ne!(bob_cancel, ada_cancel);
+            let url = address(&c).await;
+            assert_eq!(url, page, "the address is the event's again");
+
+            // Reloaded: the link is kept here.
+            c.refresh().await.unwrap();
+            wait_text(&c, result, |t| t.contains("inscrit·e à cet événement")).await;
+            assert_eq!(href(c.clone(), "[data-registration-result] a").await, bob_cancel);
+
+            // Cancelled: nothing is kept any more.
+            cancel(&c, &bob_cancel).await;
+            c.goto(&page).await.unwrap();
+            wait_text(&c, "[data-registration-count]", |t| t == "1 inscrit sur 2").await;
+            assert!(!displayed(&c, result).await);
+
+            // A kept link that no longer works (cancelled elsewhere) is dropped on arrival.
+            c.execute(
+                "localStorage.setItem(arguments[0], JSON.stringify({status: 'registered', url: arguments[1]}));",
+                vec![json!("classmates:inscription:atelier-deux-places"), json!(ada_cancel)],
+            )
+            .await
+            .unwrap();
+            c.refresh().await.unwrap();
+            wait_text(&c, result, |t| t.contains("inscrit·e à cet événement")).await;
+            cancel(&c, &ada_cancel).await;
+            c.execute(
+                "localStorage.setItem(arguments[0], JSON.stringify({status: 'registered', url: arguments[1]}));",
+                vec![json!("classmates:inscription:atelier-deux-places"), json!(ada_cancel)],
+            )
+            .await
+            .unwrap();
+            c.goto(&page).await.unwrap();
+            let deadline = Instant::now() + WAIT;
+            while displayed(&c, result).await {
+                assert!(Instant::now() < deadline, "a dead link is still shown");
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        },
+    )
+    .await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn past_event_has_no_form() {
     with_browser(

@@ -1,10 +1,13 @@
 /* Progressive enhancement of the registration form on event pages: live seat count, submission
  * without leaving the page, errors next to the fields, and the cancel link after a no-JS
- * submission. Without this script the form still works (303 back to the page, CSS :target). */
+ * submission. The person's cancel link is kept on this device (localStorage, per event: only the
+ * link, never the name or the address) so that a reload does not lose it, and a token brought
+ * back in the address bar leaves it once shown. Without this script the form still works (303
+ * back to the page, CSS :target). */
 (function () {
   "use strict";
 
-  if (!window.fetch || !window.Promise || !window.URLSearchParams || !document.querySelector) {
+  if (!window.fetch || !window.Promise || !window.URLSearchParams || !window.URL || !document.querySelector) {
     return;
   }
 
@@ -82,8 +85,9 @@
     return p;
   }
 
-  /* Shows `text` (and the cancel link) in the result area and moves focus there. */
-  function showResult(status, text, cancelUrl) {
+  /* Shows `text` (and the cancel link) in the result area and moves focus there, unless `quiet`
+   * (shown on arrival, not in answer to something the person did). */
+  function showResult(status, text, cancelUrl, quiet) {
     if (!resultEl) {
       return;
     }
@@ -99,9 +103,68 @@
     resultEl.setAttribute("data-status", status);
     resultEl.setAttribute("tabindex", "-1");
     resultEl.hidden = false;
-    if (typeof resultEl.focus === "function") {
+    if (!quiet && typeof resultEl.focus === "function") {
       resultEl.focus();
     }
+  }
+
+  /* The registration made on this device for this event: { status, url }, or null. Storage may
+   * be refused (private browsing, a full quota): the page then works as before. */
+  var STORED = "classmates:inscription:" + slug;
+
+  function remember(status, url) {
+    try {
+      window.localStorage.setItem(STORED, JSON.stringify({ status: status, url: url }));
+    } catch (e) {
+      /* Not kept: the link is still on the page until it is left. */
+    }
+  }
+
+  function forget() {
+    try {
+      window.localStorage.removeItem(STORED);
+    } catch (e) {
+      /* Nothing stored. */
+    }
+  }
+
+  function remembered() {
+    try {
+      var kept = JSON.parse(window.localStorage.getItem(STORED) || "null");
+      /* Only a cancel link of the API (an address that came from this page's storage, which
+       * another script of the origin could have written, becomes a link: never javascript:). */
+      var url = kept && typeof kept.url === "string" ? new URL(kept.url, window.location.href) : null;
+      var path = url ? url.pathname.split("/registrations/") : [];
+      if (url && /^https?:$/.test(url.protocol) && path.length === 2 && TOKEN.test(path[1])) {
+        return { status: kept.status, url: url.href };
+      }
+    } catch (e) {
+      /* Unreadable: as if nothing were kept. */
+    }
+    return null;
+  }
+
+  /* Shows the registration kept on this device, then checks that its link still works (it was
+   * perhaps cancelled from the e-mail on another device): a link that leads nowhere is dropped. */
+  function showRemembered() {
+    var kept = remembered();
+    if (!kept) {
+      return;
+    }
+    var text = kept.status === "waitlisted"
+      ? "Vous êtes sur la liste d’attente de cet événement (inscription faite sur cet appareil)."
+      : "Vous êtes inscrit·e à cet événement (inscription faite sur cet appareil).";
+    showResult(kept.status === "waitlisted" ? "waitlisted" : "registered", text, kept.url, true);
+    fetch(kept.url, { method: "HEAD", cache: "no-store" })
+      .then(function (response) {
+        if (response.status === 404) {
+          forget();
+          resultEl.hidden = true;
+        }
+      })
+      .catch(function () {
+        /* Offline: keep showing it. */
+      });
   }
 
   function field(name) {
@@ -204,6 +267,9 @@
           }
           form.reset();
           showResult(data.status, text, data.cancel_url);
+          if (data.cancel_url) {
+            remember(data.status, data.cancel_url);
+          }
           refreshCount(true);
           return;
         }
@@ -225,51 +291,61 @@
       });
   }
 
-  /* Back from a no-JS submission: `?inscription=registered&jeton=…#inscription-registered`. */
+  /* The event's own address again, without `?inscription=…&jeton=…#inscription-…`: the token
+   * must not stay in the history, a bookmark or a screenshot of the address bar once the page
+   * shows the link (kept on this device), and a reload shows the registration kept here. */
+  function dropTokenFromAddress() {
+    if (!window.history || typeof window.history.replaceState !== "function") {
+      return;
+    }
+    var params = new URLSearchParams(window.location.search);
+    ["inscription", "position", "jeton"].forEach(function (name) {
+      params.delete(name);
+    });
+    var query = params.toString();
+    var hash = /^#inscription-/.test(window.location.hash) ? "" : window.location.hash;
+    window.history.replaceState(window.history.state, "",
+      window.location.pathname + (query ? "?" + query : "") + hash);
+  }
+
+  /* Back from a no-JS submission: `?inscription=registered&jeton=…#inscription-registered`.
+   * Returns whether there was one. */
   function showReturnedToken() {
     var params = new URLSearchParams(window.location.search);
     var status = params.get("inscription");
     var token = params.get("jeton");
+    if (status === "cancelled") {
+      forget();
+    }
     if (!status || !token || !TOKEN.test(token)) {
-      return;
+      return false;
     }
     var url = api + "/registrations/" + token;
+    if (status === "registered" || status === "waitlisted") {
+      remember(status, url);
+    }
+    dropTokenFromAddress();
     var position = /^[0-9]{1,6}$/.test(params.get("position") || "") ? params.get("position") : "";
-    var block = document.getElementById("inscription-" + status);
-    if (!block) {
-      var text = MESSAGES[status] || "";
-      if (position) {
-        text += " Vous êtes en position " + position + ".";
-      }
-      showResult(status, text, url);
-      return;
-    }
-    if (block.querySelector(".registration-cancel")) {
-      return; /* already done */
-    }
+    var text = MESSAGES[status] || "";
     if (position) {
-      var slot = block.querySelector("[data-registration-position]");
-      if (slot) {
-        slot.textContent = position;
-      } else {
-        var p = document.createElement("p");
-        p.textContent = "Vous êtes en position " + position + " sur la liste d’attente.";
-        block.appendChild(p);
-      }
+      text += " Vous êtes en position " + position + " ; si une place se libère, elle vous revient automatiquement.";
     }
-    var link = block.querySelector("a[data-cancel-link]");
-    if (link) {
-      link.href = url;
-      link.hidden = false;
-    } else {
-      block.appendChild(cancelParagraph(url));
+    /* The page's own block (shown by :target) asks to keep the address, which no longer holds
+     * the link once it leaves the address bar: the result area says it instead. */
+    var block = document.getElementById("inscription-" + status);
+    if (block) {
+      block.hidden = true;
     }
+    showResult(status, text, url);
+    return true;
   }
 
   /* Back from a form submission or a cancellation (`?inscription=…`): the cached count (a few
    * seconds) would predate it. */
   refreshCount(/[?&]inscription=/.test(window.location.search));
-  showReturnedToken();
+  if (!showReturnedToken() && !/[?&]inscription=cancelled/.test(window.location.search)) {
+    showRemembered();
+  }
   if (form && form.addEventListener) {
     form.addEventListener("submit", submit);
   }
