@@ -25,8 +25,9 @@ pub struct AnchorLink {
 }
 
 /// Checks every anchor link of `pages` (each source with its rendered body) against the ids of
-/// its target. Targets that are not among `pages` (unpublished, or held back by errors) are
-/// not checked: their own problems, or the warning about an unpublished link, come first.
+/// its target. `pages` holds the files held back by errors too, so that their anchors are
+/// checked in the same run as their other problems; targets that are not among `pages`
+/// (unpublished) are not checked: the warning about an unpublished link comes first.
 /// Ids that the theme writes on every page (`id="inscription"`…) are accepted too.
 pub fn check<'a>(
     root: &Path,

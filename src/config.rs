@@ -150,14 +150,12 @@ impl Config {
     /// Reads and validates `site.yaml` under `root`.
     pub fn load(root: &Path) -> Result<Config, Vec<Diagnostic>> {
         let path = root.join(CONFIG_FILE);
-        let text = std::fs::read_to_string(&path).map_err(|e| {
-            vec![
-                Diagnostic::error(
-                    CONFIG_FILE,
-                    format!("impossible de lire {CONFIG_FILE} : {e}"),
-                )
-                .with_help("lancez la commande depuis la racine du site, ou passez --root"),
-            ]
+        let text = crate::diagnostics::read_text(&path, Path::new(CONFIG_FILE)).map_err(|d| {
+            let d = match d.line {
+                0 => d.with_help("lancez la commande depuis la racine du site, ou passez --root"),
+                _ => *d,
+            };
+            vec![d]
         })?;
         Config::parse(Path::new(CONFIG_FILE), &text)
     }

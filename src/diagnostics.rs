@@ -201,3 +201,61 @@ pub fn display_path(root: &Path, path: &Path) -> PathBuf {
         .map(Path::to_path_buf)
         .unwrap_or_else(|_| path.to_path_buf())
 }
+
+/// Reads a text file the contributor wrote: bytes that are not UTF-8 are an error at the line
+/// and column of the first bad byte, an unreadable file an error saying why, in French.
+pub fn read_text(path: &Path, display: &Path) -> Result<String, Box<Diagnostic>> {
+    let bytes = std::fs::read(path).map_err(|e| {
+        let why = match e.kind() {
+            std::io::ErrorKind::NotFound => "fichier introuvable".to_string(),
+            std::io::ErrorKind::PermissionDenied => "accès refusé".to_string(),
+            std::io::ErrorKind::IsADirectory => "c'est un dossier, pas un fichier".to_string(),
+            _ => format!("erreur du système ({e})"),
+        };
+        Box::new(
+            Diagnostic::error(display, format!("lecture impossible : {why}"))
+                .with_help("vérifiez que le fichier existe et qu'il est lisible"),
+        )
+    })?;
+    String::from_utf8(bytes).map_err(|e| {
+        let bytes = e.as_bytes();
+        let bad = e.utf8_error().valid_up_to();
+        let before = &bytes[..bad];
+        let line_start = before.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+        let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
+        // The valid part of the line, in characters; the bad byte is the next one.
+        let column = String::from_utf8_lossy(&before[line_start..]).chars().count() + 1;
+        let shown = String::from_utf8_lossy(bytes);
+        Box::new(Diagnostic::error(
+            display,
+            format!(
+                "le fichier n'est pas encodé en UTF-8 : octet invalide 0x{:02X} ligne {line}, colonne {column}",
+                bytes[bad]
+            ),
+        )
+        .at(&shown, line, column, 1)
+        .with_help(
+            "enregistrez le fichier en UTF-8 (dans l'éditeur : « Enregistrer avec l'encodage » → UTF-8), puis vérifiez les accents de cette ligne",
+        ))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn invalid_utf8_is_located_at_its_first_bad_byte() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("latin1.md");
+        // `é` in Latin-1 (0xE9) on line 3, after « Caf ».
+        std::fs::write(&path, b"---\ntitle: a\nCaf\xe9 cr\xe8me\n").unwrap();
+        let d = read_text(&path, Path::new("content/articles/latin1.md")).unwrap_err();
+        assert_eq!((d.line, d.column), (3, 4), "{d}");
+        assert!(
+            d.message.contains("UTF-8") && d.message.contains("0xE9"),
+            "{d}"
+        );
+        assert_eq!(d.location(), "content/articles/latin1.md:3:4");
+    }
+}

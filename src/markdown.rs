@@ -177,7 +177,13 @@ fn render_with<'l>(source: &Source, links: &dyn Fn(&str) -> Option<&'l LinkTarge
                             if let Some(anchor) = anchor {
                                 anchor_link(key.clone(), anchor);
                             }
-                            if !target.published {
+                            if target.in_error {
+                                rendered.diagnostics.push(
+                                    Diagnostic::warning(&source.display, format!("lien vers « {dest} » : ce fichier existe mais contient des erreurs (content/{key})"))
+                                        .at(&source.text, line, column, width)
+                                        .with_help("corrigez les erreurs signalées dans ce fichier : tant qu'il en reste, sa page n'est pas publiée et ce lien mène nulle part"),
+                                );
+                            } else if !target.published {
                                 rendered.diagnostics.push(
                                     Diagnostic::warning(&source.display, format!("lien vers un contenu non publié ({dest})"))
                                         .at(&source.text, line, column, width)
@@ -513,6 +519,7 @@ mod tests {
             LinkTarget {
                 url: "/articles/a/".into(),
                 published: true,
+                in_error: false,
             },
         );
         m.insert(
@@ -520,6 +527,7 @@ mod tests {
             LinkTarget {
                 url: "/articles/b/".into(),
                 published: true,
+                in_error: false,
             },
         );
         m

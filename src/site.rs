@@ -150,6 +150,8 @@ pub type LinkTargets = HashMap<String, LinkTarget, foldhash::fast::FixedState>;
 pub struct LinkTarget {
     pub url: String,
     pub published: bool,
+    /// The file exists but has errors of its own (it is not published until they are fixed).
+    pub in_error: bool,
 }
 
 impl Site {
@@ -417,6 +419,7 @@ pub fn resolve(
             LinkTarget {
                 url: item.url.clone(),
                 published,
+                in_error: !problems.is_empty(),
             },
         );
         problems.into_iter().for_each(|d| diagnostics.push(d));
@@ -825,6 +828,44 @@ fn same_structure(a: &Item, b: &Item) -> bool {
         && authors == &b.authors
         && (draft, aliases) == (&b.draft, &b.aliases)
         && (&source.path, &source.bundle_files) == (&b.source.path, &b.source.bundle_files)
+}
+
+/// Takes into `site` the files held back by errors in their front matter: each one is a link
+/// target (a link to it says that the file exists but has errors, not that it is missing), and
+/// the fields of those read despite their errors are checked as any entry's (`held`), so that
+/// one run reports every problem of a file: a bad date or an unknown author next to a
+/// misspelled key or a missing field. Problems found at the stand-ins of missing fields are
+/// not the file's, and are left out.
+pub fn hold_back(
+    site: &mut Site,
+    entries: &[&Entry],
+    unparsed: &[&Source],
+    held: &[&crate::content::load::Held],
+    publish: Publish,
+) -> Vec<Diagnostic> {
+    for source in unparsed {
+        site.link_targets
+            .entry(source.content_path.clone())
+            .or_insert_with(|| LinkTarget {
+                url: source.kind.url(&source.slug),
+                published: false,
+                in_error: true,
+            });
+    }
+    let existing: HashSet<(Kind, &str)> = entries
+        .iter()
+        .map(|e| (e.source.kind, e.source.slug.as_str()))
+        .collect();
+    let exists = |kind: Kind, slug: &str| existing.contains(&(kind, slug));
+    let config = &site.config;
+    held.par_iter()
+        .flat_map_iter(|held| {
+            resolve_entry(config, &held.entry, &exists, publish)
+                .problems
+                .into_iter()
+                .filter(|d| d.line < held.stand_ins_line)
+        })
+        .collect()
 }
 
 /// One entry resolved on its own: its item (aliases not yet checked), its problems, whether

@@ -26,7 +26,7 @@ fn invalid_yaml() {
     // `title: Django : le guide`: the second `: ` is where YAML gives up.
     build.assert_problem(
         "content/articles/django-guide.md:2:15",
-        "mapping values are not allowed",
+        "« : » inattendu : une valeur qui contient « : » s'écrit entre guillemets",
     );
 }
 
@@ -259,7 +259,7 @@ fn every_problem_of_every_file_is_reported_in_one_run() {
         ),
         (
             "content/resources/yaml-casse.md:2:15",
-            "mapping values are not allowed",
+            "« : » inattendu : une valeur qui contient « : » s'écrit entre guillemets",
         ),
     ];
     for (location, fragment) in expected {
@@ -287,6 +287,136 @@ fn every_problem_of_every_file_is_reported_in_one_run() {
     });
     assert_eq!(locations, sorted);
     assert_eq!(locations.len(), 12);
+}
+
+/// What a contributor's pull request must see in one run, not one CI round per problem: a
+/// misspelled key does not hide a dead anchor, a missing image or a link to a missing file
+/// of the body; a missing field does not hide a bad date or an unknown category; values of
+/// the wrong type are all reported, in French; a link to a file that exists but has errors
+/// says so; a file that is not UTF-8 is located at its first bad byte.
+#[test]
+fn one_run_reports_every_problem_of_every_file() {
+    let build = failing("error_one_round", 19);
+    let expected = [
+        // Misspelled key, and the body's problems of the same file.
+        (
+            "content/articles/resume-mal-ecrit.md:5:1",
+            "champ inconnu `sumary` dans l'article",
+        ),
+        (
+            "content/articles/resume-mal-ecrit.md:9:6",
+            "ancre « #lancer-les-tests » introuvable",
+        ),
+        (
+            "content/articles/resume-mal-ecrit.md:9:39",
+            "lien vers un fichier inexistant « guide-absent.md »",
+        ),
+        (
+            "content/articles/resume-mal-ecrit.md:11:1",
+            "image « capture.png » introuvable",
+        ),
+        // A missing field, a bad date, a misspelled key and an unknown category.
+        (
+            "content/articles/sans-auteur.md:2:1",
+            "champ obligatoire `authors` manquant",
+        ),
+        (
+            "content/articles/sans-auteur.md:3:7",
+            "date invalide « 2026-02-30 »",
+        ),
+        (
+            "content/articles/sans-auteur.md:4:1",
+            "champ inconnu `categorie`",
+        ),
+        (
+            "content/articles/sans-auteur.md:5:14",
+            "catégorie « pyhton » inconnue",
+        ),
+        // Links into files with errors of their own.
+        (
+            "content/articles/avec-image/index.md:6:7",
+            "lien vers « ../resume-mal-ecrit.md » : ce fichier existe mais contient des erreurs",
+        ),
+        (
+            "content/articles/avec-image/index.md:6:44",
+            "ce fichier existe mais contient des erreurs",
+        ),
+        (
+            "content/articles/avec-image/index.md:6:44",
+            "ancre « #titre-absent » introuvable dans content/articles/sans-auteur.md",
+        ),
+        (
+            "content/articles/avec-image/index.md:7:4",
+            "lien vers un fichier inexistant « ../ancien.md »",
+        ),
+        (
+            "content/articles/avec-image/index.md:9:1",
+            "image « schema.png » introuvable",
+        ),
+        // Every value of the wrong type, and the missing field, in French.
+        (
+            "content/resources/mauvais-types.md:2:1",
+            "champ obligatoire `url` manquant",
+        ),
+        (
+            "content/resources/mauvais-types.md:3:7",
+            "`kind` : valeur « tutoriel » inconnue : valeurs possibles `article`, `video`",
+        ),
+        (
+            "content/resources/mauvais-types.md:5:7",
+            "`tags` : type invalide : le nombre 3 au lieu d'une liste",
+        ),
+        (
+            "content/resources/mauvais-types.md:6:8",
+            "`draft` : type invalide : le texte \"peut-etre\" au lieu de `true` ou `false`",
+        ),
+        // A missing end does not hide a bad start nor a bad capacity.
+        (
+            "content/events/sans-fin.md:2:1",
+            "champ obligatoire `end` manquant",
+        ),
+        (
+            "content/events/sans-fin.md:3:8",
+            "date invalide « 2026-10-32 19:00 »",
+        ),
+        (
+            "content/events/sans-fin.md:4:1",
+            "`capacity` doit être au moins 1",
+        ),
+        // Latin-1: `é` (0xE9) is the 12th character of line 2.
+        (
+            "content/articles/latin1.md:2:12",
+            "le fichier n'est pas encodé en UTF-8 : octet invalide 0xE9 ligne 2, colonne 12",
+        ),
+    ];
+    for (location, fragment) in expected {
+        build.assert_problem(location, fragment);
+    }
+    for english in [
+        "invalid type",
+        "unknown variant",
+        "expected",
+        "stream did not contain",
+    ] {
+        assert!(
+            !build.stderr.contains(english),
+            "English left in:\n{}",
+            build.stderr
+        );
+    }
+    // The stand-ins given to missing fields so that the rest is read are never shown.
+    assert!(!build.stderr.contains("« »"), "{}", build.stderr);
+    assert!(!build.stderr.contains("url: \"\""), "{}", build.stderr);
+    // `check` reports the same errors.
+    let check = std::process::Command::new(env!("CARGO_BIN_EXE_classmates"))
+        .arg("--root")
+        .arg(Site::fixture("error_one_round").root())
+        .arg("check")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&check.stderr);
+    assert_eq!(check.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("19 erreur(s), "), "{stderr}");
 }
 
 // ---------------------------------------------------------------- the previous output is kept

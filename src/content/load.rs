@@ -34,7 +34,7 @@ pub fn load(root: &Path) -> (Vec<Entry>, Vec<Source>, Diagnostics) {
     for result in results {
         match result {
             Ok(entry) => entries.push(entry),
-            Err((problems, source)) => {
+            Err((problems, source, _)) => {
                 problems.into_iter().for_each(|d| diagnostics.push(d));
                 unparsed.extend(source.map(|s| *s));
             }
@@ -165,8 +165,21 @@ pub fn discover(root: &Path) -> (Vec<Found>, Diagnostics) {
     (found, diagnostics)
 }
 
-/// The problems of a file that did not parse, and its source if it could be split.
-pub type Rejected = (Vec<Diagnostic>, Option<Box<Source>>);
+/// The problems of a file that did not parse, its source if it could be split, and what its
+/// front matter says apart from the problems ([`Held`]) when that much could be read.
+pub type Rejected = (Vec<Diagnostic>, Option<Box<Source>>, Option<Box<Held>>);
+
+/// A file held back by problems in its front matter, read as far as they allow: the fields in
+/// error set aside, stand-ins for the missing ones, so that its other fields are checked in
+/// the same run (`crate::site::held_back_problems`).
+#[derive(Debug, Clone)]
+pub struct Held {
+    /// The entry as read: its source has the patched YAML in place of the written one.
+    pub entry: Entry,
+    /// The first line of the patched file that is not the written YAML: problems found at or
+    /// after it concern the stand-ins, not the file.
+    pub stand_ins_line: usize,
+}
 
 /// Reads and parses one content file found by [`discover`].
 pub fn read(root: &Path, found: &Found) -> Result<Entry, Rejected> {
@@ -174,15 +187,7 @@ pub fn read(root: &Path, found: &Found) -> Result<Entry, Rejected> {
     let (kind, slug, path) = (found.kind, found.slug.as_str(), found.path.as_path());
     let bundle = found.bundle.as_deref();
     let display = crate::diagnostics::display_path(root, path);
-    let text = std::fs::read_to_string(path).map_err(|e| {
-        (
-            vec![Diagnostic::error(
-                &display,
-                format!("lecture impossible : {e}"),
-            )],
-            None,
-        )
-    })?;
+    let text = crate::diagnostics::read_text(path, &display).map_err(|d| (vec![*d], None, None))?;
     let mut problems = Vec::new();
     if crate::text::slugify(slug) != slug {
         problems.push(
@@ -200,7 +205,7 @@ pub fn read(root: &Path, found: &Found) -> Result<Entry, Rejected> {
         .map_err(|message| {
             (vec![Diagnostic::error(&display, message)
                 .at(&text, 1, 1, 3)
-                .with_help("le fichier doit commencer par une ligne `---`, les champs YAML, puis une autre ligne `---`")], None)
+                .with_help("le fichier doit commencer par une ligne `---`, les champs YAML, puis une autre ligne `---`")], None, None)
         })?;
     let content_path = crate::diagnostics::display_path(&content, path)
         .to_string_lossy()
@@ -223,22 +228,54 @@ pub fn read(root: &Path, found: &Found) -> Result<Entry, Rejected> {
     };
     let doc = source.document();
     let what = kind.what();
-    let meta = match kind {
-        Kind::Author => doc.parse(what).map(Meta::Author),
-        Kind::Article => doc.parse(what).map(Meta::Article),
-        Kind::Series => doc.parse(what).map(Meta::Series),
-        Kind::Resource => doc.parse(what).map(Meta::Resource),
-        Kind::Event => doc.parse(what).map(Meta::Event),
-        Kind::Page => doc.parse(what).map(Meta::Page),
+    let parsed = match kind {
+        Kind::Author => doc.parse_all(what).map(Meta::Author),
+        Kind::Article => doc.parse_all(what).map(Meta::Article),
+        Kind::Series => doc.parse_all(what).map(Meta::Series),
+        Kind::Resource => doc.parse_all(what).map(Meta::Resource),
+        Kind::Event => doc.parse_all(what).map(Meta::Event),
+        Kind::Page => doc.parse_all(what).map(Meta::Page),
     };
-    match meta {
-        Ok(meta) if problems.is_empty() => Ok(Entry { source, meta }),
-        Ok(_) => Err((problems, Some(Box::new(source)))),
-        Err(more) => {
-            problems.extend(more);
-            Err((problems, Some(Box::new(source))))
-        }
+    problems.extend(parsed.problems);
+    let Some(meta) = parsed.value else {
+        return Err((problems, Some(Box::new(source)), None));
+    };
+    if problems.is_empty() {
+        return Ok(Entry { source, meta });
     }
+    let held = match parsed.patched {
+        None => Held {
+            entry: Entry {
+                source: source.clone(),
+                meta,
+            },
+            stand_ins_line: source.body_first_line - 1,
+        },
+        Some(yaml) => {
+            let text = format!(
+                "{}{yaml}{}",
+                &source.text[..source.yaml_range.start],
+                &source.text[source.yaml_range.end..]
+            );
+            let (_, yaml_range, body_first_line, body_range) = split_front_matter(&text)
+                .expect("the patched YAML has the lines of the written one, and its `---`");
+            Held {
+                entry: Entry {
+                    source: Source {
+                        text: text.into(),
+                        yaml_range,
+                        body_first_line,
+                        body_range,
+                        first_paragraph: std::sync::OnceLock::new(),
+                        ..source.clone()
+                    },
+                    meta,
+                },
+                stand_ins_line: source.body_first_line - 1,
+            }
+        }
+    };
+    Err((problems, Some(Box::new(source)), Some(Box::new(held))))
 }
 
 /// Files of a bundle other than `index.md`, relative to the bundle folder, sorted. Dotfiles and

@@ -598,12 +598,14 @@ impl Session {
         diagnostics.extend(layout_diagnostics.clone());
         let mut entries: Vec<&Entry> = Vec::with_capacity(found.len());
         let mut unparsed: Vec<&Source> = Vec::new();
+        let mut held: Vec<&crate::content::load::Held> = Vec::new();
         for f in found {
             match &self.files[f.path.as_os_str()].result {
                 Ok(entry) => entries.push(entry),
-                Err((problems, source)) => {
+                Err((problems, source, read)) => {
                     problems.iter().cloned().for_each(|d| diagnostics.push(d));
                     unparsed.extend(source.as_deref());
+                    held.extend(read.as_deref());
                 }
             }
         }
@@ -628,8 +630,11 @@ impl Session {
                 now: self.options.now,
                 drafts: self.options.drafts,
             };
-            let (site, diagnostics) =
+            let (mut site, mut diagnostics) =
                 site::resolve(config, &entries, publish, &mut self.resolutions);
+            for d in site::hold_back(&mut site, &entries, &unparsed, &held, publish) {
+                diagnostics.push(d);
+            }
             Resolved { site, diagnostics }
         });
         let site = &resolved.site;
@@ -675,8 +680,9 @@ impl Session {
                 .cloned()
                 .for_each(|d| diagnostics.push(d));
         }
-        // The items come first among the sources.
-        let pages = sources.iter().copied().zip(rendered).take(site.items.len());
+        // Held-back files included: their anchors are checked in the same run as their other
+        // problems, and links into them against their headings.
+        let pages = sources.iter().copied().zip(rendered);
         crate::anchors::check(&root, pages)
             .into_iter()
             .for_each(|d| diagnostics.push(d));
@@ -743,8 +749,8 @@ impl Session {
                 let result = crate::content::load::read(&root, f);
                 let hash = match &result {
                     Ok(entry) => hash_bytes(entry.source.text.as_bytes()),
-                    Err((_, Some(source))) => hash_bytes(source.text.as_bytes()),
-                    Err((_, None)) => 0,
+                    Err((_, Some(source), _)) => hash_bytes(source.text.as_bytes()),
+                    Err((_, None, _)) => 0,
                 };
                 File {
                     found: (*f).clone(),
