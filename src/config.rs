@@ -272,6 +272,17 @@ impl Config {
         self
     }
 
+    /// The path of `base_url` (`/repo` for `https://org.github.io/repo/`, a GitHub project
+    /// page), empty for a site at the root of its host. Every site path the site emits goes
+    /// under it (`render::prefix`).
+    pub fn base_path(&self) -> &str {
+        let rest = self
+            .base_url
+            .split_once("://")
+            .map_or(self.base_url.as_str(), |(_, rest)| rest);
+        rest.find('/').map_or("", |at| &rest[at..])
+    }
+
     /// The absolute URL of a site path such as `/articles/x/`.
     pub fn absolute(&self, path: &str) -> String {
         format!("{}{}", self.base_url, path)

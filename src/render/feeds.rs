@@ -112,7 +112,10 @@ fn feed(
     let config = &site.config;
     let self_url = config.absolute(&format!("/{path}"));
     let page_url = config.absolute(&format!("/{}", path.trim_end_matches("atom.xml")));
-    let entries: Vec<Entry> = ids.iter().map(|&i| entry(site, bodies, i)).collect();
+    let entries: Vec<Entry> = ids
+        .iter()
+        .map(|&i| entry(site, bodies, i))
+        .collect::<Result<_>>()?;
     let updated = entries
         .iter()
         .map(|e| e.updated)
@@ -153,7 +156,7 @@ fn feed(
     })
 }
 
-fn entry(site: &Site, bodies: &[&Rendered], id: ItemId) -> Entry {
+fn entry(site: &Site, bodies: &[&Rendered], id: ItemId) -> Result<Entry> {
     let item = &site.items[id];
     let url = site.config.absolute(&item.url);
     let date: FixedDateTime = item.date.map(|d| d.fixed_offset()).unwrap_or_else(epoch);
@@ -212,12 +215,17 @@ fn entry(site: &Site, bodies: &[&Rendered], id: ItemId) -> Entry {
     if item.kind == Kind::Article {
         entry.set_content(Some(Content {
             base: Some(url),
-            value: Some(bodies[id].html.clone()),
+            // Site paths in the body resolve against the host: under a base path they would
+            // leave the site.
+            value: Some(super::prefix::html(
+                site.config.base_path(),
+                &bodies[id].html,
+            )?),
             content_type: Some("html".into()),
             ..Default::default()
         }));
     }
-    entry
+    Ok(entry)
 }
 
 fn epoch() -> FixedDateTime {

@@ -7,6 +7,7 @@ pub mod calendar;
 pub mod context;
 pub mod feeds;
 pub mod manifest;
+pub mod prefix;
 pub mod reading;
 pub mod search;
 pub mod seo;
@@ -215,6 +216,17 @@ impl<'a> SiteRenderer<'a> {
 
     /// The file of `target` (for the search index, its entry file only).
     pub fn render(&self, target: &Target) -> Result<Output> {
+        let mut output = self.render_site_paths(target)?;
+        let base = self.site.config.base_path();
+        if !base.is_empty() && output.path.ends_with(".html") {
+            let html = String::from_utf8(output.bytes)?;
+            output.bytes = prefix::html(base, &html)?.into_bytes();
+        }
+        Ok(output)
+    }
+
+    /// The file of `target`, its HTML with site paths (`/style.css`), as if at the root.
+    fn render_site_paths(&self, target: &Target) -> Result<Output> {
         let site = self.site;
         match target {
             Target::Page(job) => PageRenderer {

@@ -184,7 +184,8 @@ pub fn entry(site: &Site, id: usize) -> anyhow::Result<Entry> {
 
     #[derive(Serialize)]
     struct Card<'a>(&'a str, &'a str, Kind, &'a str, &'a str);
-    let card = serde_json::to_vec(&Card(&item.title, &item.url, item.kind, date, &summary))?;
+    let url = super::prefix::path(site.config.base_path(), &item.url);
+    let card = serde_json::to_vec(&Card(&item.title, &url, item.kind, date, &summary))?;
     Ok(Entry {
         card,
         kind: item.kind,
