@@ -288,9 +288,59 @@ fn raw_script_and_iframe_are_flagged_for_the_reviewer() {
     );
 }
 
+/// What a reviewer must look at, reported by `check` without failing it: a second `<h1>`
+/// written in the body (`# …` or underlined with `=`), `updated` before `date`, images loaded
+/// from another site (Markdown, raw HTML, an author's avatar), categories of site.yaml that
+/// differ only by case or a plural.
+#[test]
+fn review_warnings_for_titles_dates_images_and_categories() {
+    let run = warned("check-review", 8);
+    let article = "content/articles/avec-images/index.md";
+    for (location, message) in [
+        (
+            format!("{article}:8:1"),
+            "titre de niveau 1 dans le corps : la page a déjà le sien (`title`), cela fait deux `<h1>`",
+        ),
+        (
+            format!("{article}:17:1"),
+            "titre de niveau 1 dans le corps : la page a déjà le sien (`title`), cela fait deux `<h1>`",
+        ),
+        (
+            format!("{article}:4:10"),
+            "mise à jour (`updated: 2026-10-01 18:00`) antérieure à la publication (`date: 2026-10-10`)",
+        ),
+        (
+            format!("{article}:12:1"),
+            "image chargée depuis un autre site (cdn.exemple.org) : « https://cdn.exemple.org/logo.png »",
+        ),
+        (
+            format!("{article}:15:1"),
+            "image chargée depuis un autre site (images.exemple.net) : « //images.exemple.net/banniere.jpg »",
+        ),
+        (
+            "content/authors/lea.md:3:9".to_string(),
+            "image chargée depuis un autre site (avatars.githubusercontent.com) : « https://avatars.githubusercontent.com/u/1?v=4 »",
+        ),
+        (
+            "site.yaml:11:11".to_string(),
+            "la catégorie « Tutoriels » (`tutoriels`) ne diffère de « Tutoriel » (`tutoriel`) que par la casse, les accents ou le pluriel",
+        ),
+        (
+            "site.yaml:15:11".to_string(),
+            "la catégorie « python » (`langage-python`) ne diffère de « Python » (`python`) que par la casse, les accents ou le pluriel",
+        ),
+    ] {
+        headline(&run, "avertissement", &location, message);
+    }
+    assert!(!run.stderr.contains("bien.md"), "{}", run.stderr);
+    // Warnings only: the site builds.
+    Site::fixture("check-review").build().ok();
+}
+
 #[test]
 fn event_handlers_and_script_addresses_in_raw_html_are_review_warnings() {
-    let run = warned("check-raw-handlers", 2);
+    // The third warning: the image is loaded from another site (`review_warnings…`).
+    let run = warned("check-raw-handlers", 3);
     headline(
         &run,
         "avertissement",

@@ -8,6 +8,7 @@
 
 pub mod external;
 pub mod report;
+pub mod review;
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
@@ -78,6 +79,12 @@ pub fn check(root: &Path, options: &CheckOptions) -> Diagnostics {
     review.extend(placeholder_urls(&entries));
     for source in &sources {
         review.extend(raw_html(source));
+        review.extend(review::body(source));
+    }
+    let config = crate::config::Config::load(root).ok();
+    review.extend(review::front_matter(&entries, config.as_ref()));
+    if let Some(config) = &config {
+        review.extend(review::categories(root, config));
     }
     review.into_iter().for_each(|d| diagnostics.push(d));
 
