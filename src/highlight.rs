@@ -236,12 +236,17 @@ fn mark_soft_keyword<'a>(line: &'a str, tokens: &mut Vec<(u8, &'a str)>) {
     *tokens = result;
 }
 
+/// The `<pre>` of a block: focusable and named, so that a block wider than a phone's screen
+/// scrolls with the keyboard too (axe's `scrollable-region-focusable`); the theme's script
+/// takes the blocks that fit out of the tab order.
 fn block(lang: &str, inner: &str) -> String {
     if lang.is_empty() {
-        format!("<pre class=\"code\"><code>{inner}</code></pre>\n")
+        format!(
+            "<pre class=\"code\" tabindex=\"0\" role=\"group\" aria-label=\"Bloc de code\"><code>{inner}</code></pre>\n"
+        )
     } else {
         format!(
-            "<pre class=\"code\" data-lang=\"{0}\"><code class=\"language-{0}\">{inner}</code></pre>\n",
+            "<pre class=\"code\" data-lang=\"{0}\" tabindex=\"0\" role=\"group\" aria-label=\"Code {0}\"><code class=\"language-{0}\">{inner}</code></pre>\n",
             escape_html(lang)
         )
     }

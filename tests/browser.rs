@@ -951,3 +951,73 @@ async fn copy_button_puts_the_code_in_the_clipboard() {
     )
     .await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn code_blocks_at_a_phone_width_scroll_by_keyboard_and_stay_readable() {
+    with_browser(
+        "code_blocks_at_a_phone_width_scroll_by_keyboard_and_stay_readable",
+        "browser-code",
+        true,
+        |c, origin| async move {
+            c.set_window_rect(0, 0, 360, 740).await.unwrap();
+            c.goto(&format!("{origin}/articles/copier-du-code/"))
+                .await
+                .unwrap();
+            // For each block: whether it scrolls, its tab index and name, and whether the
+            // « Copier » button covers any of its text, at the start and scrolled to the end.
+            let script = "return Array.from(document.querySelectorAll('.code-block')).map(function (w) {\
+                var pre = w.querySelector('pre'), b = w.querySelector('.copy-code').getBoundingClientRect();\
+                var range = document.createRange(); range.selectNodeContents(pre.querySelector('code'));\
+                function covered() { return Array.from(range.getClientRects()).some(function (r) {\
+                  return r.width > 0 && r.right > b.left && r.left < b.right && r.bottom > b.top && r.top < b.bottom; }); }\
+                var start = covered(); pre.scrollLeft = pre.scrollWidth; var end = covered(); pre.scrollLeft = 0;\
+                return { width: window.innerWidth, scrolls: pre.scrollWidth > pre.clientWidth,\
+                  tabindex: pre.getAttribute('tabindex'), name: pre.getAttribute('aria-label'),\
+                  role: pre.getAttribute('role'), oneLine: w.classList.contains('one-line'),\
+                  covered: start || end }; });";
+            let blocks = c.execute(script, vec![]).await.unwrap();
+            let blocks = blocks.as_array().unwrap();
+            assert_eq!(blocks.len(), 4, "{blocks:?}");
+            assert!(blocks[0]["width"].as_u64().unwrap() <= 400, "{blocks:?}");
+            for (i, block) in blocks.iter().enumerate() {
+                assert_eq!(block["covered"], json!(false), "block {i}: {block}");
+                assert_eq!(block["role"], json!("group"), "block {i}: {block}");
+                // Only the blocks that scroll are stops of the tab order.
+                let scrolls = block["scrolls"].as_bool().unwrap();
+                let expected = if scrolls { json!("0") } else { Value::Null };
+                assert_eq!(block["tabindex"], expected, "block {i}: {block}");
+            }
+            assert_eq!(blocks[1]["name"], json!("Code bash"));
+            // `pytest -v` fits: its end is kept clear on the right; the two long lines scroll.
+            assert_eq!(blocks[1]["oneLine"], json!(true), "{blocks:?}");
+            assert_eq!(blocks[1]["scrolls"], json!(false), "{blocks:?}");
+            assert_eq!(blocks[2]["scrolls"], json!(true), "{blocks:?}");
+            assert_eq!(blocks[3]["scrolls"], json!(true), "{blocks:?}");
+            // Focused, the long block scrolls with the arrow keys (smoothly: wait for it).
+            c.execute(
+                "document.querySelectorAll('pre.code')[3].focus(); return null;",
+                vec![],
+            )
+            .await
+            .unwrap();
+            let focused = find(&c, "pre.code:focus").await;
+            focused.send_keys("\u{E014}\u{E014}\u{E014}").await.unwrap();
+            let deadline = Instant::now() + WAIT;
+            loop {
+                let left = c
+                    .execute(
+                        "return document.querySelectorAll('pre.code')[3].scrollLeft;",
+                        vec![],
+                    )
+                    .await
+                    .unwrap();
+                if left.as_f64().unwrap() > 0.0 {
+                    break;
+                }
+                assert!(Instant::now() < deadline, "not scrolled: {left}");
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        },
+    )
+    .await;
+}

@@ -559,3 +559,24 @@ fn manifest_describes_every_published_event() {
 
     assert_eq!(by_slug("permanence")["registration"], false);
 }
+
+#[test]
+fn the_events_page_offers_a_webcal_subscription_and_the_file() {
+    let site = Site::fixture("calendar");
+    let build = site.build().ok();
+    let page = build.html("evenements/index.html");
+    let links = common::attrs(&page, "main a", "href");
+    assert!(
+        links.contains(&"webcal://club.example.org/evenements/calendrier.ics".to_string()),
+        "{links:?}"
+    );
+    assert!(
+        links.contains(&"/evenements/calendrier.ics".to_string()),
+        "{links:?}"
+    );
+    let subscribe: Vec<String> = common::select(&page, "main a[href^='webcal:']")
+        .iter()
+        .map(common::text)
+        .collect();
+    assert_eq!(subscribe, ["S'abonner au calendrier"]);
+}

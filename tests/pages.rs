@@ -101,7 +101,10 @@ fn events_page_lists_upcoming_before_past() {
     assert_eq!(all, [upcoming, past].concat());
     assert_eq!(
         attrs(&page, "main a[href$='.ics']", "href"),
-        ["/evenements/calendrier.ics"]
+        [
+            "webcal://club.example.org/evenements/calendrier.ics",
+            "/evenements/calendrier.ics"
+        ]
     );
 }
 

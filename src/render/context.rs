@@ -29,6 +29,9 @@ pub struct SiteView {
     pub pages: Vec<Link>,
     /// giscus settings, when comments are configured.
     pub comments: Option<crate::config::Comments>,
+    /// The calendar of every event as a `webcal://` address: a phone subscribes to it (and
+    /// keeps it up to date) instead of importing it once.
+    pub calendar_subscription: String,
 }
 
 impl SiteView {
@@ -42,6 +45,9 @@ impl SiteView {
             timezone: c.timezone.name().to_string(),
             discord_invite: c.discord_invite.clone(),
             registration_api: c.registration_api.clone(),
+            calendar_subscription: webcal(
+                &c.absolute(&format!("/{}", super::calendar::ALL_EVENTS_PATH)),
+            ),
             nav: [
                 ("Événements", "/evenements/"),
                 ("Articles", "/articles/"),
@@ -301,4 +307,14 @@ pub fn page_url(base: &str, page: usize) -> String {
     } else {
         format!("{base}page/{page}/")
     }
+}
+
+/// `https://club.example.org/x.ics` → `webcal://club.example.org/x.ics` (the scheme calendar
+/// applications register for subscriptions; they fetch it over HTTPS).
+fn webcal(url: &str) -> String {
+    let rest = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"))
+        .unwrap_or(url);
+    format!("webcal://{rest}")
 }
