@@ -20,6 +20,7 @@ pub mod config;
 pub mod discord;
 mod html;
 pub mod interactions;
+pub mod links;
 pub mod manifest;
 mod ratelimit;
 pub mod store;

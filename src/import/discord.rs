@@ -2,7 +2,7 @@
 //! with DiscordChatExporter as JSON) into DRAFT resources, skipping the ones the site already
 //! has and the duplicates, so a maintainer only has to review and publish them.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, Result};
@@ -88,11 +88,21 @@ struct Candidate<'a> {
     message: &'a Message,
     line: usize,
     embed: Option<&'a Embed>,
+    channel: &'a str,
+}
+
+/// A message whose links may become resources, wherever it was read.
+struct Shared<'a> {
+    message: &'a Message,
+    /// The links to judge, in order, each page once.
+    links: Vec<String>,
+    /// Line in the file read (0 when not from a file).
+    line: usize,
+    channel: &'a str,
 }
 
 /// Reads the export and plans the draft resources; writes them unless `dry_run`.
 pub fn import(root: &Path, options: &DiscordOptions) -> Result<Report> {
-    let config = super::site_config(root, &super::read_config_text(root)?)?;
     let text = std::fs::read_to_string(&options.export)
         .with_context(|| format!("lecture de {}", options.export.display()))?;
     let export: Export = serde_json::from_str(&text).with_context(|| {
@@ -117,13 +127,48 @@ pub fn import(root: &Path, options: &DiscordOptions) -> Result<Report> {
         dry_run: options.dry_run,
         ..Report::default()
     };
+    let mut message_lines = MessageLines::new(&text);
+    let shared: Vec<Shared> = export
+        .messages
+        .iter()
+        .map(|message| Shared {
+            line: message_lines.line(&message.id),
+            links: urls::message_links(
+                message.content.as_deref().unwrap_or_default(),
+                message.embeds.iter().filter_map(|e| e.url.as_deref()),
+            ),
+            message,
+            channel: &channel,
+        })
+        .collect();
+    drafts(
+        root,
+        &shared,
+        &shown,
+        options.fetch_titles,
+        options.dry_run,
+        &mut report,
+    )?;
+    Ok(report)
+}
 
-    // What the site already has.
+/// Judges the links of `shared` (first share first) and plans a draft resource for each new
+/// one, into `report`; writes them unless `dry_run`.
+fn drafts(
+    root: &Path,
+    shared: &[Shared],
+    shown: &str,
+    fetch_titles: bool,
+    dry_run: bool,
+    report: &mut Report,
+) -> Result<()> {
+    let config = super::site_config(root, &super::read_config_text(root)?)?;
+    // What the site already has; its own pages are not resources.
     let existing = super::scan_front_matter(root, &Kind::ALL);
-    let mut known_urls: HashMap<String, String> = HashMap::new();
+    let mut sieve = urls::Sieve::new(&config.base_url);
     for fm in existing.iter().filter(|f| f.kind == Kind::Resource) {
-        if let Some(key) = fm.str("url").and_then(urls::normalize) {
-            known_urls.entry(key).or_insert_with(|| fm.path.clone());
+        if let Some(url) = fm.str("url") {
+            sieve.add_known(url, fm.path.clone());
         }
     }
     let site_tags = site_tags(&existing);
@@ -133,23 +178,11 @@ pub fn import(root: &Path, options: &DiscordOptions) -> Result<Report> {
         .map(|f| f.slug.clone())
         .collect();
 
-    // The site's own pages are not resources.
-    let own_host = Url::parse(&config.base_url).ok().and_then(|u| {
-        u.host_str()
-            .map(|h| h.trim_start_matches("www.").to_ascii_lowercase())
-    });
-
-    // The links, first share first.
-    let mut shared: HashMap<String, String> = HashMap::new();
     let mut candidates = Vec::new();
-    let mut message_lines = MessageLines::new(&text);
-    for message in &export.messages {
-        let line = message_lines.line(&message.id);
-        let at = Note::new(&shown, line, "");
-        let content = message.content.as_deref().unwrap_or_default();
-        let mut links: Vec<String> = urls::find_links(content);
-        links.extend(message.embeds.iter().filter_map(|e| e.url.clone()));
-        if links.is_empty() {
+    for item in shared {
+        let message = item.message;
+        let at = Note::new(shown, item.line, "");
+        if item.links.is_empty() {
             continue;
         }
         if message.author.is_bot {
@@ -163,57 +196,44 @@ pub fn import(root: &Path, options: &DiscordOptions) -> Result<Report> {
             });
             continue;
         }
-        let mut seen_here = HashSet::new();
-        for link in links {
-            let Some(key) = urls::normalize(&link) else {
-                continue;
-            };
-            if !seen_here.insert(key.clone()) {
-                continue;
-            }
-            let Ok(url) = Url::parse(&link) else {
+        for link in &item.links {
+            let Some(verdict) = sieve.judge(link, &message.id) else {
                 continue;
             };
             let skip = |why: String| Note {
                 message: format!("{link} : {why}"),
                 ..at.clone()
             };
-            let host = url
-                .host_str()
-                .map(|h| h.trim_start_matches("www.").to_ascii_lowercase());
-            if urls::is_ignored(&url) {
-                report
+            match verdict {
+                urls::Verdict::Ignored => report
                     .skipped
-                    .push(skip("lien Discord ou GIF ignoré".into()));
-            } else if host.is_some() && host == own_host {
-                report
+                    .push(skip("lien Discord ou GIF ignoré".into())),
+                urls::Verdict::OwnSite => report
                     .skipped
-                    .push(skip("lien vers le site lui-même".into()));
-            } else if let Some(path) = known_urls.get(&key) {
-                report
+                    .push(skip("lien vers le site lui-même".into())),
+                urls::Verdict::OnSite(path) => report
                     .skipped
-                    .push(skip(format!("déjà sur le site ({path})")));
-            } else if let Some(first) = shared.get(&key) {
-                report
+                    .push(skip(format!("déjà sur le site ({path})"))),
+                urls::Verdict::SharedBefore(first) => report
                     .skipped
-                    .push(skip(format!("déjà partagé plus haut (message {first})")));
-            } else {
-                shared.insert(key.clone(), message.id.clone());
-                let embed = message
-                    .embeds
-                    .iter()
-                    .find(|e| e.url.as_deref().and_then(urls::normalize).as_ref() == Some(&key));
-                candidates.push(Candidate {
-                    url: urls::clean(&url),
-                    message,
-                    line,
-                    embed,
-                });
+                    .push(skip(format!("déjà partagé plus haut (message {first})"))),
+                urls::Verdict::New { key, url } => {
+                    let embed = message.embeds.iter().find(|e| {
+                        e.url.as_deref().and_then(urls::normalize).as_ref() == Some(&key)
+                    });
+                    candidates.push(Candidate {
+                        url,
+                        message,
+                        line: item.line,
+                        embed,
+                        channel: item.channel,
+                    });
+                }
             }
         }
     }
 
-    let fetched: Vec<Option<Result<super::fetch::PageInfo, String>>> = if options.fetch_titles {
+    let fetched: Vec<Option<Result<super::fetch::PageInfo, String>>> = if fetch_titles {
         let user_agent = format!(
             "classmates/{} (import de liens pour {}; +{})",
             env!("CARGO_PKG_VERSION"),
@@ -235,7 +255,7 @@ pub fn import(root: &Path, options: &DiscordOptions) -> Result<Report> {
             Some(Ok(info)) => Some(info),
             Some(Err(why)) => {
                 report.notices.push(Note::new(
-                    &shown,
+                    shown,
                     candidate.line,
                     format!(
                         "{} : page non récupérée ({why}), titre tiré du message",
@@ -246,7 +266,7 @@ pub fn import(root: &Path, options: &DiscordOptions) -> Result<Report> {
             }
             None => None,
         };
-        let resource = draft_resource(candidate, info.as_ref(), &site_tags, &config, &channel);
+        let resource = draft_resource(candidate, info.as_ref(), &site_tags, &config);
         let mut slug = super::shorten_slug(&crate::text::slugify(&resource.title), 60);
         if slug.is_empty() {
             slug = "lien".into();
@@ -270,7 +290,7 @@ pub fn import(root: &Path, options: &DiscordOptions) -> Result<Report> {
         ));
         plan.files.push((rel, Contents::Text(resource.render())));
     }
-    if !options.dry_run {
+    if !dry_run {
         plan.write(root)?;
     }
     report.footer.push(if plan.files.is_empty() {
@@ -281,7 +301,7 @@ pub fn import(root: &Path, options: &DiscordOptions) -> Result<Report> {
          `draft: true` pour les publier."
             .to_string()
     });
-    Ok(report)
+    Ok(())
 }
 
 /// A draft resource, before it is written.
@@ -328,8 +348,8 @@ fn draft_resource(
     info: Option<&super::fetch::PageInfo>,
     site_tags: &BTreeMap<String, String>,
     config: &Config,
-    channel: &str,
 ) -> DraftResource {
+    let channel = candidate.channel;
     let message = candidate.message;
     let content = message.content.as_deref().unwrap_or_default();
     let words = text_without_links(content);
