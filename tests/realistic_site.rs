@@ -35,6 +35,7 @@ const EXPECTED_FILES: &[&str] = &[
     "evenements/calendrier.ics",
     "evenements/index.html",
     "evenements/index.json",
+    "evenements/ressources.json",
     "evenements/webinaire-pytest.ics",
     "evenements/webinaire-pytest/index.html",
     "event.css",
@@ -337,6 +338,23 @@ fn series_follow_part_order_not_date_order() {
     // Articles outside a series say nothing about series.
     let other = build.html("articles/django-premiers-pas/index.html");
     assert!(select(&other, ".series-position, .series-nav").is_empty());
+}
+
+#[test]
+fn the_resources_links_are_published_next_to_the_manifest() {
+    let site = Site::fixture("realistic");
+    let build = site.build().ok();
+    let links: classmates_api::manifest::SiteLinks =
+        serde_json::from_value(build.json("evenements/ressources.json")).unwrap();
+    assert_eq!(links.base_url, "https://pythonistes-rhone.example.org");
+    assert_eq!(
+        links.resources,
+        [classmates_api::manifest::SiteResource {
+            title: "Le tutoriel officiel de Django REST framework".into(),
+            url: "https://www.django-rest-framework.org/tutorial/quickstart/".into(),
+            page: "https://pythonistes-rhone.example.org/ressources/tutoriel-django-rest/".into(),
+        }]
+    );
 }
 
 #[test]

@@ -25,6 +25,7 @@ use crate::interactions::{self, DiscordApp};
 use crate::manifest::{Manifest, ManifestEvent};
 use crate::ratelimit::RateLimiter;
 use crate::store::{SqliteStore, Store, TokenInfo};
+use crate::suggestions;
 use crate::token;
 
 mod register;
@@ -109,6 +110,8 @@ enum Route<'a> {
     Cancel(&'a str),
     AnnouncementsSync,
     DiscordInteractions,
+    Suggestions,
+    SuggestionsTaken,
     Unknown,
 }
 
@@ -123,6 +126,8 @@ impl Route<'_> {
             ["registrations", token, "cancel"] if !token.is_empty() => Route::Cancel(token),
             ["announcements", "sync"] => Route::AnnouncementsSync,
             ["discord", "interactions"] => Route::DiscordInteractions,
+            ["suggestions"] => Route::Suggestions,
+            ["suggestions", "taken"] => Route::SuggestionsTaken,
             _ => Route::Unknown,
         }
     }
@@ -136,6 +141,8 @@ impl Route<'_> {
             Route::Cancel(_) => "/registrations/{token}/cancel",
             Route::AnnouncementsSync => "/announcements/sync",
             Route::DiscordInteractions => "/discord/interactions",
+            Route::Suggestions => "/suggestions",
+            Route::SuggestionsTaken => "/suggestions/taken",
             Route::Unknown => "unknown",
         }
     }
@@ -144,9 +151,11 @@ impl Route<'_> {
         match self {
             Route::Event(_) | Route::Token(_) => "GET, HEAD, OPTIONS",
             Route::Registrations(_) => "GET, POST, OPTIONS",
-            Route::Cancel(_) | Route::AnnouncementsSync | Route::DiscordInteractions => {
-                "POST, OPTIONS"
-            }
+            Route::Cancel(_)
+            | Route::AnnouncementsSync
+            | Route::DiscordInteractions
+            | Route::SuggestionsTaken => "POST, OPTIONS",
+            Route::Suggestions => "GET, HEAD, OPTIONS",
             Route::Unknown => "",
         }
     }
@@ -287,7 +296,7 @@ fn internal(err: &dyn std::fmt::Display, what: &'static str) -> Response<Bytes> 
 }
 
 /// 401 asking for the admin bearer token.
-fn unauthorized() -> Response<Bytes> {
+pub(crate) fn unauthorized() -> Response<Bytes> {
     let mut response = error(StatusCode::UNAUTHORIZED, MSG_UNAUTHORIZED);
     response.headers_mut().insert(
         header::WWW_AUTHENTICATE,
@@ -390,11 +399,10 @@ impl App {
             ),
             None => None,
         };
-        let discord_app =
-            DiscordApp::new(&config.discord_app).map_err(|reason| ConfigError::Invalid {
-                var: "DISCORD_PUBLIC_KEY",
-                reason,
-            })?;
+        let discord_app = DiscordApp::new(&config).map_err(|reason| ConfigError::Invalid {
+            var: "DISCORD_PUBLIC_KEY",
+            reason,
+        })?;
         Ok(App {
             inner: Arc::new(Inner {
                 config,
@@ -462,6 +470,10 @@ impl App {
             }
             Route::DiscordInteractions if method == Method::POST => {
                 Ok(interactions::handle(self, req).await)
+            }
+            Route::Suggestions if get => Ok(suggestions::list(self, req).await),
+            Route::SuggestionsTaken if method == Method::POST => {
+                Ok(suggestions::take(self, req).await)
             }
             Route::Unknown => Err(error(StatusCode::NOT_FOUND, MSG_NOT_FOUND)),
             _ => Err(method_not_allowed(route)),
@@ -648,7 +660,7 @@ impl App {
         })
     }
 
-    fn authorized(&self, headers: &HeaderMap) -> bool {
+    pub(crate) fn authorized(&self, headers: &HeaderMap) -> bool {
         let Some(value) = headers
             .get(header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())

@@ -1,5 +1,6 @@
-//! Keeps the events manifest at hand: fetched from the published site and cached for a minute,
-//! or read from disk again whenever the file changes (so `classmates serve` rebuilds are seen).
+//! Keeps the events manifest (and the site's links next to it) at hand: fetched from the
+//! published site and cached for a minute, or read from disk again whenever the file changes (so
+//! `classmates serve` rebuilds are seen).
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -9,7 +10,35 @@ use thiserror::Error;
 use tokio::sync::Mutex;
 
 use crate::config::ManifestSource;
-use crate::manifest::{MANIFEST_PATH, Manifest};
+use serde::de::DeserializeOwned;
+
+use crate::manifest::{LINKS_FILE, LINKS_PATH, MANIFEST_PATH, Manifest, SiteLinks};
+
+/// A JSON file the site publishes for the function.
+pub trait Published: DeserializeOwned + Send + Sync + 'static {
+    /// Its path in a built site.
+    const PATH: &'static str;
+    /// Its name next to the manifest (for a manifest given as a file or a URL).
+    const FILE: &'static str;
+    /// How many entries it has, for the logs.
+    fn entries(&self) -> usize;
+}
+
+impl Published for Manifest {
+    const PATH: &'static str = MANIFEST_PATH;
+    const FILE: &'static str = "index.json";
+    fn entries(&self) -> usize {
+        self.events.len()
+    }
+}
+
+impl Published for SiteLinks {
+    const PATH: &'static str = LINKS_PATH;
+    const FILE: &'static str = LINKS_FILE;
+    fn entries(&self) -> usize {
+        self.resources.len()
+    }
+}
 
 /// Longest wait for the manifest over HTTP.
 const FETCH_TIMEOUT: Duration = Duration::from_secs(5);
@@ -33,25 +62,53 @@ pub enum CatalogError {
     },
 }
 
-/// Source of the current manifest, shared by all requests.
-pub struct Catalog {
+/// Source of the current manifest (or another file `T` of the site), shared by all requests.
+pub struct Catalog<T: Published = Manifest> {
     source: ManifestSource,
     ttl: Duration,
     http: reqwest::Client,
-    state: Mutex<State>,
+    state: Mutex<State<T>>,
 }
 
-#[derive(Default)]
-struct State {
-    manifest: Option<Arc<Manifest>>,
+struct State<T> {
+    manifest: Option<Arc<T>>,
     /// When the URL was last fetched (successfully or not).
     fetched_at: Option<Instant>,
     /// Modification time and size of the file when it was last read.
     file_stamp: Option<(SystemTime, u64)>,
 }
 
-impl Catalog {
-    pub fn new(source: ManifestSource, ttl: Duration) -> Catalog {
+impl<T> Default for State<T> {
+    fn default() -> State<T> {
+        State {
+            manifest: None,
+            fetched_at: None,
+            file_stamp: None,
+        }
+    }
+}
+
+/// Where `T` is, given where the events manifest is: the site folder's `T::PATH`, or the file
+/// `T::FILE` next to the manifest file or URL.
+fn beside_manifest<T: Published>(manifest: &ManifestSource) -> ManifestSource {
+    match manifest {
+        ManifestSource::Path(path) if path.is_dir() => ManifestSource::Path(path.clone()),
+        ManifestSource::Path(path) => ManifestSource::Path(path.with_file_name(T::FILE)),
+        ManifestSource::Url(url) => ManifestSource::Url(
+            reqwest::Url::parse(url)
+                .and_then(|u| u.join(T::FILE))
+                .map_or_else(|_| url.clone(), String::from),
+        ),
+    }
+}
+
+impl<T: Published> Catalog<T> {
+    /// `T` as found beside the events manifest `manifest` (see [`Catalog::new`]).
+    pub fn beside(manifest: &ManifestSource, ttl: Duration) -> Catalog<T> {
+        Catalog::new(beside_manifest::<T>(manifest), ttl)
+    }
+
+    pub fn new(source: ManifestSource, ttl: Duration) -> Catalog<T> {
         let http = reqwest::Client::builder()
             .timeout(FETCH_TIMEOUT)
             .user_agent(concat!("classmates-api/", env!("CARGO_PKG_VERSION")))
@@ -68,7 +125,7 @@ impl Catalog {
     /// The current manifest. When a refresh fails but an earlier copy exists, the earlier copy is
     /// used (and the failure logged), so a flaky site or a half-written file does not stop
     /// registrations.
-    pub async fn manifest(&self) -> Result<Arc<Manifest>, CatalogError> {
+    pub async fn manifest(&self) -> Result<Arc<T>, CatalogError> {
         let mut state = self.state.lock().await;
         match &self.source {
             ManifestSource::Path(path) => self.read_file(&mut state, path).await,
@@ -76,13 +133,9 @@ impl Catalog {
         }
     }
 
-    async fn read_file(
-        &self,
-        state: &mut State,
-        path: &Path,
-    ) -> Result<Arc<Manifest>, CatalogError> {
+    async fn read_file(&self, state: &mut State<T>, path: &Path) -> Result<Arc<T>, CatalogError> {
         let path = if path.is_dir() {
-            path.join(MANIFEST_PATH)
+            path.join(T::PATH)
         } else {
             path.to_owned()
         };
@@ -116,7 +169,7 @@ impl Catalog {
                 source,
             })
             .and_then(|bytes| {
-                serde_json::from_slice::<Manifest>(&bytes).map_err(|source| CatalogError::Parse {
+                serde_json::from_slice::<T>(&bytes).map_err(|source| CatalogError::Parse {
                     origin: path.display().to_string(),
                     source,
                 })
@@ -124,8 +177,9 @@ impl Catalog {
         match parsed {
             Ok(manifest) => {
                 tracing::info!(
-                    events = manifest.events.len(),
-                    "events manifest loaded from file"
+                    entries = manifest.entries(),
+                    file = T::FILE,
+                    "site file loaded"
                 );
                 let manifest = Arc::new(manifest);
                 state.manifest = Some(manifest.clone());
@@ -143,11 +197,7 @@ impl Catalog {
         }
     }
 
-    async fn fetch_cached(
-        &self,
-        state: &mut State,
-        url: &str,
-    ) -> Result<Arc<Manifest>, CatalogError> {
+    async fn fetch_cached(&self, state: &mut State<T>, url: &str) -> Result<Arc<T>, CatalogError> {
         if let (Some(manifest), Some(at)) = (&state.manifest, state.fetched_at) {
             if at.elapsed() < self.ttl {
                 return Ok(manifest.clone());
@@ -156,7 +206,11 @@ impl Catalog {
         state.fetched_at = Some(Instant::now());
         match self.fetch(url).await {
             Ok(manifest) => {
-                tracing::info!(events = manifest.events.len(), "events manifest fetched");
+                tracing::info!(
+                    entries = manifest.entries(),
+                    file = T::FILE,
+                    "site file fetched"
+                );
                 let manifest = Arc::new(manifest);
                 state.manifest = Some(manifest.clone());
                 Ok(manifest)
@@ -175,7 +229,7 @@ impl Catalog {
         }
     }
 
-    async fn fetch(&self, url: &str) -> Result<Manifest, CatalogError> {
+    async fn fetch(&self, url: &str) -> Result<T, CatalogError> {
         let failed = |reason: String| CatalogError::Fetch {
             url: url.to_owned(),
             reason,

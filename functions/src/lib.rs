@@ -24,6 +24,7 @@ pub mod links;
 pub mod manifest;
 mod ratelimit;
 pub mod store;
+pub mod suggestions;
 mod token;
 pub mod validation;
 

@@ -6,6 +6,33 @@ use serde::{Deserialize, Serialize};
 
 /// Path of the manifest inside the built site.
 pub const MANIFEST_PATH: &str = "evenements/index.json";
+/// Path of the site's links ([`SiteLinks`]) inside the built site, next to the manifest.
+pub const LINKS_PATH: &str = "evenements/ressources.json";
+/// Its name in the manifest's folder.
+pub const LINKS_FILE: &str = "ressources.json";
+
+/// What the site links to already (`/evenements/ressources.json`): the Discord app reads it so
+/// that a link proposed from Discord that the site has is recognised.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SiteLinks {
+    pub version: u32,
+    /// The site's `base_url`: its own pages are not resources.
+    pub base_url: String,
+    /// The resources, newest first.
+    pub resources: Vec<SiteResource>,
+}
+
+/// One resource of the site.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SiteResource {
+    pub title: String,
+    /// The link, as its front matter gives it.
+    pub url: String,
+    /// Absolute URL of its page on the site.
+    pub page: String,
+}
 
 /// The whole manifest file.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -187,7 +187,183 @@ async fn unknown_commands_and_buttons_get_a_friendly_answer(backend: Backend) {
     assert_eq!(response.status(), StatusCode::BAD_REQUEST);
 }
 
+async fn propose(h: &Harness, keys: &DiscordKeys, message: serde_json::Value) -> String {
+    let answer = interact(h, keys, &message_command("Proposer au site", message)).await;
+    assert_eq!(answer["type"], 4, "{answer}");
+    assert_eq!(answer["data"]["flags"], 64);
+    assert_eq!(
+        answer["data"]["allowed_mentions"]["parse"],
+        serde_json::json!([])
+    );
+    answer["data"]["content"].as_str().unwrap().to_owned()
+}
+
+async fn suggestions(h: &Harness) -> Vec<Value> {
+    let mut req = get("/suggestions");
+    req.headers_mut().insert(
+        "authorization",
+        format!("Bearer {ADMIN_TOKEN}").parse().unwrap(),
+    );
+    let response = h.send(req).await;
+    assert_eq!(
+        response.status(),
+        StatusCode::OK,
+        "{}",
+        text_body(&response)
+    );
+    json_body(&response)["suggestions"]
+        .as_array()
+        .unwrap()
+        .clone()
+}
+
+async fn a_proposed_message_becomes_suggestions_once(backend: Backend) {
+    let keys = DiscordKeys::generate();
+    let h = harness(&backend, &keys).await;
+    let mut shared = message(
+        "1330000000000000001",
+        "Super tuto sur les f-strings https://realpython.com/python-f-strings/?utm_source=discord \
+         et le tuto officiel <https://docs.python.org/fr/3/tutorial> (gif : https://tenor.com/view/x)",
+        "Grace H",
+    );
+    shared["embeds"] = serde_json::json!([{
+        "type": "article",
+        "url": "https://realpython.com/python-f-strings/",
+        "title": "Python's F-String for String Interpolation and Formatting",
+        "description": "Python f-strings provide a quick way to interpolate and format strings."
+    }]);
+    let answer = propose(&h, &keys, shared.clone()).await;
+    assert!(
+        answer.starts_with("Merci ! Les mainteneurs relisent"),
+        "{answer}"
+    );
+    assert!(
+        answer.contains("✅ <https://realpython.com/python-f-strings/> : proposé."),
+        "{answer}"
+    );
+    assert!(
+        answer.contains(
+            "déjà sur le site : https://pythonclassmates.org/ressources/tutoriel-python/"
+        ),
+        "{answer}"
+    );
+    assert!(
+        answer.contains("<https://tenor.com/view/x> : lien Discord ou GIF"),
+        "{answer}"
+    );
+
+    let list = suggestions(&h).await;
+    assert_eq!(list.len(), 1, "{list:?}");
+    let s = &list[0];
+    assert_eq!(s["url"], "https://realpython.com/python-f-strings/");
+    assert_eq!(s["key"], "realpython.com/python-f-strings");
+    assert_eq!(s["author"], "Grace H");
+    assert_eq!(s["proposed_by"], "Ada L.");
+    assert_eq!(s["message_id"], "1330000000000000001");
+    assert_eq!(s["channel_id"], CHANNEL_ID);
+    assert_eq!(s["guild_id"], GUILD_ID);
+    assert_eq!(s["channel_name"], "partage-de-liens");
+    assert_eq!(s["message_at"], "2026-11-18T20:15:00.000000+00:00");
+    assert_eq!(
+        s["embed_title"],
+        "Python's F-String for String Interpolation and Formatting"
+    );
+    assert!(s["content"].as_str().unwrap().starts_with("Super tuto"));
+    // No e-mail, no user id.
+    let text = s.to_string();
+    assert!(!text.contains(MEMBER_ID) && !text.contains('@'), "{text}");
+
+    // The same page again, from another message: not stored twice, the answer says who.
+    let again = message(
+        "1330000000000000002",
+        "http://www.realpython.com/python-f-strings",
+        "Linus",
+    );
+    let answer = propose(&h, &keys, again).await;
+    assert!(!answer.contains("Merci"), "{answer}");
+    assert!(
+        answer.contains("déjà proposé par Ada L.")
+            && answer.contains(&format!(
+                "https://discord.com/channels/{GUILD_ID}/{CHANNEL_ID}/1330000000000000001"
+            )),
+        "{answer}"
+    );
+    assert_eq!(suggestions(&h).await.len(), 1);
+
+    // Taken by an import: no longer listed, still known.
+    let mut req = json_post(
+        "/suggestions/taken",
+        &serde_json::json!({ "keys": ["realpython.com/python-f-strings"] }),
+    );
+    req.headers_mut().insert(
+        "authorization",
+        format!("Bearer {ADMIN_TOKEN}").parse().unwrap(),
+    );
+    let response = h.send(req).await;
+    assert_eq!(json_body(&response)["taken"], 1, "{}", text_body(&response));
+    assert!(suggestions(&h).await.is_empty());
+    let answer = propose(&h, &keys, shared).await;
+    assert!(answer.contains("déjà proposé"), "{answer}");
+    assert!(suggestions(&h).await.is_empty());
+}
+
+async fn messages_without_links_or_from_bots_get_a_friendly_answer(backend: Backend) {
+    let keys = DiscordKeys::generate();
+    let h = harness(&backend, &keys).await;
+    let answer = propose(
+        &h,
+        &keys,
+        message("1330000000000000003", "Bonjour à tous !", "Ada"),
+    )
+    .await;
+    assert!(answer.contains("ne contient pas de lien"), "{answer}");
+    let mut bot = message(
+        "1330000000000000004",
+        "https://example.org/annonce",
+        "Robot",
+    );
+    bot["author"]["bot"] = serde_json::json!(true);
+    let answer = propose(&h, &keys, bot).await;
+    assert!(answer.contains("robots"), "{answer}");
+    assert!(suggestions(&h).await.is_empty());
+    // The list needs the admin token.
+    assert_eq!(
+        h.send(get("/suggestions")).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+}
+
+/// Members proposing the same link at the same moment: one suggestion.
+async fn concurrent_proposals_store_one_suggestion(backend: Backend) {
+    let keys = DiscordKeys::generate();
+    let h = std::sync::Arc::new(harness(&backend, &keys).await);
+    let keys = std::sync::Arc::new(keys);
+    let mut tasks = Vec::new();
+    for i in 0..8 {
+        let (h, keys) = (h.clone(), keys.clone());
+        tasks.push(tokio::spawn(async move {
+            let shared = message(
+                &format!("13300000000000001{i:02}"),
+                "https://fastapi.tiangolo.com/tutorial/",
+                "Ada",
+            );
+            propose(&h, &keys, shared).await
+        }));
+    }
+    let mut stored = 0;
+    for task in tasks {
+        if task.await.unwrap().contains("✅") {
+            stored += 1;
+        }
+    }
+    assert_eq!(stored, 1);
+    assert_eq!(suggestions(&h).await.len(), 1);
+}
+
 store_tests!(
+    a_proposed_message_becomes_suggestions_once,
+    messages_without_links_or_from_bots_get_a_friendly_answer,
+    concurrent_proposals_store_one_suggestion,
     ping_gets_pong,
     bad_missing_and_stale_signatures_are_refused,
     without_a_public_key_the_endpoint_says_what_to_set,

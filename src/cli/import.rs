@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use clap::{Args, Subcommand};
 
-use crate::import::discord::{self, DiscordOptions};
+use crate::import::discord::{self, ApiOptions, DiscordOptions};
 use crate::import::pelican::{self, PelicanOptions};
 
 #[derive(Debug, Args)]
@@ -38,7 +38,13 @@ pub struct PelicanArgs {
 #[derive(Debug, Args)]
 pub struct DiscordArgs {
     /// Export JSON d'un salon (DiscordChatExporter).
-    pub export: PathBuf,
+    #[arg(required_unless_present = "from_api", conflicts_with = "from_api")]
+    pub export: Option<PathBuf>,
+    /// Lit plutôt les propositions faites depuis Discord (« Proposer au site ») auprès de la
+    /// fonction d'inscription à cette adresse (sa base, par exemple https://…/api), avec le
+    /// jeton de la variable d'environnement ADMIN_TOKEN, puis les marque reprises.
+    #[arg(long, value_name = "URL")]
+    pub from_api: Option<String>,
     /// Récupère chaque page pour son titre et sa description (<title>, og:title).
     #[arg(long)]
     pub fetch_titles: bool,
@@ -57,14 +63,34 @@ pub fn run(root: &Path, args: ImportArgs) -> ExitCode {
                 author: a.author,
             },
         ),
-        ImportFrom::Discord(a) => discord::import(
-            root,
-            &DiscordOptions {
-                export: a.export,
-                fetch_titles: a.fetch_titles,
-                dry_run: a.dry_run,
+        ImportFrom::Discord(a) => match (a.export, a.from_api) {
+            (_, Some(url)) => match std::env::var("ADMIN_TOKEN") {
+                Ok(token) if !token.trim().is_empty() => discord::import_from_api(
+                    root,
+                    &ApiOptions {
+                        url,
+                        token,
+                        fetch_titles: a.fetch_titles,
+                        dry_run: a.dry_run,
+                    },
+                ),
+                _ => Err(anyhow::anyhow!(
+                    "--from-api lit le jeton d'administration dans la variable d'environnement \
+                     ADMIN_TOKEN : définissez-la (la même valeur que celle de la fonction)"
+                )),
             },
-        ),
+            (Some(export), None) => discord::import(
+                root,
+                &DiscordOptions {
+                    export,
+                    fetch_titles: a.fetch_titles,
+                    dry_run: a.dry_run,
+                },
+            ),
+            (None, None) => Err(anyhow::anyhow!(
+                "donnez l'export JSON d'un salon, ou --from-api URL"
+            )),
+        },
     };
     match result {
         Ok(report) => {

@@ -1,6 +1,7 @@
 //! `classmates import discord`: turns the links members shared in a Discord channel (exported
-//! with DiscordChatExporter as JSON) into DRAFT resources, skipping the ones the site already
-//! has and the duplicates, so a maintainer only has to review and publish them.
+//! with DiscordChatExporter as JSON, or proposed from Discord with « Proposer au site » and read
+//! from the registrations function with `--from-api`) into DRAFT resources, skipping the ones
+//! the site already has and the duplicates, so a maintainer only has to review and publish them.
 
 use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -22,6 +23,145 @@ pub struct DiscordOptions {
     /// Fetch each page for its title and description.
     pub fetch_titles: bool,
     pub dry_run: bool,
+}
+
+/// Where `--from-api` reads the suggestions: the function's base URL and its admin token.
+#[derive(Debug, Clone)]
+pub struct ApiOptions {
+    /// `https://…/api` (the function's base, as `PUBLIC_API_URL`).
+    pub url: String,
+    /// `ADMIN_TOKEN`.
+    pub token: String,
+    pub fetch_titles: bool,
+    pub dry_run: bool,
+}
+
+/// Longest wait for the function.
+const API_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+
+#[derive(Deserialize)]
+struct SuggestionList {
+    suggestions: Vec<classmates_api::store::Suggestion>,
+}
+
+/// The suggestion as the message it came from, for the same drafting as an export's messages.
+fn suggestion_message(s: &classmates_api::store::Suggestion) -> Message {
+    let embeds = if s.embed_title.is_some() || s.embed_description.is_some() {
+        vec![Embed {
+            title: s.embed_title.clone(),
+            url: Some(s.url.clone()),
+            description: s.embed_description.clone(),
+        }]
+    } else {
+        Vec::new()
+    };
+    Message {
+        id: s.message_id.clone(),
+        timestamp: s.message_at.clone(),
+        content: Some(s.content.clone()),
+        author: Author {
+            name: s.author.clone(),
+            nickname: None,
+            is_bot: false,
+        },
+        embeds,
+    }
+}
+
+/// `import discord --from-api URL`: reads the pending suggestions from the function, drafts
+/// them exactly as the export's links, then (unless `dry_run`) marks them taken, so that a
+/// second run writes nothing.
+pub fn import_from_api(root: &Path, options: &ApiOptions) -> Result<Report> {
+    let base = options.url.trim().trim_end_matches('/').to_owned();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let client = reqwest::Client::builder()
+        .timeout(API_TIMEOUT)
+        .user_agent(concat!(
+            "classmates/",
+            env!("CARGO_PKG_VERSION"),
+            " (import discord)"
+        ))
+        .build()?;
+    let auth = format!("Bearer {}", options.token.trim());
+    let list: SuggestionList = runtime.block_on(async {
+        let response = client
+            .get(format!("{base}/suggestions"))
+            .header(reqwest::header::AUTHORIZATION, &auth)
+            .send()
+            .await
+            .with_context(|| format!("{base}/suggestions injoignable"))?;
+        let status = response.status();
+        if status == reqwest::StatusCode::UNAUTHORIZED {
+            anyhow::bail!("{base}/suggestions refuse le jeton : vérifiez ADMIN_TOKEN");
+        }
+        if !status.is_success() {
+            anyhow::bail!("{base}/suggestions a répondu {status}");
+        }
+        let body = response.bytes().await?;
+        serde_json::from_slice::<SuggestionList>(&body)
+            .with_context(|| format!("{base}/suggestions n'a pas renvoyé la liste attendue"))
+    })?;
+    let messages: Vec<Message> = list.suggestions.iter().map(suggestion_message).collect();
+    let shared: Vec<Shared> = list
+        .suggestions
+        .iter()
+        .zip(&messages)
+        .map(|(s, message)| Shared {
+            message,
+            links: vec![s.url.clone()],
+            line: 0,
+            channel: s.channel_name.as_deref().unwrap_or("discord"),
+        })
+        .collect();
+    let mut report = Report {
+        title: format!(
+            "Import Discord : {} proposition(s) de {base}/suggestions",
+            list.suggestions.len()
+        ),
+        dry_run: options.dry_run,
+        ..Report::default()
+    };
+    let shown = format!("{base}/suggestions");
+    drafts(
+        root,
+        &shared,
+        &shown,
+        options.fetch_titles,
+        options.dry_run,
+        &mut report,
+    )?;
+    if !options.dry_run && !list.suggestions.is_empty() {
+        let keys: Vec<&str> = list.suggestions.iter().map(|s| s.key.as_str()).collect();
+        let mut taken = 0u64;
+        for chunk in keys.chunks(classmates_api::suggestions::MAX_KEYS) {
+            taken += runtime.block_on(async {
+                let response = client
+                    .post(format!("{base}/suggestions/taken"))
+                    .header(reqwest::header::AUTHORIZATION, &auth)
+                    .header(reqwest::header::CONTENT_TYPE, "application/json")
+                    .body(serde_json::json!({ "keys": chunk }).to_string())
+                    .send()
+                    .await
+                    .with_context(|| format!("{base}/suggestions/taken injoignable"))?;
+                let status = response.status();
+                if !status.is_success() {
+                    anyhow::bail!(
+                        "{base}/suggestions/taken a répondu {status} : les brouillons sont écrits, \
+                         les propositions restent en attente (un nouvel import les reconnaîtra \
+                         comme déjà sur le site)"
+                    );
+                }
+                let body: serde_json::Value = serde_json::from_slice(&response.bytes().await?)?;
+                Ok(body["taken"].as_u64().unwrap_or(0))
+            })?;
+        }
+        report.footer.push(format!(
+            "{taken} proposition(s) marquée(s) reprise(s) : un nouvel import ne les écrira plus."
+        ));
+    }
+    Ok(report)
 }
 
 // DiscordChatExporter's JSON: only the fields used here; everything else is ignored.

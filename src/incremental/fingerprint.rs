@@ -263,6 +263,7 @@ impl<H: Hasher> Reader<'_, H> {
             }
             Target::Calendar(i) => self.card(*i),
             Target::Calendars | Target::Manifest => self.cards(site.newest_first(Kind::Event)),
+            Target::Links => self.cards(site.newest_first(Kind::Resource)),
             Target::SearchIndex => {
                 // Its filters list the tags and categories.
                 self.terms(site);

@@ -1151,6 +1151,7 @@ impl Moved {
             },
             Target::Feed(_) | Target::SearchIndex | Target::Sitemap => true,
             Target::Calendars | Target::Manifest => kind(Kind::Event),
+            Target::Links => kind(Kind::Resource),
             Target::Calendar(_) | Target::Robots | Target::Stylesheet => false,
         }
     }

@@ -1,8 +1,12 @@
 //! `/evenements/index.json`: the machine-readable list of events that the registrations
-//! function reads to know which events exist, when they happen and how many places they have.
+//! function reads to know which events exist, when they happen and how many places they have;
+//! and next to it `/evenements/ressources.json`, the resources' links, so that the Discord app
+//! knows which links the site already has.
 
 use anyhow::Result;
-use classmates_api::manifest::{MANIFEST_PATH, Manifest, ManifestEvent};
+use classmates_api::manifest::{
+    LINKS_PATH, MANIFEST_PATH, Manifest, ManifestEvent, SiteLinks, SiteResource,
+};
 
 use super::Output;
 use crate::content::Kind;
@@ -49,6 +53,36 @@ pub fn manifest(site: &Site) -> Result<Output> {
     bytes.push(b'\n');
     Ok(Output {
         path: MANIFEST_PATH.to_string(),
+        bytes,
+    })
+}
+
+/// `/evenements/ressources.json`: every resource's link and page, newest first.
+pub fn links(site: &Site) -> Result<Output> {
+    let resources = site
+        .newest_first(Kind::Resource)
+        .iter()
+        .filter_map(|&id| {
+            let item = &site.items[id];
+            match &item.detail {
+                crate::site::Detail::Resource { url, .. } => Some(SiteResource {
+                    title: item.title.clone(),
+                    url: url.clone(),
+                    page: site.config.absolute(&item.url),
+                }),
+                _ => None,
+            }
+        })
+        .collect();
+    let links = SiteLinks {
+        version: MANIFEST_VERSION,
+        base_url: site.config.base_url.clone(),
+        resources,
+    };
+    let mut bytes = serde_json::to_vec_pretty(&links)?;
+    bytes.push(b'\n');
+    Ok(Output {
+        path: LINKS_PATH.to_string(),
         bytes,
     })
 }

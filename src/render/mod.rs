@@ -111,6 +111,8 @@ pub enum Target {
     Calendars,
     /// The events manifest read by the registrations function.
     Manifest,
+    /// The resources' links, next to the manifest, read by the Discord app.
+    Links,
     /// The files of the search index, under `recherche/` (its path is the entry file's).
     SearchIndex,
     Robots,
@@ -140,6 +142,7 @@ impl Layout {
         targets.extend([
             Target::Calendars,
             Target::Manifest,
+            Target::Links,
             Target::SearchIndex,
             Target::Robots,
             Target::Sitemap,
@@ -199,6 +202,7 @@ impl<'a> SiteRenderer<'a> {
             Target::Calendar(id) => calendar::event_path(&site.items[*id]),
             Target::Calendars => calendar::ALL_EVENTS_PATH.into(),
             Target::Manifest => classmates_api::manifest::MANIFEST_PATH.into(),
+            Target::Links => classmates_api::manifest::LINKS_PATH.into(),
             Target::SearchIndex => search::INDEX_PATH.into(),
             Target::Robots => "robots.txt".into(),
             Target::Sitemap => "sitemap.xml".into(),
@@ -240,6 +244,7 @@ impl<'a> SiteRenderer<'a> {
             Target::Calendar(id) => Ok(calendar::event_calendar(site, &site.items[*id])),
             Target::Calendars => Ok(calendar::all_events(site)),
             Target::Manifest => manifest::manifest(site),
+            Target::Links => manifest::links(site),
             Target::SearchIndex => Ok(search::index(site)?.swap_remove(0)),
             Target::Robots => Ok(Output::new(
                 "robots.txt",

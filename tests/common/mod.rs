@@ -35,6 +35,12 @@ pub fn serve_command(root: &Path, port: u16, store: &Path) -> Command {
         "ALLOWED_ORIGIN",
         "PUBLIC_API_URL",
         "DISCORD_WEBHOOK_URL",
+        "DISCORD_PUBLIC_KEY",
+        "DISCORD_APPLICATION_ID",
+        "DISCORD_BOT_TOKEN",
+        "DISCORD_GUILD_ID",
+        "DISCORD_CHANNEL_ID",
+        "DISCORD_API_BASE",
         "AWS_LAMBDA_FUNCTION_NAME",
         "RUST_LOG",
     ] {

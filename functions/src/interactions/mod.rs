@@ -3,10 +3,11 @@
 //! ([`verify`]); then PING gets PONG and each command, button and form gets an immediate answer,
 //! ephemeral (seen only by the member who acted) and pinging nobody.
 //!
-//! Commands: `/evenements` ([`events`]).
+//! Commands: `/evenements` ([`events`]), « Proposer au site » on a message ([`propose`]).
 
 pub mod events;
 pub mod model;
+pub mod propose;
 pub mod verify;
 
 use bytes::Bytes;
@@ -14,7 +15,9 @@ use http::{Request, Response, StatusCode};
 use serde_json::Value;
 
 use crate::app::{App, error, json_response};
-use crate::config::DiscordAppConfig;
+use crate::catalog::Catalog;
+use crate::config::Config;
+use crate::manifest::SiteLinks;
 use model::{CommandData, Interaction};
 use verify::Verifier;
 
@@ -36,19 +39,23 @@ const MSG_UNAVAILABLE: &str =
     "Le service est momentanément indisponible, réessayez dans un instant.";
 
 /// What the app knows of its Discord side, built once at start.
-#[derive(Debug, Clone)]
 pub struct DiscordApp {
     verifier: Option<Verifier>,
+    /// The site's resources, published next to the events manifest.
+    links: Catalog<SiteLinks>,
 }
 
 impl DiscordApp {
     /// From the validated configuration; the error names what is wrong with the key.
-    pub fn new(config: &DiscordAppConfig) -> Result<DiscordApp, String> {
-        let verifier = match &config.public_key {
+    pub fn new(config: &Config) -> Result<DiscordApp, String> {
+        let verifier = match &config.discord_app.public_key {
             Some(key) => Some(Verifier::from_hex(key)?),
             None => None,
         };
-        Ok(DiscordApp { verifier })
+        Ok(DiscordApp {
+            verifier,
+            links: Catalog::beside(&config.events_manifest, config.manifest_ttl),
+        })
     }
 }
 
@@ -96,6 +103,16 @@ async fn command(app: &App, interaction: &Interaction) -> Value {
     };
     match (data.kind, data.name.as_str()) {
         (model::CHAT_INPUT, EVENTS_COMMAND) => list_events(app).await,
+        (model::MESSAGE_COMMAND, propose::PROPOSE_COMMAND) => model::ephemeral(
+            &propose::propose(
+                app.store().as_ref(),
+                &app.discord_app().links,
+                interaction,
+                &data,
+                app.now(),
+            )
+            .await,
+        ),
         _ => model::ephemeral_text(MSG_UNKNOWN_COMMAND),
     }
 }

@@ -13,6 +13,7 @@
 //! | e-mail uniqueness  | `EVENT#{slug}`  | `EMAIL#{email_key}`  | `token`                                      |
 //! | token index        | `TOKEN#{token}` | `TOKEN`              | `slug`                                       |
 //! | announcement       | `EVENT#{slug}`  | `ANNOUNCE#{kind}`    | `state` (`pending`/`sent`), `claim`, `lease_until` (N, ms), `sent_at`?, `expires_at` (N, s: TTL) |
+//! | suggestion         | `SUGGESTIONS`   | `LINK#{key}`         | `state` (`pending`/`taken`), `data` (the suggestion as JSON), `proposed_at`, `taken_at`? |
 //!
 //! # How the rules hold under concurrency
 //!
@@ -35,6 +36,9 @@
 //!   `expires_at` is the table's TTL attribute: announcement records go some time after the
 //!   event; registrations have no such attribute and stay until cancelled.
 //!
+//! - A suggestion is stored with one conditional `PutItem` (absent), so one link is stored once
+//!   however many members propose it at the same moment; taking it is conditional on `pending`.
+//!
 //! Limit: the counter item holds the waiting list, about 30 bytes per waiting person, well under
 //! the 400 KB item limit for any realistic event.
 
@@ -56,8 +60,21 @@ use chrono::{DateTime, SecondsFormat, Utc};
 
 use super::{
     AnnouncementClaim, AnnouncementKind, Cancelled, ClaimOutcome, Counts, NewRegistration,
-    RegisterOutcome, Registration, Status, Store, StoreError, TokenInfo,
+    ProposeOutcome, RegisterOutcome, Registration, Status, Store, StoreError, Suggestion,
+    TokenInfo,
 };
+
+const SUGGESTIONS_PK: &str = "SUGGESTIONS";
+
+fn suggestion_key(key: &str) -> Item {
+    self::key(SUGGESTIONS_PK.to_owned(), format!("LINK#{key}"))
+}
+
+fn suggestion_of(item: &Item) -> Result<Suggestion, StoreError> {
+    get_s(item, "data")
+        .and_then(|data| serde_json::from_str(data).ok())
+        .ok_or_else(|| StoreError::Corrupt("bad suggestion".to_owned()))
+}
 
 /// Attempts per operation before giving up with [`StoreError::Contention`].
 const MAX_ATTEMPTS: u32 = 60;
@@ -988,5 +1005,113 @@ impl Store for DynamoStore {
             }
             Err(err) => Err(backend(DisplayErrorContext(err))),
         }
+    }
+
+    async fn propose(&self, suggestion: &Suggestion) -> Result<ProposeOutcome, StoreError> {
+        let data = serde_json::to_string(suggestion).map_err(backend)?;
+        let mut item = suggestion_key(&suggestion.key);
+        item.extend([
+            ("state".to_owned(), s("pending")),
+            ("data".to_owned(), s(data)),
+            (
+                "proposed_at".to_owned(),
+                s(suggestion
+                    .proposed_at
+                    .to_rfc3339_opts(SecondsFormat::Micros, true)),
+            ),
+        ]);
+        let result = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .condition_expression("attribute_not_exists(pk)")
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(ProposeOutcome::Stored),
+            Err(err)
+                if matches!(
+                    err.as_service_error(),
+                    Some(PutItemError::ConditionalCheckFailedException(_))
+                ) =>
+            {
+                let earlier = self
+                    .get(suggestion_key(&suggestion.key))
+                    .await?
+                    .ok_or_else(|| StoreError::Corrupt("suggestion vanished".to_owned()))?;
+                Ok(ProposeOutcome::AlreadyProposed(Box::new(suggestion_of(
+                    &earlier,
+                )?)))
+            }
+            Err(err) => Err(backend(DisplayErrorContext(err))),
+        }
+    }
+
+    async fn pending_suggestions(&self) -> Result<Vec<Suggestion>, StoreError> {
+        let mut items = Vec::new();
+        let mut start = None;
+        loop {
+            let output = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .key_condition_expression("pk = :pk AND begins_with(sk, :prefix)")
+                .filter_expression("#state = :pending")
+                .expression_attribute_names("#state", "state")
+                .expression_attribute_values(":pk", s(SUGGESTIONS_PK))
+                .expression_attribute_values(":prefix", s("LINK#"))
+                .expression_attribute_values(":pending", s("pending"))
+                .consistent_read(true)
+                .set_exclusive_start_key(start.take())
+                .send()
+                .await
+                .map_err(|err| backend(DisplayErrorContext(err)))?;
+            items.extend(output.items.unwrap_or_default());
+            match output.last_evaluated_key {
+                Some(key) if !key.is_empty() => start = Some(key),
+                _ => break,
+            }
+        }
+        let mut list = items
+            .iter()
+            .map(suggestion_of)
+            .collect::<Result<Vec<_>, _>>()?;
+        list.sort_by(|a, b| (a.proposed_at, &a.key).cmp(&(b.proposed_at, &b.key)));
+        Ok(list)
+    }
+
+    async fn take_suggestions(
+        &self,
+        keys: &[String],
+        taken_at: DateTime<Utc>,
+    ) -> Result<u32, StoreError> {
+        let taken_at = taken_at.to_rfc3339_opts(SecondsFormat::Secs, true);
+        let mut taken = 0;
+        for key in keys {
+            let result = self
+                .client
+                .update_item()
+                .table_name(&self.table)
+                .set_key(Some(suggestion_key(key)))
+                .update_expression("SET #state = :taken, taken_at = :at")
+                .condition_expression("#state = :pending")
+                .expression_attribute_names("#state", "state")
+                .expression_attribute_values(":taken", s("taken"))
+                .expression_attribute_values(":pending", s("pending"))
+                .expression_attribute_values(":at", s(taken_at.clone()))
+                .send()
+                .await;
+            match result {
+                Ok(_) => taken += 1,
+                Err(err)
+                    if matches!(
+                        err.as_service_error(),
+                        Some(UpdateItemError::ConditionalCheckFailedException(_))
+                    ) => {}
+                Err(err) => return Err(backend(DisplayErrorContext(err))),
+            }
+        }
+        Ok(taken)
     }
 }

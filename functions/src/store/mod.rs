@@ -8,11 +8,13 @@
 //! - cancelling deletes the person's data and, in the same atomic step, moves the first waiting
 //!   person up when a seat frees;
 //! - an announcement (event × [`AnnouncementKind`]) is claimed by one sync at a time, with a
-//!   conditional write; once marked sent it is never claimed again.
+//!   conditional write; once marked sent it is never claimed again;
+//! - a link proposed from Discord ([`Suggestion`]) is stored once per normalised URL, with a
+//!   conditional write: a second proposal gets the first one back.
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
 #[cfg(feature = "dynamodb")]
@@ -173,6 +175,42 @@ pub enum ClaimOutcome {
     Held,
 }
 
+/// A link proposed from Discord with « Proposer au site », until a maintainer's import takes it.
+/// Only Discord display names, never e-mail addresses nor user ids.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Suggestion {
+    /// The link's identity ([`crate::links::normalize`]): one suggestion per page.
+    pub key: String,
+    /// The link without tracking parameters.
+    pub url: String,
+    /// The message's text.
+    pub content: String,
+    /// Display name of the message's author.
+    pub author: String,
+    /// The message's link: `https://discord.com/channels/{guild_id}/{channel_id}/{message_id}`.
+    pub guild_id: Option<String>,
+    pub channel_id: String,
+    pub message_id: String,
+    /// The channel's name, when Discord gave it.
+    pub channel_name: Option<String>,
+    /// When the message was posted (RFC 3339, as Discord gives it).
+    pub message_at: String,
+    /// Title and description of the message's embed for this link, when it has one.
+    pub embed_title: Option<String>,
+    pub embed_description: Option<String>,
+    /// Display name of the member who proposed it.
+    pub proposed_by: String,
+    pub proposed_at: DateTime<Utc>,
+}
+
+/// Answer to [`Store::propose`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ProposeOutcome {
+    Stored,
+    /// This link was proposed before (pending or already taken): nothing was stored.
+    AlreadyProposed(Box<Suggestion>),
+}
+
 /// A store failure. Messages never contain personal data.
 #[derive(Debug, Error)]
 pub enum StoreError {
@@ -245,4 +283,18 @@ pub trait Store: Send + Sync + 'static {
         kind: AnnouncementKind,
         claim: &str,
     ) -> Result<bool, StoreError>;
+
+    /// Stores `suggestion` unless its key was proposed before, atomically.
+    async fn propose(&self, suggestion: &Suggestion) -> Result<ProposeOutcome, StoreError>;
+
+    /// The suggestions not taken yet, oldest first.
+    async fn pending_suggestions(&self) -> Result<Vec<Suggestion>, StoreError>;
+
+    /// Marks the suggestions of `keys` taken (imported): they are no longer pending, and stay
+    /// known so that the same link is not proposed again. Returns how many were pending.
+    async fn take_suggestions(
+        &self,
+        keys: &[String],
+        taken_at: DateTime<Utc>,
+    ) -> Result<u32, StoreError>;
 }

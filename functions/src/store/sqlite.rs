@@ -23,8 +23,13 @@ use tokio::sync::Mutex;
 
 use super::{
     AnnouncementClaim, AnnouncementKind, Cancelled, ClaimOutcome, Counts, NewRegistration,
-    RegisterOutcome, Registration, Status, Store, StoreError, TokenInfo,
+    ProposeOutcome, RegisterOutcome, Registration, Status, Store, StoreError, Suggestion,
+    TokenInfo,
 };
+
+fn suggestion_of(data: &str) -> Result<Suggestion, StoreError> {
+    serde_json::from_str(data).map_err(|_| StoreError::Corrupt("bad suggestion".to_owned()))
+}
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS registrations (
@@ -78,6 +83,15 @@ CREATE TABLE IF NOT EXISTS announcements (
     keep_until  INTEGER NOT NULL,
     sent_at     TEXT,
     PRIMARY KEY (slug, kind)
+);
+
+-- Links proposed from Discord, one per normalised URL; `data` is the suggestion as JSON.
+CREATE TABLE IF NOT EXISTS suggestions (
+    seq         INTEGER PRIMARY KEY AUTOINCREMENT,
+    key         TEXT NOT NULL UNIQUE,
+    state       TEXT NOT NULL CHECK (state IN ('pending', 'taken')),
+    data        TEXT NOT NULL,
+    taken_at    TEXT
 );
 ";
 
@@ -525,6 +539,71 @@ impl Store for SqliteStore {
                 )?
                 .execute(params![slug, kind.as_str(), claim])?;
             Ok(changed == 1)
+        })
+        .await
+    }
+
+    async fn propose(&self, suggestion: &Suggestion) -> Result<ProposeOutcome, StoreError> {
+        let key = suggestion.key.clone();
+        let data = serde_json::to_string(suggestion)
+            .map_err(|err| StoreError::Backend(err.to_string()))?;
+        self.with_conn(move |conn| {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let stored = tx
+                .prepare_cached(
+                    "INSERT INTO suggestions (key, state, data) VALUES (?1, 'pending', ?2)
+                     ON CONFLICT (key) DO NOTHING",
+                )?
+                .execute(params![key, data])?;
+            let outcome = if stored == 1 {
+                ProposeOutcome::Stored
+            } else {
+                let earlier: String = tx
+                    .prepare_cached("SELECT data FROM suggestions WHERE key = ?1")?
+                    .query_row(params![key], |row| row.get(0))?;
+                ProposeOutcome::AlreadyProposed(Box::new(suggestion_of(&earlier)?))
+            };
+            tx.commit()?;
+            Ok(outcome)
+        })
+        .await
+    }
+
+    async fn pending_suggestions(&self) -> Result<Vec<Suggestion>, StoreError> {
+        self.with_conn(|conn| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT data FROM suggestions WHERE state = 'pending' ORDER BY seq",
+            )?;
+            let mut rows = stmt.query([])?;
+            let mut list = Vec::new();
+            while let Some(row) = rows.next()? {
+                list.push(suggestion_of(&row.get::<_, String>(0)?)?);
+            }
+            Ok(list)
+        })
+        .await
+    }
+
+    async fn take_suggestions(
+        &self,
+        keys: &[String],
+        taken_at: DateTime<Utc>,
+    ) -> Result<u32, StoreError> {
+        let keys = keys.to_vec();
+        let taken_at = taken_at.to_rfc3339_opts(SecondsFormat::Secs, true);
+        self.with_conn(move |conn| {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let mut taken = 0;
+            for key in &keys {
+                taken += tx
+                    .prepare_cached(
+                        "UPDATE suggestions SET state = 'taken', taken_at = ?2
+                         WHERE key = ?1 AND state = 'pending'",
+                    )?
+                    .execute(params![key, taken_at])? as u32;
+            }
+            tx.commit()?;
+            Ok(taken)
         })
         .await
     }
