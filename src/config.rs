@@ -48,6 +48,11 @@ struct RawConfig {
         description = "Commentaires giscus (discussions GitHub) sous les articles : chargés seulement quand le lecteur les demande. Sans cette clé, aucun commentaire."
     )]
     comments: Option<Comments>,
+    #[serde(default)]
+    #[schemars(
+        description = "Anciennes adresses qui ne sont pas des pages de contenu (celles d'un ancien générateur : `/category/python.html`, `/feeds/all.atom.xml`), chacune avec la page ou le flux du site vers lequel elle redirige : `/category/python.html: /categories/python/`."
+    )]
+    redirects: std::collections::BTreeMap<String, String>,
 }
 
 /// Comments under articles, through giscus (GitHub Discussions). The values come from the
@@ -144,6 +149,8 @@ pub struct Config {
     pub discord_invite: Option<String>,
     /// giscus comments under articles; none when absent.
     pub comments: Option<Comments>,
+    /// Old addresses → site paths (`redirects:`), checked and written by `crate::redirects`.
+    pub redirects: Vec<(String, String)>,
 }
 
 impl Config {
@@ -263,6 +270,7 @@ impl Config {
                 .to_string(),
             discord_invite: raw.discord_invite,
             comments: raw.comments,
+            redirects: raw.redirects.into_iter().collect(),
         })
     }
 

@@ -16,6 +16,7 @@ pub mod import;
 pub mod incremental;
 pub mod markdown;
 pub mod output;
+pub mod redirects;
 pub mod render;
 pub mod scaffold;
 pub mod schema;

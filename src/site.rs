@@ -1226,7 +1226,7 @@ pub fn alias_file(alias: &str) -> Result<String, String> {
 
 /// Whether the site itself generates the HTML file `file` (home, sections, pagination, tags,
 /// categories, reserved paths), whatever the content.
-fn is_generated_page(file: &str) -> bool {
+pub(crate) fn is_generated_page(file: &str) -> bool {
     let first = file.split('/').next().unwrap_or_default();
     matches!(file, "index.html" | "404.html")
         || file.starts_with("articles/page/")

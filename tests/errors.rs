@@ -419,6 +419,25 @@ fn one_run_reports_every_problem_of_every_file() {
     assert!(stderr.contains("19 erreur(s), "), "{stderr}");
 }
 
+/// `redirects:` of site.yaml: an old address the build writes already is an error at its line;
+/// one leading to a page the site does not write is a warning (and is not written).
+#[test]
+fn redirects_that_would_take_a_page_or_lead_nowhere() {
+    let build = failing("error_redirects", 2);
+    build.assert_problem(
+        "site.yaml:12:3",
+        "la redirection « /tags/ » prendrait l'adresse d'une page ou d'un flux du site",
+    );
+    build.assert_problem(
+        "site.yaml:13:3",
+        "la redirection « /atom.xml » prendrait l'adresse d'une page ou d'un flux du site",
+    );
+    build.assert_problem(
+        "site.yaml:14:3",
+        "la redirection « /category/perdue.html » mène à « /categories/perdue/ », que le site ne génère pas",
+    );
+}
+
 // ---------------------------------------------------------------- the previous output is kept
 
 /// Names in `dir` (not recursive).

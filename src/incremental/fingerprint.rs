@@ -251,6 +251,11 @@ impl<H: Hasher> Reader<'_, H> {
                         self.card(*item);
                         site.items[*item].aliases[*alias].hash(&mut self.h);
                     }
+                    Job::Redirect(i) => {
+                        site.config.redirects[*i].hash(&mut self.h);
+                        crate::redirects::target_title(site, &site.config.redirects[*i].1)
+                            .hash(&mut self.h);
+                    }
                 }
             }
             Target::Feed(i) => {

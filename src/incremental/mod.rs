@@ -635,6 +635,9 @@ impl Session {
             for d in site::hold_back(&mut site, &entries, &unparsed, &held, publish) {
                 diagnostics.push(d);
             }
+            for d in crate::redirects::check(&root, &site) {
+                diagnostics.push(d);
+            }
             Resolved { site, diagnostics }
         });
         let site = &resolved.site;
@@ -1145,9 +1148,12 @@ impl Moved {
                 Job::Tag { term, .. } => self.tags.contains(term),
                 Job::Category { term, .. } => self.categories.contains(term),
                 // Terms with their counts, a redirect: in no order.
-                Job::Tags | Job::Categories | Job::NotFound | Job::Search | Job::Alias { .. } => {
-                    false
-                }
+                Job::Tags
+                | Job::Categories
+                | Job::NotFound
+                | Job::Search
+                | Job::Alias { .. }
+                | Job::Redirect(_) => false,
             },
             Target::Feed(_) | Target::SearchIndex | Target::Sitemap => true,
             Target::Calendars | Target::Manifest => kind(Kind::Event),

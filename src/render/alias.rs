@@ -57,6 +57,29 @@ pub fn render(
     })
 }
 
+/// Renders the redirect page of `site.config.redirects[i]` (an old address of the site).
+pub fn redirect(site: &Site, templates: &Templates, view: &SiteView, i: usize) -> Result<Output> {
+    let (old, target) = &site.config.redirects[i];
+    let file = crate::site::alias_file(old).map_err(|e| anyhow!(e))?;
+    let title = crate::redirects::target_title(site, target)
+        .ok_or_else(|| anyhow!("la redirection {old} mène à une page absente : {target}"))?;
+    let context = AliasContext {
+        site: view,
+        current_url: old,
+        canonical: site.config.absolute(target),
+        target,
+        title: &title,
+        description: &site.config.description,
+    };
+    let html = templates
+        .render("alias.html", &context)
+        .with_context(|| format!("rendu de la redirection {old}"))?;
+    Ok(Output {
+        path: file,
+        bytes: html.into_bytes(),
+    })
+}
+
 /// Aliases whose redirect page cannot be written, each reported at its alias: the build stops
 /// with these as its problems (`crate::build::BuildError::Invalid`), and so does `check`.
 #[derive(Debug, thiserror::Error)]

@@ -75,6 +75,9 @@ pub fn specs(site: &Site) -> Vec<Spec> {
             .iter()
             .map(|term| term_spec(site, term, "categories")),
     );
+    // Old feed addresses of `redirects:` get a copy of the feed they lead to.
+    let copies = crate::redirects::feed_copies(site, &specs);
+    specs.extend(copies);
     specs
 }
 

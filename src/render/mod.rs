@@ -197,6 +197,10 @@ impl<'a> SiteRenderer<'a> {
                 let old = &site.items[*item].aliases[*alias];
                 crate::site::alias_file(old).unwrap_or_else(|_| file_for_url(old))
             }
+            Target::Page(Job::Redirect(i)) => {
+                let old = &site.config.redirects[*i].0;
+                crate::site::alias_file(old).unwrap_or_else(|_| file_for_url(old))
+            }
             Target::Page(job) => file_for_url(&job.url(site)),
             Target::Feed(i) => self.layout.feeds[*i].path.clone(),
             Target::Calendar(id) => calendar::event_path(&site.items[*id]),
@@ -335,6 +339,8 @@ pub enum Job {
         item: ItemId,
         alias: usize,
     },
+    /// The redirect page of `site.config.redirects[i]`, an old address of the site.
+    Redirect(usize),
 }
 
 impl Job {
@@ -361,6 +367,7 @@ impl Job {
             Job::NotFound => "/404.html".into(),
             Job::Search => "/recherche/".into(),
             Job::Alias { item, alias } => site.items[*item].aliases[*alias].clone(),
+            Job::Redirect(i) => site.config.redirects[*i].0.clone(),
         }
     }
 }
@@ -399,6 +406,11 @@ fn jobs(site: &Site) -> Vec<Job> {
     for (id, item) in site.items.iter().enumerate() {
         jobs.extend((0..item.aliases.len()).map(|alias| Job::Alias { item: id, alias }));
     }
+    jobs.extend(
+        crate::redirects::pages(site)
+            .into_iter()
+            .map(|(i, _)| Job::Redirect(i)),
+    );
     jobs
 }
 
@@ -666,6 +678,7 @@ impl PageRenderer<'_> {
             Job::Alias { item, alias } => {
                 alias::render(site, self.templates, self.view, *item, *alias)
             }
+            Job::Redirect(i) => alias::redirect(site, self.templates, self.view, *i),
             Job::Search => {
                 #[derive(Serialize)]
                 struct Filter {
@@ -862,7 +875,7 @@ fn sitemap(site: &Site, jobs: &[Job]) -> Output {
     // Sorted by address (each page has its own); a large site has thousands.
     let mut entries: Vec<(String, Option<&crate::dates::Instant>)> = jobs
         .par_iter()
-        .filter(|j| !matches!(j, Job::NotFound | Job::Alias { .. }))
+        .filter(|j| !matches!(j, Job::NotFound | Job::Alias { .. } | Job::Redirect(_)))
         .map(|job| {
             let lastmod = match job {
                 Job::Item(i) => site.items[*i].date.as_ref(),

@@ -6,6 +6,7 @@
 
 mod header;
 mod links;
+mod redirects;
 mod slug;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -82,6 +83,8 @@ struct Doc {
     updated: Option<String>,
     authors: Vec<String>,
     category: Option<String>,
+    /// The category as Pelican has it (the whole `Category:`, or the folder): its old address.
+    pelican_category: Option<String>,
     tags: Vec<String>,
     summary: Option<String>,
     draft: bool,
@@ -465,6 +468,17 @@ pub fn import(root: &Path, options: &PelicanOptions) -> Result<Report> {
             ));
         }
     }
+    redirects::plan(
+        source,
+        &docs,
+        &category_of,
+        &author_ids,
+        &claimed,
+        &config,
+        &config_text,
+        &mut plan,
+        &mut report,
+    );
     if !options.dry_run {
         plan.write(root)?;
     }
@@ -646,6 +660,7 @@ fn read_doc(
         updated: None,
         authors: Vec::new(),
         category: None,
+        pelican_category: None,
         tags: Vec::new(),
         summary: None,
         draft: false,
@@ -754,6 +769,7 @@ fn read_doc(
                 // to the writer: the first is kept, the others are said.
                 let mut names = split_list(&written).into_iter();
                 doc.category = names.next();
+                doc.pelican_category = Some(written.clone());
                 let dropped: Vec<String> = names.map(|n| format!("« {n} »")).collect();
                 if !dropped.is_empty() {
                     report.skipped.push(Note::new(
@@ -772,6 +788,7 @@ fn read_doc(
                 let mut parts: Vec<&str> = rel.split('/').collect();
                 parts.pop();
                 doc.category = parts.last().map(|s| s.to_string());
+                doc.pelican_category = doc.category.clone();
             }
         }
         for tag in joined("tags", ",")
@@ -932,6 +949,14 @@ fn leading_title(body: &str, title: &str) -> Option<usize> {
 
 /// `AUTHOR = '…'` of the `pelicanconf.py` next to (or above) the content folder.
 fn pelicanconf_author(source: &Path) -> Option<String> {
+    pelicanconf_setting(source, "AUTHOR")
+        .flatten()
+        .filter(|s| !s.is_empty())
+}
+
+/// A string setting of the `pelicanconf.py` next to (or above) the content folder: `None`
+/// when it is not set, `Some(None)` when it is set to `None`.
+fn pelicanconf_setting(source: &Path, name: &str) -> Option<Option<String>> {
     let candidates = [
         source.join("pelicanconf.py"),
         source.parent()?.join("pelicanconf.py"),
@@ -941,18 +966,21 @@ fn pelicanconf_author(source: &Path) -> Option<String> {
             continue;
         };
         for line in text.lines() {
-            let Some(rest) = line.strip_prefix("AUTHOR") else {
+            let Some(rest) = line.strip_prefix(name) else {
                 continue;
             };
             let Some(value) = rest.trim_start().strip_prefix('=') else {
                 continue;
             };
             let value = value.trim();
+            if value == "None" || value.starts_with("None ") || value.starts_with("None#") {
+                return Some(None);
+            }
             let quote = value.chars().next()?;
             if matches!(quote, '\'' | '"')
                 && let Some(end) = value[1..].find(quote)
             {
-                return Some(value[1..1 + end].to_string()).filter(|s| !s.is_empty());
+                return Some(Some(value[1..1 + end].to_string()));
             }
         }
     }

@@ -1,0 +1,230 @@
+//! The old addresses of a Pelican blog that are no article or page (category, tag, author,
+//! archive pages and feeds, at Pelican's default URLs or those of `pelicanconf.py`), written to
+//! `redirects:` of `site.yaml` so that they lead to this site's pages and feeds.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use super::slug::pelican_slugify;
+use super::{Doc, DocKind, pelicanconf_setting};
+use crate::config::Config;
+use crate::import::{Note, Plan, Report, yaml_scalar};
+
+/// A Pelican URL setting with its default (`None` when the blog has no such page).
+fn setting(source: &Path, name: &str, default: Option<&str>) -> Option<String> {
+    match pelicanconf_setting(source, name) {
+        Some(value) => value,
+        None => default.map(str::to_owned),
+    }
+    .filter(|v| !v.trim().is_empty())
+}
+
+/// `/` + a Pelican URL with its `{slug}`.
+fn old(url: &str, slug: &str) -> String {
+    format!("/{}", url.replace("{slug}", slug).trim_start_matches('/'))
+}
+
+/// Plans the `redirects:` of the converted documents' categories, tags and authors, and of
+/// the blog's archive pages and feeds, into `plan.config`; reports them.
+#[allow(clippy::too_many_arguments)]
+pub(super) fn plan(
+    source: &Path,
+    docs: &[Doc],
+    category_of: &HashMap<String, String>,
+    author_ids: &HashMap<String, String>,
+    claimed: &HashMap<String, String>,
+    config: &Config,
+    config_text: &str,
+    plan: &mut Plan,
+    report: &mut Report,
+) {
+    let url = |name: &str, default: Option<&str>| setting(source, name, default);
+    let category_url = url("CATEGORY_URL", Some("category/{slug}.html"));
+    let tag_url = url("TAG_URL", Some("tag/{slug}.html"));
+    let author_url = url("AUTHOR_URL", Some("author/{slug}.html"));
+    let category_feeds = [
+        url("CATEGORY_FEED_ATOM", Some("feeds/{slug}.atom.xml")),
+        url("CATEGORY_FEED_RSS", None),
+    ];
+    let tag_feeds = [url("TAG_FEED_ATOM", None), url("TAG_FEED_RSS", None)];
+    let mut wanted: Vec<(String, String)> = Vec::new();
+    for (from, to) in [
+        (
+            url("FEED_ALL_ATOM", Some("feeds/all.atom.xml")),
+            "/atom.xml",
+        ),
+        (url("FEED_ALL_RSS", None), "/atom.xml"),
+        (url("FEED_ATOM", None), "/atom.xml"),
+        (url("FEED_RSS", None), "/atom.xml"),
+        (url("ARCHIVES_URL", Some("archives.html")), "/articles/"),
+        (
+            url("CATEGORIES_URL", Some("categories.html")),
+            "/categories/",
+        ),
+        (url("TAGS_URL", Some("tags.html")), "/tags/"),
+        (url("AUTHORS_URL", Some("authors.html")), "/auteurs/"),
+    ] {
+        if let Some(from) = from {
+            wanted.push((old(&from, ""), to.to_string()));
+        }
+    }
+    for doc in docs
+        .iter()
+        .filter(|d| d.converted && !d.draft && d.kind == DocKind::Article)
+    {
+        if let (Some(pelican), Some(kept)) = (&doc.pelican_category, &doc.category)
+            && let Some(slug) = category_of.get(&crate::text::slugify(kept))
+        {
+            let old_slug = pelican_slugify(pelican);
+            if let Some(u) = &category_url {
+                wanted.push((old(u, &old_slug), format!("/categories/{slug}/")));
+            }
+            for feed in category_feeds.iter().flatten() {
+                wanted.push((old(feed, &old_slug), format!("/categories/{slug}/atom.xml")));
+            }
+        }
+        for tag in &doc.tags {
+            let (old_slug, slug) = (pelican_slugify(tag), crate::text::slugify(tag));
+            if let Some(u) = &tag_url {
+                wanted.push((old(u, &old_slug), format!("/tags/{slug}/")));
+            }
+            for feed in tag_feeds.iter().flatten() {
+                wanted.push((old(feed, &old_slug), format!("/tags/{slug}/atom.xml")));
+            }
+        }
+        if let Some(u) = &author_url {
+            for name in &doc.authors {
+                if let Some(id) = author_ids.get(&crate::text::slugify(name)) {
+                    wanted.push((old(u, &pelican_slugify(name)), format!("/auteurs/{id}/")));
+                }
+            }
+        }
+    }
+    // Each old address once (the first wins); none the site redirects already.
+    let mut new: Vec<(String, String)> = Vec::new();
+    for (from, to) in wanted {
+        let taken =
+            new.iter().any(|(f, _)| *f == from) || config.redirects.iter().any(|(f, _)| *f == from);
+        let aliased = crate::site::alias_file(&from)
+            .ok()
+            .and_then(|file| claimed.get(&file));
+        if let Some(owner) = aliased {
+            report.skipped.push(Note::new(
+                crate::config::CONFIG_FILE,
+                0,
+                format!("ancienne adresse {from} déjà redirigée par {owner} : non reprise"),
+            ));
+        } else if !taken {
+            new.push((from, to));
+        }
+    }
+    if new.is_empty() {
+        return;
+    }
+    let text = plan
+        .config
+        .clone()
+        .unwrap_or_else(|| config_text.to_string());
+    match append_redirects(&text, &new) {
+        Ok(text) => {
+            report.created.push(format!(
+                "site.yaml : {} ancienne(s) adresse(s) du blog redirigée(s) (`redirects:` : catégories, étiquettes, auteurs, archives, flux)",
+                new.len()
+            ));
+            plan.config = Some(text);
+        }
+        Err(why) => report.skipped.push(Note::new(
+            crate::config::CONFIG_FILE,
+            0,
+            format!(
+                "anciennes adresses des catégories, étiquettes et flux non redirigées ({why}) : ajoutez-les à `redirects:`"
+            ),
+        )),
+    }
+}
+
+/// Adds `redirects` to the `redirects:` block of `site.yaml` (created at the end when there is
+/// none), as text, so comments and layout stay; the result is checked by parsing it.
+fn append_redirects(text: &str, new: &[(String, String)]) -> Result<String, String> {
+    let lines: Vec<&str> = text.split_inclusive('\n').collect();
+    let key = lines.iter().position(|l| {
+        l.strip_prefix("redirects")
+            .and_then(|r| r.trim_start().strip_prefix(':'))
+            .is_some_and(|r| r.trim().is_empty() || r.trim().starts_with('#'))
+    });
+    let entries: String = new
+        .iter()
+        .map(|(from, to)| format!("  {}: {}\n", yaml_scalar(from), yaml_scalar(to)))
+        .collect();
+    let mut out = String::with_capacity(text.len() + entries.len() + 100);
+    match key {
+        Some(key) => {
+            let mut last = key;
+            for (i, line) in lines.iter().enumerate().skip(key + 1) {
+                if line.trim().is_empty() || line.trim_start().starts_with('#') {
+                    continue;
+                }
+                if !line.starts_with([' ', '\t']) {
+                    break;
+                }
+                last = i;
+            }
+            for (i, line) in lines.iter().enumerate() {
+                out.push_str(line);
+                if i == last {
+                    if !line.ends_with('\n') {
+                        out.push('\n');
+                    }
+                    out.push_str(&entries);
+                }
+            }
+        }
+        None => {
+            if text.contains("\nredirects:") || text.starts_with("redirects:") {
+                return Err("`redirects:` n'est pas une liste en style bloc".into());
+            }
+            out.push_str(text);
+            if !out.ends_with('\n') {
+                out.push('\n');
+            }
+            out.push_str("\n# Anciennes adresses du blog Pelican (catégories, étiquettes, flux…) et les pages qui les remplacent.\nredirects:\n");
+            out.push_str(&entries);
+        }
+    }
+    let config =
+        Config::parse(Path::new(crate::config::CONFIG_FILE), &out).map_err(|problems| {
+            format!(
+                "site.yaml ne serait plus valide : {}",
+                crate::import::one_line(&problems)
+            )
+        })?;
+    if new
+        .iter()
+        .all(|(from, to)| config.redirects.iter().any(|(f, t)| f == from && t == to))
+    {
+        Ok(out)
+    } else {
+        Err("la liste `redirects:` n'a pas pu être complétée".into())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redirects_are_appended_keeping_comments() {
+        let text = "title: T\ndescription: D\nbase_url: https://x.org\nlanguage: fr\ntimezone: Europe/Paris\ncategories: []\n# fin\n";
+        let out = append_redirects(text, &[("/tag/a.html".into(), "/tags/a/".into())]).unwrap();
+        assert!(out.starts_with(text), "{out}");
+        assert!(
+            out.ends_with("redirects:\n  /tag/a.html: /tags/a/\n"),
+            "{out}"
+        );
+        let again = append_redirects(&out, &[("/tag/b.html".into(), "/tags/b/".into())]).unwrap();
+        assert!(
+            again.ends_with("redirects:\n  /tag/a.html: /tags/a/\n  /tag/b.html: /tags/b/\n"),
+            "{again}"
+        );
+    }
+}
