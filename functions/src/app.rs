@@ -493,6 +493,12 @@ impl App {
         &self.inner.discord_app
     }
 
+    /// Whether one more registration attempt keyed `client` is allowed now (the rate limit of
+    /// the form, for channels that identify their clients otherwise than by address).
+    pub(crate) fn allow_attempt(&self, client: IpAddr) -> bool {
+        self.inner.limiter.allow(client, self.now())
+    }
+
     fn origin_allowed(&self, origin: Option<&str>) -> bool {
         match (&self.inner.config.allowed_origin, origin) {
             (Some(allowed), Some(origin)) => allowed.as_bytes().ct_eq(origin.as_bytes()).into(),
@@ -603,7 +609,7 @@ impl App {
 
     /// The cancellation link of `token` for this request: under its [`PublicBase`] when the
     /// host put one, else [`App::cancel_link`].
-    fn cancel_url(&self, req: &Request<Bytes>, token: &str) -> String {
+    pub(crate) fn cancel_url(&self, req: &Request<Bytes>, token: &str) -> String {
         match req.extensions().get::<PublicBase>() {
             Some(PublicBase(base)) => cancel_link_under(base.trim_end_matches('/'), token),
             None => self.cancel_link(token),

@@ -360,7 +360,122 @@ async fn concurrent_proposals_store_one_suggestion(backend: Backend) {
     assert_eq!(suggestions(&h).await.len(), 1);
 }
 
+async fn the_register_button_opens_a_form_that_registers_once(backend: Backend) {
+    let keys = DiscordKeys::generate();
+    let h = harness(&backend, &keys).await;
+    // atelier-git has 3 seats: two are taken on the site.
+    h.register("atelier-git", "P1", "p1@example.org").await;
+    h.register("atelier-git", "P2", "p2@example.org").await;
+
+    let modal = interact(&h, &keys, &button_click("inscription:atelier-git")).await;
+    assert_eq!(modal["type"], 9, "{modal}");
+    let data = &modal["data"];
+    assert_eq!(data["custom_id"], "inscription:atelier-git");
+    assert!(data["title"].as_str().unwrap().chars().count() <= 45);
+    let components = data["components"].as_array().unwrap();
+    assert_eq!(components[0]["type"], 10);
+    // The form's consent text, word for word.
+    assert!(
+        components[0]["content"]
+            .as_str()
+            .unwrap()
+            .contains("j'accepte que PythonClassmates conserve mon nom, mon adresse e-mail et mon pseudo Discord pour gérer ma place à cet événement."),
+        "{modal}"
+    );
+    assert_eq!(components[1]["type"], 18);
+    assert_eq!(components[1]["component"]["custom_id"], "email");
+    assert_eq!(components[2]["component"]["custom_id"], "name");
+    assert_eq!(
+        components[2]["component"]["value"], "Ada L.",
+        "prefilled with the display name"
+    );
+
+    let submit = |email: &str| {
+        modal_submit(
+            "inscription:atelier-git",
+            &[("email", email), ("name", "Ada Lovelace")],
+        )
+    };
+    let answer = interact(&h, &keys, &submit("Ada@Example.org")).await;
+    assert_eq!(answer["type"], 4);
+    assert_eq!(answer["data"]["flags"], 64);
+    let text = answer["data"]["content"].as_str().unwrap();
+    assert!(
+        text.starts_with("✅ Vous êtes inscrit·e à « Atelier"),
+        "{text}"
+    );
+    let cancel = text
+        .split_whitespace()
+        .find(|w| w.contains("/registrations/"))
+        .unwrap_or_else(|| panic!("no cancel link in {text}"));
+    let token = cancel.rsplit('/').next().unwrap();
+    assert_eq!(
+        h.send(get(&format!("/registrations/{token}")))
+            .await
+            .status(),
+        StatusCode::OK
+    );
+    // The organisers' list has the member once, with their Discord username.
+    let list = h.list("atelier-git").await;
+    assert_eq!(list.len(), 3);
+    let ada: Vec<&Value> = list
+        .iter()
+        .filter(|r| r["name"] == "Ada Lovelace")
+        .collect();
+    assert_eq!(ada.len(), 1, "{list:?}");
+    assert_eq!(ada[0]["discord"], "ada_lovelace");
+    assert_eq!(ada[0]["email"], "Ada@Example.org");
+
+    // Same address again: the site's duplicate message; nothing stored.
+    let answer = interact(&h, &keys, &submit("ada@example.org")).await;
+    assert_eq!(
+        answer["data"]["content"],
+        "Cette adresse e-mail est déjà inscrite à cet événement."
+    );
+    assert_eq!(h.list("atelier-git").await.len(), 3);
+
+    // The event is full now: the next one waits, with a position.
+    let answer = interact(&h, &keys, &submit("grace@example.org")).await;
+    let text = answer["data"]["content"].as_str().unwrap();
+    assert!(
+        text.contains("liste d’attente") && text.contains("en position 1"),
+        "{text}"
+    );
+
+    // Invalid address: the form's message.
+    let answer = interact(&h, &keys, &submit("pas-une-adresse")).await;
+    let text = answer["data"]["content"].as_str().unwrap();
+    assert!(
+        text.contains("Cette adresse e-mail ne semble pas valide."),
+        "{text}"
+    );
+
+    // A closed event gives no form, with the site's message; so does a submitted one.
+    let answer = interact(&h, &keys, &button_click("inscription:date-limite-passee")).await;
+    assert_eq!(answer["type"], 4);
+    assert_eq!(
+        answer["data"]["content"],
+        "Les inscriptions à cet événement sont closes."
+    );
+    let answer = interact(
+        &h,
+        &keys,
+        &modal_submit(
+            "inscription:date-limite-passee",
+            &[("email", "x@example.org"), ("name", "X")],
+        ),
+    )
+    .await;
+    assert_eq!(
+        answer["data"]["content"],
+        "Les inscriptions à cet événement sont closes."
+    );
+    let answer = interact(&h, &keys, &button_click("inscription:inconnu")).await;
+    assert_eq!(answer["data"]["content"], "Événement introuvable.");
+}
+
 store_tests!(
+    the_register_button_opens_a_form_that_registers_once,
     a_proposed_message_becomes_suggestions_once,
     messages_without_links_or_from_bots_get_a_friendly_answer,
     concurrent_proposals_store_one_suggestion,

@@ -3,11 +3,13 @@
 //! ([`verify`]); then PING gets PONG and each command, button and form gets an immediate answer,
 //! ephemeral (seen only by the member who acted) and pinging nobody.
 //!
-//! Commands: `/evenements` ([`events`]), « Proposer au site » on a message ([`propose`]).
+//! Commands: `/evenements` ([`events`]), « Proposer au site » on a message ([`propose`]); the
+//! « S'inscrire » button of announcements and its form ([`register`]).
 
 pub mod events;
 pub mod model;
 pub mod propose;
+pub mod register;
 pub mod verify;
 
 use bytes::Bytes;
@@ -34,7 +36,6 @@ const MSG_BAD_INTERACTION: &str = "Interaction Discord illisible.";
 const MSG_TOO_LARGE: &str = "La requête est trop volumineuse.";
 const MSG_UNKNOWN_COMMAND: &str =
     "Cette commande n’est pas (ou plus) prise en charge par l’application.";
-const MSG_STALE_COMPONENT: &str = "Ce bouton n’est plus valable.";
 const MSG_UNAVAILABLE: &str =
     "Le service est momentanément indisponible, réessayez dans un instant.";
 
@@ -88,9 +89,8 @@ pub(crate) async fn handle(app: &App, req: &Request<Bytes>) -> Response<Bytes> {
     let answer = match interaction.kind {
         model::PING => model::pong(),
         model::APPLICATION_COMMAND => command(app, &interaction).await,
-        model::MESSAGE_COMPONENT | model::MODAL_SUBMIT => {
-            model::ephemeral_text(MSG_STALE_COMPONENT)
-        }
+        model::MESSAGE_COMPONENT => register::open_form(app, &interaction).await,
+        model::MODAL_SUBMIT => register::submit(app, &interaction, req).await,
         // Autocomplete is never declared by our commands; anything else is not for us.
         _ => return error(StatusCode::BAD_REQUEST, MSG_BAD_INTERACTION),
     };
