@@ -428,7 +428,70 @@ fn pelican_headers_are_read_as_leniently_as_pelican() {
     ] {
         assert!(!report.contains(quiet), "`{quiet}` in:\n{report}");
     }
-    site.build().ok();
+    assert!(
+        report.contains("site.yaml : 13 ancienne(s) adresse(s) du blog redirigée(s)"),
+        "{report}"
+    );
+    assert_eq!(
+        strings(&meeting["aliases"]),
+        ["/2018/11/rencontre-de-novembre/"],
+        "ARTICLE_URL of pelicanconf.py"
+    );
+
+    // The old category, tag, author, archive and feed addresses lead to the new pages: an
+    // HTML redirect for a page, a copy of the new feed for a feed (readers do not follow
+    // an HTML redirect).
+    let build = site.build().ok();
+    for (old, new) in [
+        // Pelican's category is the whole `Category:`; the first one is kept here.
+        ("category/python-outils-django.html", "/categories/python/"),
+        ("category/outils.html", "/categories/outils/"),
+        ("tag/rencontre.html", "/tags/rencontre/"),
+        ("author/ines-dupont.html", "/auteurs/ines/"),
+        ("archives.html", "/articles/"),
+        ("categories.html", "/categories/"),
+        ("tags.html", "/tags/"),
+        // Pelican's DEFAULT_CATEGORY, for the article without one.
+        ("category/misc.html", "/articles/"),
+        // ARTICLE_URL of pelicanconf.py: `{date:%Y}/{date:%m}/{slug}/`.
+        (
+            "2018/11/rencontre-de-novembre/index.html",
+            "/articles/rencontre-de-novembre/",
+        ),
+    ] {
+        let page = build.html(old);
+        assert_eq!(
+            attrs(&page, r#"meta[http-equiv="refresh"]"#, "content"),
+            [format!("0; url={new}")],
+            "{old}"
+        );
+        assert!(
+            build.exists(&format!("{}index.html", &new[1..])),
+            "{old} leads to {new}, which is not built"
+        );
+    }
+    for (old, new) in [
+        ("feeds/all.atom.xml", "atom.xml"),
+        ("feeds/outils.atom.xml", "categories/outils/atom.xml"),
+        (
+            "feeds/python-outils-django.atom.xml",
+            "categories/python/atom.xml",
+        ),
+        ("feeds/misc.atom.xml", "articles/atom.xml"),
+    ] {
+        let ids =
+            |f: &feed_rs::model::Feed| f.entries.iter().map(|e| e.id.clone()).collect::<Vec<_>>();
+        let (old_ids, new_ids) = (ids(&build.atom(old)), ids(&build.atom(new)));
+        assert!(!new_ids.is_empty(), "{new} is empty");
+        assert_eq!(old_ids, new_ids, "{old} is not a copy of {new}");
+    }
+    let config = std::fs::read_to_string(site.root().join("site.yaml")).unwrap();
+    assert!(
+        config.contains("redirects:\n  /feeds/all.atom.xml: /atom.xml\n"),
+        "{config}"
+    );
+    let check = classmates(site.root(), &["check"]);
+    assert!(check.status.success(), "{}\n{}", check.stdout, check.stderr);
 }
 
 #[test]

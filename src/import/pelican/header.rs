@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use chrono::{NaiveTime, TimeZone, Timelike};
+use chrono::{FixedOffset, NaiveDateTime, NaiveTime, TimeZone, Timelike};
 
 /// One `Key: value` of a Pelican header (continuation lines included).
 #[derive(Debug, Clone)]
@@ -87,6 +87,22 @@ pub(super) fn meta_line(line: &str) -> Option<(&str, &str)> {
 /// `Thu, 29 Nov 2018 21:21:00 +0100`…). Like dateutil, `02/06/2019` is read month first, and
 /// day first only when the first number cannot be a month.
 pub(super) fn convert_date(text: &str) -> Option<String> {
+    let (naive, offset) = parse_date(text)?;
+    if let Some(offset) = offset {
+        let dt = offset.from_local_datetime(&naive).single()?;
+        return Some(dt.to_rfc3339_opts(chrono::SecondsFormat::Secs, true));
+    }
+    Some(if naive.time() == NaiveTime::MIN {
+        naive.format("%Y-%m-%d").to_string()
+    } else if naive.second() == 0 {
+        naive.format("%Y-%m-%d %H:%M").to_string()
+    } else {
+        naive.format("%Y-%m-%dT%H:%M:%S").to_string()
+    })
+}
+
+/// A date read as Pelican reads it (see [`convert_date`]), with its offset when it has one.
+pub(super) fn parse_date(text: &str) -> Option<(NaiveDateTime, Option<FixedOffset>)> {
     let text = text.replace('_', " ");
     let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
     if text.is_empty() {
@@ -105,18 +121,7 @@ pub(super) fn convert_date(text: &str) -> Option<String> {
             &HashMap::new(),
         )
         .ok()?;
-    let naive = naive.with_nanosecond(0)?;
-    if let Some(offset) = offset {
-        let dt = offset.from_local_datetime(&naive).single()?;
-        return Some(dt.to_rfc3339_opts(chrono::SecondsFormat::Secs, true));
-    }
-    Some(if naive.time() == NaiveTime::MIN {
-        naive.format("%Y-%m-%d").to_string()
-    } else if naive.second() == 0 {
-        naive.format("%Y-%m-%d %H:%M").to_string()
-    } else {
-        naive.format("%Y-%m-%dT%H:%M:%S").to_string()
-    })
+    Some((naive.with_nanosecond(0)?, offset))
 }
 
 /// Whether `text` starts with a date whose day and month could be swapped (`02/06/2019`).

@@ -177,6 +177,15 @@ pub fn import(root: &Path, options: &PelicanOptions) -> Result<Report> {
         .author
         .clone()
         .or_else(|| pelicanconf_author(source));
+    let settings = Settings {
+        default_author: default_author.as_deref(),
+        language: &config.language,
+        article_url: pelicanconf_setting(source, "ARTICLE_URL").flatten(),
+        page_url: pelicanconf_setting(source, "PAGE_URL").flatten(),
+        default_lang: pelicanconf_setting(source, "DEFAULT_LANG")
+            .flatten()
+            .unwrap_or_else(|| config.language.clone()),
+    };
     let mut docs: Vec<Doc> = Vec::new();
     let mut headers: Vec<Header> = Vec::new();
     for rel in &markdown {
@@ -197,8 +206,7 @@ pub fn import(root: &Path, options: &PelicanOptions) -> Result<Report> {
             &header,
             &shown(rel),
             &mut report,
-            default_author.as_deref(),
-            &config.language,
+            &settings,
         );
         docs.push(doc);
         headers.push(header);
@@ -595,7 +603,19 @@ fn rewrite_body(
 
 /// Reads a document's header into a `Doc`, reporting what is not converted. The document is
 /// marked not converted when it cannot be (no title, no date…).
-#[allow(clippy::too_many_arguments)]
+/// What `read_doc` takes from the site and from `pelicanconf.py`.
+struct Settings<'a> {
+    /// Pelican's `AUTHOR`, or `--author`.
+    default_author: Option<&'a str>,
+    /// The site's language.
+    language: &'a str,
+    /// Pelican's `ARTICLE_URL` and `PAGE_URL` (`{date:%Y}/{slug}/`…), when set.
+    article_url: Option<String>,
+    page_url: Option<String>,
+    /// Pelican's `DEFAULT_LANG` (`{lang}` of the URLs).
+    default_lang: String,
+}
+
 fn read_doc(
     rel: &str,
     kind: DocKind,
@@ -603,9 +623,9 @@ fn read_doc(
     header: &Header,
     shown: &str,
     report: &mut Report,
-    default_author: Option<&str>,
-    language: &str,
+    settings: &Settings,
 ) -> Doc {
+    let (default_author, language) = (settings.default_author, settings.language);
     let mut seen = HashSet::new();
     let mut get: HashMap<&str, &Field> = HashMap::new();
     for field in &header.fields {
@@ -877,13 +897,56 @@ fn read_doc(
     }
 
     // The old address: `URL:`/`Save_as:` when given, else Pelican's default.
-    let old = joined("url", "")
-        .or_else(|| joined("save_as", ""))
-        .map(|u| format!("/{}", u.trim_start_matches('/')))
-        .unwrap_or_else(|| match kind {
+    // Pelican's ARTICLE_URL / PAGE_URL of pelicanconf.py, with the document's slug, date, lang,
+    // category and author.
+    let pattern = match kind {
+        DocKind::Article => settings.article_url.as_deref(),
+        DocKind::Page => settings.page_url.as_deref(),
+    };
+    let from_settings = pattern.map(|pattern| {
+        let date = doc
+            .date
+            .as_deref()
+            .and_then(header::parse_date)
+            .map(|d| d.0);
+        let values = redirects::UrlValues {
+            slug: &doc.pelican_slug,
+            lang: &joined("lang", " ").unwrap_or_else(|| settings.default_lang.clone()),
+            date,
+            category: &doc
+                .pelican_category
+                .as_deref()
+                .map(pelican_slugify)
+                .unwrap_or_default(),
+            author: &doc
+                .authors
+                .first()
+                .map(|a| pelican_slugify(a))
+                .unwrap_or_default(),
+        };
+        redirects::format_url(pattern, &values).ok_or_else(|| {
+            format!("`{pattern}` (pelicanconf.py) n'a pas pu être appliqué à ce document")
+        })
+    });
+    let old = match (
+        joined("url", "").or_else(|| joined("save_as", "")),
+        from_settings,
+    ) {
+        (Some(u), _) => format!("/{}", u.trim_start_matches('/')),
+        (None, Some(Ok(u))) => u,
+        (None, Some(Err(why))) => {
+            report.skipped.push(Note::new(
+                shown,
+                0,
+                format!("ancienne adresse non reprise en alias : {why}"),
+            ));
+            return doc;
+        }
+        (None, None) => match kind {
             DocKind::Article => format!("/{}.html", doc.pelican_slug),
             DocKind::Page => format!("/{PAGES_DIR}/{}.html", doc.pelican_slug),
-        });
+        },
+    };
     match crate::site::alias_file(&old) {
         Ok(_) => doc.aliases.push(old),
         Err(why) => report.skipped.push(Note::new(

@@ -19,6 +19,55 @@ fn setting(source: &Path, name: &str, default: Option<&str>) -> Option<String> {
     .filter(|v| !v.trim().is_empty())
 }
 
+/// What a Pelican URL setting (`ARTICLE_URL = '{date:%Y}/{date:%m}/{slug}.html'`) is
+/// formatted with, as Pelican's `Content.url_format` gives it.
+pub(super) struct UrlValues<'a> {
+    pub(super) slug: &'a str,
+    pub(super) lang: &'a str,
+    pub(super) date: Option<chrono::NaiveDateTime>,
+    /// Slugs, as Pelican puts them in URLs.
+    pub(super) category: &'a str,
+    pub(super) author: &'a str,
+}
+
+/// `/` + a Pelican URL setting formatted like Python's `str.format` with `values` (`{date}`
+/// takes a strftime format after `:`); `None` for a field this importer does not know.
+pub(super) fn format_url(pattern: &str, values: &UrlValues) -> Option<String> {
+    use std::fmt::Write as _;
+    let mut out = String::from("/");
+    let mut rest = pattern.trim_start_matches('/');
+    while let Some(open) = rest.find('{') {
+        out.push_str(&rest[..open]);
+        let close = rest[open..].find('}')? + open;
+        let field = &rest[open + 1..close];
+        let (name, spec) = field.split_once(':').unwrap_or((field, ""));
+        match name {
+            "slug" => out.push_str(values.slug),
+            "lang" => out.push_str(values.lang),
+            "category" => out.push_str(values.category),
+            "author" => out.push_str(values.author),
+            "date" => {
+                let date = values.date?;
+                let spec = if spec.is_empty() {
+                    "%Y-%m-%d %H:%M:%S"
+                } else {
+                    spec
+                };
+                if chrono::format::StrftimeItems::new(spec)
+                    .any(|item| matches!(item, chrono::format::Item::Error))
+                {
+                    return None;
+                }
+                write!(out, "{}", date.format(spec)).ok()?;
+            }
+            _ => return None,
+        }
+        rest = &rest[close + 1..];
+    }
+    out.push_str(rest);
+    Some(out)
+}
+
 /// `/` + a Pelican URL with its `{slug}`.
 fn old(url: &str, slug: &str) -> String {
     format!("/{}", url.replace("{slug}", slug).trim_start_matches('/'))
@@ -81,6 +130,17 @@ pub(super) fn plan(
             }
             for feed in category_feeds.iter().flatten() {
                 wanted.push((old(feed, &old_slug), format!("/categories/{slug}/atom.xml")));
+            }
+        }
+        if doc.pelican_category.is_none() {
+            // Pelican files an article without a category under DEFAULT_CATEGORY (`misc`);
+            // here it is in no category: its old category page leads to the articles.
+            let misc = pelican_slugify(&url("DEFAULT_CATEGORY", Some("misc")).unwrap_or_default());
+            if let Some(u) = category_url.as_ref().filter(|_| !misc.is_empty()) {
+                wanted.push((old(u, &misc), "/articles/".to_string()));
+            }
+            for feed in category_feeds.iter().flatten().filter(|_| !misc.is_empty()) {
+                wanted.push((old(feed, &misc), "/articles/atom.xml".to_string()));
             }
         }
         for tag in &doc.tags {
@@ -211,6 +271,37 @@ fn append_redirects(text: &str, new: &[(String, String)]) -> Result<String, Stri
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn pelican_url_settings_are_formatted_like_pelican() {
+        let values = UrlValues {
+            slug: "mon-article",
+            lang: "fr",
+            date: chrono::NaiveDate::from_ymd_opt(2018, 11, 29)
+                .and_then(|d| d.and_hms_opt(21, 21, 0)),
+            category: "python",
+            author: "ines-dupont",
+        };
+        let f = |p: &str| format_url(p, &values);
+        assert_eq!(
+            f("{date:%Y}/{date:%m}/{date:%d}/{slug}/").as_deref(),
+            Some("/2018/11/29/mon-article/")
+        );
+        assert_eq!(
+            f("posts/{slug}.html").as_deref(),
+            Some("/posts/mon-article.html")
+        );
+        assert_eq!(
+            f("{category}/{author}/{lang}/{slug}.html").as_deref(),
+            Some("/python/ines-dupont/fr/mon-article.html")
+        );
+        assert_eq!(
+            f("{date:%Y}/{date:%b}/{slug}").as_deref(),
+            Some("/2018/Nov/mon-article")
+        );
+        assert_eq!(f("{inconnu}/{slug}.html"), None);
+        assert_eq!(f("{slug"), None);
+    }
 
     #[test]
     fn redirects_are_appended_keeping_comments() {
