@@ -398,3 +398,50 @@ fn slow_or_broken_clients_are_let_go_and_api_requests_are_logged_without_persona
         assert_eq!(mode(&local.join("admin-token")), 0o600);
     }
 }
+
+#[test]
+fn a_site_under_a_path_is_served_under_it_with_its_api() {
+    // A GitHub project page: every page, file and API call lives under /repo/.
+    let site = Site::fixture("browser-site");
+    let config = std::fs::read_to_string(site.root().join("site.yaml")).unwrap();
+    let config: String = config
+        .lines()
+        .map(|l| {
+            if l.starts_with("base_url:") {
+                "base_url: https://org.github.io/repo/".to_string()
+            } else {
+                l.to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    site.write("site.yaml", &config);
+    let store = tempfile::tempdir().unwrap();
+    let server = Server::start(&site, store.path());
+
+    assert_eq!(server.get("/").0, 302, "the root leads to the site");
+    let (status, home) = server.get("/repo/");
+    assert_eq!(status, 200, "{}", server.log());
+    assert!(home.contains(r#"href="/repo/style.css""#), "{home}");
+    assert!(home.contains(r#"class="brand" href="/repo/""#), "{home}");
+    assert_eq!(server.get("/repo/style.css").0, 200);
+    assert_eq!(server.get("/repo/theme.js").0, 200);
+    // What leaves the path is not found, as online.
+    let (status, page) = server.get("/style.css");
+    assert_eq!(status, 404);
+    assert!(
+        page.contains(r#"href="/repo/style.css""#),
+        "the site's 404 page"
+    );
+    assert_eq!(server.get("/articles/").0, 404);
+
+    // The event's form posts to the API under the path, which answers there.
+    let (status, event) = server.get("/repo/evenements/atelier-deux-places/");
+    assert_eq!(status, 200);
+    assert!(event.contains(r#"data-api="/repo/api""#), "{event}");
+    let (status, body) = server.get("/repo/api/events/atelier-deux-places");
+    assert_eq!(status, 200, "{body}\n{}", server.log());
+    let json: serde_json::Value = serde_json::from_str(&body).expect("JSON");
+    assert!(json.is_object(), "{json}");
+    assert_eq!(server.get("/api/events/atelier-deux-places").0, 404);
+}

@@ -123,12 +123,18 @@ async fn serve(root: &Path, args: ServeArgs) -> Result<()> {
     // The API is configured first: the pages' forms must post to this server's own API, never
     // to the production function that site.yaml's `registration_api` may name.
     let api_config = api_config(root, &output)?;
+    // A site under a path (a GitHub project page, `https://org.github.io/repo/`) is served under
+    // the same path, so that an address leaving it shows here as it would online.
+    let prefix = crate::config::Config::load(root)
+        .map(|c| c.base_path().to_string())
+        .unwrap_or_default();
     let options = BuildOptions {
         root: root.to_path_buf(),
         output: output.clone(),
         drafts: args.drafts,
         now: chrono::Utc::now(),
-        base_url: Some(origin.clone()),
+        base_url: Some(format!("{origin}{prefix}")),
+        // Put under the prefix with every site path of the pages (`render::prefix`).
         registration_api: Some(api_config.base_path().to_string()),
     };
     let mut session = Session::new(options);
@@ -167,7 +173,8 @@ async fn serve(root: &Path, args: ServeArgs) -> Result<()> {
     let api = App::from_config(api_config)
         .await
         .context("démarrage de l'API d'inscription")?;
-    let api_base = api.config().base_path().to_string();
+    let api_base = format!("{prefix}{}", api.config().base_path());
+    let api_shown = api_base.clone();
     let not_found = ServeFile::new(output.join("404.html"));
     let files = ServeDir::new(&output)
         .append_index_html_on_directories(true)
@@ -175,6 +182,14 @@ async fn serve(root: &Path, args: ServeArgs) -> Result<()> {
     let site = Router::new()
         .fallback_service(files)
         .layer(axum::middleware::from_fn_with_state(live.clone(), inject));
+    let site = if prefix.is_empty() {
+        site
+    } else {
+        site.layer(axum::middleware::from_fn_with_state(
+            Arc::<str>::from(prefix.as_str()),
+            under_prefix,
+        ))
+    };
     let reload = Router::new()
         .route(RELOAD_PATH, axum::routing::get(reload_events))
         .with_state(live.clone());
@@ -196,7 +211,7 @@ async fn serve(root: &Path, args: ServeArgs) -> Result<()> {
             format!("impossible d'écouter sur {address} (port déjà pris ? essayez --port)")
         })?;
     eprintln!(
-        "Site servi sur {origin}/ (API d'inscription sur {origin}/api). Les pages se rechargent à chaque enregistrement{}. Ctrl+C pour arrêter.",
+        "Site servi sur {origin}{prefix}/ (API d'inscription sur {origin}{api_shown}). Les pages se rechargent à chaque enregistrement{}. Ctrl+C pour arrêter.",
         if args.poll {
             " (fichiers relus toutes les 500 ms)"
         } else {
@@ -358,6 +373,42 @@ async fn reload_events(
         }
     });
     Sse::new(stream).keep_alive(KeepAlive::default())
+}
+
+/// For a site under a path: `/` leads to it, a request under it is served from the built site
+/// with the path taken off, and anything else is the site's 404 page (as online, where the
+/// host's root is not the site's).
+async fn under_prefix(
+    State(prefix): State<Arc<str>>,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    let path = request.uri().path();
+    if path == "/" {
+        let mut response = Response::new(Body::empty());
+        *response.status_mut() = StatusCode::FOUND;
+        if let Ok(location) = HeaderValue::from_str(&format!("{prefix}/")) {
+            response.headers_mut().insert(header::LOCATION, location);
+        }
+        return response;
+    }
+    let inside = path
+        .strip_prefix(&*prefix)
+        .filter(|rest| rest.is_empty() || rest.starts_with('/'));
+    let served = match inside {
+        Some("") => "/".to_string(),
+        Some(rest) => rest.to_string(),
+        // No built file lives there: ServeDir answers with the 404 page.
+        None => "/__classmates/hors-du-site/".to_string(),
+    };
+    let uri = match request.uri().query() {
+        Some(query) => format!("{served}?{query}"),
+        None => served,
+    };
+    if let Ok(uri) = uri.parse() {
+        *request.uri_mut() = uri;
+    }
+    next.run(request).await
 }
 
 /// The script `serve` adds to every HTML page it serves (never to built files).
