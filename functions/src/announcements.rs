@@ -27,7 +27,7 @@ use serde::Serialize;
 
 use crate::clock::Clock;
 use crate::discord::{
-    DiscordClient, Embed, EmbedField, EmbedFooter, WebhookMessage, escape_markdown,
+    Button, DiscordClient, Embed, EmbedField, EmbedFooter, WebhookMessage, escape_markdown,
 };
 use crate::manifest::{Manifest, ManifestEvent};
 use crate::store::{AnnouncementClaim, AnnouncementKind, ClaimOutcome, Counts, Store};
@@ -121,12 +121,23 @@ pub fn places_text(event: &ManifestEvent, counts: Counts, now: DateTime<Utc>) ->
     }
 }
 
-/// The message for `kind` about `event`.
+/// How a message offers to register.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RegisterButton {
+    /// « S'inscrire » opening the registration form in Discord (messages of the app's bot).
+    Form,
+    /// A link button to the event page's form (webhooks no application owns).
+    Link,
+}
+
+/// The message for `kind` about `event`; while registrations are open, with a « S'inscrire »
+/// button of kind `button`.
 pub fn message(
     event: &ManifestEvent,
     kind: AnnouncementKind,
     counts: Counts,
     now: DateTime<Utc>,
+    button: RegisterButton,
 ) -> WebhookMessage {
     let title = escape_markdown(&event.title);
     let (content, color) = match kind {
@@ -160,6 +171,28 @@ pub fn message(
             format!("[S’inscrire sur le site]({base}#inscription)"),
         ));
     }
+    let page = event.url.split('#').next().unwrap_or(&event.url);
+    let buttons: Vec<Button> = if event.registration_open_at(now) {
+        match button {
+            RegisterButton::Form => [
+                Button::interactive(
+                    "S’inscrire",
+                    crate::interactions::register::custom_id(&event.slug),
+                ),
+                Button::link("Page de l’événement", page),
+            ]
+            .into_iter()
+            .flatten()
+            .collect(),
+            RegisterButton::Link => {
+                Button::link("S’inscrire sur le site", &format!("{page}#inscription"))
+                    .into_iter()
+                    .collect()
+            }
+        }
+    } else {
+        Vec::new()
+    };
     let url = event.url.starts_with("https://") || event.url.starts_with("http://");
     let embed = Embed {
         title: Some(event.title.clone()),
@@ -173,7 +206,7 @@ pub fn message(
             text: "PythonClassmates".to_owned(),
         }),
     };
-    WebhookMessage::new(Some(content), vec![embed])
+    WebhookMessage::new(Some(content), vec![embed]).with_buttons(buttons)
 }
 
 /// What became of one event in a sync.
@@ -275,10 +308,17 @@ async fn sync_event(
         Some((_, error)) => Err(error),
         None => match store.counts(&event.slug).await {
             Err(err) => Err(format!("store: {err}")),
-            Ok(counts) => discord
-                .execute(&message(event, primary, counts, clock()))
-                .await
-                .map_err(|err| err.to_string()),
+            Ok(counts) => {
+                let button = if discord.posts_as_app() {
+                    RegisterButton::Form
+                } else {
+                    RegisterButton::Link
+                };
+                discord
+                    .execute(&message(event, primary, counts, clock(), button))
+                    .await
+            }
+            .map_err(|err| err.to_string()),
         },
     };
     match result {

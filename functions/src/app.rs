@@ -81,7 +81,7 @@ const MSG_UNAVAILABLE: &str =
 const MSG_INTERNAL: &str = "Une erreur est survenue, réessayez plus tard.";
 const MSG_TOKEN_UNKNOWN: &str = "Inscription introuvable ou déjà annulée.";
 const MSG_UNAUTHORIZED: &str = "Authentification requise.";
-const MSG_NO_WEBHOOK: &str = "Les annonces Discord ne sont pas configurées : définissez la variable DISCORD_WEBHOOK_URL de la fonction.";
+const MSG_NO_WEBHOOK: &str = "Les annonces Discord ne sont pas configurées : définissez la variable DISCORD_WEBHOOK_URL de la fonction (ou DISCORD_BOT_TOKEN et DISCORD_CHANNEL_ID pour publier avec l’application).";
 
 /// The registrations function. Cheap to clone; share one per process.
 #[derive(Clone)]
@@ -390,14 +390,26 @@ impl App {
         config.validate()?;
         let catalog = Catalog::new(config.events_manifest.clone(), config.manifest_ttl);
         let limiter = RateLimiter::new(config.rate_limit);
-        let discord = match &config.discord_webhook_url {
-            Some(url) => Some(
-                DiscordClient::new(url).map_err(|reason| ConfigError::Invalid {
-                    var: "DISCORD_WEBHOOK_URL",
-                    reason,
+        // The application's bot when configured, else the webhook.
+        let bot = &config.discord_app;
+        let discord = match (&bot.bot_token, &bot.channel_id, &config.discord_webhook_url) {
+            (Some(token), Some(channel), _) => Some(
+                DiscordClient::bot(&bot.api_base, token, channel).map_err(|reason| {
+                    ConfigError::Invalid {
+                        var: "DISCORD_API_BASE",
+                        reason,
+                    }
                 })?,
             ),
-            None => None,
+            (_, _, Some(url)) => {
+                Some(
+                    DiscordClient::new(url).map_err(|reason| ConfigError::Invalid {
+                        var: "DISCORD_WEBHOOK_URL",
+                        reason,
+                    })?,
+                )
+            }
+            _ => None,
         };
         let discord_app = DiscordApp::new(&config).map_err(|reason| ConfigError::Invalid {
             var: "DISCORD_PUBLIC_KEY",

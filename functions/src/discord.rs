@@ -1,5 +1,10 @@
-//! Discord incoming-webhook client ("Execute Webhook", `POST {webhook}?wait=true`) and the
-//! message types it sends, kept within Discord's documented limits.
+//! Discord client for the announcements, and the message types it sends, kept within Discord's
+//! documented limits: through an incoming webhook ("Execute Webhook", `POST
+//! {webhook}?wait=true&with_components=true`), or, with the application's bot, in a channel
+//! ("Create Message", `POST {api}/channels/{channel}/messages`, `Authorization: Bot …`).
+//!
+//! - Buttons: a webhook that no application owns can carry link buttons only; the bot's
+//!   messages carry the « S'inscrire » button that opens the registration form.
 //!
 //! - Every message carries `allowed_mentions: {"parse": []}`: nothing in it (an event title
 //!   saying `@everyone`, say) can ever ping anyone.
@@ -35,6 +40,68 @@ pub mod limits {
     pub const EMBEDS_TOTAL: usize = 6000;
     /// Longest URL in an embed.
     pub const URL: usize = 2048;
+    /// Button label, custom_id, link button URL.
+    pub const BUTTON_LABEL: usize = 80;
+    pub const CUSTOM_ID: usize = 100;
+    pub const BUTTON_URL: usize = 512;
+}
+
+/// A button (component type 2).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Button {
+    #[serde(rename = "type")]
+    kind: u8,
+    /// 1 primary (answers with an interaction), 5 link.
+    style: u8,
+    label: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    custom_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    url: Option<String>,
+}
+
+impl Button {
+    /// A button that sends the app an interaction naming `custom_id` (at most 100 characters:
+    /// `None` beyond).
+    pub fn interactive(label: &str, custom_id: String) -> Option<Button> {
+        (custom_id.chars().count() <= limits::CUSTOM_ID).then(|| Button {
+            kind: 2,
+            style: 1,
+            label: truncate(label, limits::BUTTON_LABEL),
+            custom_id: Some(custom_id),
+            url: None,
+        })
+    }
+
+    /// A button opening `url` (an http(s) URL of at most 512 characters: `None` otherwise).
+    pub fn link(label: &str, url: &str) -> Option<Button> {
+        let valid = (url.starts_with("https://") || url.starts_with("http://"))
+            && url.len() <= limits::BUTTON_URL;
+        valid.then(|| Button {
+            kind: 2,
+            style: 5,
+            label: truncate(label, limits::BUTTON_LABEL),
+            custom_id: None,
+            url: Some(url.to_owned()),
+        })
+    }
+}
+
+/// A row of buttons (component type 1, at most 5).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ActionRow {
+    #[serde(rename = "type")]
+    kind: u8,
+    components: Vec<Button>,
+}
+
+impl ActionRow {
+    pub fn new(buttons: impl IntoIterator<Item = Button>) -> ActionRow {
+        ActionRow {
+            kind: 1,
+            components: buttons.into_iter().take(5).collect(),
+        }
+    }
 }
 
 /// Longest wait for one HTTP exchange with Discord.
@@ -225,6 +292,8 @@ pub struct WebhookMessage {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     embeds: Vec<Embed>,
     allowed_mentions: AllowedMentions,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    components: Vec<ActionRow>,
 }
 
 impl WebhookMessage {
@@ -248,7 +317,20 @@ impl WebhookMessage {
             content,
             embeds: fitted,
             allowed_mentions: AllowedMentions::NONE,
+            components: Vec::new(),
         }
+    }
+
+    /// The message with a row of `buttons` (none: no row).
+    pub fn with_buttons(mut self, buttons: Vec<Button>) -> WebhookMessage {
+        if !buttons.is_empty() {
+            self.components = vec![ActionRow::new(buttons)];
+        }
+        self
+    }
+
+    pub fn components(&self) -> &[ActionRow] {
+        &self.components
     }
 
     pub fn content(&self) -> Option<&str> {
@@ -292,6 +374,8 @@ pub enum DiscordError {
 pub struct DiscordClient {
     http: reqwest::Client,
     url: reqwest::Url,
+    /// `Bot {token}` for the application's bot; `None` for a webhook (its URL holds its token).
+    authorization: Option<String>,
     /// Sends wait in line; holds the instant before which the next request must not leave.
     gate: Mutex<Option<Instant>>,
 }
@@ -329,16 +413,38 @@ impl DiscordClient {
             return Err("expected an https:// webhook URL".to_owned());
         }
         // Without wait=true Discord answers 204 before the message is stored, and a message
-        // it drops afterwards reports no error.
+        // it drops afterwards reports no error. with_components=true lets a webhook that no
+        // application owns carry link buttons.
         let query: Vec<(String, String)> = url
             .query_pairs()
-            .filter(|(k, _)| k != "wait")
+            .filter(|(k, _)| k != "wait" && k != "with_components")
             .map(|(k, v)| (k.into_owned(), v.into_owned()))
             .collect();
         url.query_pairs_mut()
             .clear()
             .extend_pairs(query)
-            .append_pair("wait", "true");
+            .append_pair("wait", "true")
+            .append_pair("with_components", "true");
+        DiscordClient::build(url, None)
+    }
+
+    /// A client posting as the application's bot in `channel_id` ("Create Message" under
+    /// `api_base`, such as `https://discord.com/api/v10`). The error does not repeat the token.
+    pub fn bot(api_base: &str, token: &str, channel_id: &str) -> Result<DiscordClient, String> {
+        let url = reqwest::Url::parse(&format!(
+            "{}/channels/{channel_id}/messages",
+            api_base.trim_end_matches('/')
+        ))
+        .map_err(|err| format!("not a valid URL ({err})"))?;
+        DiscordClient::build(url, Some(format!("Bot {}", token.trim())))
+    }
+
+    /// Whether it posts as the application (its messages can carry interactive buttons).
+    pub fn posts_as_app(&self) -> bool {
+        self.authorization.is_some()
+    }
+
+    fn build(url: reqwest::Url, authorization: Option<String>) -> Result<DiscordClient, String> {
         let http = reqwest::Client::builder()
             .timeout(REQUEST_TIMEOUT)
             .user_agent(concat!(
@@ -351,6 +457,7 @@ impl DiscordClient {
         Ok(DiscordClient {
             http,
             url,
+            authorization,
             gate: Mutex::new(None),
         })
     }
@@ -366,9 +473,11 @@ impl DiscordClient {
             if let Some(not_before) = gate.take() {
                 tokio::time::sleep_until(not_before).await;
             }
-            let response = self
-                .http
-                .post(self.url.clone())
+            let mut request = self.http.post(self.url.clone());
+            if let Some(authorization) = &self.authorization {
+                request = request.header(reqwest::header::AUTHORIZATION, authorization);
+            }
+            let response = request
                 .header(reqwest::header::CONTENT_TYPE, "application/json")
                 .body(body.clone())
                 .send()
@@ -502,7 +611,7 @@ mod tests {
                 .unwrap();
         assert_eq!(
             client.url.as_str(),
-            "https://discord.com/api/webhooks/1/secret?thread_id=9&wait=true"
+            "https://discord.com/api/webhooks/1/secret?thread_id=9&wait=true&with_components=true"
         );
         assert!(!format!("{client:?}").contains("secret"));
         assert!(DiscordClient::new("ftp://x/y").is_err());

@@ -28,6 +28,7 @@ const UPCOMING: [&str; 5] = [
 ];
 
 store_tests!(
+    the_app_posts_announcements_whose_button_registers,
     announces_each_upcoming_event_once,
     concurrent_syncs_send_each_message_once,
     rate_limits_are_waited_out,
@@ -103,8 +104,9 @@ async fn announces_each_upcoming_event_once(backend: Backend) {
     let delivered = discord.delivered();
     assert_eq!(delivered.len(), 5);
     for received in discord.received() {
-        assert_eq!(received.query, "wait=true");
+        assert_eq!(received.query, "wait=true&with_components=true");
         assert_eq!(received.status, 200);
+        assert_eq!(received.authorization, None);
     }
 
     let message = &delivered[1].body;
@@ -142,6 +144,17 @@ async fn announces_each_upcoming_event_once(backend: Backend) {
         "[S’inscrire sur le site](https://pythonclassmates.org/evenements/atelier-git/#inscription)"
     );
     assert_eq!(embed["footer"]["text"], "PythonClassmates");
+    // Through a webhook, a link button to the form (the only kind such a webhook can carry).
+    assert_eq!(
+        message["components"],
+        json!([{ "type": 1, "components": [{
+            "type": 2, "style": 5, "label": "S’inscrire sur le site",
+            "url": "https://pythonclassmates.org/evenements/atelier-git/#inscription"
+        }] }])
+    );
+    // No button where registrations are closed or not offered.
+    assert!(delivered[0].body.get("components").is_none());
+    assert!(delivered[3].body.get("components").is_none());
     // Other events: closed registrations, no registration, no limit.
     assert_eq!(
         field(&delivered[0].body["embeds"][0], "Places"),
@@ -713,4 +726,78 @@ async fn crashed_claim_is_taken_over_after_the_lease(backend: Backend) {
         h.backend
     );
     assert_eq!(discord.delivered().len(), 5);
+}
+
+/// With the bot configured, the app posts in its channel (Create Message) and the
+/// « S'inscrire » button of the message opens the form whose submission registers the member:
+/// the whole way from the announcement to a seat, with Discord's documented payloads.
+async fn the_app_posts_announcements_whose_button_registers(backend: Backend) {
+    use common::interactions::{DiscordKeys, button_click, modal_submit};
+    let discord = FakeDiscord::start().await;
+    let keys = DiscordKeys::generate();
+    let (api_base, public_key) = (discord.api_base.clone(), keys.public_hex());
+    let h = Harness::with(&backend, move |config| {
+        config.discord_app.bot_token = Some(common::discord::BOT_TOKEN.to_owned());
+        config.discord_app.channel_id = Some(common::discord::CHANNEL_ID.to_owned());
+        config.discord_app.api_base = api_base;
+        config.discord_app.public_key = Some(public_key);
+    })
+    .await;
+    let (status, summary) = sync(&h.app).await;
+    assert_eq!(status, StatusCode::OK, "{summary}");
+    assert_eq!(summary["announced"], json!(UPCOMING));
+    for received in discord.received() {
+        assert_eq!(
+            received.path,
+            format!("/api/v10/channels/{}/messages", common::discord::CHANNEL_ID)
+        );
+        assert_eq!(
+            received.authorization.as_deref(),
+            Some("Bot fake-bot-token")
+        );
+        assert_eq!(received.status, 200, "{:?}", received.body);
+    }
+    let message = &discord.delivered()[1].body;
+    assert_eq!(message["allowed_mentions"], json!({ "parse": [] }));
+    let buttons = message["components"][0]["components"].as_array().unwrap();
+    assert_eq!(buttons[0]["style"], 1);
+    assert_eq!(buttons[0]["label"], "S’inscrire");
+    assert_eq!(buttons[1]["style"], 5);
+    assert_eq!(
+        buttons[1]["url"],
+        "https://pythonclassmates.org/evenements/atelier-git/"
+    );
+    let custom_id = buttons[0]["custom_id"].as_str().unwrap().to_owned();
+    assert_eq!(custom_id, "inscription:atelier-git");
+
+    // A member clicks it, then submits the form.
+    let now = (h.clock.clock())().timestamp();
+    let modal = json_body(&h.send(keys.request(&button_click(&custom_id), now)).await);
+    assert_eq!(modal["type"], 9, "{modal}");
+    let form = modal_submit(
+        modal["data"]["custom_id"].as_str().unwrap(),
+        &[("email", "membre@example.org"), ("name", "Membre Discord")],
+    );
+    let answer = json_body(&h.send(keys.request(&form, now)).await);
+    let text = answer["data"]["content"].as_str().unwrap();
+    assert!(text.starts_with("✅ Vous êtes inscrit·e"), "{text}");
+    assert!(text.contains("/registrations/"), "{text}");
+    assert_eq!(h.counts("atelier-git").await["count"], 1);
+    let list = h.list("atelier-git").await;
+    assert_eq!(list.len(), 1);
+    assert_eq!(list[0]["name"], "Membre Discord");
+
+    // A wrong bot token: Discord's 401, reported, retried at the next sync.
+    let discord2 = FakeDiscord::start().await;
+    let api_base = discord2.api_base.clone();
+    let h2 = Harness::with(&backend, move |config| {
+        config.discord_app.bot_token = Some("not-the-token".to_owned());
+        config.discord_app.channel_id = Some(common::discord::CHANNEL_ID.to_owned());
+        config.discord_app.api_base = api_base;
+    })
+    .await;
+    let (status, summary) = sync(&h2.app).await;
+    assert_eq!(status, StatusCode::BAD_GATEWAY, "{summary}");
+    assert!(discord2.delivered().is_empty());
+    assert!(!summary.to_string().contains("not-the-token"), "{summary}");
 }

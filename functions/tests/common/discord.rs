@@ -1,5 +1,7 @@
-//! A fake Discord webhook on loopback, faithful to the documented "Execute Webhook" behaviour
-//! (`IncomingWebhookRequestPartial` and `RichEmbed` in Discord's OpenAPI description): it checks
+//! A fake Discord on loopback: the webhook's "Execute Webhook" and the bot's "Create Message"
+//! (`POST /api/v10/channels/{id}/messages` with `Authorization: Bot …`; 401 without the token),
+//! faithful to the documented behaviour (`IncomingWebhookRequestPartial`, `MessageCreateRequest`,
+//! `RichEmbed`, `ActionRow` and `Button` in Discord's OpenAPI description): it checks
 //! the JSON shape and every length limit and answers 400 like Discord when one is broken,
 //! answers `?wait=true` with the created message, tracks the rate limit bucket it announces
 //! (`X-RateLimit-Remaining: 0` + `X-RateLimit-Reset-After`, 429 with `retry_after` to anyone who
@@ -20,6 +22,10 @@ use tokio::time::Instant;
 
 /// The path of the fake webhook (id 123, token `fake-token`).
 pub const WEBHOOK_PATH: &str = "/api/webhooks/123/fake-token";
+/// The bot token the fake accepts.
+pub const BOT_TOKEN: &str = "fake-bot-token";
+/// The channel the fake's bot may post in.
+pub const CHANNEL_ID: &str = "1300000000000000003";
 
 /// An answer the fake gives to the next valid message instead of delivering it normally.
 #[derive(Debug, Clone, Copy)]
@@ -42,6 +48,8 @@ pub struct Received {
     pub at: Instant,
     /// The status the fake answered.
     pub status: u16,
+    /// The `Authorization` header, if any.
+    pub authorization: Option<String>,
 }
 
 /// A message Discord would have stored and shown.
@@ -68,6 +76,8 @@ struct State {
 pub struct FakeDiscord {
     /// The webhook URL to configure (`http://127.0.0.1:PORT/api/webhooks/123/fake-token`).
     pub url: String,
+    /// The REST API base to configure (`DISCORD_API_BASE`: `http://127.0.0.1:PORT/api/v10`).
+    pub api_base: String,
     state: Arc<Mutex<State>>,
     server: JoinHandle<()>,
 }
@@ -94,6 +104,7 @@ impl FakeDiscord {
         });
         FakeDiscord {
             url: format!("http://127.0.0.1:{port}{WEBHOOK_PATH}"),
+            api_base: format!("http://127.0.0.1:{port}/api/v10"),
             state,
             server,
         }
@@ -155,11 +166,13 @@ async fn serve(mut stream: TcpStream, state: Arc<Mutex<State>>) -> std::io::Resu
     let target = parts.next().unwrap_or("").to_owned();
     let mut content_length = 0usize;
     let mut content_type = String::new();
+    let mut authorization = None;
     for line in lines {
         if let Some((name, value)) = line.split_once(':') {
             match name.trim().to_ascii_lowercase().as_str() {
                 "content-length" => content_length = value.trim().parse().unwrap_or(0),
                 "content-type" => content_type = value.trim().to_ascii_lowercase(),
+                "authorization" => authorization = Some(value.trim().to_owned()),
                 _ => {}
             }
         }
@@ -184,8 +197,15 @@ async fn serve(mut stream: TcpStream, state: Arc<Mutex<State>>) -> std::io::Resu
     }
     let (status, headers, answer) = {
         let mut state = state.lock().unwrap();
-        let (status, headers, answer) =
-            respond(&mut state, &method, &path, &query, &content_type, &body);
+        let (status, headers, answer) = respond(
+            &mut state,
+            &method,
+            &path,
+            &query,
+            &content_type,
+            authorization.as_deref(),
+            &body,
+        );
         state.received.push(Received {
             method,
             path,
@@ -193,6 +213,7 @@ async fn serve(mut stream: TcpStream, state: Arc<Mutex<State>>) -> std::io::Resu
             body: serde_json::from_slice(&body).unwrap_or(Value::Null),
             at: Instant::now(),
             status,
+            authorization,
         });
         (status, headers, answer)
     };
@@ -200,6 +221,7 @@ async fn serve(mut stream: TcpStream, state: Arc<Mutex<State>>) -> std::io::Resu
         200 => "OK",
         204 => "No Content",
         400 => "Bad Request",
+        401 => "Unauthorized",
         404 => "Not Found",
         405 => "Method Not Allowed",
         429 => "Too Many Requests",
@@ -256,15 +278,33 @@ fn invalid_form(errors: Vec<String>) -> Answer {
     )
 }
 
+#[allow(clippy::too_many_arguments)]
 fn respond(
     state: &mut State,
     method: &str,
     path: &str,
     query: &str,
     content_type: &str,
+    authorization: Option<&str>,
     body: &[u8],
 ) -> Answer {
-    if path != WEBHOOK_PATH {
+    let bot_path = format!("/api/v10/channels/{CHANNEL_ID}/messages");
+    let as_bot = path == bot_path;
+    if as_bot && authorization != Some(&format!("Bot {BOT_TOKEN}")) {
+        return (
+            401,
+            Vec::new(),
+            Some(json!({ "message": "401: Unauthorized", "code": 0 })),
+        );
+    }
+    if !as_bot && path.starts_with("/api/v10/channels/") {
+        return (
+            404,
+            Vec::new(),
+            Some(json!({ "message": "Unknown Channel", "code": 10003 })),
+        );
+    }
+    if !as_bot && path != WEBHOOK_PATH {
         return (
             404,
             Vec::new(),
@@ -297,7 +337,24 @@ fn respond(
             Some(json!({ "code": 50109, "message": "The request body contains invalid JSON." })),
         );
     };
-    let errors = validate(&message);
+    let mut errors = validate(&message, as_bot);
+    // A webhook no application owns: link buttons only, and only with with_components=true.
+    if !as_bot && message.get("components").is_some_and(|c| !c.is_null()) {
+        if !query.split('&').any(|pair| pair == "with_components=true") {
+            errors.push("components: webhook components need with_components=true".into());
+        }
+        let interactive = message["components"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .flat_map(|row| row["components"].as_array().cloned().unwrap_or_default())
+            .any(|c| c["style"] != 5);
+        if interactive {
+            errors.push(
+                "components: interactive components need an application-owned webhook".into(),
+            );
+        }
+    }
     if !errors.is_empty() {
         return invalid_form(errors);
     }
@@ -349,22 +406,22 @@ fn respond(
         pinged_everyone,
     });
     state.next_id += 1;
-    let wait = query.split('&').any(|pair| pair == "wait=true");
+    let wait = as_bot || query.split('&').any(|pair| pair == "wait=true");
     if !wait {
         return (204, headers, None);
     }
     let created = json!({
         "id": format!("{}", 1_000_000 + state.next_id),
         "type": 0,
-        "channel_id": "456",
-        "webhook_id": "123",
+        "channel_id": if as_bot { CHANNEL_ID } else { "456" },
+        "webhook_id": if as_bot { Value::Null } else { json!("123") },
         "content": content,
         "embeds": embeds,
         "mention_everyone": pinged_everyone,
         "mentions": [],
         "mention_roles": [],
         "attachments": [],
-        "components": [],
+        "components": message.get("components").cloned().unwrap_or(json!([])),
         "pinned": false,
         "tts": false,
         "flags": 0,
@@ -388,8 +445,67 @@ fn check_string(errors: &mut Vec<String>, at: &str, value: Option<&Value>, max: 
     }
 }
 
-fn validate(message: &serde_json::Map<String, Value>) -> Vec<String> {
-    const KEYS: [&str; 12] = [
+/// Checks `components` as Discord does for a message: at most 5 action rows (type 1) of at
+/// most 5 buttons (type 2); a link button (style 5) has a `url` (≤ 512) and no `custom_id`,
+/// another has a `custom_id` (≤ 100) and no `url`; labels ≤ 80.
+fn validate_components(errors: &mut Vec<String>, components: Option<&Value>) {
+    let rows = match components {
+        None | Some(Value::Null) => return,
+        Some(Value::Array(rows)) => rows,
+        Some(_) => return errors.push("components: LIST_TYPE_CONVERT".into()),
+    };
+    if rows.len() > 5 {
+        errors.push("components: BASE_TYPE_MAX_LENGTH (5)".into());
+    }
+    for (i, row) in rows.iter().enumerate() {
+        if row["type"] != 1 {
+            errors.push(format!("components.{i}.type: must be an action row (1)"));
+            continue;
+        }
+        let buttons = row["components"].as_array().cloned().unwrap_or_default();
+        if buttons.is_empty() || buttons.len() > 5 {
+            errors.push(format!("components.{i}.components: 1 to 5 buttons"));
+        }
+        for (j, button) in buttons.iter().enumerate() {
+            let at = format!("components.{i}.components.{j}");
+            if button["type"] != 2 {
+                errors.push(format!("{at}.type: only buttons (2) are checked here"));
+                continue;
+            }
+            check_string(errors, &format!("{at}.label"), button.get("label"), 80);
+            match button["style"].as_u64() {
+                Some(5) => {
+                    let url = button["url"].as_str().unwrap_or("");
+                    if !(url.starts_with("https://") || url.starts_with("http://")) {
+                        errors.push(format!("{at}.url: URL_TYPE_INVALID_URL"));
+                    }
+                    check_string(errors, &format!("{at}.url"), button.get("url"), 512);
+                    if button.get("custom_id").is_some() {
+                        errors.push(format!("{at}.custom_id: a link button has none"));
+                    }
+                }
+                Some(1..=4) => {
+                    if button["custom_id"].as_str().is_none_or(str::is_empty) {
+                        errors.push(format!("{at}.custom_id: BASE_TYPE_REQUIRED"));
+                    }
+                    check_string(
+                        errors,
+                        &format!("{at}.custom_id"),
+                        button.get("custom_id"),
+                        100,
+                    );
+                    if button.get("url").is_some() {
+                        errors.push(format!("{at}.url: only link buttons have one"));
+                    }
+                }
+                _ => errors.push(format!("{at}.style: ENUM_TYPE_COERCE")),
+            }
+        }
+    }
+}
+
+fn validate(message: &serde_json::Map<String, Value>, as_bot: bool) -> Vec<String> {
+    const WEBHOOK_KEYS: [&str; 12] = [
         "content",
         "embeds",
         "allowed_mentions",
@@ -403,12 +519,28 @@ fn validate(message: &serde_json::Map<String, Value>) -> Vec<String> {
         "thread_name",
         "applied_tags",
     ];
+    const MESSAGE_KEYS: [&str; 12] = [
+        "content",
+        "embeds",
+        "allowed_mentions",
+        "components",
+        "attachments",
+        "poll",
+        "tts",
+        "flags",
+        "nonce",
+        "enforce_nonce",
+        "message_reference",
+        "sticker_ids",
+    ];
+    let keys = if as_bot { MESSAGE_KEYS } else { WEBHOOK_KEYS };
     let mut errors = Vec::new();
     for key in message.keys() {
-        if !KEYS.contains(&key.as_str()) {
+        if !keys.contains(&key.as_str()) {
             errors.push(format!("{key}: unknown field"));
         }
     }
+    validate_components(&mut errors, message.get("components"));
     check_string(&mut errors, "content", message.get("content"), 2000);
     check_string(&mut errors, "username", message.get("username"), 80);
     match message.get("allowed_mentions") {
