@@ -70,6 +70,9 @@ pub struct SyncSummary {
     /// Reminders sent.
     pub reminders: Vec<SentReminder>,
     pub failed: Vec<FailedAnnouncement>,
+    /// The Events tab, when the bot and the guild are configured.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scheduled_events: Option<crate::scheduled_events::ScheduledSummary>,
 }
 
 /// The kinds due for `event` at `now`, in the order they are tried.

@@ -705,15 +705,34 @@ impl App {
             return Err(error(StatusCode::SERVICE_UNAVAILABLE, MSG_NO_WEBHOOK));
         };
         let manifest = self.manifest().await?;
-        let summary =
+        let mut summary =
             announcements::sync(&self.inner.store, discord, &manifest, &self.inner.clock).await;
+        if let (true, Some(guild)) = (
+            discord.posts_as_app(),
+            &self.inner.config.discord_app.guild_id,
+        ) {
+            summary.scheduled_events = Some(
+                crate::scheduled_events::sync(
+                    &self.inner.store,
+                    discord,
+                    guild,
+                    &manifest,
+                    &self.inner.clock,
+                )
+                .await,
+            );
+        }
         tracing::info!(
             announced = summary.announced.len(),
             reminders = summary.reminders.len(),
             failed = summary.failed.len(),
             "announcements sync"
         );
-        let status = if summary.failed.is_empty() {
+        let scheduled_failed = summary
+            .scheduled_events
+            .as_ref()
+            .is_some_and(|s| !s.failed.is_empty());
+        let status = if summary.failed.is_empty() && !scheduled_failed {
             StatusCode::OK
         } else {
             StatusCode::BAD_GATEWAY

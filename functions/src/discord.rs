@@ -376,6 +376,8 @@ pub struct DiscordClient {
     url: reqwest::Url,
     /// `Bot {token}` for the application's bot; `None` for a webhook (its URL holds its token).
     authorization: Option<String>,
+    /// The REST API base, for the bot.
+    api_base: Option<reqwest::Url>,
     /// Sends wait in line; holds the instant before which the next request must not leave.
     gate: Mutex<Option<Instant>>,
 }
@@ -436,7 +438,12 @@ impl DiscordClient {
             api_base.trim_end_matches('/')
         ))
         .map_err(|err| format!("not a valid URL ({err})"))?;
-        DiscordClient::build(url, Some(format!("Bot {}", token.trim())))
+        let mut client = DiscordClient::build(url, Some(format!("Bot {}", token.trim())))?;
+        client.api_base = Some(
+            reqwest::Url::parse(api_base.trim_end_matches('/'))
+                .map_err(|err| format!("not a valid URL ({err})"))?,
+        );
+        Ok(client)
     }
 
     /// Whether it posts as the application (its messages can carry interactive buttons).
@@ -458,6 +465,7 @@ impl DiscordClient {
             http,
             url,
             authorization,
+            api_base: None,
             gate: Mutex::new(None),
         })
     }
@@ -466,6 +474,41 @@ impl DiscordClient {
     pub async fn execute(&self, message: &WebhookMessage) -> Result<(), DiscordError> {
         let body = serde_json::to_vec(message)
             .map_err(|err| DiscordError::Transport(format!("JSON: {err}")))?;
+        self.send(reqwest::Method::POST, self.url.clone(), Some(body))
+            .await
+            .map(|_| ())
+    }
+
+    /// A request to Discord's REST API as the bot (`path` under the API base, such as
+    /// `/guilds/1/scheduled-events`), rate limits waited out like [`DiscordClient::execute`].
+    /// The JSON answer (`null` for 204).
+    pub async fn api(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<&serde_json::Value>,
+    ) -> Result<serde_json::Value, DiscordError> {
+        let Some(base) = &self.api_base else {
+            return Err(DiscordError::Transport(
+                "Discord's REST API needs the bot token".to_owned(),
+            ));
+        };
+        let url = reqwest::Url::parse(&format!("{}{path}", base.as_str().trim_end_matches('/')))
+            .map_err(|err| DiscordError::Transport(format!("URL: {err}")))?;
+        let body = body
+            .map(serde_json::to_vec)
+            .transpose()
+            .map_err(|err| DiscordError::Transport(format!("JSON: {err}")))?;
+        let bytes = self.send(method, url, body).await?;
+        Ok(serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null))
+    }
+
+    async fn send(
+        &self,
+        method: reqwest::Method,
+        url: reqwest::Url,
+        body: Option<Vec<u8>>,
+    ) -> Result<Vec<u8>, DiscordError> {
         let mut gate = self.gate.lock().await;
         let mut attempt = 0;
         loop {
@@ -473,13 +516,16 @@ impl DiscordClient {
             if let Some(not_before) = gate.take() {
                 tokio::time::sleep_until(not_before).await;
             }
-            let mut request = self.http.post(self.url.clone());
+            let mut request = self.http.request(method.clone(), url.clone());
             if let Some(authorization) = &self.authorization {
                 request = request.header(reqwest::header::AUTHORIZATION, authorization);
             }
+            if let Some(body) = &body {
+                request = request
+                    .header(reqwest::header::CONTENT_TYPE, "application/json")
+                    .body(body.clone());
+            }
             let response = request
-                .header(reqwest::header::CONTENT_TYPE, "application/json")
-                .body(body.clone())
                 .send()
                 .await
                 .map_err(|err| DiscordError::Transport(err.without_url().to_string()))?;
@@ -498,7 +544,7 @@ impl DiscordClient {
             }
             let bytes = response.bytes().await.unwrap_or_default();
             if status.is_success() {
-                return Ok(());
+                return Ok(bytes.to_vec());
             }
             let json: Option<serde_json::Value> = serde_json::from_slice(&bytes).ok();
             if status == reqwest::StatusCode::TOO_MANY_REQUESTS {

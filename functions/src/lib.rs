@@ -23,6 +23,7 @@ pub mod interactions;
 pub mod links;
 pub mod manifest;
 mod ratelimit;
+pub mod scheduled_events;
 pub mod store;
 pub mod suggestions;
 mod token;

@@ -28,6 +28,7 @@ const UPCOMING: [&str; 5] = [
 ];
 
 store_tests!(
+    scheduled_events_are_created_once_updated_and_deleted,
     the_app_posts_announcements_whose_button_registers,
     announces_each_upcoming_event_once,
     concurrent_syncs_send_each_message_once,
@@ -800,4 +801,98 @@ async fn the_app_posts_announcements_whose_button_registers(backend: Backend) {
     assert_eq!(status, StatusCode::BAD_GATEWAY, "{summary}");
     assert!(discord2.delivered().is_empty());
     assert!(!summary.to_string().contains("not-the-token"), "{summary}");
+}
+
+/// With the bot and the guild configured, each upcoming event is one guild scheduled event,
+/// even under concurrent syncs; a changed event is updated, a removed one deleted.
+async fn scheduled_events_are_created_once_updated_and_deleted(backend: Backend) {
+    let discord = FakeDiscord::start().await;
+    let site = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(site.path().join("evenements")).unwrap();
+    let manifest_path = site.path().join("evenements/index.json");
+    let original = std::fs::read_to_string(fixtures().join("site/evenements/index.json")).unwrap();
+    std::fs::write(&manifest_path, &original).unwrap();
+    let (api_base, dir) = (discord.api_base.clone(), site.path().to_owned());
+    let h = Harness::with(&backend, move |config| {
+        config.events_manifest = ManifestSource::Path(dir);
+        config.discord_app.bot_token = Some(common::discord::BOT_TOKEN.to_owned());
+        config.discord_app.channel_id = Some(common::discord::CHANNEL_ID.to_owned());
+        config.discord_app.guild_id = Some(common::discord::GUILD_ID.to_owned());
+        config.discord_app.api_base = api_base;
+    })
+    .await;
+
+    // Two syncs at once: one scheduled event per upcoming event.
+    let (a, b) = tokio::join!(sync(&h.app), sync(&h.app));
+    assert_eq!(a.0, StatusCode::OK, "{}", a.1);
+    assert_eq!(b.0, StatusCode::OK, "{}", b.1);
+    let mut created: Vec<String> = slugs(&a.1["scheduled_events"]["created"]);
+    created.extend(slugs(&b.1["scheduled_events"]["created"]));
+    created.sort();
+    let mut expected: Vec<String> = UPCOMING.iter().map(|s| s.to_string()).collect();
+    expected.sort();
+    assert_eq!(created, expected);
+    let events = discord.scheduled_events();
+    assert_eq!(events.len(), 5, "{events:?}");
+    let git = events
+        .iter()
+        .find(|e| e["name"] == "Atelier Git & GitHub : <branches> \"avancées\"")
+        .expect("atelier-git scheduled");
+    assert_eq!(git["entity_type"], 3);
+    assert_eq!(git["privacy_level"], 2);
+    assert_eq!(
+        git["entity_metadata"]["location"],
+        "https://pythonclassmates.org/evenements/atelier-git/"
+    );
+    assert_eq!(git["scheduled_start_time"], "2026-12-03T18:00:00+00:00");
+    assert_eq!(git["scheduled_end_time"], "2026-12-03T19:30:00+00:00");
+    assert!(
+        git["description"]
+            .as_str()
+            .unwrap()
+            .starts_with("Résumé de l'événement.")
+    );
+
+    // Nothing changed: nothing sent.
+    let before = discord.received().len();
+    let (_, summary) = sync(&h.app).await;
+    assert_eq!(
+        summary["scheduled_events"],
+        json!({ "created": [], "updated": [], "deleted": [], "failed": [] })
+    );
+    assert_eq!(discord.received().len(), before);
+
+    // A new title for one event, another removed from the site.
+    let mut manifest: Value = serde_json::from_str(&original).unwrap();
+    let events = manifest["events"].as_array_mut().unwrap();
+    events.retain(|e| e["slug"] != "sans-inscription");
+    for e in events.iter_mut() {
+        if e["slug"] == "grand-webinaire" {
+            e["title"] = json!("Grand webinaire (nouveau titre)");
+        }
+    }
+    std::fs::write(&manifest_path, serde_json::to_vec(&manifest).unwrap()).unwrap();
+    let (status, summary) = sync(&h.app).await;
+    assert_eq!(status, StatusCode::OK, "{summary}");
+    assert_eq!(
+        summary["scheduled_events"]["updated"],
+        json!(["grand-webinaire"])
+    );
+    assert_eq!(
+        summary["scheduled_events"]["deleted"],
+        json!(["sans-inscription"])
+    );
+    let events = discord.scheduled_events();
+    assert_eq!(events.len(), 4);
+    assert!(
+        events
+            .iter()
+            .any(|e| e["name"] == "Grand webinaire (nouveau titre)")
+    );
+    let methods: Vec<String> = discord.received()[before..]
+        .iter()
+        .filter(|r| r.path.contains("scheduled-events"))
+        .map(|r| r.method.clone())
+        .collect();
+    assert_eq!(methods, ["PATCH", "DELETE"]);
 }

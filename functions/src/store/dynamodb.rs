@@ -13,6 +13,7 @@
 //! | e-mail uniqueness  | `EVENT#{slug}`  | `EMAIL#{email_key}`  | `token`                                      |
 //! | token index        | `TOKEN#{token}` | `TOKEN`              | `slug`                                       |
 //! | announcement       | `EVENT#{slug}`  | `ANNOUNCE#{kind}`    | `state` (`pending`/`sent`), `claim`, `lease_until` (N, ms), `sent_at`?, `expires_at` (N, s: TTL) |
+//! | scheduled event    | `SCHEDULED`     | `EVENT#{slug}`       | `claim`, `lease_until` (N, ms), `discord_id`?, `fingerprint`? |
 //! | suggestion         | `SUGGESTIONS`   | `LINK#{key}`         | `state` (`pending`/`taken`), `data` (the suggestion as JSON), `proposed_at`, `taken_at`? |
 //!
 //! # How the rules hold under concurrency
@@ -60,9 +61,15 @@ use chrono::{DateTime, SecondsFormat, Utc};
 
 use super::{
     AnnouncementClaim, AnnouncementKind, Cancelled, ClaimOutcome, Counts, NewRegistration,
-    ProposeOutcome, RegisterOutcome, Registration, Status, Store, StoreError, Suggestion,
-    TokenInfo,
+    ProposeOutcome, RegisterOutcome, Registration, ScheduledClaim, ScheduledLink, Status, Store,
+    StoreError, Suggestion, TokenInfo,
 };
+
+const SCHEDULED_PK: &str = "SCHEDULED";
+
+fn scheduled_key(slug: &str) -> Item {
+    self::key(SCHEDULED_PK.to_owned(), format!("EVENT#{slug}"))
+}
 
 const SUGGESTIONS_PK: &str = "SUGGESTIONS";
 
@@ -1005,6 +1012,146 @@ impl Store for DynamoStore {
             }
             Err(err) => Err(backend(DisplayErrorContext(err))),
         }
+    }
+
+    async fn claim_scheduled_event(
+        &self,
+        slug: &str,
+        claim: &str,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+    ) -> Result<ScheduledClaim, StoreError> {
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(scheduled_key(slug)))
+            .update_expression("SET claim = :claim, lease_until = :lease")
+            .condition_expression("attribute_not_exists(pk) OR lease_until <= :now")
+            .expression_attribute_values(":claim", s(claim))
+            .expression_attribute_values(":lease", n64(lease_until.timestamp_millis()))
+            .expression_attribute_values(":now", n64(now.timestamp_millis()))
+            .return_values(aws_sdk_dynamodb::types::ReturnValue::AllNew)
+            .send()
+            .await;
+        match result {
+            Ok(output) => {
+                let item = output.attributes.unwrap_or_default();
+                Ok(ScheduledClaim::Claimed(ScheduledLink {
+                    discord_id: get_s(&item, "discord_id").map(str::to_owned),
+                    fingerprint: get_s(&item, "fingerprint").map(str::to_owned),
+                }))
+            }
+            Err(err)
+                if matches!(
+                    err.as_service_error(),
+                    Some(UpdateItemError::ConditionalCheckFailedException(_))
+                ) =>
+            {
+                Ok(ScheduledClaim::Held)
+            }
+            Err(err) => Err(backend(DisplayErrorContext(err))),
+        }
+    }
+
+    async fn release_scheduled_event(
+        &self,
+        slug: &str,
+        claim: &str,
+        link: &ScheduledLink,
+    ) -> Result<bool, StoreError> {
+        let mut set = vec!["lease_until = :zero"];
+        let mut remove = Vec::new();
+        let mut request = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(scheduled_key(slug)))
+            .condition_expression("claim = :claim")
+            .expression_attribute_values(":claim", s(claim))
+            .expression_attribute_values(":zero", n64(0));
+        match &link.discord_id {
+            Some(id) => {
+                set.push("discord_id = :id");
+                request = request.expression_attribute_values(":id", s(id));
+            }
+            None => remove.push("discord_id"),
+        }
+        match &link.fingerprint {
+            Some(fingerprint) => {
+                set.push("fingerprint = :fp");
+                request = request.expression_attribute_values(":fp", s(fingerprint));
+            }
+            None => remove.push("fingerprint"),
+        }
+        let mut expression = format!("SET {}", set.join(", "));
+        if !remove.is_empty() {
+            expression.push_str(&format!(" REMOVE {}", remove.join(", ")));
+        }
+        match request.update_expression(expression).send().await {
+            Ok(_) => Ok(true),
+            Err(err)
+                if matches!(
+                    err.as_service_error(),
+                    Some(UpdateItemError::ConditionalCheckFailedException(_))
+                ) =>
+            {
+                Ok(false)
+            }
+            Err(err) => Err(backend(DisplayErrorContext(err))),
+        }
+    }
+
+    async fn forget_scheduled_event(&self, slug: &str, claim: &str) -> Result<bool, StoreError> {
+        let result = self
+            .client
+            .delete_item()
+            .table_name(&self.table)
+            .set_key(Some(scheduled_key(slug)))
+            .condition_expression("claim = :claim")
+            .expression_attribute_values(":claim", s(claim))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(true),
+            Err(err)
+                if matches!(
+                    err.as_service_error(),
+                    Some(DeleteItemError::ConditionalCheckFailedException(_))
+                ) =>
+            {
+                Ok(false)
+            }
+            Err(err) => Err(backend(DisplayErrorContext(err))),
+        }
+    }
+
+    async fn scheduled_event_slugs(&self) -> Result<Vec<String>, StoreError> {
+        let mut slugs = Vec::new();
+        let mut start = None;
+        loop {
+            let output = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .key_condition_expression("pk = :pk")
+                .expression_attribute_values(":pk", s(SCHEDULED_PK))
+                .consistent_read(true)
+                .set_exclusive_start_key(start.take())
+                .send()
+                .await
+                .map_err(|err| backend(DisplayErrorContext(err)))?;
+            for item in output.items.unwrap_or_default() {
+                if let Some(slug) = get_s(&item, "sk").and_then(|sk| sk.strip_prefix("EVENT#")) {
+                    slugs.push(slug.to_owned());
+                }
+            }
+            match output.last_evaluated_key {
+                Some(key) if !key.is_empty() => start = Some(key),
+                _ => break,
+            }
+        }
+        Ok(slugs)
     }
 
     async fn propose(&self, suggestion: &Suggestion) -> Result<ProposeOutcome, StoreError> {

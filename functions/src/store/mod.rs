@@ -211,6 +211,24 @@ pub enum ProposeOutcome {
     AlreadyProposed(Box<Suggestion>),
 }
 
+/// What the store links to an event in Discord: its guild scheduled event.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ScheduledLink {
+    /// The scheduled event's id, once created.
+    pub discord_id: Option<String>,
+    /// Fingerprint of what was last sent, to update only on change.
+    pub fingerprint: Option<String>,
+}
+
+/// Answer to [`Store::claim_scheduled_event`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ScheduledClaim {
+    /// The caller holds the event until its lease ends: what is linked so far.
+    Claimed(ScheduledLink),
+    /// Another sync holds it.
+    Held,
+}
+
 /// A store failure. Messages never contain personal data.
 #[derive(Debug, Error)]
 pub enum StoreError {
@@ -283,6 +301,31 @@ pub trait Store: Send + Sync + 'static {
         kind: AnnouncementKind,
         claim: &str,
     ) -> Result<bool, StoreError>;
+
+    /// Takes charge of the Discord scheduled event of `slug` until `lease_until`, atomically:
+    /// succeeds when nobody holds it (never claimed, or the last lease ended at `now`), so two
+    /// syncs never create two scheduled events for one event.
+    async fn claim_scheduled_event(
+        &self,
+        slug: &str,
+        claim: &str,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+    ) -> Result<ScheduledClaim, StoreError>;
+
+    /// Records `link` and ends the lease held by `claim`. False when `claim` no longer holds it.
+    async fn release_scheduled_event(
+        &self,
+        slug: &str,
+        claim: &str,
+        link: &ScheduledLink,
+    ) -> Result<bool, StoreError>;
+
+    /// Deletes the link of `slug` held by `claim` (its scheduled event was deleted).
+    async fn forget_scheduled_event(&self, slug: &str, claim: &str) -> Result<bool, StoreError>;
+
+    /// The events that have a link.
+    async fn scheduled_event_slugs(&self) -> Result<Vec<String>, StoreError>;
 
     /// Stores `suggestion` unless its key was proposed before, atomically.
     async fn propose(&self, suggestion: &Suggestion) -> Result<ProposeOutcome, StoreError>;

@@ -23,8 +23,8 @@ use tokio::sync::Mutex;
 
 use super::{
     AnnouncementClaim, AnnouncementKind, Cancelled, ClaimOutcome, Counts, NewRegistration,
-    ProposeOutcome, RegisterOutcome, Registration, Status, Store, StoreError, Suggestion,
-    TokenInfo,
+    ProposeOutcome, RegisterOutcome, Registration, ScheduledClaim, ScheduledLink, Status, Store,
+    StoreError, Suggestion, TokenInfo,
 };
 
 fn suggestion_of(data: &str) -> Result<Suggestion, StoreError> {
@@ -83,6 +83,15 @@ CREATE TABLE IF NOT EXISTS announcements (
     keep_until  INTEGER NOT NULL,
     sent_at     TEXT,
     PRIMARY KEY (slug, kind)
+);
+
+-- Each event's Discord guild scheduled event: held by one sync until `lease_until` (ms).
+CREATE TABLE IF NOT EXISTS scheduled_events (
+    slug        TEXT PRIMARY KEY,
+    claim       TEXT NOT NULL,
+    lease_until INTEGER NOT NULL,
+    discord_id  TEXT,
+    fingerprint TEXT
 );
 
 -- Links proposed from Discord, one per normalised URL; `data` is the suggestion as JSON.
@@ -539,6 +548,86 @@ impl Store for SqliteStore {
                 )?
                 .execute(params![slug, kind.as_str(), claim])?;
             Ok(changed == 1)
+        })
+        .await
+    }
+
+    async fn claim_scheduled_event(
+        &self,
+        slug: &str,
+        claim: &str,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+    ) -> Result<ScheduledClaim, StoreError> {
+        let (slug, claim) = (slug.to_owned(), claim.to_owned());
+        let (now, lease_until) = (now.timestamp_millis(), lease_until.timestamp_millis());
+        self.with_conn(move |conn| {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let changed = tx
+                .prepare_cached(
+                    "INSERT INTO scheduled_events (slug, claim, lease_until) VALUES (?1, ?2, ?3)
+                     ON CONFLICT (slug) DO UPDATE
+                        SET claim = excluded.claim, lease_until = excluded.lease_until
+                      WHERE scheduled_events.lease_until <= ?4",
+                )?
+                .execute(params![slug, claim, lease_until, now])?;
+            let outcome = if changed == 1 {
+                let (discord_id, fingerprint) = tx
+                    .prepare_cached(
+                        "SELECT discord_id, fingerprint FROM scheduled_events WHERE slug = ?1",
+                    )?
+                    .query_row(params![slug], |row| Ok((row.get(0)?, row.get(1)?)))?;
+                ScheduledClaim::Claimed(ScheduledLink {
+                    discord_id,
+                    fingerprint,
+                })
+            } else {
+                ScheduledClaim::Held
+            };
+            tx.commit()?;
+            Ok(outcome)
+        })
+        .await
+    }
+
+    async fn release_scheduled_event(
+        &self,
+        slug: &str,
+        claim: &str,
+        link: &ScheduledLink,
+    ) -> Result<bool, StoreError> {
+        let (slug, claim, link) = (slug.to_owned(), claim.to_owned(), link.clone());
+        self.with_conn(move |conn| {
+            let changed = conn
+                .prepare_cached(
+                    "UPDATE scheduled_events SET discord_id = ?3, fingerprint = ?4, lease_until = 0
+                     WHERE slug = ?1 AND claim = ?2",
+                )?
+                .execute(params![slug, claim, link.discord_id, link.fingerprint])?;
+            Ok(changed == 1)
+        })
+        .await
+    }
+
+    async fn forget_scheduled_event(&self, slug: &str, claim: &str) -> Result<bool, StoreError> {
+        let (slug, claim) = (slug.to_owned(), claim.to_owned());
+        self.with_conn(move |conn| {
+            let changed = conn
+                .prepare_cached("DELETE FROM scheduled_events WHERE slug = ?1 AND claim = ?2")?
+                .execute(params![slug, claim])?;
+            Ok(changed == 1)
+        })
+        .await
+    }
+
+    async fn scheduled_event_slugs(&self) -> Result<Vec<String>, StoreError> {
+        self.with_conn(|conn| {
+            let mut stmt =
+                conn.prepare_cached("SELECT slug FROM scheduled_events ORDER BY slug")?;
+            let slugs = stmt
+                .query_map([], |row| row.get(0))?
+                .collect::<Result<Vec<String>, _>>()?;
+            Ok(slugs)
         })
         .await
     }

@@ -26,6 +26,8 @@ pub const WEBHOOK_PATH: &str = "/api/webhooks/123/fake-token";
 pub const BOT_TOKEN: &str = "fake-bot-token";
 /// The channel the fake's bot may post in.
 pub const CHANNEL_ID: &str = "1300000000000000003";
+/// The guild whose scheduled events the fake's bot manages.
+pub const GUILD_ID: &str = "1300000000000000002";
 
 /// An answer the fake gives to the next valid message instead of delivering it normally.
 #[derive(Debug, Clone, Copy)]
@@ -71,6 +73,8 @@ struct State {
     /// Pause before each answer, to widen race windows.
     delay: Duration,
     next_id: u64,
+    /// The guild's scheduled events, by id.
+    scheduled: std::collections::BTreeMap<String, Value>,
 }
 
 pub struct FakeDiscord {
@@ -125,6 +129,22 @@ impl FakeDiscord {
 
     pub fn delivered(&self) -> Vec<Delivered> {
         self.state.lock().unwrap().delivered.clone()
+    }
+
+    /// The guild's scheduled events as Discord would list them.
+    pub fn scheduled_events(&self) -> Vec<Value> {
+        self.state
+            .lock()
+            .unwrap()
+            .scheduled
+            .values()
+            .cloned()
+            .collect()
+    }
+
+    /// Deletes a scheduled event, as a moderator would in Discord.
+    pub fn delete_scheduled_event(&self, id: &str) {
+        self.state.lock().unwrap().scheduled.remove(id);
     }
 
     /// The event title of each delivered message (first embed's title).
@@ -296,6 +316,19 @@ fn respond(
             Vec::new(),
             Some(json!({ "message": "401: Unauthorized", "code": 0 })),
         );
+    }
+    let guild_base = format!("/api/v10/guilds/{GUILD_ID}/scheduled-events");
+    if path.starts_with("/api/v10/") && !as_bot {
+        if authorization != Some(&format!("Bot {BOT_TOKEN}")) {
+            return (
+                401,
+                Vec::new(),
+                Some(json!({ "message": "401: Unauthorized", "code": 0 })),
+            );
+        }
+        if path == guild_base || path.starts_with(&format!("{guild_base}/")) {
+            return scheduled_event(state, method, &path[guild_base.len()..], body);
+        }
     }
     if !as_bot && path.starts_with("/api/v10/channels/") {
         return (
@@ -657,4 +690,139 @@ fn validate(message: &serde_json::Map<String, Value>, as_bot: bool) -> Vec<Strin
         errors.push(format!("embeds: MAX_EMBED_SIZE_EXCEEDED ({total} > 6000)"));
     }
     errors
+}
+
+/// Checks a scheduled event's fields (`GuildScheduledEventCreateRequest`, EXTERNAL entity):
+/// `partial` for Modify, where every field is optional.
+fn validate_scheduled(event: &serde_json::Map<String, Value>, partial: bool) -> Vec<String> {
+    const KEYS: [&str; 9] = [
+        "name",
+        "privacy_level",
+        "scheduled_start_time",
+        "scheduled_end_time",
+        "description",
+        "entity_type",
+        "entity_metadata",
+        "channel_id",
+        "status",
+    ];
+    let mut errors = Vec::new();
+    for key in event.keys() {
+        if !KEYS.contains(&key.as_str()) {
+            errors.push(format!("{key}: unknown field"));
+        }
+    }
+    let required = |errors: &mut Vec<String>, key: &str| {
+        if !partial && event.get(key).is_none_or(Value::is_null) {
+            errors.push(format!("{key}: BASE_TYPE_REQUIRED"));
+        }
+    };
+    for key in [
+        "name",
+        "privacy_level",
+        "scheduled_start_time",
+        "scheduled_end_time",
+        "entity_type",
+        "entity_metadata",
+    ] {
+        required(&mut errors, key);
+    }
+    if let Some(name) = event.get("name") {
+        if name
+            .as_str()
+            .is_none_or(|n| n.is_empty() || n.chars().count() > 100)
+        {
+            errors.push("name: 1 to 100 characters".into());
+        }
+    }
+    check_string(&mut errors, "description", event.get("description"), 1000);
+    if event.get("privacy_level").is_some_and(|p| p != 2) {
+        errors.push("privacy_level: must be 2 (GUILD_ONLY)".into());
+    }
+    if event.get("entity_type").is_some_and(|t| t != 3) {
+        errors.push("entity_type: this fake knows EXTERNAL (3) only".into());
+    }
+    for key in ["scheduled_start_time", "scheduled_end_time"] {
+        if let Some(t) = event.get(key) {
+            if t.as_str()
+                .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+                .is_none()
+            {
+                errors.push(format!("{key}: DATE_TIME_TYPE_PARSE"));
+            }
+        }
+    }
+    if let Some(metadata) = event.get("entity_metadata") {
+        let location = metadata["location"].as_str().unwrap_or("");
+        if location.is_empty() || location.chars().count() > 100 {
+            errors.push("entity_metadata.location: 1 to 100 characters".into());
+        }
+    }
+    errors
+}
+
+/// The guild scheduled events: Create (POST), Modify (PATCH /{id}), Delete (DELETE /{id}).
+fn scheduled_event(state: &mut State, method: &str, rest: &str, body: &[u8]) -> Answer {
+    let unknown = || {
+        (
+            404,
+            Vec::new(),
+            Some(json!({ "message": "Unknown Guild Scheduled Event", "code": 10070 })),
+        )
+    };
+    let id = rest.strip_prefix('/').unwrap_or("");
+    let fields = || match serde_json::from_slice::<Value>(body) {
+        Ok(Value::Object(map)) => Ok(map),
+        _ => Err((
+            400,
+            Vec::new(),
+            Some(json!({ "code": 50109, "message": "The request body contains invalid JSON." })),
+        )),
+    };
+    match (method, id.is_empty()) {
+        ("POST", true) => {
+            let fields = match fields() {
+                Ok(fields) => fields,
+                Err(answer) => return answer,
+            };
+            let errors = validate_scheduled(&fields, false);
+            if !errors.is_empty() {
+                return invalid_form(errors);
+            }
+            state.next_id += 1;
+            let id = format!("{}", 2_000_000 + state.next_id);
+            let mut event = Value::Object(fields);
+            event["id"] = json!(id);
+            event["guild_id"] = json!(GUILD_ID);
+            event["status"] = json!(1);
+            state.scheduled.insert(id, event.clone());
+            (200, bucket_headers(4, 1.0), Some(event))
+        }
+        ("PATCH", false) => {
+            let fields = match fields() {
+                Ok(fields) => fields,
+                Err(answer) => return answer,
+            };
+            let errors = validate_scheduled(&fields, true);
+            if !errors.is_empty() {
+                return invalid_form(errors);
+            }
+            let Some(event) = state.scheduled.get_mut(id) else {
+                return unknown();
+            };
+            for (key, value) in fields {
+                event[key] = value;
+            }
+            (200, bucket_headers(4, 1.0), Some(event.clone()))
+        }
+        ("DELETE", false) => match state.scheduled.remove(id) {
+            Some(_) => (204, bucket_headers(4, 1.0), None),
+            None => unknown(),
+        },
+        _ => (
+            405,
+            Vec::new(),
+            Some(json!({ "message": "405: Method Not Allowed", "code": 0 })),
+        ),
+    }
 }
