@@ -97,7 +97,8 @@ pub fn host(url: &str) -> Option<String> {
     (!host.is_empty() && !url.contains(char::is_whitespace)).then(|| host.to_ascii_lowercase())
 }
 
-fn is_local(host: &str) -> bool {
+/// Whether `host` is this machine (a tutorial's development server), never another site.
+pub(crate) fn is_local(host: &str) -> bool {
     host == "localhost"
         || host.ends_with(".localhost")
         || host.starts_with("127.")

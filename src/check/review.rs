@@ -24,16 +24,17 @@ fn locate(source: &Source, offset: usize) -> (usize, usize) {
     (line, column)
 }
 
-/// The host of an address that loads from another site (`https://…`, `//…`), if it is one.
-fn other_site(dest: &str) -> Option<&str> {
+/// The host of an address that loads from another site (`https://…`, `//…`), if it is one;
+/// an address of this machine (`localhost`, `127.0.0.1`: a tutorial's development server) is
+/// none, as for the external links' check.
+fn other_site(dest: &str) -> Option<String> {
     let dest = dest.trim();
-    let lower = dest.to_ascii_lowercase();
-    let rest = ["https://", "http://", "//"]
-        .iter()
-        .find(|p| lower.starts_with(*p))
-        .map(|p| &dest[p.len()..])?;
-    let host = rest.split(['/', '?', '#']).next().unwrap_or("");
-    (!host.is_empty()).then_some(host)
+    let url = match dest.strip_prefix("//") {
+        Some(rest) => format!("https://{rest}"),
+        None => dest.to_string(),
+    };
+    let host = super::external::host(&url)?;
+    (!super::external::is_local(&host)).then_some(host)
 }
 
 /// The `src` of each `<img …>` of raw HTML, with its offset in `html`.
@@ -95,13 +96,13 @@ pub fn body(source: &Source) -> Vec<Diagnostic> {
                         .lines()
                         .next()
                         .map_or(1, |l| l.chars().count());
-                    problems.push(image_warning(source, range.start, &dest_url, host, width));
+                    problems.push(image_warning(source, range.start, &dest_url, &host, width));
                 }
             }
             Event::Html(html) | Event::InlineHtml(html) => {
                 for (at, src) in img_sources(&html) {
                     if let Some(host) = other_site(&src) {
-                        problems.push(image_warning(source, range.start + at, &src, host, 4));
+                        problems.push(image_warning(source, range.start + at, &src, &host, 4));
                     }
                 }
             }
@@ -248,9 +249,13 @@ mod tests {
 
     #[test]
     fn other_sites_are_told_apart() {
-        assert_eq!(other_site("https://exemple.org/a.png"), Some("exemple.org"));
         assert_eq!(
-            other_site("//cdn.exemple.org/a.png"),
+            other_site("https://exemple.org/a.png").as_deref(),
+            Some("exemple.org")
+        );
+        assert_eq!(other_site("http://127.0.0.1:8000/a.png"), None);
+        assert_eq!(
+            other_site("//cdn.exemple.org/a.png").as_deref(),
             Some("cdn.exemple.org")
         );
         assert_eq!(other_site("schema.png"), None);

@@ -38,39 +38,41 @@ pub fn render(
     alias: usize,
 ) -> Result<Output> {
     let item = &site.items[id];
-    let old = &item.aliases[alias];
-    let file = crate::site::alias_file(old).map_err(|e| anyhow!(e))?;
-    let context = AliasContext {
-        site: view,
-        current_url: old,
-        canonical: site.config.absolute(&item.url),
-        target: &item.url,
-        title: &item.title,
-        description: &item.summary,
-    };
-    let html = templates
-        .render("alias.html", &context)
-        .with_context(|| format!("rendu de la redirection {old}"))?;
-    Ok(Output {
-        path: file,
-        bytes: html.into_bytes(),
-    })
+    page(
+        templates,
+        AliasContext {
+            site: view,
+            current_url: &item.aliases[alias],
+            canonical: site.config.absolute(&item.url),
+            target: &item.url,
+            title: &item.title,
+            description: &item.summary,
+        },
+    )
 }
 
 /// Renders the redirect page of `site.config.redirects[i]` (an old address of the site).
 pub fn redirect(site: &Site, templates: &Templates, view: &SiteView, i: usize) -> Result<Output> {
     let (old, target) = &site.config.redirects[i];
-    let file = crate::site::alias_file(old).map_err(|e| anyhow!(e))?;
     let title = crate::redirects::target_title(site, target)
         .ok_or_else(|| anyhow!("la redirection {old} mène à une page absente : {target}"))?;
-    let context = AliasContext {
-        site: view,
-        current_url: old,
-        canonical: site.config.absolute(target),
-        target,
-        title: &title,
-        description: &site.config.description,
-    };
+    page(
+        templates,
+        AliasContext {
+            site: view,
+            current_url: old,
+            canonical: site.config.absolute(target),
+            target,
+            title: &title,
+            description: &site.config.description,
+        },
+    )
+}
+
+/// The redirect page of `context.current_url`, through `alias.html`.
+fn page(templates: &Templates, context: AliasContext) -> Result<Output> {
+    let old = context.current_url;
+    let file = crate::site::alias_file(old).map_err(|e| anyhow!(e))?;
     let html = templates
         .render("alias.html", &context)
         .with_context(|| format!("rendu de la redirection {old}"))?;
