@@ -22,9 +22,11 @@ use crate::config::{Config, ConfigError, StoreConfig};
 use crate::discord::DiscordClient;
 use crate::html;
 use crate::interactions::{self, DiscordApp};
+use crate::mail::Mailer;
+use crate::mail::outbox::{DeliverySummary, Postman, RETRY_EVERY, Soon};
 use crate::manifest::{Manifest, ManifestEvent};
 use crate::ratelimit::RateLimiter;
-use crate::store::{SqliteStore, Store, TokenInfo};
+use crate::store::{Mailing, SqliteStore, Store, TokenInfo};
 use crate::suggestions;
 use crate::token;
 
@@ -99,6 +101,8 @@ struct Inner {
     discord: Option<DiscordClient>,
     /// The Discord application (interactions), from `DISCORD_*`.
     discord_app: DiscordApp,
+    /// The outbox's sender, when e-mail is on.
+    postman: Option<Postman>,
 }
 
 /// The routes, with the path parameters.
@@ -415,6 +419,8 @@ impl App {
             var: "DISCORD_PUBLIC_KEY",
             reason,
         })?;
+        let postman = Mailer::new(&config.mail)?
+            .map(|mailer| Postman::new(store.clone(), Arc::new(mailer), clock.clone()));
         Ok(App {
             inner: Arc::new(Inner {
                 config,
@@ -424,6 +430,7 @@ impl App {
                 clock,
                 discord,
                 discord_app,
+                postman,
             }),
         })
     }
@@ -431,6 +438,49 @@ impl App {
     /// The configuration in force (validated).
     pub fn config(&self) -> &Config {
         &self.inner.config
+    }
+
+    /// The folder where messages are written as `.eml` files, when they are.
+    pub fn outbox_dir(&self) -> Option<&std::path::Path> {
+        self.inner.postman.as_ref()?.mailer().files_dir()
+    }
+
+    /// Sends the outbox messages that are due (new, or whose retry time came). `None` when
+    /// e-mail is off or the manifest is unavailable (then nothing can be composed).
+    pub async fn deliver_outbox(&self) -> Option<DeliverySummary> {
+        let postman = self.inner.postman.as_ref()?;
+        let manifest = self.inner.catalog.manifest().await.ok()?;
+        Some(postman.deliver_due(&manifest, usize::MAX).await)
+    }
+
+    /// Runs [`App::deliver_outbox`] every 20 seconds, for a long-running host (`classmates
+    /// serve`); Lambda has its scheduled sync instead.
+    pub fn spawn_outbox_retries(&self) -> tokio::task::JoinHandle<()> {
+        let app = self.clone();
+        tokio::spawn(async move {
+            let mut every = tokio::time::interval(RETRY_EVERY);
+            every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                every.tick().await;
+                app.deliver_outbox().await;
+            }
+        })
+    }
+
+    /// What the store needs to record the messages of a change made now, with cancellation
+    /// links under `link_base`; `None` when e-mail is off.
+    fn mailing<'a>(&self, link_base: &'a str) -> Option<Mailing<'a>> {
+        self.inner.postman.as_ref().map(|_| Mailing {
+            link_base,
+            now: self.now(),
+        })
+    }
+
+    /// Sends `what` before answering, within a bounded wait (nothing when e-mail is off).
+    async fn send_soon(&self, what: Soon, manifest: &Arc<Manifest>) {
+        if let Some(postman) = &self.inner.postman {
+            postman.send_soon(what, manifest.clone()).await;
+        }
     }
 
     /// Answers one request. `req.uri().path()` is relative to the function base
@@ -619,13 +669,18 @@ impl App {
         cancel_link_under(&self.inner.config.public_api_url, token)
     }
 
-    /// The cancellation link of `token` for this request: under its [`PublicBase`] when the
-    /// host put one, else [`App::cancel_link`].
-    pub(crate) fn cancel_url(&self, req: &Request<Bytes>, token: &str) -> String {
+    /// The base of cancellation links for this request: its [`PublicBase`] when the host put
+    /// one, else [`Config::public_api_url`].
+    pub(crate) fn link_base<'r>(&'r self, req: &'r Request<Bytes>) -> &'r str {
         match req.extensions().get::<PublicBase>() {
-            Some(PublicBase(base)) => cancel_link_under(base.trim_end_matches('/'), token),
-            None => self.cancel_link(token),
+            Some(PublicBase(base)) => base.trim_end_matches('/'),
+            None => &self.inner.config.public_api_url,
         }
+    }
+
+    /// The cancellation link of `token` for this request (see [`App::link_base`]).
+    pub(crate) fn cancel_url(&self, req: &Request<Bytes>, token: &str) -> String {
+        cancel_link_under(self.link_base(req), token)
     }
 
     /// `GET /registrations/{token}`: the cancellation page.
@@ -664,11 +719,15 @@ impl App {
         let cancelled = self
             .inner
             .store
-            .cancel(token, capacity)
+            .cancel(token, capacity, self.mailing(self.link_base(req)))
             .await
             .map_err(|err| internal(&err, "cancellation failed"))?
             .ok_or_else(not_found)?;
         tracing::info!(slug = %cancelled.slug, promoted = cancelled.promoted, "registration cancelled");
+        if cancelled.promoted > 0 {
+            self.send_soon(Soon::Due(cancelled.promoted as usize), &manifest)
+                .await;
+        }
         Ok(if json {
             json_response(StatusCode::OK, &json!({ "status": "cancelled" }))
         } else if let Some(event) = event {
@@ -693,18 +752,30 @@ impl App {
             && bool::from(credentials.trim().as_bytes().ct_eq(expected))
     }
 
-    /// `POST /announcements/sync` (admin token): sends the Discord announcements and reminders
-    /// that are due. 200 with the summary, 502 with the summary when some failed (they are
-    /// retried at the next sync), 503 without a webhook.
+    /// `POST /announcements/sync` (admin token): sends the e-mails left in the outbox that are
+    /// due (when e-mail is on), then the Discord announcements and reminders that are due. 200
+    /// with the summary, 502 with the summary when some announcement failed (retried at the
+    /// next sync), 503 without a webhook (after the e-mails, and unless e-mail is on: then 200
+    /// with the e-mail part only).
     async fn announcements_sync(&self, req: &Request<Bytes>) -> Answer {
         if !self.authorized(req.headers()) {
             tracing::warn!("announcements sync refused: missing or wrong token");
             return Err(unauthorized());
         }
-        let Some(discord) = &self.inner.discord else {
-            return Err(error(StatusCode::SERVICE_UNAVAILABLE, MSG_NO_WEBHOOK));
-        };
         let manifest = self.manifest().await?;
+        let mail = match &self.inner.postman {
+            Some(postman) => Some(postman.deliver_due(&manifest, usize::MAX).await),
+            None => None,
+        };
+        let Some(discord) = &self.inner.discord else {
+            return match mail {
+                Some(mail) => Ok(json_response(
+                    StatusCode::OK,
+                    &json!({ "announced": [], "reminders": [], "failed": [], "discord": MSG_NO_WEBHOOK, "mail": mail }),
+                )),
+                None => Err(error(StatusCode::SERVICE_UNAVAILABLE, MSG_NO_WEBHOOK)),
+            };
+        };
         let mut summary =
             announcements::sync(&self.inner.store, discord, &manifest, &self.inner.clock).await;
         if let (true, Some(guild)) = (
@@ -737,7 +808,11 @@ impl App {
         } else {
             StatusCode::BAD_GATEWAY
         };
-        Ok(json_response(status, &json!(summary)))
+        let mut body = json!(summary);
+        if let Some(mail) = mail {
+            body["mail"] = json!(mail);
+        }
+        Ok(json_response(status, &body))
     }
 
     /// `GET /events/{slug}/registrations`: the organisers' list, JSON or `?format=csv`.

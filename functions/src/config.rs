@@ -96,6 +96,54 @@ impl StoreConfig {
     }
 }
 
+/// How e-mails leave (`SMTP_URL`).
+#[derive(Clone, PartialEq, Eq)]
+pub enum MailTransport {
+    /// No e-mail: nothing is recorded in the outbox (Lambda without `SMTP_URL`).
+    Off,
+    /// `SMTP_URL`: `smtp://[user:password@]host:port` (`?tls=required` for STARTTLS) or
+    /// `smtps://…` (implicit TLS). A secret: never logged.
+    Smtp(String),
+    /// Each message written as an `.eml` file in this folder (`classmates serve` without
+    /// `SMTP_URL`).
+    Files(PathBuf),
+}
+
+/// The e-mail settings.
+#[derive(Clone)]
+pub struct MailConfig {
+    pub transport: MailTransport,
+    /// `MAIL_FROM`: `Name <address>` or an address; required with `SMTP_URL`.
+    pub from: Option<String>,
+    /// `MAIL_REPLY_TO`: the organisers' address, optional.
+    pub reply_to: Option<String>,
+}
+
+impl Default for MailConfig {
+    fn default() -> MailConfig {
+        MailConfig {
+            transport: MailTransport::Off,
+            from: None,
+            reply_to: None,
+        }
+    }
+}
+
+impl std::fmt::Debug for MailConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let transport = match &self.transport {
+            MailTransport::Off => "off".to_owned(),
+            MailTransport::Smtp(_) => "smtp <hidden>".to_owned(),
+            MailTransport::Files(dir) => format!("files in {}", dir.display()),
+        };
+        f.debug_struct("MailConfig")
+            .field("transport", &transport)
+            .field("from", &self.from)
+            .field("reply_to", &self.reply_to)
+            .finish()
+    }
+}
+
 /// Everything the function needs to know at start. Its `Debug` form hides the secrets.
 #[derive(Clone)]
 pub struct Config {
@@ -120,6 +168,8 @@ pub struct Config {
     pub manifest_ttl: Duration,
     /// The Discord application (all optional; see [`DiscordAppConfig`]).
     pub discord_app: DiscordAppConfig,
+    /// `SMTP_URL`, `MAIL_FROM`, `MAIL_REPLY_TO`.
+    pub mail: MailConfig,
 }
 
 /// The Discord application answering interactions over HTTP (`POST /discord/interactions`)
@@ -243,6 +293,7 @@ impl std::fmt::Debug for Config {
             .field("public_api_url", &self.public_api_url)
             .field("manifest_ttl", &self.manifest_ttl)
             .field("discord_app", &self.discord_app)
+            .field("mail", &self.mail)
             .finish()
     }
 }
@@ -260,6 +311,7 @@ impl Config {
             public_api_url: DEFAULT_PUBLIC_API_URL.to_owned(),
             manifest_ttl: DEFAULT_MANIFEST_TTL,
             discord_app: DiscordAppConfig::default(),
+            mail: MailConfig::default(),
         }
     }
 
@@ -305,6 +357,11 @@ impl Config {
             api_base: get("DISCORD_API_BASE")
                 .unwrap_or_else(|| DEFAULT_DISCORD_API_BASE.to_owned()),
         };
+        if let Some(url) = get("SMTP_URL") {
+            config.mail.transport = MailTransport::Smtp(url);
+        }
+        config.mail.from = get("MAIL_FROM");
+        config.mail.reply_to = get("MAIL_REPLY_TO");
         config.validate()?;
         Ok(config)
     }
@@ -352,6 +409,7 @@ impl Config {
             }
         }
         self.discord_app.validate()?;
+        crate::mail::Mailer::check(&self.mail)?;
         if let ManifestSource::Url(url) = &self.events_manifest {
             if reqwest::Url::parse(url).is_err() {
                 return Err(ConfigError::Invalid {

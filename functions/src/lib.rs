@@ -11,6 +11,9 @@
 //!   that are due, each sent once ([`discord`] is the webhook client);
 //! - `POST /discord/interactions` ([`interactions`]): the Discord application (commands,
 //!   buttons, forms), every request verified with the application's public key.
+//! - e-mail ([`mail`]): each registration's confirmation and each promotion is recorded in the
+//!   store's outbox with the change, then sent by SMTP (or written as `.eml` files under
+//!   `classmates serve`), never lost, never twice.
 
 pub mod announcements;
 pub mod app;
@@ -19,8 +22,10 @@ pub mod clock;
 pub mod config;
 pub mod discord;
 mod html;
+pub mod ical;
 pub mod interactions;
 pub mod links;
+pub mod mail;
 pub mod manifest;
 mod ratelimit;
 pub mod scheduled_events;
@@ -40,5 +45,5 @@ pub const MAX_REQUEST_BYTES: usize = if MAX_INTERACTION_BYTES > MAX_BODY_BYTES {
     MAX_BODY_BYTES
 };
 pub use clock::{Clock, system_clock};
-pub use config::{Config, ConfigError, ManifestSource, StoreConfig};
+pub use config::{Config, ConfigError, MailConfig, MailTransport, ManifestSource, StoreConfig};
 pub use store::{Store, StoreError};

@@ -19,7 +19,7 @@ use axum::middleware::Next;
 use axum::response::Response;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use clap::Args;
-use classmates_api::config::{ManifestSource, StoreConfig};
+use classmates_api::config::{MailTransport, ManifestSource, StoreConfig};
 use classmates_api::{App, ClientIp, Config as ApiConfig};
 use http::{HeaderValue, StatusCode, header};
 use http_body_util::{BodyExt, Limited};
@@ -175,6 +175,15 @@ async fn serve(root: &Path, args: ServeArgs) -> Result<()> {
         .context("démarrage de l'API d'inscription")?;
     let api_base = format!("{prefix}{}", api.config().base_path());
     let api_shown = api_base.clone();
+    match api.outbox_dir() {
+        Some(dir) => eprintln!(
+            "E-mails écrits dans {} (fichiers .eml ; définissez SMTP_URL et MAIL_FROM pour les envoyer)",
+            dir.display()
+        ),
+        None => eprintln!("E-mails envoyés par SMTP (SMTP_URL)"),
+    }
+    // Messages that could not leave at once (SMTP down, slow) are tried again.
+    api.spawn_outbox_retries();
     let not_found = ServeFile::new(output.join("404.html"));
     let files = ServeDir::new(&output)
         .append_index_html_on_directories(true)
@@ -509,6 +518,10 @@ fn api_config(root: &Path, output: &Path) -> Result<ApiConfig> {
         && path.is_relative()
     {
         config.store = StoreConfig::Sqlite(root.join(path));
+    }
+    // Without SMTP_URL, each e-mail is written as an .eml file a mail client opens.
+    if config.mail.transport == MailTransport::Off {
+        config.mail.transport = MailTransport::Files(root.join(LOCAL_DIR).join("outbox"));
     }
     if let ManifestSource::Path(path) = &config.events_manifest {
         eprintln!("Événements lus dans {}", path.display());

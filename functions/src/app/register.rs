@@ -12,8 +12,9 @@ use super::{
     MSG_UNKNOWN_EVENT, accepts_json, body_kind, client_ip, error, json_response, result_location,
     see_other,
 };
+use crate::mail::outbox::Soon;
 use crate::manifest::{ClosedReason, ManifestEvent};
-use crate::store::{NewRegistration, RegisterOutcome, StoreError};
+use crate::store::{MessageKind, NewRegistration, RegisterOutcome, StoreError, message_id};
 use crate::token;
 use crate::validation::{FieldErrors, RawRegistration, Registration};
 
@@ -181,14 +182,18 @@ impl App {
                 return Err(EnrolError::ManifestUnavailable);
             }
         };
-        self.enrol_in(&event, registration).await
+        let link_base = self.inner.config.public_api_url.clone();
+        self.enrol_in(&event, registration, &link_base).await
     }
 
-    /// [`App::enrol`] for an event already looked up.
+    /// [`App::enrol`] for an event already looked up, with cancellation links under
+    /// `link_base`. The confirmation is recorded with the registration and sent before this
+    /// returns, within a bounded wait.
     async fn enrol_in(
         &self,
-        event: &ManifestEvent,
+        event: &KnownEvent,
         registration: Registration,
+        link_base: &str,
     ) -> Result<Enrolled, EnrolError> {
         let slug = event.slug.as_str();
         if let Some(reason) = event.closed_reason_at(self.now()) {
@@ -206,13 +211,22 @@ impl App {
             discord: registration.discord,
             registered_at: self.now(),
         };
-        match self.inner.store.register(slug, event.capacity, new).await {
+        let mailing = self.mailing(link_base);
+        match self
+            .inner
+            .store
+            .register(slug, event.capacity, new, mailing)
+            .await
+        {
             Ok(RegisterOutcome::Duplicate) => {
                 tracing::info!(slug, "duplicate registration refused");
                 Err(EnrolError::Duplicate)
             }
             Ok(outcome) => {
                 tracing::info!(slug, outcome = ?outcome, "registration recorded");
+                let confirmation = message_id(MessageKind::Confirmation, &token);
+                self.send_soon(Soon::Message(confirmation), &event.manifest)
+                    .await;
                 Ok(Enrolled { outcome, token })
             }
             Err(err) => {
@@ -238,7 +252,7 @@ impl App {
     /// body, event open, honeypot, fields; then [`App::enrol_in`].
     async fn register_steps(
         &self,
-        event: &ManifestEvent,
+        event: &KnownEvent,
         req: &Request<Bytes>,
         kind: BodyKind,
         redirect: bool,
@@ -252,7 +266,9 @@ impl App {
             return self.pretend_success(req, event, redirect);
         }
         let registration = raw.validate().map_err(Failure::invalid)?;
-        let enrolled = self.enrol_in(event, registration).await?;
+        let enrolled = self
+            .enrol_in(event, registration, self.link_base(req))
+            .await?;
         Ok(self.registered_response(req, event, &enrolled, redirect))
     }
 

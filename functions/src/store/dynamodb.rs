@@ -15,6 +15,7 @@
 //! | announcement       | `EVENT#{slug}`  | `ANNOUNCE#{kind}`    | `state` (`pending`/`sent`), `claim`, `lease_until` (N, ms), `sent_at`?, `expires_at` (N, s: TTL) |
 //! | scheduled event    | `SCHEDULED`     | `EVENT#{slug}`       | `claim`, `lease_until` (N, ms), `discord_id`?, `fingerprint`? |
 //! | suggestion         | `SUGGESTIONS`   | `LINK#{key}`         | `state` (`pending`/`taken`), `data` (the suggestion as JSON), `proposed_at`, `taken_at`? |
+//! | outbox message     | `OUTBOX`        | `MSG#{id}`           | `slug`, `kind`, `recipient`, `name`, `token`, `link_base`, `created` (N, ms), `attempts` (N), `next_at` (N, ms), `lease_until` (N, ms), `claim`?, `failed_at`?, `last_error`?, `expires_at` (N, s: TTL) |
 //!
 //! # How the rules hold under concurrency
 //!
@@ -32,6 +33,11 @@
 //!   from `waitlist` (condition: the index still holds it).
 //! - Transactions touching the counter at the same time fail with `TransactionConflict`; they
 //!   are retried after a short random pause.
+//! - E-mails are outbox items put in the transaction of the change that causes them (the
+//!   registration, the promotion). A sender claims one with a conditional `UpdateItem` (not
+//!   failed, due, no live lease), deletes it once sent (condition: it holds the claim) or
+//!   reschedules it. The outbox is one partition, read whole by `Query`: it only holds the
+//!   messages not yet delivered and the failed ones.
 //! - An announcement is claimed with one conditional `PutItem`: absent, or `pending` with an
 //!   ended lease. Marking it sent and releasing it are conditional on holding the claim.
 //!   `expires_at` is the table's TTL attribute: announcement records go some time after the
@@ -60,9 +66,10 @@ use aws_sdk_dynamodb::types::{
 use chrono::{DateTime, SecondsFormat, Utc};
 
 use super::{
-    AnnouncementClaim, AnnouncementKind, Cancelled, ClaimOutcome, Counts, NewRegistration,
-    ProposeOutcome, RegisterOutcome, Registration, ScheduledClaim, ScheduledLink, Status, Store,
-    StoreError, Suggestion, TokenInfo,
+    AnnouncementClaim, AnnouncementKind, Cancelled, ClaimOutcome, Counts, FailedMessage, Mailing,
+    MessageClaim, MessageKind, NewRegistration, OutboxMessage, ProposeOutcome, RegisterOutcome,
+    Registration, ScheduledClaim, ScheduledLink, Status, Store, StoreError, Suggestion, TokenInfo,
+    message_id,
 };
 
 const SCHEDULED_PK: &str = "SCHEDULED";
@@ -87,6 +94,10 @@ fn suggestion_of(item: &Item) -> Result<Suggestion, StoreError> {
 const MAX_ATTEMPTS: u32 = 60;
 const COUNTER_SK: &str = "COUNTER";
 const TOKEN_SK: &str = "TOKEN";
+const OUTBOX_PK: &str = "OUTBOX";
+/// How long an outbox item may stay (a failed one, for the organisers' list) before the TTL
+/// deletes it.
+const OUTBOX_KEEP_SECONDS: i64 = 30 * 24 * 3600;
 
 type Item = HashMap<String, AttributeValue>;
 
@@ -124,6 +135,67 @@ fn token_key(token: &str) -> Item {
 
 fn announcement_key(slug: &str, kind: AnnouncementKind) -> Item {
     key(event_pk(slug), format!("ANNOUNCE#{}", kind.as_str()))
+}
+
+fn message_key(id: &str) -> Item {
+    key(OUTBOX_PK.to_owned(), format!("MSG#{id}"))
+}
+
+/// The outbox item of the `kind` message to `email`/`name` of `token`.
+fn message_item(
+    slug: &str,
+    kind: MessageKind,
+    email: &str,
+    name: &str,
+    token: &str,
+    mailing: &Mailing<'_>,
+) -> Item {
+    let id = message_id(kind, token);
+    let now = mailing.now.timestamp_millis();
+    let mut item = message_key(&id);
+    item.extend([
+        ("id".to_owned(), s(id)),
+        ("slug".to_owned(), s(slug)),
+        ("kind".to_owned(), s(kind.as_str())),
+        ("recipient".to_owned(), s(email)),
+        ("name".to_owned(), s(name)),
+        ("token".to_owned(), s(token)),
+        ("link_base".to_owned(), s(mailing.link_base)),
+        ("created".to_owned(), n64(now)),
+        ("attempts".to_owned(), n(0)),
+        ("next_at".to_owned(), n64(now)),
+        ("lease_until".to_owned(), n64(0)),
+        (
+            "expires_at".to_owned(),
+            n64(mailing.now.timestamp() + OUTBOX_KEEP_SECONDS),
+        ),
+    ]);
+    item
+}
+
+fn get_n(item: &Item, name: &str) -> Option<i64> {
+    item.get(name)
+        .and_then(|v| v.as_n().ok())
+        .and_then(|v| v.parse().ok())
+}
+
+fn outbox_message(item: &Item) -> Result<OutboxMessage, StoreError> {
+    let field = |name: &str| {
+        get_s(item, name)
+            .map(str::to_owned)
+            .ok_or_else(|| StoreError::Corrupt(format!("outbox item without {name}")))
+    };
+    Ok(OutboxMessage {
+        id: field("id")?,
+        slug: field("slug")?,
+        kind: MessageKind::parse(&field("kind")?)
+            .ok_or_else(|| StoreError::Corrupt("outbox item kind".to_owned()))?,
+        recipient: field("recipient")?,
+        name: field("name")?,
+        token: field("token")?,
+        link_base: field("link_base")?,
+        attempts: get_n(item, "attempts").unwrap_or(0) as u32,
+    })
 }
 
 fn n64(value: i64) -> AttributeValue {
@@ -245,6 +317,8 @@ enum Part {
     TokenIndex,
     /// The registration of the waiting person who gets the seat.
     Promoted,
+    /// An outbox message.
+    Message,
 }
 
 /// The items of one `TransactWriteItems` call, each with its [`Part`].
@@ -463,6 +537,7 @@ impl DynamoStore {
         capacity: Option<u32>,
         counter: &Counter,
         attempt: u32,
+        mailing: Option<&Mailing<'_>>,
     ) -> Result<bool, StoreError> {
         let Some(head) = counter.waitlist.first() else {
             return Ok(false);
@@ -477,7 +552,7 @@ impl DynamoStore {
             expr = expr.value(":cap", n(capacity));
             condition.push_str(" AND #r < :cap");
         }
-        let transaction = Transaction::default()
+        let mut transaction = Transaction::default()
             .with(
                 Part::Counter,
                 expr.update(
@@ -488,6 +563,12 @@ impl DynamoStore {
                 )?,
             )
             .with(Part::Promoted, mark_registered(&self.table, slug, head)?);
+        if let Some(mailing) = mailing {
+            match self.promotion_message(slug, head, mailing).await? {
+                Some(message) => transaction.push(Part::Message, message),
+                None => return Ok(false), // the head left: read again
+            }
+        }
         match self.transact(transaction).await? {
             Tx::Committed => Ok(true),
             Tx::Cancelled(why) => {
@@ -521,8 +602,103 @@ impl DynamoStore {
         }))
     }
 
+    /// The outbox put of the promotion message of the waiting person `token` (read from its
+    /// registration), `None` when it is gone (cancelled in the meantime).
+    async fn promotion_message(
+        &self,
+        slug: &str,
+        token: &str,
+        mailing: &Mailing<'_>,
+    ) -> Result<Option<TransactWriteItem>, StoreError> {
+        let Some(registration) = self.get(reg_key(slug, token)).await? else {
+            return Ok(None);
+        };
+        let (Some(email), Some(name)) =
+            (get_s(&registration, "email"), get_s(&registration, "name"))
+        else {
+            return Err(StoreError::Corrupt(
+                "registration without email or name".to_owned(),
+            ));
+        };
+        let item = message_item(slug, MessageKind::Promotion, email, name, token, mailing);
+        Ok(Some(put_new(&self.table, item)?))
+    }
+
+    /// Claims the outbox message `key` for `claim` when it is claimable; its new state.
+    async fn claim_outbox_item(
+        &self,
+        key: Item,
+        claim: &MessageClaim<'_>,
+    ) -> Result<Option<OutboxMessage>, StoreError> {
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(key))
+            .update_expression("SET #claim = :claim, #lease = :lease")
+            .condition_expression(
+                "attribute_exists(pk) AND attribute_not_exists(#failed) AND #next <= :now AND #lease <= :now",
+            )
+            .expression_attribute_names("#claim", "claim")
+            .expression_attribute_names("#lease", "lease_until")
+            .expression_attribute_names("#failed", "failed_at")
+            .expression_attribute_names("#next", "next_at")
+            .expression_attribute_values(":claim", s(claim.claim))
+            .expression_attribute_values(":lease", n64(claim.lease_until.timestamp_millis()))
+            .expression_attribute_values(":now", n64(claim.now.timestamp_millis()))
+            .return_values(aws_sdk_dynamodb::types::ReturnValue::AllNew)
+            .send()
+            .await;
+        match result {
+            Ok(output) => match output.attributes {
+                Some(item) => Ok(Some(outbox_message(&item)?)),
+                None => Err(StoreError::Corrupt(
+                    "claimed outbox item not returned".to_owned(),
+                )),
+            },
+            Err(err)
+                if matches!(
+                    err.as_service_error(),
+                    Some(UpdateItemError::ConditionalCheckFailedException(_))
+                ) =>
+            {
+                Ok(None)
+            }
+            Err(err) => Err(backend(DisplayErrorContext(err))),
+        }
+    }
+
+    /// Every outbox item (the partition holds only undelivered and failed messages).
+    async fn outbox_items(&self) -> Result<Vec<Item>, StoreError> {
+        let mut items = Vec::new();
+        let mut start: Option<Item> = None;
+        loop {
+            let output = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .key_condition_expression("pk = :pk")
+                .expression_attribute_values(":pk", s(OUTBOX_PK))
+                .consistent_read(true)
+                .set_exclusive_start_key(start.take())
+                .send()
+                .await
+                .map_err(|err| backend(DisplayErrorContext(err)))?;
+            items.extend(output.items.unwrap_or_default());
+            match output.last_evaluated_key {
+                Some(key) if !key.is_empty() => start = Some(key),
+                _ => return Ok(items),
+            }
+        }
+    }
+
     /// Promotes waiting people while seats are free; returns how many moved up.
-    async fn rebalance(&self, slug: &str, capacity: Option<u32>) -> Result<u32, StoreError> {
+    async fn rebalance(
+        &self,
+        slug: &str,
+        capacity: Option<u32>,
+        mailing: Option<&Mailing<'_>>,
+    ) -> Result<u32, StoreError> {
         let mut promoted = 0;
         let mut failures = 0;
         loop {
@@ -532,7 +708,7 @@ impl DynamoStore {
                 return Ok(promoted);
             }
             if self
-                .promote_head(slug, capacity, &counter, failures)
+                .promote_head(slug, capacity, &counter, failures, mailing)
                 .await?
             {
                 promoted += 1;
@@ -567,6 +743,7 @@ impl Store for DynamoStore {
         slug: &str,
         capacity: Option<u32>,
         reg: NewRegistration,
+        mailing: Option<Mailing<'_>>,
     ) -> Result<RegisterOutcome, StoreError> {
         let registered_at = reg
             .registered_at
@@ -576,7 +753,7 @@ impl Store for DynamoStore {
             let room = capacity.is_none_or(|c| counter.registered < c);
             if room && !counter.waitlist.is_empty() {
                 // Seats appeared (capacity raised): the waiting people get them first.
-                self.rebalance(slug, capacity).await?;
+                self.rebalance(slug, capacity, mailing.as_ref()).await?;
                 continue;
             }
             let seat = room;
@@ -643,11 +820,22 @@ impl Store for DynamoStore {
             email_item.insert("token".to_owned(), s(reg.token.clone()));
             let mut token_item = token_key(&reg.token);
             token_item.insert("slug".to_owned(), s(slug));
-            let transaction = Transaction::default()
+            let mut transaction = Transaction::default()
                 .with(Part::Counter, counter_update)
                 .with(Part::Registration, put_new(&self.table, reg_item)?)
                 .with(Part::EmailKey, put_new(&self.table, email_item)?)
                 .with(Part::TokenIndex, put_new(&self.table, token_item)?);
+            if let Some(mailing) = &mailing {
+                let message = message_item(
+                    slug,
+                    MessageKind::Confirmation,
+                    &reg.email,
+                    &reg.name,
+                    &reg.token,
+                    mailing,
+                );
+                transaction.push(Part::Message, put_new(&self.table, message)?);
+            }
             match self.transact(transaction).await? {
                 Tx::Committed if seat => return Ok(RegisterOutcome::Registered),
                 Tx::Committed => {
@@ -661,7 +849,9 @@ impl Store for DynamoStore {
                     return Ok(RegisterOutcome::Duplicate);
                 }
                 Tx::Cancelled(why)
-                    if why.failed(Part::Registration) || why.failed(Part::TokenIndex) =>
+                    if why.failed(Part::Registration)
+                        || why.failed(Part::TokenIndex)
+                        || why.failed(Part::Message) =>
                 {
                     return Err(StoreError::Corrupt("token collision".to_owned()));
                 }
@@ -704,6 +894,7 @@ impl Store for DynamoStore {
         &self,
         token: &str,
         capacity: Option<u32>,
+        mailing: Option<Mailing<'_>>,
     ) -> Result<Option<Cancelled>, StoreError> {
         for attempt in 0..MAX_ATTEMPTS {
             let Some(TokenItem {
@@ -747,6 +938,18 @@ impl Store for DynamoStore {
                         "attribute_exists(pk)",
                     )?,
                 );
+            // A message not yet sent to the person who leaves is no longer wanted.
+            for kind in [MessageKind::Confirmation, MessageKind::Promotion] {
+                let delete = Delete::builder()
+                    .table_name(&self.table)
+                    .set_key(Some(message_key(&message_id(kind, token))))
+                    .build()
+                    .map_err(backend)?;
+                transaction.push(
+                    Part::Message,
+                    TransactWriteItem::builder().delete(delete).build(),
+                );
+            }
             let mut promoted = 0;
             match status {
                 Status::Registered => {
@@ -773,6 +976,12 @@ impl Store for DynamoStore {
                         );
                         transaction
                             .push(Part::Promoted, mark_registered(&self.table, &slug, head)?);
+                        if let Some(mailing) = &mailing {
+                            match self.promotion_message(&slug, head, mailing).await? {
+                                Some(message) => transaction.push(Part::Message, message),
+                                None => continue, // the head left: read again
+                            }
+                        }
                         promoted = 1;
                     } else {
                         let mut expr = Expr::default().name("#r", "registered").value(":one", n(1));
@@ -820,10 +1029,13 @@ impl Store for DynamoStore {
                 Tx::Committed => {
                     // Further seats (capacity raised since): best effort, the next
                     // registration or cancellation does it again anyway.
-                    let more = self.rebalance(&slug, capacity).await.unwrap_or_else(|err| {
-                        tracing::warn!(error = %err, "promotion after cancellation incomplete");
-                        0
-                    });
+                    let more = self
+                        .rebalance(&slug, capacity, mailing.as_ref())
+                        .await
+                        .unwrap_or_else(|err| {
+                            tracing::warn!(error = %err, "promotion after cancellation incomplete");
+                            0
+                        });
                     return Ok(Some(Cancelled {
                         slug,
                         promoted: promoted + more,
@@ -1260,5 +1472,149 @@ impl Store for DynamoStore {
             }
         }
         Ok(taken)
+    }
+
+    async fn claim_message(
+        &self,
+        id: &str,
+        claim: &MessageClaim<'_>,
+    ) -> Result<Option<OutboxMessage>, StoreError> {
+        self.claim_outbox_item(message_key(id), claim).await
+    }
+
+    async fn claim_due_messages(
+        &self,
+        claim: &MessageClaim<'_>,
+        limit: usize,
+    ) -> Result<Vec<OutboxMessage>, StoreError> {
+        let now = claim.now.timestamp_millis();
+        let mut due: Vec<Item> = self
+            .outbox_items()
+            .await?
+            .into_iter()
+            .filter(|item| {
+                !item.contains_key("failed_at")
+                    && get_n(item, "next_at").is_some_and(|t| t <= now)
+                    && get_n(item, "lease_until").is_none_or(|t| t <= now)
+            })
+            .collect();
+        due.sort_by_key(|item| get_n(item, "created"));
+        let mut claimed = Vec::new();
+        for item in due {
+            if claimed.len() >= limit {
+                break;
+            }
+            let key = key(
+                OUTBOX_PK.to_owned(),
+                get_s(&item, "sk").unwrap_or("").to_owned(),
+            );
+            // Another sender may have taken it since the query: then it is skipped.
+            if let Some(message) = self.claim_outbox_item(key, claim).await? {
+                claimed.push(message);
+            }
+        }
+        Ok(claimed)
+    }
+
+    async fn delete_message(&self, id: &str, claim: &str) -> Result<bool, StoreError> {
+        let result = self
+            .client
+            .delete_item()
+            .table_name(&self.table)
+            .set_key(Some(message_key(id)))
+            .condition_expression("#claim = :claim")
+            .expression_attribute_names("#claim", "claim")
+            .expression_attribute_values(":claim", s(claim))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(true),
+            Err(err)
+                if matches!(
+                    err.as_service_error(),
+                    Some(DeleteItemError::ConditionalCheckFailedException(_))
+                ) =>
+            {
+                Ok(false)
+            }
+            Err(err) => Err(backend(DisplayErrorContext(err))),
+        }
+    }
+
+    async fn reschedule_message(
+        &self,
+        id: &str,
+        claim: &str,
+        retry_at: Option<DateTime<Utc>>,
+        error: &str,
+    ) -> Result<bool, StoreError> {
+        let mut update =
+            "SET #attempts = #attempts + :one, #error = :error, #lease = :zero".to_owned();
+        let mut request = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(message_key(id)))
+            .condition_expression("#claim = :claim")
+            .expression_attribute_names("#claim", "claim")
+            .expression_attribute_names("#attempts", "attempts")
+            .expression_attribute_names("#error", "last_error")
+            .expression_attribute_names("#lease", "lease_until")
+            .expression_attribute_values(":claim", s(claim))
+            .expression_attribute_values(":one", n(1))
+            .expression_attribute_values(":zero", n(0))
+            .expression_attribute_values(":error", s(error));
+        match retry_at {
+            Some(at) => {
+                update.push_str(", #next = :next");
+                request = request
+                    .expression_attribute_names("#next", "next_at")
+                    .expression_attribute_values(":next", n64(at.timestamp_millis()));
+            }
+            None => {
+                update.push_str(", #failed = :failed");
+                request = request
+                    .expression_attribute_names("#failed", "failed_at")
+                    .expression_attribute_values(
+                        ":failed",
+                        s(Utc::now().to_rfc3339_opts(SecondsFormat::Secs, true)),
+                    );
+            }
+        }
+        update.push_str(" REMOVE #claim");
+        let result = request.update_expression(update).send().await;
+        match result {
+            Ok(_) => Ok(true),
+            Err(err)
+                if matches!(
+                    err.as_service_error(),
+                    Some(UpdateItemError::ConditionalCheckFailedException(_))
+                ) =>
+            {
+                Ok(false)
+            }
+            Err(err) => Err(backend(DisplayErrorContext(err))),
+        }
+    }
+
+    async fn failed_messages(&self, slug: &str) -> Result<Vec<FailedMessage>, StoreError> {
+        let mut failed: Vec<(Option<i64>, FailedMessage)> = Vec::new();
+        for item in self.outbox_items().await? {
+            if get_s(&item, "slug") != Some(slug) || !item.contains_key("failed_at") {
+                continue;
+            }
+            let message = outbox_message(&item)?;
+            failed.push((
+                get_n(&item, "created"),
+                FailedMessage {
+                    kind: message.kind,
+                    recipient: message.recipient,
+                    attempts: message.attempts,
+                    error: get_s(&item, "last_error").unwrap_or("").to_owned(),
+                },
+            ));
+        }
+        failed.sort_by_key(|(created, _)| *created);
+        Ok(failed.into_iter().map(|(_, message)| message).collect())
     }
 }

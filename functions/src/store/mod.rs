@@ -11,6 +11,10 @@
 //!   conditional write; once marked sent it is never claimed again;
 //! - a link proposed from Discord ([`Suggestion`]) is stored once per normalised URL, with a
 //!   conditional write: a second proposal gets the first one back.
+//! - with [`Mailing`] given, each e-mail a change causes (the confirmation of a registration, the
+//!   promotion of a waiting person) is recorded in the outbox in the same atomic step as the
+//!   change; a message is claimed by one sender at a time (a lease, as for announcements) and
+//!   deleted once delivered.
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -229,6 +233,88 @@ pub enum ScheduledClaim {
     Held,
 }
 
+/// What a store needs to record the e-mails a change causes, in the same atomic step.
+#[derive(Debug, Clone, Copy)]
+pub struct Mailing<'a> {
+    /// Base of the cancellation links in these messages (`{link_base}/registrations/{token}`).
+    pub link_base: &'a str,
+    /// When the change happens: its messages are due from then.
+    pub now: DateTime<Utc>,
+}
+
+/// Why an e-mail is sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MessageKind {
+    /// Right after registering: the seat or the place in line (as it stands when sent).
+    Confirmation,
+    /// A waiting person got a seat.
+    Promotion,
+}
+
+impl MessageKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MessageKind::Confirmation => "confirmation",
+            MessageKind::Promotion => "promotion",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<MessageKind> {
+        match value {
+            "confirmation" => Some(MessageKind::Confirmation),
+            "promotion" => Some(MessageKind::Promotion),
+            _ => None,
+        }
+    }
+}
+
+/// The outbox id of the `kind` message to the person of `token`: each person gets at most one
+/// confirmation and one promotion, so the id is known to whoever recorded the change.
+pub fn message_id(kind: MessageKind, token: &str) -> String {
+    format!("{}-{token}", kind.as_str())
+}
+
+/// An e-mail waiting in the outbox: only what composing it needs (the event's details come from
+/// the manifest when it is sent).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutboxMessage {
+    /// Random, unique.
+    pub id: String,
+    pub slug: String,
+    pub kind: MessageKind,
+    /// The address, as typed.
+    pub recipient: String,
+    pub name: String,
+    /// The person's cancellation token.
+    pub token: String,
+    /// Base of the cancellation link.
+    pub link_base: String,
+    /// Failed delivery attempts so far.
+    pub attempts: u32,
+}
+
+/// A message that will not be tried again (shown in the organisers' list).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FailedMessage {
+    pub kind: MessageKind,
+    pub recipient: String,
+    pub attempts: u32,
+    /// The last error, without personal data.
+    pub error: String,
+}
+
+/// A request to take charge of sending outbox messages.
+#[derive(Debug, Clone, Copy)]
+pub struct MessageClaim<'a> {
+    /// Random identifier of this sender: only it can delete or reschedule what it claimed.
+    pub claim: &'a str,
+    /// Messages due at or before `now` whose lease (if any) ended are claimable.
+    pub now: DateTime<Utc>,
+    /// End of this claim's lease, longer than a delivery can take.
+    pub lease_until: DateTime<Utc>,
+}
+
 /// A store failure. Messages never contain personal data.
 #[derive(Debug, Error)]
 pub enum StoreError {
@@ -249,11 +335,15 @@ pub enum StoreError {
 #[async_trait]
 pub trait Store: Send + Sync + 'static {
     /// Records a registration, or reports a duplicate e-mail key.
+    /// Records a registration, or reports a duplicate e-mail key. With `mailing`, its
+    /// confirmation (and the promotion of anyone who gets a seat freed by a raised capacity) is
+    /// recorded in the outbox with it.
     async fn register(
         &self,
         slug: &str,
         capacity: Option<u32>,
         registration: NewRegistration,
+        mailing: Option<Mailing<'_>>,
     ) -> Result<RegisterOutcome, StoreError>;
 
     /// How many people are registered and waiting for `slug`.
@@ -264,11 +354,13 @@ pub trait Store: Send + Sync + 'static {
 
     /// Deletes the registration of `token` (all its personal data) and promotes waiting people
     /// into the freed seats of its event, given its `capacity`. `None` when the token is unknown
-    /// or already cancelled.
+    /// or already cancelled. With `mailing`, the promotion message of each person who moves up is
+    /// recorded in the outbox in the same atomic step.
     async fn cancel(
         &self,
         token: &str,
         capacity: Option<u32>,
+        mailing: Option<Mailing<'_>>,
     ) -> Result<Option<Cancelled>, StoreError>;
 
     /// Everyone registered or waiting for `slug`: registered people in order of registration,
@@ -340,4 +432,36 @@ pub trait Store: Send + Sync + 'static {
         keys: &[String],
         taken_at: DateTime<Utc>,
     ) -> Result<u32, StoreError>;
+    /// Claims the message `id` if it is claimable (due, not held by a live lease, not failed):
+    /// the sender that just recorded it tries it at once.
+    async fn claim_message(
+        &self,
+        id: &str,
+        claim: &MessageClaim<'_>,
+    ) -> Result<Option<OutboxMessage>, StoreError>;
+
+    /// Claims up to `limit` claimable messages, oldest first.
+    async fn claim_due_messages(
+        &self,
+        claim: &MessageClaim<'_>,
+        limit: usize,
+    ) -> Result<Vec<OutboxMessage>, StoreError>;
+
+    /// Deletes the message `id`, delivered (or no longer needed) by the holder of `claim`. False
+    /// when `claim` no longer holds it.
+    async fn delete_message(&self, id: &str, claim: &str) -> Result<bool, StoreError>;
+
+    /// Records a failed attempt of the holder of `claim` and gives the message up: due again at
+    /// `retry_at`, or, when `None`, failed for good (kept for the organisers' list). `error`
+    /// holds no personal data.
+    async fn reschedule_message(
+        &self,
+        id: &str,
+        claim: &str,
+        retry_at: Option<DateTime<Utc>>,
+        error: &str,
+    ) -> Result<bool, StoreError>;
+
+    /// The messages about `slug` that failed for good.
+    async fn failed_messages(&self, slug: &str) -> Result<Vec<FailedMessage>, StoreError>;
 }

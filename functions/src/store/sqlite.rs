@@ -18,13 +18,16 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use chrono::{DateTime, SecondsFormat, Utc};
-use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
+use rusqlite::{
+    Connection, OptionalExtension, Transaction, TransactionBehavior, named_params, params,
+};
 use tokio::sync::Mutex;
 
 use super::{
-    AnnouncementClaim, AnnouncementKind, Cancelled, ClaimOutcome, Counts, NewRegistration,
-    ProposeOutcome, RegisterOutcome, Registration, ScheduledClaim, ScheduledLink, Status, Store,
-    StoreError, Suggestion, TokenInfo,
+    AnnouncementClaim, AnnouncementKind, Cancelled, ClaimOutcome, Counts, FailedMessage, Mailing,
+    MessageClaim, MessageKind, NewRegistration, OutboxMessage, ProposeOutcome, RegisterOutcome,
+    Registration, ScheduledClaim, ScheduledLink, Status, Store, StoreError, Suggestion, TokenInfo,
+    message_id,
 };
 
 fn suggestion_of(data: &str) -> Result<Suggestion, StoreError> {
@@ -102,6 +105,26 @@ CREATE TABLE IF NOT EXISTS suggestions (
     data        TEXT NOT NULL,
     taken_at    TEXT
 );
+-- E-mail outbox: one row per message to send, written in the transaction of the change that
+-- causes it, deleted once delivered. Due from `next_attempt_at` (ms); a sender holds it until
+-- `lease_until` (ms); `failed_at` set after the last attempt (kept for the organisers' list).
+CREATE TABLE IF NOT EXISTS outbox (
+    seq             INTEGER PRIMARY KEY AUTOINCREMENT,
+    id              TEXT NOT NULL UNIQUE,
+    slug            TEXT NOT NULL,
+    kind            TEXT NOT NULL CHECK (kind IN ('confirmation', 'promotion')),
+    recipient       TEXT NOT NULL,
+    name            TEXT NOT NULL,
+    token           TEXT NOT NULL,
+    link_base       TEXT NOT NULL,
+    attempts        INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at INTEGER NOT NULL,
+    claim           TEXT,
+    lease_until     INTEGER NOT NULL DEFAULT 0,
+    failed_at       TEXT,
+    last_error      TEXT
+);
+CREATE INDEX IF NOT EXISTS outbox_due ON outbox (failed_at, next_attempt_at);
 ";
 
 /// Registrations in a SQLite database file.
@@ -266,8 +289,47 @@ fn counts_of(conn: &Connection, slug: &str) -> Result<Counts, StoreError> {
     Ok(counts.unwrap_or_default())
 }
 
-/// Gives free seats to the first waiting people; returns how many moved up.
-fn promote(tx: &Transaction<'_>, slug: &str, capacity: Option<u32>) -> Result<u32, StoreError> {
+/// Records a message for the person of `token` in the outbox, due at `mailing.now`.
+fn enqueue(
+    tx: &Transaction<'_>,
+    slug: &str,
+    kind: MessageKind,
+    person: &Person,
+    mailing: &Mailing<'_>,
+) -> Result<(), StoreError> {
+    let id = message_id(kind, &person.token);
+    tx.prepare_cached(
+        "INSERT INTO outbox (id, slug, kind, recipient, name, token, link_base, next_attempt_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    )?
+    .execute(params![
+        id,
+        slug,
+        kind.as_str(),
+        person.email,
+        person.name,
+        person.token,
+        mailing.link_base,
+        mailing.now.timestamp_millis(),
+    ])?;
+    Ok(())
+}
+
+/// Who a message goes to.
+struct Person {
+    email: String,
+    name: String,
+    token: String,
+}
+
+/// Gives free seats to the first waiting people, with their promotion messages when `mailing`;
+/// returns how many moved up.
+fn promote(
+    tx: &Transaction<'_>,
+    slug: &str,
+    capacity: Option<u32>,
+    mailing: Option<&Mailing<'_>>,
+) -> Result<u32, StoreError> {
     let room: i64 = match capacity {
         Some(capacity) => {
             let registered = counts_of(tx, slug)?.registered;
@@ -278,13 +340,27 @@ fn promote(tx: &Transaction<'_>, slug: &str, capacity: Option<u32>) -> Result<u3
     if room == 0 {
         return Ok(0);
     }
-    let moved = tx.execute(
+    let mut stmt = tx.prepare_cached(
         "UPDATE registrations SET status = 'registered'
          WHERE seq IN (SELECT seq FROM registrations WHERE slug = ?1 AND status = 'waitlisted'
-                       ORDER BY seq LIMIT ?2)",
-        params![slug, room],
+                       ORDER BY seq LIMIT ?2)
+         RETURNING email, name, token",
     )?;
-    Ok(moved as u32)
+    let promoted = stmt
+        .query_map(params![slug, room], |row| {
+            Ok(Person {
+                email: row.get(0)?,
+                name: row.get(1)?,
+                token: row.get(2)?,
+            })
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    if let Some(mailing) = mailing {
+        for person in &promoted {
+            enqueue(tx, slug, MessageKind::Promotion, person, mailing)?;
+        }
+    }
+    Ok(promoted.len() as u32)
 }
 
 fn position(conn: &Connection, slug: &str, seq: i64) -> Result<u32, StoreError> {
@@ -313,9 +389,15 @@ impl Store for SqliteStore {
         slug: &str,
         capacity: Option<u32>,
         reg: NewRegistration,
+        mailing: Option<Mailing<'_>>,
     ) -> Result<RegisterOutcome, StoreError> {
         let slug = slug.to_owned();
+        let link_base = mailing.map(|m| (m.link_base.to_owned(), m.now));
         self.with_conn(move |conn| {
+            let mailing = link_base.as_ref().map(|(link_base, now)| Mailing {
+                link_base,
+                now: *now,
+            });
             let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
             let exists = tx
                 .prepare_cached("SELECT 1 FROM registrations WHERE slug = ?1 AND email_key = ?2")?
@@ -326,7 +408,7 @@ impl Store for SqliteStore {
                 return Ok(RegisterOutcome::Duplicate);
             }
             // Seats may have appeared (higher capacity in a new manifest): waiting people first.
-            promote(&tx, &slug, capacity)?;
+            promote(&tx, &slug, capacity, mailing.as_ref())?;
             let Counts {
                 registered,
                 waitlisted,
@@ -353,6 +435,14 @@ impl Store for SqliteStore {
                 reg.registered_at
                     .to_rfc3339_opts(SecondsFormat::Micros, true),
             ])?;
+            if let Some(mailing) = &mailing {
+                let person = Person {
+                    email: reg.email,
+                    name: reg.name,
+                    token: reg.token,
+                };
+                enqueue(&tx, &slug, MessageKind::Confirmation, &person, mailing)?;
+            }
             tx.commit()?;
             Ok(if seat {
                 RegisterOutcome::Registered
@@ -407,10 +497,16 @@ impl Store for SqliteStore {
         &self,
         token: &str,
         capacity: Option<u32>,
+        mailing: Option<Mailing<'_>>,
     ) -> Result<Option<Cancelled>, StoreError> {
         let token = token.to_owned();
+        let link_base = mailing.map(|m| (m.link_base.to_owned(), m.now));
         let cancelled = self
             .with_conn(move |conn| {
+                let mailing = link_base.as_ref().map(|(link_base, now)| Mailing {
+                    link_base,
+                    now: *now,
+                });
                 let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
                 let slug: Option<String> = tx
                     .query_row(
@@ -420,7 +516,10 @@ impl Store for SqliteStore {
                     )
                     .optional()?;
                 let Some(slug) = slug else { return Ok(None) };
-                let promoted = promote(&tx, &slug, capacity)?;
+                // A message not yet sent to the person who leaves is no longer wanted.
+                tx.prepare_cached("DELETE FROM outbox WHERE token = ?1")?
+                    .execute(params![token])?;
+                let promoted = promote(&tx, &slug, capacity, mailing.as_ref())?;
                 tx.commit()?;
                 Ok(Some(Cancelled { slug, promoted }))
             })
@@ -696,6 +795,153 @@ impl Store for SqliteStore {
         })
         .await
     }
+    async fn claim_message(
+        &self,
+        id: &str,
+        claim: &MessageClaim<'_>,
+    ) -> Result<Option<OutboxMessage>, StoreError> {
+        let id = id.to_owned();
+        let (holder, now, lease) = claim_values(claim);
+        self.with_conn(move |conn| {
+            let mut stmt = conn.prepare_cached(&format!(
+                "UPDATE outbox SET claim = :claim, lease_until = :lease
+                 WHERE id = :id AND {CLAIMABLE} RETURNING {MESSAGE_COLUMNS}"
+            ))?;
+            let values = named_params! {":id": id, ":claim": holder, ":now": now, ":lease": lease};
+            Ok(stmt.query_row(values, message_of).optional()?)
+        })
+        .await
+    }
+
+    async fn claim_due_messages(
+        &self,
+        claim: &MessageClaim<'_>,
+        limit: usize,
+    ) -> Result<Vec<OutboxMessage>, StoreError> {
+        let (holder, now, lease) = claim_values(claim);
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        self.with_conn(move |conn| {
+            let mut stmt = conn.prepare_cached(&format!(
+                "UPDATE outbox SET claim = :claim, lease_until = :lease
+                 WHERE seq IN (SELECT seq FROM outbox WHERE {CLAIMABLE} ORDER BY seq LIMIT :limit)
+                 RETURNING {MESSAGE_COLUMNS}"
+            ))?;
+            let values =
+                named_params! {":claim": holder, ":now": now, ":lease": lease, ":limit": limit};
+            let messages = stmt
+                .query_map(values, message_of)?
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(messages)
+        })
+        .await
+    }
+
+    async fn delete_message(&self, id: &str, claim: &str) -> Result<bool, StoreError> {
+        let id = id.to_owned();
+        let claim = claim.to_owned();
+        self.with_conn(move |conn| {
+            let deleted = conn
+                .prepare_cached("DELETE FROM outbox WHERE id = ?1 AND claim = ?2")?
+                .execute(params![id, claim])?;
+            Ok(deleted == 1)
+        })
+        .await
+    }
+
+    async fn reschedule_message(
+        &self,
+        id: &str,
+        claim: &str,
+        retry_at: Option<DateTime<Utc>>,
+        error: &str,
+    ) -> Result<bool, StoreError> {
+        let id = id.to_owned();
+        let claim = claim.to_owned();
+        let error = error.to_owned();
+        let failed_at = retry_at
+            .is_none()
+            .then(|| Utc::now().to_rfc3339_opts(SecondsFormat::Secs, true));
+        let retry_at = retry_at.map_or(0, |t| t.timestamp_millis());
+        self.with_conn(move |conn| {
+            let changed = conn
+                .prepare_cached(
+                    "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?3,
+                        failed_at = ?4, last_error = ?5, claim = NULL, lease_until = 0
+                     WHERE id = ?1 AND claim = ?2",
+                )?
+                .execute(params![id, claim, retry_at, failed_at, error])?;
+            Ok(changed == 1)
+        })
+        .await
+    }
+
+    async fn failed_messages(&self, slug: &str) -> Result<Vec<FailedMessage>, StoreError> {
+        let slug = slug.to_owned();
+        self.with_conn(move |conn| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT kind, recipient, attempts, last_error FROM outbox
+                 WHERE slug = ?1 AND failed_at IS NOT NULL ORDER BY seq",
+            )?;
+            let rows = stmt
+                .query_map(params![slug], |row| {
+                    Ok((
+                        row.get::<_, String>(0)?,
+                        row.get::<_, String>(1)?,
+                        row.get::<_, u32>(2)?,
+                        row.get::<_, Option<String>>(3)?,
+                    ))
+                })?
+                .collect::<Result<Vec<_>, _>>()?;
+            rows.into_iter()
+                .map(|(kind, recipient, attempts, error)| {
+                    Ok(FailedMessage {
+                        kind: parse_kind(&kind)?,
+                        recipient,
+                        attempts,
+                        error: error.unwrap_or_default(),
+                    })
+                })
+                .collect()
+        })
+        .await
+    }
+}
+
+/// A message may be claimed when it has not failed, is due and no live lease holds it (`:now`
+/// in ms since the epoch).
+const CLAIMABLE: &str = "failed_at IS NULL AND next_attempt_at <= :now AND lease_until <= :now";
+const MESSAGE_COLUMNS: &str = "id, slug, kind, recipient, name, token, link_base, attempts";
+
+fn claim_values(claim: &MessageClaim<'_>) -> (String, i64, i64) {
+    (
+        claim.claim.to_owned(),
+        claim.now.timestamp_millis(),
+        claim.lease_until.timestamp_millis(),
+    )
+}
+
+fn parse_kind(value: &str) -> Result<MessageKind, StoreError> {
+    MessageKind::parse(value).ok_or_else(|| StoreError::Corrupt("bad message kind".to_owned()))
+}
+
+fn message_of(row: &rusqlite::Row<'_>) -> rusqlite::Result<OutboxMessage> {
+    let kind: String = row.get(2)?;
+    Ok(OutboxMessage {
+        id: row.get(0)?,
+        slug: row.get(1)?,
+        kind: MessageKind::parse(&kind).ok_or_else(|| {
+            rusqlite::Error::FromSqlConversionFailure(
+                2,
+                rusqlite::types::Type::Text,
+                "bad message kind".into(),
+            )
+        })?,
+        recipient: row.get(3)?,
+        name: row.get(4)?,
+        token: row.get(5)?,
+        link_base: row.get(6)?,
+        attempts: row.get(7)?,
+    })
 }
 
 #[cfg(test)]
@@ -718,17 +964,20 @@ mod tests {
     async fn counts_follow_every_change() {
         let store = SqliteStore::in_memory().unwrap();
         for i in 0..12 {
-            store.register("e", Some(4), registration(i)).await.unwrap();
+            store
+                .register("e", Some(4), registration(i), None)
+                .await
+                .unwrap();
         }
         for i in [0, 5, 7, 1] {
             store
-                .cancel(&format!("token-{i:020}"), Some(4))
+                .cancel(&format!("token-{i:020}"), Some(4), None)
                 .await
                 .unwrap()
                 .unwrap();
         }
         store
-            .register("e", Some(6), registration(20))
+            .register("e", Some(6), registration(20), None)
             .await
             .unwrap();
         let counted = store

@@ -7,6 +7,7 @@
 
 pub mod discord;
 pub mod interactions;
+pub mod smtp;
 
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
