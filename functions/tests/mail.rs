@@ -27,6 +27,7 @@ store_tests!(
     three_hundred_registrations_three_hundred_confirmations,
     an_smtp_outage_delays_every_message_once,
     a_silent_smtp_server_never_holds_a_registration,
+    registering_again_resends_the_confirmation_once_an_hour,
 );
 
 /// A harness sending through this test's mailbox, or `None` without the SMTP server.
@@ -343,4 +344,59 @@ async fn a_silent_smtp_server_never_holds_a_registration(backend: Backend) {
         "registering waited {elapsed:?} for SMTP"
     );
     silent.abort();
+}
+
+async fn registering_again_resends_the_confirmation_once_an_hour(backend: Backend) {
+    let Some((h, mailbox)) = harness(
+        &backend,
+        "registering_again_resends_the_confirmation_once_an_hour",
+    )
+    .await
+    else {
+        return;
+    };
+    let (status, body) = h.register(WORKSHOP, "Ada", "ada@example.org").await;
+    assert_eq!(status, StatusCode::CREATED);
+    let link = cancel_link(&body);
+    assert_eq!(mailbox.wait_for(1, WAIT).await.len(), 1);
+    // The same address again (other case): 409 as before, and the confirmation once more.
+    let (status, _) = h.register(WORKSHOP, "Ada", "ADA@example.org").await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    let raw = mailbox.wait_for(2, WAIT).await;
+    assert_eq!(raw.len(), 2, "[{}]", h.backend);
+    let again = parse(&raw[1]);
+    assert_eq!(recipient(&again), "ada@example.org");
+    assert_eq!(
+        again.subject(),
+        Some(format!("Inscription confirmée : {TITLE}").as_str())
+    );
+    assert!(
+        again.body_text(0).unwrap().contains(&link),
+        "the same cancel link"
+    );
+    // Within the hour: nothing more, however often.
+    h.clock.advance(TimeDelta::minutes(59));
+    for _ in 0..3 {
+        assert_eq!(
+            h.register(WORKSHOP, "Ada", "ada@example.org").await.0,
+            StatusCode::CONFLICT
+        );
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(mailbox.messages().len(), 2);
+    // An hour after the last one: once more.
+    h.clock.advance(TimeDelta::minutes(2));
+    assert_eq!(
+        h.register(WORKSHOP, "Ada", "ada@example.org").await.0,
+        StatusCode::CONFLICT
+    );
+    assert_eq!(mailbox.wait_for(3, WAIT).await.len(), 3);
+    // Another address is not a duplicate and never receives Ada's message.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let recipients: Vec<String> = mailbox
+        .messages()
+        .iter()
+        .map(|r| recipient(&parse(r)))
+        .collect();
+    assert_eq!(recipients, ["ada@example.org"; 3]);
 }

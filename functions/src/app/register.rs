@@ -18,6 +18,9 @@ use crate::store::{MessageKind, NewRegistration, RegisterOutcome, StoreError, me
 use crate::token;
 use crate::validation::{FieldErrors, RawRegistration, Registration};
 
+/// A second registration attempt sends the confirmation again at most this often.
+pub const RESEND_EVERY: chrono::TimeDelta = chrono::TimeDelta::hours(1);
+
 const MSG_TOO_LARGE: &str = "La requête est trop volumineuse.";
 const MSG_MEDIA_TYPE: &str = "Format non pris en charge : envoyez du JSON ou un formulaire (application/x-www-form-urlencoded).";
 const MSG_BAD_JSON: &str = "Le corps de la requête doit être un objet JSON.";
@@ -203,6 +206,7 @@ impl App {
             tracing::error!(error = %err, "no randomness for a token");
             EnrolError::NoRandomness(err)
         })?;
+        let email_key = registration.email_key.clone();
         let new = NewRegistration {
             token: token.clone(),
             name: registration.name,
@@ -220,6 +224,7 @@ impl App {
         {
             Ok(RegisterOutcome::Duplicate) => {
                 tracing::info!(slug, "duplicate registration refused");
+                self.resend_confirmation(event, &email_key, link_base).await;
                 Err(EnrolError::Duplicate)
             }
             Ok(outcome) => {
@@ -232,6 +237,30 @@ impl App {
             Err(err) => {
                 tracing::error!(error = %err, slug, "registration failed");
                 Err(EnrolError::Store(err))
+            }
+        }
+    }
+
+    /// A second registration of `email_key`: its confirmation again, at most once an hour
+    /// (nothing when e-mail is off). Failures only delay nothing: the 409 answer stands.
+    async fn resend_confirmation(&self, event: &KnownEvent, email_key: &str, link_base: &str) {
+        let Some(mailing) = self.mailing(link_base) else {
+            return;
+        };
+        let not_since = mailing.now - RESEND_EVERY;
+        match self
+            .inner
+            .store
+            .resend_confirmation(&event.slug, email_key, mailing, not_since)
+            .await
+        {
+            Ok(Some(id)) => {
+                tracing::info!(slug = %event.slug, "confirmation sent again");
+                self.send_soon(Soon::Message(id), &event.manifest).await;
+            }
+            Ok(None) => {}
+            Err(err) => {
+                tracing::error!(slug = %event.slug, error = %err, "confirmation not sent again")
             }
         }
     }

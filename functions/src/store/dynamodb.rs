@@ -15,6 +15,7 @@
 //! | announcement       | `EVENT#{slug}`  | `ANNOUNCE#{kind}`    | `state` (`pending`/`sent`), `claim`, `lease_until` (N, ms), `sent_at`?, `expires_at` (N, s: TTL) |
 //! | scheduled event    | `SCHEDULED`     | `EVENT#{slug}`       | `claim`, `lease_until` (N, ms), `discord_id`?, `fingerprint`? |
 //! | suggestion         | `SUGGESTIONS`   | `LINK#{key}`         | `state` (`pending`/`taken`), `data` (the suggestion as JSON), `proposed_at`, `taken_at`? |
+//! | re-sent confirmation | `EVENT#{slug}` | `RESENT#{email_key}` | `at` (N, ms), `expires_at` (N, s: TTL) |
 //! | outbox message     | `OUTBOX`        | `MSG#{id}`           | `slug`, `kind`, `recipient`, `name`, `token`, `link_base`, `created` (N, ms), `attempts` (N), `next_at` (N, ms), `lease_until` (N, ms), `claim`?, `failed_at`?, `last_error`?, `expires_at` (N, s: TTL) |
 //!
 //! # How the rules hold under concurrency
@@ -69,7 +70,7 @@ use super::{
     AnnouncementClaim, AnnouncementKind, Cancelled, ClaimOutcome, Counts, FailedMessage, Mailing,
     MessageClaim, MessageKind, NewRegistration, OutboxMessage, ProposeOutcome, RegisterOutcome,
     Registration, ScheduledClaim, ScheduledLink, Status, Store, StoreError, Suggestion, TokenInfo,
-    message_id,
+    message_id, resend_id,
 };
 
 const SCHEDULED_PK: &str = "SCHEDULED";
@@ -137,6 +138,10 @@ fn announcement_key(slug: &str, kind: AnnouncementKind) -> Item {
     key(event_pk(slug), format!("ANNOUNCE#{}", kind.as_str()))
 }
 
+fn resent_key(slug: &str, email_key: &str) -> Item {
+    key(event_pk(slug), format!("RESENT#{email_key}"))
+}
+
 fn message_key(id: &str) -> Item {
     key(OUTBOX_PK.to_owned(), format!("MSG#{id}"))
 }
@@ -150,7 +155,28 @@ fn message_item(
     token: &str,
     mailing: &Mailing<'_>,
 ) -> Item {
-    let id = message_id(kind, token);
+    message_item_as(
+        &message_id(kind, token),
+        slug,
+        kind,
+        email,
+        name,
+        token,
+        mailing,
+    )
+}
+
+/// [`message_item`] under the id `id`.
+fn message_item_as(
+    id: &str,
+    slug: &str,
+    kind: MessageKind,
+    email: &str,
+    name: &str,
+    token: &str,
+    mailing: &Mailing<'_>,
+) -> Item {
+    let id = id.to_owned();
     let now = mailing.now.timestamp_millis();
     let mut item = message_key(&id);
     item.extend([
@@ -938,6 +964,15 @@ impl Store for DynamoStore {
                         "attribute_exists(pk)",
                     )?,
                 );
+            let forget_resent = Delete::builder()
+                .table_name(&self.table)
+                .set_key(Some(resent_key(&slug, &email_key)))
+                .build()
+                .map_err(backend)?;
+            transaction.push(
+                Part::Message,
+                TransactWriteItem::builder().delete(forget_resent).build(),
+            );
             // A message not yet sent to the person who leaves is no longer wanted.
             for kind in [MessageKind::Confirmation, MessageKind::Promotion] {
                 let delete = Delete::builder()
@@ -1472,6 +1507,83 @@ impl Store for DynamoStore {
             }
         }
         Ok(taken)
+    }
+
+    async fn resend_confirmation(
+        &self,
+        slug: &str,
+        email_key: &str,
+        mailing: Mailing<'_>,
+        not_since: DateTime<Utc>,
+    ) -> Result<Option<String>, StoreError> {
+        let Some(unique) = self.get(email_key_item(slug, email_key)).await? else {
+            return Ok(None);
+        };
+        let Some(token) = get_s(&unique, "token").map(str::to_owned) else {
+            return Err(StoreError::Corrupt("e-mail item without token".to_owned()));
+        };
+        let Some(registration) = self.get(reg_key(slug, &token)).await? else {
+            return Ok(None);
+        };
+        let (Some(email), Some(name)) =
+            (get_s(&registration, "email"), get_s(&registration, "name"))
+        else {
+            return Err(StoreError::Corrupt(
+                "registration without email or name".to_owned(),
+            ));
+        };
+        let now = mailing.now;
+        let id = resend_id(&token, now);
+        let message = message_item_as(
+            &id,
+            slug,
+            MessageKind::Confirmation,
+            email,
+            name,
+            &token,
+            &mailing,
+        );
+        let mut resent = resent_key(slug, email_key);
+        resent.extend([
+            ("at".to_owned(), n64(now.timestamp_millis())),
+            ("expires_at".to_owned(), n64(now.timestamp() + 24 * 3600)),
+        ]);
+        let put_resent = Put::builder()
+            .table_name(&self.table)
+            .set_item(Some(resent))
+            .condition_expression("attribute_not_exists(pk) OR #at <= :since")
+            .expression_attribute_names("#at", "at")
+            .expression_attribute_values(":since", n64(not_since.timestamp_millis()))
+            .build()
+            .map_err(backend)?;
+        // The registration must still be there when the message is recorded.
+        let still_registered = Expr::default()
+            .name("#t", "token")
+            .value(":token", s(token.clone()));
+        let check = aws_sdk_dynamodb::types::ConditionCheck::builder()
+            .table_name(&self.table)
+            .set_key(Some(email_key_item(slug, email_key)))
+            .condition_expression("#t = :token")
+            .set_expression_attribute_names(Some(still_registered.names))
+            .set_expression_attribute_values(Some(still_registered.values))
+            .build()
+            .map_err(backend)?;
+        let transaction = Transaction::default()
+            .with(
+                Part::EmailKey,
+                TransactWriteItem::builder().condition_check(check).build(),
+            )
+            .with(
+                Part::Message,
+                TransactWriteItem::builder().put(put_resent).build(),
+            )
+            .with(Part::Message, put_new(&self.table, message)?);
+        match self.transact(transaction).await? {
+            Tx::Committed => Ok(Some(id)),
+            // Sent again less than an hour ago, cancelled meanwhile, or a concurrent attempt
+            // won: nothing more to send.
+            Tx::Cancelled(_) => Ok(None),
+        }
     }
 
     async fn claim_message(

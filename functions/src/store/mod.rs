@@ -275,6 +275,11 @@ pub fn message_id(kind: MessageKind, token: &str) -> String {
     format!("{}-{token}", kind.as_str())
 }
 
+/// The outbox id of a confirmation sent again at `now` (see [`Store::resend_confirmation`]).
+pub fn resend_id(token: &str, now: DateTime<Utc>) -> String {
+    format!("resend-{token}-{}", now.timestamp_millis())
+}
+
 /// An e-mail waiting in the outbox: only what composing it needs (the event's details come from
 /// the manifest when it is sent).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -432,6 +437,18 @@ pub trait Store: Send + Sync + 'static {
         keys: &[String],
         taken_at: DateTime<Utc>,
     ) -> Result<u32, StoreError>;
+    /// For a second registration attempt of `email_key` (already registered or waiting for
+    /// `slug`): records a new sending of that person's confirmation, unless one was recorded
+    /// after `not_since` (at most one an hour). Returns the new message's id, `None` when
+    /// nothing was recorded (too soon, or no such registration).
+    async fn resend_confirmation(
+        &self,
+        slug: &str,
+        email_key: &str,
+        mailing: Mailing<'_>,
+        not_since: DateTime<Utc>,
+    ) -> Result<Option<String>, StoreError>;
+
     /// Claims the message `id` if it is claimable (due, not held by a live lease, not failed):
     /// the sender that just recorded it tries it at once.
     async fn claim_message(

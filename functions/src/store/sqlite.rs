@@ -27,7 +27,7 @@ use super::{
     AnnouncementClaim, AnnouncementKind, Cancelled, ClaimOutcome, Counts, FailedMessage, Mailing,
     MessageClaim, MessageKind, NewRegistration, OutboxMessage, ProposeOutcome, RegisterOutcome,
     Registration, ScheduledClaim, ScheduledLink, Status, Store, StoreError, Suggestion, TokenInfo,
-    message_id,
+    message_id, resend_id,
 };
 
 fn suggestion_of(data: &str) -> Result<Suggestion, StoreError> {
@@ -125,6 +125,15 @@ CREATE TABLE IF NOT EXISTS outbox (
     last_error      TEXT
 );
 CREATE INDEX IF NOT EXISTS outbox_due ON outbox (failed_at, next_attempt_at);
+
+-- When a confirmation was last sent again to an address that registered a second time (ms);
+-- deleted with the registration.
+CREATE TABLE IF NOT EXISTS resent (
+    slug      TEXT NOT NULL,
+    email_key TEXT NOT NULL,
+    last_at   INTEGER NOT NULL,
+    PRIMARY KEY (slug, email_key)
+);
 ";
 
 /// Registrations in a SQLite database file.
@@ -297,7 +306,25 @@ fn enqueue(
     person: &Person,
     mailing: &Mailing<'_>,
 ) -> Result<(), StoreError> {
-    let id = message_id(kind, &person.token);
+    enqueue_as(
+        tx,
+        &message_id(kind, &person.token),
+        slug,
+        kind,
+        person,
+        mailing,
+    )
+}
+
+/// [`enqueue`] under the id `id`.
+fn enqueue_as(
+    tx: &Transaction<'_>,
+    id: &str,
+    slug: &str,
+    kind: MessageKind,
+    person: &Person,
+    mailing: &Mailing<'_>,
+) -> Result<(), StoreError> {
     tx.prepare_cached(
         "INSERT INTO outbox (id, slug, kind, recipient, name, token, link_base, next_attempt_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
@@ -508,14 +535,18 @@ impl Store for SqliteStore {
                     now: *now,
                 });
                 let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-                let slug: Option<String> = tx
+                let deleted: Option<(String, String)> = tx
                     .query_row(
-                        "DELETE FROM registrations WHERE token = ?1 RETURNING slug",
+                        "DELETE FROM registrations WHERE token = ?1 RETURNING slug, email_key",
                         params![token],
-                        |row| row.get(0),
+                        |row| Ok((row.get(0)?, row.get(1)?)),
                     )
                     .optional()?;
-                let Some(slug) = slug else { return Ok(None) };
+                let Some((slug, email_key)) = deleted else {
+                    return Ok(None);
+                };
+                tx.prepare_cached("DELETE FROM resent WHERE slug = ?1 AND email_key = ?2")?
+                    .execute(params![slug, email_key])?;
                 // A message not yet sent to the person who leaves is no longer wanted.
                 tx.prepare_cached("DELETE FROM outbox WHERE token = ?1")?
                     .execute(params![token])?;
@@ -795,6 +826,61 @@ impl Store for SqliteStore {
         })
         .await
     }
+    async fn resend_confirmation(
+        &self,
+        slug: &str,
+        email_key: &str,
+        mailing: Mailing<'_>,
+        not_since: DateTime<Utc>,
+    ) -> Result<Option<String>, StoreError> {
+        let slug = slug.to_owned();
+        let email_key = email_key.to_owned();
+        let link_base = mailing.link_base.to_owned();
+        let now = mailing.now;
+        self.with_conn(move |conn| {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let person = tx
+                .prepare_cached(
+                    "SELECT email, name, token FROM registrations WHERE slug = ?1 AND email_key = ?2",
+                )?
+                .query_row(params![slug, email_key], |row| {
+                    Ok(Person {
+                        email: row.get(0)?,
+                        name: row.get(1)?,
+                        token: row.get(2)?,
+                    })
+                })
+                .optional()?;
+            let Some(person) = person else {
+                return Ok(None);
+            };
+            let recorded = tx
+                .prepare_cached(
+                    "INSERT INTO resent (slug, email_key, last_at) VALUES (?1, ?2, ?3)
+                     ON CONFLICT (slug, email_key) DO UPDATE SET last_at = excluded.last_at
+                      WHERE resent.last_at <= ?4",
+                )?
+                .execute(params![
+                    slug,
+                    email_key,
+                    now.timestamp_millis(),
+                    not_since.timestamp_millis()
+                ])?;
+            if recorded == 0 {
+                return Ok(None);
+            }
+            let id = resend_id(&person.token, now);
+            let mailing = Mailing {
+                link_base: &link_base,
+                now,
+            };
+            enqueue_as(&tx, &id, &slug, MessageKind::Confirmation, &person, &mailing)?;
+            tx.commit()?;
+            Ok(Some(id))
+        })
+        .await
+    }
+
     async fn claim_message(
         &self,
         id: &str,
