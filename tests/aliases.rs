@@ -139,20 +139,7 @@ fn invalid_and_colliding_aliases_are_located() {
 #[test]
 fn aliases_over_generated_files_are_located_in_check_and_build() {
     let site = Site::fixture("error_alias_generated");
-    let check = std::process::Command::new(env!("CARGO_BIN_EXE_classmates"))
-        .arg("--root")
-        .arg(site.root())
-        .arg("check")
-        .env_remove("RUST_LOG")
-        .output()
-        .unwrap();
-    let check = common::Build {
-        status: check.status,
-        stdout: String::from_utf8_lossy(&check.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&check.stderr).into_owned(),
-        out: site.output(),
-    }
-    .failed();
+    let check = common::run_check(&site, &[]).failed();
     let build = site.build().failed();
     for run in [check, build] {
         assert_eq!(run.error_count(), 6, "{}", run.stderr);

@@ -1021,3 +1021,64 @@ async fn code_blocks_at_a_phone_width_scroll_by_keyboard_and_stay_readable() {
     )
     .await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn search_works_on_a_site_under_a_path() {
+    // A GitHub project page (`https://org.github.io/repo/`), served under /repo/ by `serve`:
+    // the search script fetches its index there and its results link there.
+    if !Path::new(CHROMIUM).exists() || !on_path("chromedriver") {
+        let _ = writeln!(
+            std::io::stderr(),
+            "SKIPPED: search_works_on_a_site_under_a_path: browser tests need chromium and chromedriver"
+        );
+        return;
+    }
+    let site = Site::fixture("browser-search");
+    let config = std::fs::read_to_string(site.root().join("site.yaml")).unwrap();
+    site.write(
+        "site.yaml",
+        &config.replace(
+            "base_url: https://club.example.org",
+            "base_url: https://org.github.io/repo/",
+        ),
+    );
+    let store = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let log = store.path().join("serve.log");
+    let mut server = Process::spawn(
+        common::serve_command(site.root(), port, store.path())
+            .stdout(Stdio::null())
+            .stderr(File::create(&log).unwrap()),
+    );
+    wait_for_http(&mut server, port, "/repo/", &log);
+    let (driver, driver_port) = chromedriver(&store.path().join("chromedriver.log"));
+    let c = open_browser(driver_port, true, &store.path().join("profile")).await;
+    let run = tokio::time::timeout(Duration::from_secs(60), async {
+        c.goto(&format!("http://127.0.0.1:{port}/repo/recherche/"))
+            .await
+            .unwrap();
+        type_query(&c, "djang").await;
+        wait_results(
+            &c,
+            &["Débuter avec Django", "Le tutoriel officiel de Django"],
+        )
+        .await;
+        let link = find(&c, "#recherche-resultats li h2 a").await;
+        assert_eq!(
+            link.attr("href").await.unwrap().as_deref(),
+            Some("/repo/articles/debuter-django/")
+        );
+        // The result's page is there, under the path.
+        c.goto(&format!(
+            "http://127.0.0.1:{port}/repo/articles/debuter-django/"
+        ))
+        .await
+        .unwrap();
+        assert_eq!(text(&c, "h1").await, "Débuter avec Django");
+    })
+    .await;
+    let _ = c.close().await;
+    drop(driver);
+    drop(server);
+    run.expect("took more than 60 s");
+}

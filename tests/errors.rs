@@ -111,21 +111,7 @@ fn bad_date() {
 /// `classmates check` on the fixture, which must fail with exactly `errors` errors.
 #[track_caller]
 fn check_failing(fixture: &str, errors: usize) -> Build {
-    let site = Site::fixture(fixture);
-    let result = std::process::Command::new(env!("CARGO_BIN_EXE_classmates"))
-        .arg("--root")
-        .arg(site.root())
-        .arg("check")
-        .env_remove("RUST_LOG")
-        .output()
-        .expect("run the classmates binary");
-    let run = Build {
-        status: result.status,
-        stdout: String::from_utf8_lossy(&result.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&result.stderr).into_owned(),
-        out: site.output(),
-    }
-    .failed();
+    let run = common::run_check(&Site::fixture(fixture), &[]).failed();
     assert_eq!(run.error_count(), errors, "{}", run.stderr);
     run
 }

@@ -107,6 +107,24 @@ impl Site {
     }
 }
 
+/// `classmates --root <site> check <args…>`, apart from the caller's `RUST_LOG`.
+pub fn run_check(site: &Site, args: &[&str]) -> Build {
+    let result = Command::new(env!("CARGO_BIN_EXE_classmates"))
+        .arg("--root")
+        .arg(site.root())
+        .arg("check")
+        .args(args)
+        .env_remove("RUST_LOG")
+        .output()
+        .expect("run the classmates binary");
+    Build {
+        status: result.status,
+        stdout: String::from_utf8_lossy(&result.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&result.stderr).into_owned(),
+        out: site.output(),
+    }
+}
+
 /// Runs the real binary: `classmates --root <root> build --output <output> <args…>`.
 pub fn run_build(root: &Path, output: &Path, args: &[&str]) -> Build {
     run_build_env(root, output, args, &[])
