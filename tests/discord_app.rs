@@ -4,6 +4,10 @@
 //! --from-api`, which `check` accepts; a second import writes nothing.
 
 mod common;
+/// The fake Discord REST API of the function's tests.
+#[path = "../functions/tests/common/discord.rs"]
+#[allow(dead_code)]
+mod fake_discord;
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -268,4 +272,52 @@ fn a_message_proposed_from_discord_becomes_a_draft_resource() {
         .unwrap();
     assert!(!output.status.success());
     assert!(String::from_utf8_lossy(&output.stderr).contains("ADMIN_TOKEN"));
+}
+
+#[test]
+fn discord_commands_declares_both_commands_idempotently() {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let discord = runtime.block_on(fake_discord::FakeDiscord::start());
+    let run = |token: &str| {
+        let output = Command::new(env!("CARGO_BIN_EXE_classmates"))
+            .args(["discord", "commands"])
+            .env("DISCORD_BOT_TOKEN", token)
+            .env("DISCORD_APPLICATION_ID", fake_discord::APPLICATION_ID)
+            .env("DISCORD_GUILD_ID", fake_discord::GUILD_ID)
+            .env("DISCORD_API_BASE", &discord.api_base)
+            .env("NO_PROXY", "127.0.0.1,localhost")
+            .output()
+            .unwrap();
+        (
+            output.status.success(),
+            format!(
+                "{}{}",
+                String::from_utf8_lossy(&output.stdout),
+                String::from_utf8_lossy(&output.stderr)
+            ),
+        )
+    };
+    let (ok, out) = run(fake_discord::BOT_TOKEN);
+    assert!(ok, "{out}");
+    assert!(out.contains("evenements, Proposer au site"), "{out}");
+    let first = discord.commands();
+    assert_eq!(first.len(), 2);
+    let (ok, out) = run(fake_discord::BOT_TOKEN);
+    assert!(ok, "{out}");
+    assert_eq!(discord.commands(), first);
+    // A wrong token: a clear error that does not repeat it.
+    let (ok, out) = run("wrong-secret-token");
+    assert!(!ok);
+    assert!(
+        out.contains("401") && !out.contains("wrong-secret-token"),
+        "{out}"
+    );
+    // A missing variable is named.
+    let output = Command::new(env!("CARGO_BIN_EXE_classmates"))
+        .args(["discord", "commands"])
+        .env_remove("DISCORD_BOT_TOKEN")
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("DISCORD_BOT_TOKEN"));
 }

@@ -433,16 +433,22 @@ impl DiscordClient {
     /// A client posting as the application's bot in `channel_id` ("Create Message" under
     /// `api_base`, such as `https://discord.com/api/v10`). The error does not repeat the token.
     pub fn bot(api_base: &str, token: &str, channel_id: &str) -> Result<DiscordClient, String> {
-        let url = reqwest::Url::parse(&format!(
+        let mut client = DiscordClient::rest(api_base, token)?;
+        client.url = reqwest::Url::parse(&format!(
             "{}/channels/{channel_id}/messages",
             api_base.trim_end_matches('/')
         ))
         .map_err(|err| format!("not a valid URL ({err})"))?;
-        let mut client = DiscordClient::build(url, Some(format!("Bot {}", token.trim())))?;
-        client.api_base = Some(
-            reqwest::Url::parse(api_base.trim_end_matches('/'))
-                .map_err(|err| format!("not a valid URL ({err})"))?,
-        );
+        Ok(client)
+    }
+
+    /// A client for Discord's REST API as the bot ([`DiscordClient::api`]), such as
+    /// `classmates discord commands` uses.
+    pub fn rest(api_base: &str, token: &str) -> Result<DiscordClient, String> {
+        let base = reqwest::Url::parse(api_base.trim_end_matches('/'))
+            .map_err(|err| format!("not a valid URL ({err})"))?;
+        let mut client = DiscordClient::build(base.clone(), Some(format!("Bot {}", token.trim())))?;
+        client.api_base = Some(base);
         Ok(client)
     }
 

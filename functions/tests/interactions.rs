@@ -474,6 +474,38 @@ async fn the_register_button_opens_a_form_that_registers_once(backend: Backend) 
     assert_eq!(answer["data"]["content"], "Événement introuvable.");
 }
 
+/// `classmates discord commands`: both commands declared for the guild, the same ids again on
+/// a second run.
+#[tokio::test]
+async fn commands_are_overwritten_idempotently() {
+    use classmates_api::discord::DiscordClient;
+    use classmates_api::interactions::commands;
+    let discord = common::discord::FakeDiscord::start().await;
+    let client = DiscordClient::rest(&discord.api_base, common::discord::BOT_TOKEN).unwrap();
+    let app = common::discord::APPLICATION_ID;
+    let guild = common::discord::GUILD_ID;
+    let names = commands::register(&client, app, guild).await.unwrap();
+    assert_eq!(names, ["evenements", "Proposer au site"]);
+    let first = discord.commands();
+    assert_eq!(first[0]["type"], 1);
+    assert_eq!(first[1]["type"], 3);
+    commands::register(&client, app, guild).await.unwrap();
+    assert_eq!(discord.commands(), first, "a second run changes nothing");
+    // The names are the ones the endpoint answers to.
+    assert_eq!(
+        first[0]["name"],
+        classmates_api::interactions::EVENTS_COMMAND
+    );
+    assert_eq!(
+        first[1]["name"],
+        classmates_api::interactions::propose::PROPOSE_COMMAND
+    );
+    // A wrong token: Discord's 401.
+    let wrong = DiscordClient::rest(&discord.api_base, "nope").unwrap();
+    let err = commands::register(&wrong, app, guild).await.unwrap_err();
+    assert!(err.to_string().contains("401"), "{err}");
+}
+
 store_tests!(
     the_register_button_opens_a_form_that_registers_once,
     a_proposed_message_becomes_suggestions_once,

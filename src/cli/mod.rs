@@ -3,6 +3,7 @@
 
 mod build;
 mod check;
+mod discord;
 mod http_server;
 mod import;
 mod new;
@@ -45,6 +46,8 @@ pub enum Command {
     Schema(schema::SchemaArgs),
     /// Importe du contenu d'ailleurs : un site Pelican, les liens d'un salon Discord.
     Import(import::ImportArgs),
+    /// Met en place l'application Discord (ses commandes sur le serveur).
+    Discord(discord::DiscordArgs),
 }
 
 pub fn run() -> ExitCode {
@@ -56,6 +59,7 @@ pub fn run() -> ExitCode {
         Command::New(args) => new::run(&cli.root, args),
         Command::Schema(args) => schema::run(&cli.root, args),
         Command::Import(args) => import::run(&cli.root, args),
+        Command::Discord(args) => discord::run(args),
     }
 }
 

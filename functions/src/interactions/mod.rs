@@ -6,6 +6,7 @@
 //! Commands: `/evenements` ([`events`]), « Proposer au site » on a message ([`propose`]); the
 //! « S'inscrire » button of announcements and its form ([`register`]).
 
+pub mod commands;
 pub mod events;
 pub mod model;
 pub mod propose;

@@ -28,6 +28,8 @@ pub const BOT_TOKEN: &str = "fake-bot-token";
 pub const CHANNEL_ID: &str = "1300000000000000003";
 /// The guild whose scheduled events the fake's bot manages.
 pub const GUILD_ID: &str = "1300000000000000002";
+/// The application whose commands the fake keeps.
+pub const APPLICATION_ID: &str = "1300000000000000001";
 
 /// An answer the fake gives to the next valid message instead of delivering it normally.
 #[derive(Debug, Clone, Copy)]
@@ -75,6 +77,8 @@ struct State {
     next_id: u64,
     /// The guild's scheduled events, by id.
     scheduled: std::collections::BTreeMap<String, Value>,
+    /// The application's commands in the guild, as last overwritten.
+    commands: Vec<Value>,
 }
 
 pub struct FakeDiscord {
@@ -140,6 +144,11 @@ impl FakeDiscord {
             .values()
             .cloned()
             .collect()
+    }
+
+    /// The application's commands in the guild.
+    pub fn commands(&self) -> Vec<Value> {
+        self.state.lock().unwrap().commands.clone()
     }
 
     /// Deletes a scheduled event, as a moderator would in Discord.
@@ -328,6 +337,9 @@ fn respond(
         }
         if path == guild_base || path.starts_with(&format!("{guild_base}/")) {
             return scheduled_event(state, method, &path[guild_base.len()..], body);
+        }
+        if path == format!("/api/v10/applications/{APPLICATION_ID}/guilds/{GUILD_ID}/commands") {
+            return overwrite_commands(state, method, body);
         }
     }
     if !as_bot && path.starts_with("/api/v10/channels/") {
@@ -825,4 +837,73 @@ fn scheduled_event(state: &mut State, method: &str, rest: &str, body: &[u8]) -> 
             Some(json!({ "message": "405: Method Not Allowed", "code": 0 })),
         ),
     }
+}
+
+/// "Bulk Overwrite Guild Application Commands": the list replaces the guild's commands; a
+/// command keeps its id when one of the same name and type existed. Checks names (CHAT_INPUT:
+/// lowercase, 1-32, no space; others 1-32), descriptions (CHAT_INPUT: 1-100; others: empty)
+/// and types (1 to 3).
+fn overwrite_commands(state: &mut State, method: &str, body: &[u8]) -> Answer {
+    if method != "PUT" {
+        return (
+            405,
+            Vec::new(),
+            Some(json!({ "message": "405: Method Not Allowed", "code": 0 })),
+        );
+    }
+    let Ok(Value::Array(list)) = serde_json::from_slice::<Value>(body) else {
+        return invalid_form(vec!["body: LIST_TYPE_CONVERT".into()]);
+    };
+    let mut errors = Vec::new();
+    if list.len() > 100 {
+        errors.push("body: BASE_TYPE_MAX_LENGTH (100)".into());
+    }
+    for (i, command) in list.iter().enumerate() {
+        let name = command["name"].as_str().unwrap_or("");
+        let kind = command["type"].as_u64().unwrap_or(1);
+        let description = command["description"].as_str().unwrap_or("");
+        if !(1..=3).contains(&kind) {
+            errors.push(format!("{i}.type: ENUM_TYPE_COERCE"));
+        }
+        let length = name.chars().count();
+        if !(1..=32).contains(&length) {
+            errors.push(format!("{i}.name: 1 to 32 characters"));
+        }
+        if kind == 1 {
+            let valid = name
+                .chars()
+                .all(|c| c == '-' || c == '_' || (c.is_alphanumeric() && !c.is_uppercase()));
+            if !valid {
+                errors.push(format!("{i}.name: APPLICATION_COMMAND_INVALID_NAME"));
+            }
+            if !(1..=100).contains(&description.chars().count()) {
+                errors.push(format!("{i}.description: 1 to 100 characters"));
+            }
+        } else if !description.is_empty() {
+            errors.push(format!("{i}.description: must be empty for this type"));
+        }
+    }
+    if !errors.is_empty() {
+        return invalid_form(errors);
+    }
+    let mut commands = Vec::new();
+    for command in list {
+        let kept = state
+            .commands
+            .iter()
+            .find(|c| c["name"] == command["name"] && c["type"] == command["type"])
+            .map(|c| c["id"].clone());
+        let id = kept.unwrap_or_else(|| {
+            state.next_id += 1;
+            json!(format!("{}", 3_000_000 + state.next_id))
+        });
+        let mut command = command;
+        command["id"] = id;
+        command["application_id"] = json!(APPLICATION_ID);
+        command["guild_id"] = json!(GUILD_ID);
+        command["version"] = json!("1");
+        commands.push(command);
+    }
+    state.commands = commands.clone();
+    (200, bucket_headers(4, 1.0), Some(Value::Array(commands)))
 }
