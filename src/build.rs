@@ -4,27 +4,11 @@
 
 use std::path::{Path, PathBuf};
 
-use chrono::{DateTime, Utc};
-
 use crate::diagnostics::Diagnostics;
 use crate::incremental::Session;
+pub use crate::incremental::{BuildError, BuildOptions};
 use crate::markdown::Rendered;
 use crate::site::{Publish, Site};
-
-/// What to build and how.
-#[derive(Debug, Clone)]
-pub struct BuildOptions {
-    /// Root of the site (holds `site.yaml`, `content/`, `themes/`).
-    pub root: PathBuf,
-    /// Output folder; replaced as a whole when the build succeeds.
-    pub output: PathBuf,
-    pub drafts: bool,
-    /// The build's notion of "now": scheduled publishing and upcoming/past events.
-    pub now: DateTime<Utc>,
-    pub base_url: Option<String>,
-    /// Replaces `registration_api` of site.yaml (`serve` points the forms at its own `/api`).
-    pub registration_api: Option<String>,
-}
 
 /// What a successful build did.
 #[derive(Debug)]
@@ -33,31 +17,6 @@ pub struct BuildReport {
     pub files: usize,
     pub warnings: Diagnostics,
     pub elapsed: std::time::Duration,
-}
-
-/// Why a build failed.
-#[derive(Debug, thiserror::Error)]
-pub enum BuildError {
-    /// The content has problems; every one found is listed.
-    #[error("le site contient {} erreur(s)", .0.error_count())]
-    Invalid(Diagnostics),
-    #[error(transparent)]
-    Other(anyhow::Error),
-}
-
-impl From<anyhow::Error> for BuildError {
-    /// Problems found while planning the output (an alias over a generated file) are the
-    /// content's, located like the others.
-    fn from(error: anyhow::Error) -> BuildError {
-        match error.downcast::<crate::render::alias::Collisions>() {
-            Ok(collisions) => {
-                let mut diagnostics = Diagnostics::default();
-                collisions.0.into_iter().for_each(|d| diagnostics.push(d));
-                BuildError::Invalid(diagnostics)
-            }
-            Err(error) => BuildError::Other(error),
-        }
-    }
 }
 
 /// Loads, checks and resolves the site without writing anything.

@@ -11,6 +11,7 @@ pub mod config;
 pub mod content;
 pub mod dates;
 pub mod diagnostics;
+pub mod hash;
 pub mod highlight;
 pub mod import;
 pub mod incremental;

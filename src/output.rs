@@ -1,13 +1,30 @@
-//! Writing the built site: everything goes into a fresh temporary folder next to the output,
-//! which replaces the previous output only once the whole build succeeded. A failed build
-//! leaves the previous site untouched.
+//! Writing the built site, the one place that writes into the output folder. A full build
+//! writes everything into a fresh temporary folder next to the output, which replaces the
+//! previous output only once the whole build succeeded (a failed build leaves the previous site
+//! untouched); a rebuild replaces each changed file at once (a reader never sees half a file)
+//! and deletes the files no longer part of the site. What to write is decided by the caller
+//! (`crate::incremental`); this module only writes.
 
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use rayon::prelude::*;
 
-use crate::render::Output;
+/// One file of the built site: its path relative to the output folder and its bytes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Output {
+    pub path: String,
+    pub bytes: Vec<u8>,
+}
+
+impl Output {
+    pub fn new(path: impl Into<String>, bytes: impl Into<Vec<u8>>) -> Output {
+        Output {
+            path: path.into(),
+            bytes: bytes.into(),
+        }
+    }
+}
 
 /// A build in progress, in a temporary folder beside its final place.
 pub struct Staging {
@@ -41,13 +58,6 @@ impl Staging {
 
     pub fn path(&self) -> &Path {
         self.dir.path()
-    }
-
-    /// Writes the outputs, in parallel.
-    pub fn write_all(&self, outputs: &[Output]) -> Result<()> {
-        outputs
-            .par_iter()
-            .try_for_each(|o| write_file(&self.dir.path().join(&o.path), &o.bytes))
     }
 
     /// Copies a file into the staged site at `rel`.
@@ -93,6 +103,65 @@ impl Staging {
         }
         Ok(())
     }
+}
+
+/// Writes the whole site into a new folder that then replaces `output`: `files` (in parallel;
+/// sorted by path first), then `copies` (path in the site, file to copy) in order (a later file wins over an earlier one at the
+/// same path).
+pub fn write_fresh(output: &Path, files: &mut [&Output], copies: &[(&str, &Path)]) -> Result<()> {
+    let staging = Staging::new(output)?;
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    files
+        .par_iter()
+        .try_for_each(|o| write_file(&staging.path().join(&o.path), &o.bytes))?;
+    for (rel, from) in copies {
+        staging.copy(from, rel)?;
+    }
+    staging.commit()
+}
+
+/// Writes `files` (in parallel) and copies `copies` into `output`, each replacing its previous
+/// version at once.
+pub fn write_in_place(output: &Path, files: &[&Output], copies: &[(&str, &Path)]) -> Result<()> {
+    files
+        .par_iter()
+        .try_for_each(|o| replace_file(&output.join(&o.path), |to| write_file(to, &o.bytes)))?;
+    for (rel, from) in copies {
+        let to = output.join(rel);
+        replace_file(&to, |tmp| {
+            std::fs::copy(from, tmp)
+                .map(|_| ())
+                .with_context(|| format!("copie de {} vers {}", from.display(), to.display()))
+        })?;
+    }
+    Ok(())
+}
+
+/// Removes a file that is no longer part of the site, and the folders it leaves empty.
+pub fn remove(output: &Path, rel: &str) {
+    let path = output.join(rel);
+    let _ = std::fs::remove_file(&path);
+    let mut dir = path.parent();
+    while let Some(d) = dir {
+        if d == output || !d.starts_with(output) || std::fs::remove_dir(d).is_err() {
+            break;
+        }
+        dir = d.parent();
+    }
+}
+
+/// Produces `path` through `make` into a temporary file beside it, then renames it into place.
+fn replace_file(path: &Path, make: impl FnOnce(&Path) -> Result<()>) -> Result<()> {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let tmp = path.with_file_name(format!(".{name}.classmates-tmp"));
+    if let Err(e) = make(&tmp) {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(e);
+    }
+    std::fs::rename(&tmp, path).with_context(|| format!("écriture de {}", path.display()))
 }
 
 fn write_file(path: &Path, bytes: &[u8]) -> Result<()> {

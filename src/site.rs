@@ -17,6 +17,7 @@ use crate::content::meta::ResourceKind;
 use crate::content::{Entry, Kind, Meta, Source};
 use crate::dates::{self, Instant};
 use crate::diagnostics::{Diagnostic, Diagnostics};
+use crate::hash::FastMap;
 
 /// Options that decide what is published.
 #[derive(Debug, Clone, Copy)]
@@ -144,7 +145,7 @@ pub struct Site {
 }
 
 /// What links between content files resolve to, by path relative to `content/`.
-pub type LinkTargets = HashMap<String, LinkTarget, foldhash::fast::FixedState>;
+pub type LinkTargets = FastMap<String, LinkTarget>;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LinkTarget {
@@ -266,7 +267,7 @@ impl Site {
 pub struct Resolutions {
     context: u64,
     /// By path relative to `content/`: the text the entry was parsed from, and its resolution.
-    by_path: HashMap<String, (Arc<str>, Resolution), foldhash::fast::FixedState>,
+    by_path: FastMap<String, (Arc<str>, Resolution)>,
 }
 
 impl Resolutions {
@@ -1290,7 +1291,7 @@ fn term_name(items: &[Arc<Item>], term: &Term) -> String {
 fn collect_tags(items: &[Arc<Item>], order: &[ItemId]) -> Vec<Term> {
     // By slug: the spellings with their counts (a tag has few), and the items.
     type Found<'a> = (Vec<(&'a str, usize)>, Vec<ItemId>);
-    let mut found: HashMap<&str, Found, foldhash::fast::FixedState> = HashMap::default();
+    let mut found: FastMap<&str, Found> = FastMap::default();
     for &i in order {
         let item = &items[i];
         for (tag, slug) in item.tags.iter().zip(&item.tag_slugs) {

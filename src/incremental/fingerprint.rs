@@ -6,30 +6,19 @@
 //! account here. A fingerprint may take a little more than what a file reads (a page is then
 //! rendered for nothing, and not written if its bytes did not change), never less.
 
-use std::hash::{BuildHasher, Hash, Hasher};
+use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 
 use rayon::prelude::*;
 
 use crate::content::Kind;
 use crate::dates::Instant;
+use crate::hash::{FastMap, hasher};
 use crate::render::{
     ARTICLES_PER_PAGE, Job, LIST_PER_PAGE, SiteRenderer, Target, feeds, page_count, page_slice,
     search,
 };
 use crate::site::{Detail, EventDetail, Item, ItemId, Site};
-
-/// The hasher of fingerprints: fast, and the same in every run.
-pub fn hasher() -> impl Hasher {
-    foldhash::fast::FixedState::with_seed(0x636c_6173_736d_6174).build_hasher()
-}
-
-/// Hash of some bytes.
-pub fn hash_bytes(bytes: &[u8]) -> u64 {
-    let mut h = hasher();
-    h.write(bytes);
-    h.finish()
-}
 
 /// The fingerprints of one state of the site.
 pub struct Fingerprints {
@@ -349,8 +338,6 @@ struct Names<'s> {
     tags: FastMap<&'s str, &'s str>,
     authors: FastMap<&'s str, (&'s str, &'s str)>,
 }
-
-type FastMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::FixedState>;
 
 impl<'s> Names<'s> {
     fn new(site: &'s Site) -> Names<'s> {

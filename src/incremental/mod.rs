@@ -39,20 +39,60 @@ use std::hash::Hasher;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use anyhow::{Context as _, Result};
+use anyhow::Result;
 use rayon::prelude::*;
 
-use crate::build::{BuildError, BuildOptions};
 use crate::config::{CONFIG_FILE, Config};
 use crate::content::load::{CONTENT_DIR, Found, Rejected};
 use crate::content::{Entry, Kind, Source};
 use crate::diagnostics::{Diagnostic, Diagnostics};
+use crate::hash::{FastMap, hash_bytes, hasher};
 use crate::markdown::{LinkLookups, Rendered};
-use crate::output::Staging;
+use crate::output::Output;
 use crate::render::templates::{OVERRIDES_DIR, THEME_DIR};
-use crate::render::{Job, Layout, Output, SiteRenderer, Target, Templates, feeds, search};
+use crate::render::{Job, Layout, SiteRenderer, Target, Templates, feeds, search};
 use crate::site::{self, ItemId, Publish, Site};
-use fingerprint::{Fingerprints, hash_bytes, hasher};
+use fingerprint::Fingerprints;
+
+/// What to build and how.
+#[derive(Debug, Clone)]
+pub struct BuildOptions {
+    /// Root of the site (holds `site.yaml`, `content/`, `themes/`).
+    pub root: PathBuf,
+    /// Output folder; replaced as a whole when the build succeeds.
+    pub output: PathBuf,
+    pub drafts: bool,
+    /// The build's notion of "now": scheduled publishing and upcoming/past events.
+    pub now: chrono::DateTime<chrono::Utc>,
+    pub base_url: Option<String>,
+    /// Replaces `registration_api` of site.yaml (`serve` points the forms at its own `/api`).
+    pub registration_api: Option<String>,
+}
+
+/// Why a build failed.
+#[derive(Debug, thiserror::Error)]
+pub enum BuildError {
+    /// The content has problems; every one found is listed.
+    #[error("le site contient {} erreur(s)", .0.error_count())]
+    Invalid(Diagnostics),
+    #[error(transparent)]
+    Other(anyhow::Error),
+}
+
+impl From<anyhow::Error> for BuildError {
+    /// Problems found while planning the output (an alias over a generated file) are the
+    /// content's, located like the others.
+    fn from(error: anyhow::Error) -> BuildError {
+        match error.downcast::<crate::render::alias::Collisions>() {
+            Ok(collisions) => {
+                let mut diagnostics = Diagnostics::default();
+                collisions.0.into_iter().for_each(|d| diagnostics.push(d));
+                BuildError::Invalid(diagnostics)
+            }
+            Err(error) => BuildError::Other(error),
+        }
+    }
+}
 
 /// What one (re)build did.
 #[derive(Debug)]
@@ -113,9 +153,6 @@ struct Body {
     /// Hash of what pages show of it (HTML and headings).
     fingerprint: u64,
 }
-
-/// A map with a fast hasher: the session looks thousands of keys up at each rebuild.
-type FastMap<K, V> = HashMap<K, V, foldhash::fast::FixedState>;
 
 /// A file of the output folder, with what it was made from.
 #[derive(Debug, Clone)]
@@ -998,11 +1035,7 @@ impl Session {
         phases.done("index de recherche");
 
         // Writing.
-        let result = if fresh {
-            write_fresh(&output, &plan, &rendered, &dirty)
-        } else {
-            write_in_place(&output, &plan, &rendered, &dirty, &self.written)
-        };
+        let result = write_output(&output, fresh, &plan, &rendered, &dirty, &self.written);
         let (pages, files) = match result {
             Ok(counts) => counts,
             Err(e) => {
@@ -1071,7 +1104,7 @@ impl Session {
             .collect();
         let deleted = gone.len();
         for path in gone {
-            remove_output(&output, path);
+            crate::output::remove(&output, path);
         }
         self.written.retain(|_, record| record.build == build);
         phases.done("inventaire");
@@ -1556,98 +1589,41 @@ fn copy_stamp(path: &Path) -> u64 {
 /// (with their fingerprints) and the hash of its bytes.
 type RenderedFile = (usize, Output, Vec<(String, u64)>, u64);
 
-/// Writes the whole site into a new folder that then replaces `output`. Gives the number of
-/// HTML files and of files written.
-fn write_fresh(
+/// Writes what changed: everything rendered and every dirty copy when `fresh` (into a new
+/// folder that then replaces `output`), otherwise the rendered files whose bytes differ from
+/// `written` and the dirty copies, in place. Gives the number of HTML files and of files
+/// written.
+fn write_output(
     output: &Path,
-    plan: &[PlannedFile],
-    rendered: &[RenderedFile],
-    dirty: &[usize],
-) -> Result<(usize, usize)> {
-    let staging = Staging::new(output)?;
-    let mut outputs: Vec<&Output> = rendered.iter().map(|(_, o, _, _)| o).collect();
-    outputs.sort_by(|a, b| a.path.cmp(&b.path));
-    outputs
-        .par_iter()
-        .try_for_each(|o| write_file(&staging.path().join(&o.path), &o.bytes))?;
-    for &i in dirty {
-        if let (rel, Planned::Copy(from), _) = &plan[i] {
-            staging.copy(from, rel)?;
-        }
-    }
-    staging.commit()?;
-    let pages = outputs.iter().filter(|o| o.path.ends_with(".html")).count();
-    Ok((pages, dirty.len()))
-}
-
-/// Writes the rendered files whose bytes changed and copies the changed files, each replacing
-/// its previous version at once (a reader never sees half a file).
-fn write_in_place(
-    output: &Path,
+    fresh: bool,
     plan: &[PlannedFile],
     rendered: &[RenderedFile],
     dirty: &[usize],
     written: &FastMap<String, Written>,
 ) -> Result<(usize, usize)> {
-    let changed: Vec<&Output> = rendered
+    let copies: Vec<(&str, &Path)> = dirty
+        .iter()
+        .filter_map(|&i| match &plan[i] {
+            (rel, Planned::Copy(from), _) => Some((*rel, *from)),
+            _ => None,
+        })
+        .collect();
+    let mut files: Vec<&Output> = rendered
         .iter()
         .filter(|(_, o, _, hash)| {
-            written
-                .get(&o.path)
-                .is_none_or(|before| before.bytes != *hash)
+            fresh
+                || written
+                    .get(&o.path)
+                    .is_none_or(|before| before.bytes != *hash)
         })
         .map(|(_, o, _, _)| o)
         .collect();
-    changed
-        .par_iter()
-        .try_for_each(|o| replace_file(&output.join(&o.path), |to| write_file(to, &o.bytes)))?;
-    let mut copied = 0;
-    for &i in dirty {
-        if let (rel, Planned::Copy(from), _) = &plan[i] {
-            let to = output.join(rel);
-            replace_file(&to, |tmp| {
-                std::fs::copy(from, tmp)
-                    .map(|_| ())
-                    .with_context(|| format!("copie de {} vers {}", from.display(), to.display()))
-            })?;
-            copied += 1;
-        }
-    }
-    let pages = changed.iter().filter(|o| o.path.ends_with(".html")).count();
-    Ok((pages, changed.len() + copied))
-}
-
-fn write_file(path: &Path, bytes: &[u8]) -> Result<()> {
-    if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent)
-            .with_context(|| format!("création de {}", parent.display()))?;
-    }
-    std::fs::write(path, bytes).with_context(|| format!("écriture de {}", path.display()))
-}
-
-/// Produces `path` through `make` into a temporary file beside it, then renames it into place.
-fn replace_file(path: &Path, make: impl FnOnce(&Path) -> Result<()>) -> Result<()> {
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let tmp = path.with_file_name(format!(".{name}.classmates-tmp"));
-    if let Err(e) = make(&tmp) {
-        let _ = std::fs::remove_file(&tmp);
-        return Err(e);
-    }
-    std::fs::rename(&tmp, path).with_context(|| format!("écriture de {}", path.display()))
-}
-
-/// Removes a file that is no longer part of the site, and the folders it leaves empty.
-fn remove_output(output: &Path, rel: &str) {
-    let path = output.join(rel);
-    let _ = std::fs::remove_file(&path);
-    let mut dir = path.parent();
-    while let Some(d) = dir {
-        if d == output || !d.starts_with(output) || std::fs::remove_dir(d).is_err() {
-            break;
-        }
-        dir = d.parent();
+    let pages = files.iter().filter(|o| o.path.ends_with(".html")).count();
+    if fresh {
+        crate::output::write_fresh(output, &mut files, &copies)?;
+        Ok((pages, dirty.len()))
+    } else {
+        crate::output::write_in_place(output, &files, &copies)?;
+        Ok((pages, files.len() + copies.len()))
     }
 }

@@ -8,10 +8,10 @@ use std::ops::Bound;
 use anyhow::{Context as _, Result, anyhow};
 use serde::Serialize;
 
-use super::Output;
 use super::context::SiteView;
 use super::templates::Templates;
 use crate::diagnostics::Diagnostic;
+use crate::output::Output;
 use crate::site::{ItemId, Site};
 
 /// What `alias.html` receives.

@@ -4,8 +4,8 @@
 use chrono::Utc;
 use classmates_api::ical::{self, CalendarEvent};
 
-use super::Output;
 use crate::content::Kind;
+use crate::output::Output;
 use crate::site::{Item, ItemId, Site};
 
 /// Path of the calendar with every event.

@@ -6,9 +6,9 @@ use anyhow::Result;
 use atom_syndication::{Category, Content, Entry, Feed, FixedDateTime, Link, Person, Text};
 use rayon::prelude::*;
 
-use super::Output;
 use crate::content::Kind;
 use crate::markdown::Rendered;
+use crate::output::Output;
 use crate::site::{ItemId, Site, Term};
 
 /// Entries per feed.

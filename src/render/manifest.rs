@@ -8,9 +8,9 @@ use classmates_api::manifest::{
     LINKS_PATH, MANIFEST_PATH, Manifest, ManifestEvent, SiteLinks, SiteResource,
 };
 
-use super::Output;
 use crate::content::Kind;
 use crate::dates;
+use crate::output::Output;
 use crate::site::Site;
 
 /// Version written in the manifest's `version` field.

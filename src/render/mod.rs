@@ -21,6 +21,7 @@ use serde::Serialize;
 
 use crate::content::Kind;
 use crate::markdown::Rendered;
+use crate::output::Output;
 use crate::site::{Detail, ItemId, Site};
 use context::{Card, EventView, Link, Paginator, SeriesNav, SiteView, TermView, cards, page_url};
 pub use templates::Templates;
@@ -42,22 +43,6 @@ pub fn page_count(len: usize, per_page: usize) -> usize {
 pub fn page_slice(ids: &[ItemId], page: usize, per_page: usize) -> &[ItemId] {
     let start = ((page - 1) * per_page).min(ids.len());
     &ids[start..(start + per_page).min(ids.len())]
-}
-
-/// One file of the built site: its path relative to the output folder and its bytes.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Output {
-    pub path: String,
-    pub bytes: Vec<u8>,
-}
-
-impl Output {
-    fn new(path: impl Into<String>, bytes: impl Into<Vec<u8>>) -> Output {
-        Output {
-            path: path.into(),
-            bytes: bytes.into(),
-        }
-    }
 }
 
 /// The context every page template receives.

@@ -19,8 +19,9 @@ use std::collections::{BTreeMap, HashMap};
 
 use serde::Serialize;
 
-use super::Output;
 use crate::content::Kind;
+use crate::hash::FastMap;
+use crate::output::Output;
 use crate::site::Site;
 
 /// Site path of the entry file.
@@ -346,7 +347,7 @@ impl FilterList {
 impl Filters {
     /// The lists of `entries`, in order.
     pub fn new(entries: &[&Entry]) -> Filters {
-        type Building<'e> = HashMap<&'e str, Vec<usize>, foldhash::fast::FixedState>;
+        type Building<'e> = FastMap<&'e str, Vec<usize>>;
         let mut building: [Building; 3] = Default::default();
         let kinds: Vec<String> = KINDS.iter().map(|k| kind_name(*k)).collect();
         for (n, entry) in entries.iter().enumerate() {
@@ -480,7 +481,7 @@ const SPLITS: &[&str] = &[
 /// previous one in base 36, each followed by the letter of its field (`0T3B`: items 0 and 3).
 fn postings<'e>(entries: &[&'e Entry]) -> Vec<(&'e str, String)> {
     use rayon::prelude::*;
-    type Map<'e> = HashMap<&'e str, (String, usize), foldhash::fast::FixedState>;
+    type Map<'e> = FastMap<&'e str, (String, usize)>;
     let ranges: Vec<Vec<(&'e str, String)>> = (0..SPLITS.len())
         .into_par_iter()
         .map(|r| {
