@@ -1,0 +1,632 @@
+//! The session: the state of a site kept between builds (files read, the resolved site,
+//! bodies, the plan, the search index, the output folder's inventory), what a change to a file
+//! invalidates in it ([`Session::changed`]), and the rebuild carved into its steps: read and
+//! resolve ([`Session::load`]), plan, find what is stale, render, write, record.
+
+use std::collections::HashSet;
+use std::ffi::{OsStr, OsString};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use anyhow::Result;
+use rayon::prelude::*;
+
+use super::bodies::{self, Body};
+use super::fingerprint::Fingerprints;
+use super::inventory::{self, Inventory, Planned, PlannedFile, RenderedFile};
+use super::plan::{self, Pending, Plan};
+use super::search_cache::SearchCache;
+use crate::config::{CONFIG_FILE, Config};
+use crate::content::load::{CONTENT_DIR, Found, Rejected};
+use crate::content::{Entry, Kind, Source};
+use crate::diagnostics::{Diagnostic, Diagnostics};
+use crate::hash::{FastMap, hash_bytes};
+use crate::markdown::Rendered;
+use crate::render::templates::{OVERRIDES_DIR, THEME_DIR};
+use crate::render::{SiteRenderer, Target, Templates};
+use crate::site::{self, ItemId, Publish, Site};
+
+/// What to build and how.
+#[derive(Debug, Clone)]
+pub struct BuildOptions {
+    /// Root of the site (holds `site.yaml`, `content/`, `themes/`).
+    pub root: PathBuf,
+    /// Output folder; replaced as a whole when the build succeeds.
+    pub output: PathBuf,
+    pub drafts: bool,
+    /// The build's notion of "now": scheduled publishing and upcoming/past events.
+    pub now: chrono::DateTime<chrono::Utc>,
+    pub base_url: Option<String>,
+    /// Replaces `registration_api` of site.yaml (`serve` points the forms at its own `/api`).
+    pub registration_api: Option<String>,
+}
+
+/// Why a build failed.
+#[derive(Debug, thiserror::Error)]
+pub enum BuildError {
+    /// The content has problems; every one found is listed.
+    #[error("le site contient {} erreur(s)", .0.error_count())]
+    Invalid(Diagnostics),
+    #[error(transparent)]
+    Other(anyhow::Error),
+}
+
+impl From<anyhow::Error> for BuildError {
+    /// Problems found while planning the output (an alias over a generated file) are the
+    /// content's, located like the others.
+    fn from(error: anyhow::Error) -> BuildError {
+        match error.downcast::<crate::render::alias::Collisions>() {
+            Ok(collisions) => {
+                let mut diagnostics = Diagnostics::default();
+                collisions.0.into_iter().for_each(|d| diagnostics.push(d));
+                BuildError::Invalid(diagnostics)
+            }
+            Err(error) => BuildError::Other(error),
+        }
+    }
+}
+
+/// What one (re)build did.
+#[derive(Debug)]
+pub struct Rebuild {
+    /// HTML files written by this build.
+    pub pages: usize,
+    /// Files written or copied by this build, HTML included.
+    pub files: usize,
+    /// Files of the previous build that are gone.
+    pub deleted: usize,
+    /// HTML files of the whole site.
+    pub total_pages: usize,
+    /// Files of the whole site.
+    pub total_files: usize,
+    /// Whether the site was resolved again as a whole (its structure changed, or this is the
+    /// first build), rather than the changed items patched into it.
+    pub resolved: bool,
+    pub warnings: Diagnostics,
+    pub elapsed: Duration,
+    /// Where the time went, phase by phase.
+    pub phases: Vec<(&'static str, Duration)>,
+}
+
+/// Times the phases of a build.
+struct Phases {
+    last: Instant,
+    list: Vec<(&'static str, Duration)>,
+}
+
+impl Phases {
+    fn new(started: Instant) -> Phases {
+        Phases {
+            last: started,
+            list: Vec::new(),
+        }
+    }
+
+    fn done(&mut self, phase: &'static str) {
+        let now = Instant::now();
+        self.list.push((phase, now - self.last));
+        self.last = now;
+    }
+}
+
+/// A content file as last read.
+struct File {
+    found: Found,
+    /// Hash of the file's text (0 when it could not be read).
+    hash: u64,
+    result: Result<Entry, Rejected>,
+}
+
+/// The resolved site, with the problems resolving found.
+struct Resolved {
+    site: Site,
+    diagnostics: Diagnostics,
+}
+
+/// The state of a site between builds. See the module documentation.
+pub struct Session {
+    options: BuildOptions,
+    config: Option<Result<Config, Vec<Diagnostic>>>,
+    templates: Option<Templates>,
+    /// Whether the templates were loaded again since the last build that went through: only
+    /// then may a file's templates differ from those it was rendered through.
+    templates_loaded: bool,
+    /// Content files in the order of the layout, and the layout's own problems; `None` when
+    /// `content/` must be listed again.
+    layout: Option<(Vec<Found>, Diagnostics)>,
+    /// By path as listed (`<root>/content/articles/x.md`).
+    files: FastMap<OsString, File>,
+    /// Files to read again, as listed.
+    stale: HashSet<OsString>,
+    /// The site resolved from `files`; `None` when it must be resolved again.
+    resolved: Option<Resolved>,
+    /// What each entry resolved to, for the next time the site is resolved again.
+    resolutions: site::Resolutions,
+    /// Whether the last load resolved the site again.
+    resolved_again: bool,
+    /// The files of the site last planned; `None` when its structure changed.
+    plan: Option<Plan>,
+    /// The fingerprints of the last plan, once forgotten: the next plan takes over those of
+    /// the items that did not change.
+    forgotten: Option<Fingerprints>,
+    /// What was patched into `resolved` since `plan` was made.
+    pending: Pending,
+    /// By path relative to `content/`.
+    bodies: FastMap<String, Body>,
+    /// Entries of the search index, by path relative to `content/`, with their fingerprint.
+    search: SearchCache,
+    /// The output folder as the last build left it.
+    inventory: Inventory,
+}
+
+impl Session {
+    /// A session with nothing read yet: its first rebuild is a full build.
+    pub fn new(options: BuildOptions) -> Session {
+        Session {
+            options,
+            config: None,
+            templates: None,
+            templates_loaded: false,
+            layout: None,
+            files: FastMap::default(),
+            stale: HashSet::new(),
+            resolved: None,
+            resolved_again: false,
+            resolutions: site::Resolutions::default(),
+            plan: None,
+            forgotten: None,
+            pending: Pending::default(),
+            bodies: FastMap::default(),
+            search: SearchCache::default(),
+            inventory: Inventory::default(),
+        }
+    }
+
+    /// Takes note of a changed file (under the root, or relative to it): the next rebuild
+    /// reads it again. A path outside `content/`, `themes/`, `templates/` and `site.yaml` is
+    /// ignored.
+    pub fn changed(&mut self, path: &Path) {
+        let root = self.options.root.clone();
+        let rel = path.strip_prefix(&root).unwrap_or(path);
+        let themes = Path::new(THEME_DIR)
+            .parent()
+            .unwrap_or(Path::new(THEME_DIR));
+        if rel == Path::new(CONFIG_FILE) {
+            self.config = None;
+            self.resolved = None;
+        } else if rel.starts_with(themes) || rel.starts_with(OVERRIDES_DIR) {
+            self.templates = None;
+        } else if rel.starts_with(CONTENT_DIR) {
+            let path = root.join(rel);
+            if self.files.contains_key(path.as_os_str()) {
+                if !path.is_file() {
+                    self.layout = None;
+                }
+                self.stale.insert(path.into_os_string());
+            } else if let Some(owner) = self.bundle_of(&path) {
+                // A file of a bundle: the bundle's list of files may have changed.
+                self.stale.insert(owner);
+            } else if path.exists() || self.files.values().any(|f| f.found.path.starts_with(&path))
+            {
+                // Something new, or a folder of content files moved away.
+                self.layout = None;
+            }
+            // Otherwise a file that came and went (an editor's temporary file): nothing to see.
+        }
+    }
+
+    /// The first instant after the build's `now` at which the site last loaded changes by
+    /// itself (a scheduled item is due, an event ends or closes its registrations).
+    pub fn next_change(&self) -> Option<chrono::DateTime<chrono::Utc>> {
+        self.resolved.as_ref()?.site.next_change
+    }
+
+    /// Moves the build's `now`: the next rebuild resolves the site at that instant (and, as
+    /// every page may show it, fingerprints every file again; only those that differ are
+    /// written).
+    pub fn set_now(&mut self, now: chrono::DateTime<chrono::Utc>) {
+        self.options.now = now;
+        self.resolved = None;
+    }
+
+    /// Forgets everything read (not what is in the output folder): the next rebuild reads the
+    /// whole site again, and writes only what differs.
+    pub fn changed_everything(&mut self) {
+        self.config = None;
+        self.templates = None;
+        self.layout = None;
+        self.resolved = None;
+        self.stale.extend(self.files.keys().cloned());
+    }
+
+    /// The content file whose bundle folder holds `path`, if any.
+    fn bundle_of(&self, path: &Path) -> Option<OsString> {
+        self.files.iter().find_map(|(key, file)| {
+            let dir = file.found.bundle.as_ref()?;
+            (path.starts_with(dir) && path != dir).then(|| key.clone())
+        })
+    }
+
+    /// Loads, checks and resolves the site in its current state, rendering the bodies that
+    /// changed; gives the warnings. The site and its bodies stay in the session
+    /// ([`Session::into_site`]).
+    pub fn load(&mut self) -> Result<Diagnostics, BuildError> {
+        let root = self.options.root.clone();
+        let mut diagnostics = Diagnostics::default();
+        let config = match self.config.get_or_insert_with(|| Config::load(&root)) {
+            Ok(c) => c.clone(),
+            Err(problems) => {
+                problems.iter().cloned().for_each(|d| diagnostics.push(d));
+                self.resolved = None;
+                return Err(BuildError::Invalid(diagnostics));
+            }
+        };
+        self.read_content();
+        let (found, layout_diagnostics) = self.layout.as_ref().expect("content listed above");
+        diagnostics.extend(layout_diagnostics.clone());
+        let mut entries: Vec<&Entry> = Vec::with_capacity(found.len());
+        let mut unparsed: Vec<&Source> = Vec::new();
+        let mut held: Vec<&crate::content::load::Held> = Vec::new();
+        for f in found {
+            match &self.files[f.path.as_os_str()].result {
+                Ok(entry) => entries.push(entry),
+                Err((problems, source, read)) => {
+                    problems.iter().cloned().for_each(|d| diagnostics.push(d));
+                    unparsed.extend(source.as_deref());
+                    held.extend(read.as_deref());
+                }
+            }
+        }
+        self.resolved_again = self.resolved.is_none();
+        if self.resolved.is_none() {
+            // A new structure: the files of the site are planned again.
+            plan::forget(&mut self.plan, &mut self.forgotten);
+            self.pending = Pending::default();
+        }
+        let resolved = self.resolved.get_or_insert_with(|| {
+            let mut config = match &self.options.base_url {
+                Some(url) => config.with_base_url(url),
+                None => config,
+            };
+            if let Some(api) = &self.options.registration_api {
+                config.registration_api = api.trim_end_matches('/').to_string();
+            }
+            let publish = Publish {
+                now: self.options.now,
+                drafts: self.options.drafts,
+            };
+            let (mut site, mut diagnostics) =
+                site::resolve(config, &entries, publish, &mut self.resolutions);
+            for d in site::hold_back(&mut site, &entries, &unparsed, &held, publish) {
+                diagnostics.push(d);
+            }
+            for d in crate::redirects::check(&root, &site) {
+                diagnostics.push(d);
+            }
+            Resolved { site, diagnostics }
+        });
+        let site = &resolved.site;
+        diagnostics.extend(resolved.diagnostics.clone());
+        // Files held back by errors in their front matter: their bodies are checked all the
+        // same, so that one build reports every problem (a broken link too, not only a bad date).
+        let in_error: HashSet<&Path> = diagnostics
+            .iter()
+            .filter(|d| d.is_error())
+            .map(|d| d.path.as_path())
+            .collect();
+        let held_back: Vec<&Source> = unparsed
+            .iter()
+            .copied()
+            .chain(entries.iter().map(|e| &e.source).filter(|s| {
+                !in_error.is_empty()
+                    && in_error.contains(s.display.as_path())
+                    && site.get(s.kind, &s.slug).is_none()
+            }))
+            .collect();
+        let sources: Vec<&Source> = site
+            .items
+            .iter()
+            .map(|item| &item.source)
+            .chain(held_back.iter().copied())
+            .collect();
+        // The links of bodies resolve as before while the site is not resolved again.
+        let links = self.resolved_again.then_some(&site.link_targets);
+        let rendered = bodies::render(&self.bodies, &sources, &site.link_targets, links);
+        self.bodies.extend(rendered);
+        if self.bodies.len() > sources.len() {
+            // Bodies of files gone or no longer published.
+            let keep: HashSet<&str> = sources.iter().map(|s| s.content_path.as_str()).collect();
+            self.bodies.retain(|key, _| keep.contains(key.as_str()));
+        }
+        let rendered: Vec<&Rendered> = sources
+            .iter()
+            .map(|source| &self.bodies[&source.content_path].rendered)
+            .collect();
+        for body in &rendered {
+            body.diagnostics
+                .iter()
+                .cloned()
+                .for_each(|d| diagnostics.push(d));
+        }
+        // Held-back files included: their anchors are checked in the same run as their other
+        // problems, and links into them against their headings.
+        let pages = sources.iter().copied().zip(rendered);
+        crate::anchors::check(&root, pages)
+            .into_iter()
+            .for_each(|d| diagnostics.push(d));
+        if diagnostics.has_errors() {
+            return Err(BuildError::Invalid(diagnostics));
+        }
+        Ok(diagnostics)
+    }
+
+    /// The site last loaded, with the rendered bodies of its items.
+    pub fn into_site(mut self) -> Option<(Site, Vec<Rendered>)> {
+        let site = self.resolved.take()?.site;
+        let bodies = site
+            .items
+            .iter()
+            .map(|item| {
+                self.bodies
+                    .remove(&item.source.content_path)
+                    .map(|b| b.rendered)
+                    .unwrap_or_default()
+            })
+            .collect();
+        Some((site, bodies))
+    }
+
+    /// Lists `content/` again if needed, and reads the files that are new or changed. A file
+    /// whose front matter did not change is patched into the resolved site (its source and
+    /// summary, all an item takes from its body); any other change has the site resolved again.
+    fn read_content(&mut self) {
+        let root = self.options.root.clone();
+        if self.layout.is_none() {
+            let (found, diagnostics) = crate::content::load::discover(&root);
+            let same_files = found.len() == self.files.len()
+                && found.iter().all(|f| {
+                    self.files
+                        .get(f.path.as_os_str())
+                        .is_some_and(|file| file.found == *f)
+                });
+            if !same_files {
+                self.resolved = None;
+            }
+            let current: HashSet<&OsStr> = found.iter().map(|f| f.path.as_os_str()).collect();
+            self.files
+                .retain(|key, _| current.contains(key.as_os_str()));
+            for f in &found {
+                if self
+                    .files
+                    .get(f.path.as_os_str())
+                    .is_none_or(|file| file.found != *f)
+                {
+                    self.stale.insert(f.path.clone().into_os_string());
+                }
+            }
+            self.layout = Some((found, diagnostics));
+        }
+        let (found, _) = self.layout.as_ref().expect("content listed above");
+        let to_read: Vec<&Found> = found
+            .iter()
+            .filter(|f| self.stale.contains(f.path.as_os_str()))
+            .collect();
+        let read: Vec<File> = to_read
+            .par_iter()
+            .map(|f| {
+                let result = crate::content::load::read(&root, f);
+                let hash = match &result {
+                    Ok(entry) => hash_bytes(entry.source.text.as_bytes()),
+                    Err((_, Some(source), _)) => hash_bytes(source.text.as_bytes()),
+                    Err((_, None, _)) => 0,
+                };
+                File {
+                    found: (*f).clone(),
+                    hash,
+                    result,
+                }
+            })
+            .collect();
+        let publish = Publish {
+            now: self.options.now,
+            drafts: self.options.drafts,
+        };
+        for file in read {
+            let before = self.files.get(file.found.path.as_os_str());
+            let patched = match (before.map(|b| &b.result), &file.result, &mut self.resolved) {
+                (Some(Ok(old)), Ok(new), Some(resolved))
+                    if old.source.yaml() == new.source.yaml()
+                        && old.source.bundle_files == new.source.bundle_files =>
+                {
+                    let site = &mut resolved.site;
+                    if let Some(id) = site.id(new.source.kind, &new.source.slug)
+                        && site.items[id].source.path == new.source.path
+                    {
+                        let item = std::sync::Arc::make_mut(&mut site.items[id]);
+                        item.summary = site::summary(&new.meta, &new.source);
+                        item.source = new.source.clone();
+                        self.pending.patched.push(id);
+                    }
+                    true
+                }
+                // Another front matter: patched too when the site keeps its structure.
+                (Some(Ok(old)), Ok(new), Some(resolved))
+                    if old.source.bundle_files == new.source.bundle_files =>
+                {
+                    let site = &mut resolved.site;
+                    match site::patch(site, new, publish) {
+                        Some(patched) => {
+                            let id = patched.id;
+                            let pending = &mut self.pending;
+                            pending.patched.push(id);
+                            pending.patched.extend(patched.series);
+                            for &t in &patched.renamed_tags {
+                                // The cards of the tag's items show its name.
+                                pending.patched.extend(site.tags[t].items.iter().copied());
+                            }
+                            let slugs = patched.tags.iter().map(|&t| site.tags[t].slug.clone());
+                            pending.refiled.tags.extend(slugs);
+                            pending.refiled.categories.extend(patched.categories);
+                            // A tag page appears or goes: the files of the site change.
+                            pending.restructured |= patched.retagged;
+                            if patched.redated {
+                                pending.relisted.push(id);
+                                pending.relisted.extend(patched.series);
+                            }
+                            if site.items[id].kind == Kind::Author {
+                                // The cards of their works show the author's name.
+                                pending
+                                    .patched
+                                    .extend(site.by_author(&site.items[id].slug).iter().copied());
+                            }
+                            true
+                        }
+                        None => false,
+                    }
+                }
+                _ => false,
+            };
+            if !patched {
+                self.resolved = None;
+            }
+            self.files
+                .insert(file.found.path.clone().into_os_string(), file);
+        }
+        self.stale.clear();
+    }
+
+    /// Builds the site in its current state into the output folder: everything the first time
+    /// (in a temporary folder that then replaces the output folder), then only the files whose
+    /// inputs changed, written in place. On failure the output folder is left as it was.
+    /// The steps: read and resolve, plan, find what is stale, render, write, record.
+    pub fn rebuild(&mut self) -> Result<Rebuild, BuildError> {
+        let started = Instant::now();
+        let mut phases = Phases::new(started);
+        let output = self.options.output.clone();
+        if !output.is_dir() {
+            self.inventory.fresh = true;
+        }
+        let warnings = self.load()?;
+        phases.done("lecture, résolution, corps");
+        if self.templates.is_none() {
+            self.templates = Some(Templates::load(&self.options.root)?);
+            self.templates_loaded = true;
+            plan::forget(&mut self.plan, &mut self.forgotten);
+        }
+        let site = &self.resolved.as_ref().expect("loaded above").site;
+        let templates = self.templates.as_ref().expect("templates loaded above");
+        let bodies: Vec<&Rendered> = site
+            .items
+            .iter()
+            .map(|item| &self.bodies[&item.source.content_path].rendered)
+            .collect();
+
+        // Plan: the files of the site, with the fingerprints of their inputs.
+        let text = |id: ItemId| {
+            self.files
+                .get(site.items[id].source.path.as_os_str())
+                .map_or(0, |f| f.hash)
+        };
+        let body = |id: ItemId| self.bodies[&site.items[id].source.content_path].fingerprint;
+        let pending = std::mem::take(&mut self.pending);
+        let plan = plan::next(
+            self.plan.take(),
+            &mut self.forgotten,
+            pending,
+            site,
+            templates,
+            &bodies,
+            text,
+            body,
+        )?;
+        let plan: &Plan = self.plan.insert(plan);
+        phases.done("modèles, empreintes");
+        let renderer = SiteRenderer::new(site, templates, &bodies, &plan.layout);
+        let copies = inventory::copies(site, templates);
+        let files = inventory::files(plan, &copies);
+        phases.done("fichiers à copier");
+
+        // Stale: what must be produced again.
+        let dirty = self
+            .inventory
+            .stale(&files, templates, self.templates_loaded);
+
+        // Render: the pages, then the search index.
+        let mut rendered = render(&renderer, templates, &files, &dirty)?;
+        phases.done("rendu des pages");
+        // Files found unchanged without being written: their records take the new inputs.
+        let mut unchanged: Vec<usize> = Vec::new();
+        if let Some(&i) = dirty
+            .iter()
+            .find(|&&i| matches!(files[i].1, Planned::Render(Target::SearchIndex)))
+        {
+            // After the pages: a failure there leaves its cache as the files are. Its entries
+            // are kept between builds: only those of changed items are made again, and its
+            // files are made only when one of them changed (then written if their bytes did).
+            // Each of its files has its record; the first one, at the target's path, is the
+            // one planned.
+            let force = self.inventory.fresh || !self.inventory.has(files[i].0);
+            match self.search.index(site, &plan.fingerprints, force)? {
+                Some(outputs) => rendered.extend(outputs.into_iter().map(|output| {
+                    let hash = hash_bytes(&output.bytes);
+                    (i, output, Vec::new(), hash)
+                })),
+                None => unchanged.push(i),
+            }
+        }
+        phases.done("index de recherche");
+
+        // Write: the files whose bytes changed.
+        let (pages, written) = self.inventory.write(&output, &files, &rendered, &dirty)?;
+        phases.done("écriture");
+
+        // Record: what each file was made from; the files gone are deleted.
+        let deleted =
+            self.inventory
+                .record(&output, &files, &rendered, &unchanged, &self.search.files);
+        phases.done("inventaire");
+        self.templates_loaded = false;
+        Ok(Rebuild {
+            pages,
+            files: written,
+            deleted,
+            total_pages: self.inventory.total_pages(),
+            total_files: self.inventory.total_files(),
+            resolved: self.resolved_again,
+            warnings,
+            elapsed: started.elapsed(),
+            phases: phases.list,
+        })
+    }
+}
+
+/// Renders the files of `files` at the indexes `dirty`, in parallel, noting the templates each
+/// went through (the search index is made by its cache, files to copy are copied).
+fn render(
+    renderer: &SiteRenderer,
+    templates: &Templates,
+    files: &[PlannedFile],
+    dirty: &[usize],
+) -> Result<Vec<RenderedFile>> {
+    dirty
+        .par_iter()
+        .filter_map(|&i| match &files[i].1 {
+            Planned::Render(Target::SearchIndex) | Planned::Copy(_) => None,
+            Planned::Render(target) => Some((i, *target)),
+        })
+        .map(|(i, target)| {
+            let (output, names) = Templates::recording(|| renderer.render(target));
+            let output = output?;
+            debug_assert_eq!(output.path, files[i].0, "path of {target:?}");
+            let used = names
+                .into_iter()
+                .map(|name| {
+                    let f = templates.fingerprint(&name).unwrap_or(0);
+                    (name, f)
+                })
+                .collect();
+            let hash = hash_bytes(&output.bytes);
+            Ok((i, output, used, hash))
+        })
+        .collect()
+}
