@@ -557,125 +557,83 @@ pub fn resolve(
     (site, diagnostics)
 }
 
-/// What [`patch`] changed: the item, and the tags and categories whose lists changed (with
-/// the tags whose name, their most common spelling, changed).
+/// What [`Site::refile_item`] changed: the tags and categories whose lists changed (indexes
+/// in `Site::tags` and `Site::categories` as they are after it; a tag that disappeared is not
+/// among them), the tags whose name (their most common spelling) changed, and whether a tag
+/// appeared or disappeared.
 #[derive(Debug, Default)]
-pub struct Patched {
-    pub id: ItemId,
-    /// Indexes in `Site::tags` and `Site::categories` as they are after the patch (a tag that
-    /// disappeared is not among them).
+pub struct TermChanges {
     pub tags: Vec<usize>,
     pub categories: Vec<usize>,
     pub renamed_tags: Vec<usize>,
     /// Whether a tag appeared or disappeared: the indexes of `Site::tags` moved, and the site
     /// has pages more or fewer.
     pub retagged: bool,
-    /// Whether the item has a new date: it moved in every list it is in (newest first), and
-    /// the pages and feeds showing those lists changed.
-    pub redated: bool,
-    /// The series of the item, when it took a new date with it (and moved in its lists).
-    pub series: Option<ItemId>,
 }
 
-/// Takes in a change to the front matter of one published file that leaves the site's
-/// structure as it was: the item stays published, with the same identity, authors, aliases
-/// and place in its series, so every index but the lists of its tags and categories keeps its
-/// items. Its title, summary, last update, event details (but dates, registrations and
-/// whether it has a recording) or resource link may differ; its tags and categories too: a
-/// tag no other item has appears, a tag it was alone to have disappears
-/// ([`Patched::retagged`]); the date of an article (but a part of a series without a number)
-/// or of a resource too: it moves in every list it is in ([`Patched::redated`]), with its
-/// series when that takes a new date ([`Patched::series`]). Gives what changed, or `None` when the
-/// site must be resolved again.
-pub fn patch(site: &mut Site, entry: &Entry, publish: Publish) -> Option<Patched> {
-    let id = site.id(entry.source.kind, &entry.source.slug)?;
-    let old = &site.items[id];
-    if old.source.path != entry.source.path || entry.meta.aliases() != old.aliases.as_slice() {
-        return None;
-    }
-    // References are part of the structure: equal to the old item's, they still exist (the
-    // files of the site are the same), so they need no look-up here.
-    let Resolution {
-        item,
-        problems,
-        scheduled,
-        references: _,
-    } = resolve_entry(&site.config, entry, &|_, _| true, publish);
-    let published = problems.is_empty() && publish.shows(item.draft, scheduled);
-    if !published {
-        return None;
-    }
-    let mut item = Arc::unwrap_or_clone(item);
-    item.aliases = old.aliases.clone();
-    if let Detail::Series { parts } = &old.detail {
-        // A series takes its parts and its date from the other files.
-        item.detail = Detail::Series {
-            parts: parts.clone(),
-        };
-        item.date = old.date;
-    }
-    let redated = old.date != item.date;
-    // An event's dates also order the calendars: those are resolved again. So is the date of
-    // a part without a number, which orders its series. A numbered part keeps its place in
-    // its series, which takes the date of its latest part (and moves with it, below).
-    let movable = matches!(
-        (&old.detail, &item.detail),
-        (
-            Detail::Article { series: None, .. },
-            Detail::Article { series: None, .. }
-        ) | (
-            Detail::Article { part: Some(_), .. },
-            Detail::Article { part: Some(_), .. }
-        ) | (Detail::Resource { .. }, Detail::Resource { .. })
-    );
-    if !same_structure(old, &item) || (redated && !movable) {
-        return None;
-    }
-    let mut patched = Patched {
-        id,
-        redated,
-        ..Patched::default()
-    };
-    let (old_tags, old_categories) = (old.tag_slugs.clone(), old.categories.clone());
-    let refiled = (&old.tags, &old.categories) != (&item.tags, &item.categories);
-    if redated {
-        move_item(site, id, item, &old_tags, &old_categories);
-        // Its series takes the date of its latest part.
-        if let Detail::Article {
-            series: Some(series),
-            ..
-        } = &site.items[id].detail
-            && let Some(series) = site.id(Kind::Series, series)
-            && let Detail::Series { parts } = &site.items[series].detail
-        {
-            let latest = parts.iter().filter_map(|&p| site.items[p].date).max();
-            if latest != site.items[series].date {
-                let mut item = Item::clone(&site.items[series]);
-                item.date = latest;
-                let (tags, categories) = (item.tag_slugs.clone(), item.categories.clone());
-                move_item(site, series, item, &tags, &categories);
-                patched.series = Some(series);
+/// Edits of the lists of a resolved site, for the patches of `crate::incremental::patch`
+/// (which decides when a change may be patched in): each keeps the lists in the site's order.
+impl Site {
+    /// Puts `item`, the new version of item `id` with another date, in its place in every list
+    /// the item is in: the site's, its kind's, its authors' and those of the terms `tags` and
+    /// `categories` (slugs, as the item had them).
+    pub fn move_item(&mut self, id: ItemId, item: Item, tags: &[String], categories: &[String]) {
+        let (kind, authors) = (item.kind, item.authors.clone());
+        // Out of every list it is in, then back in at its new place.
+        let mut lists: Vec<&mut Vec<ItemId>> =
+            vec![&mut self.order, &mut self.newest[kind as usize]];
+        for (author, works) in self.works.iter_mut() {
+            if authors.contains(author) {
+                lists.push(works);
             }
         }
-    } else {
-        site.items[id] = Arc::new(item);
+        for term in self.tags.iter_mut() {
+            if tags.contains(&term.slug) {
+                lists.push(&mut term.items);
+            }
+        }
+        for term in self.categories.iter_mut() {
+            if categories.contains(&term.slug) {
+                lists.push(&mut term.items);
+            }
+        }
+        for list in &mut lists {
+            list.retain(|&i| i != id);
+        }
+        self.items[id] = Arc::new(item);
+        for list in lists {
+            let at = list
+                .binary_search_by(|&other| newest_first(&self.items, other, id))
+                .unwrap_err();
+            list.insert(at, id);
+        }
     }
-    if refiled {
-        let item = &site.items[id];
+
+    /// Files item `id` under the tags and categories it has now, out of those it had
+    /// (`old_tags` and `old_categories`, slugs): a tag no other item has appears, a tag it was
+    /// alone to have disappears, a tag whose most common spelling changed is renamed.
+    pub fn refile_item(
+        &mut self,
+        id: ItemId,
+        old_tags: &[String],
+        old_categories: &[String],
+    ) -> TermChanges {
+        let mut refiled = TermChanges::default();
+        let item = &self.items[id];
         let (new_tags, new_categories) = (item.tag_slugs.clone(), item.categories.clone());
         // Categories are those of `site.yaml` (`resolve_entry` checked them): all exist.
         let categories = refile(
-            &site.categories,
-            &site.items,
+            &self.categories,
+            &self.items,
             id,
-            &old_categories,
+            old_categories,
             &new_categories,
         )
         .expect("every category exists");
         // A tag no item had yet: it appears, empty until the item joins it below.
         for slug in &new_tags {
-            if let Err(at) = site.tags.binary_search_by(|term| term.slug.cmp(slug)) {
-                site.tags.insert(
+            if let Err(at) = self.tags.binary_search_by(|term| term.slug.cmp(slug)) {
+                self.tags.insert(
                     at,
                     Term {
                         slug: slug.clone(),
@@ -684,69 +642,35 @@ pub fn patch(site: &mut Site, entry: &Entry, publish: Publish) -> Option<Patched
                         items: Vec::new(),
                     },
                 );
-                patched.retagged = true;
+                refiled.retagged = true;
             }
         }
         let tags =
-            refile(&site.tags, &site.items, id, &old_tags, &new_tags).expect("every tag exists");
+            refile(&self.tags, &self.items, id, old_tags, &new_tags).expect("every tag exists");
         let (mut refiled_tags, mut renamed_tags) = (Vec::new(), Vec::new());
         for (t, items) in tags {
-            site.tags[t].items = items;
-            let name = term_name(&site.items, &site.tags[t]);
-            if name != site.tags[t].name {
-                site.tags[t].name = name;
-                renamed_tags.push(site.tags[t].slug.clone());
+            self.tags[t].items = items;
+            let name = term_name(&self.items, &self.tags[t]);
+            if name != self.tags[t].name {
+                self.tags[t].name = name;
+                renamed_tags.push(self.tags[t].slug.clone());
             }
-            refiled_tags.push(site.tags[t].slug.clone());
+            refiled_tags.push(self.tags[t].slug.clone());
         }
         for (c, items) in categories {
-            site.categories[c].items = items;
-            patched.categories.push(c);
+            self.categories[c].items = items;
+            refiled.categories.push(c);
         }
         // A tag the item was alone to have disappears.
-        if site.tags.iter().any(|term| term.items.is_empty()) {
-            site.tags.retain(|term| !term.items.is_empty());
-            patched.retagged = true;
+        if self.tags.iter().any(|term| term.items.is_empty()) {
+            self.tags.retain(|term| !term.items.is_empty());
+            refiled.retagged = true;
         }
         // Indexes as they are now: a tag that appeared or disappeared moved those after it.
-        let index = |slug: &String| site.tag_index(slug);
-        patched.tags = refiled_tags.iter().filter_map(index).collect();
-        patched.renamed_tags = renamed_tags.iter().filter_map(index).collect();
-    }
-    Some(patched)
-}
-
-/// Puts `item`, the new version of item `id` with another date, in its place in every list
-/// the item is in: the site's, its kind's, its authors' and those of the terms `tags` and
-/// `categories` (slugs, as the item had them).
-fn move_item(site: &mut Site, id: ItemId, item: Item, tags: &[String], categories: &[String]) {
-    let (kind, authors) = (item.kind, item.authors.clone());
-    // Out of every list it is in, then back in at its new place.
-    let mut lists: Vec<&mut Vec<ItemId>> = vec![&mut site.order, &mut site.newest[kind as usize]];
-    for (author, works) in site.works.iter_mut() {
-        if authors.contains(author) {
-            lists.push(works);
-        }
-    }
-    for term in site.tags.iter_mut() {
-        if tags.contains(&term.slug) {
-            lists.push(&mut term.items);
-        }
-    }
-    for term in site.categories.iter_mut() {
-        if categories.contains(&term.slug) {
-            lists.push(&mut term.items);
-        }
-    }
-    for list in &mut lists {
-        list.retain(|&i| i != id);
-    }
-    site.items[id] = Arc::new(item);
-    for list in lists {
-        let at = list
-            .binary_search_by(|&other| newest_first(&site.items, other, id))
-            .unwrap_err();
-        list.insert(at, id);
+        let index = |slug: &String| self.tag_index(slug);
+        refiled.tags = refiled_tags.iter().filter_map(index).collect();
+        refiled.renamed_tags = renamed_tags.iter().filter_map(index).collect();
+        refiled
     }
 }
 
@@ -781,54 +705,19 @@ fn refile(
     Some(changes)
 }
 
-/// Whether two versions of an item have the same place in the site: every field that decides
-/// which lists, indexes and files the site has, and in which order; but the date and the
-/// terms, which [`patch`] moves the item for.
-fn same_structure(a: &Item, b: &Item) -> bool {
-    // Destructured so that a new field does not compile until it is placed on either side.
-    let Item {
-        kind,
-        slug,
-        title: _,
-        url,
-        // A new date moves the item in its lists (see `patch`).
-        date: _,
-        summary: _,
-        // Patched in with their terms' lists (see `refile`).
-        tags: _,
-        tag_slugs: _,
-        categories: _,
-        authors,
-        draft,
-        aliases,
-        source,
-        detail,
-    } = a;
-    let same_detail = match (detail, &b.detail) {
-        (Detail::Author { .. }, Detail::Author { .. }) | (Detail::Page, Detail::Page) => true,
-        (
-            Detail::Article { series, part, .. },
-            Detail::Article {
-                series: series_b,
-                part: part_b,
-                ..
-            },
-        ) => (series, part) == (series_b, part_b),
-        (Detail::Series { parts }, Detail::Series { parts: parts_b }) => parts == parts_b,
-        (Detail::Resource { .. }, Detail::Resource { .. }) => true,
-        (Detail::Event(e), Detail::Event(f)) => {
-            // With the instants at which the site changes by itself (`Site::next_change`).
-            (e.start, e.end, e.recording.is_some()) == (f.start, f.end, f.recording.is_some())
-                && (e.registration, e.registration_deadline)
-                    == (f.registration, f.registration_deadline)
-        }
-        _ => false,
-    };
-    same_detail
-        && (kind, slug, url) == (&b.kind, &b.slug, &b.url)
-        && authors == &b.authors
-        && (draft, aliases) == (&b.draft, &b.aliases)
-        && (&source.path, &source.bundle_files) == (&b.source.path, &b.source.bundle_files)
+/// Resolves `entry` alone, as a patch of the resolved site does (`crate::incremental::patch`):
+/// the items it refers to are taken as existing (they did when the site was resolved, and its
+/// files are the same). Its aliases are not checked. `None` when it has problems or is not
+/// published.
+pub fn resolve_alone(config: &Config, entry: &Entry, publish: Publish) -> Option<Item> {
+    let Resolution {
+        item,
+        problems,
+        scheduled,
+        references: _,
+    } = resolve_entry(config, entry, &|_, _| true, publish);
+    let published = problems.is_empty() && publish.shows(item.draft, scheduled);
+    published.then(|| Arc::unwrap_or_clone(item))
 }
 
 /// Takes into `site` the files held back by errors in their front matter: each one is a link

@@ -12,7 +12,7 @@
 //!   entry of the search index, and, when its summary changed, the lists showing its card;
 //! - the front matter of a published file, when the site keeps its structure (same identity,
 //!   date, authors, aliases and place in its series: a new title, summary, event location…,
-//!   tags, categories): the item is resolved alone and patched in ([`site::patch`]), with the
+//!   tags, categories): the item is resolved alone and patched in ([`patch::patch`]), with the
 //!   lists of the terms it joins or leaves, then as above plus the pages and feeds of those
 //!   terms; an author's new name changes the cards of their works too, a tag's new name the
 //!   cards of its items. A tag that appears or disappears changes the files of the site: they
@@ -34,6 +34,8 @@
 //! The rooms of the engine, in the order of a rebuild ([`Session::rebuild`]):
 //! - [`session`]: the state kept between builds, and the rebuild carved into its steps (read,
 //!   plan, find what is stale, render, write, record);
+//! - [`patch`]: a changed file put in place of its item in the resolved site, when the change
+//!   keeps the site's structure (otherwise the site is resolved again);
 //! - [`plan`]: the files of the site with the fingerprints of their inputs, and the stale rules
 //!   (which files a patched item, a moved item or a refiled term makes stale);
 //! - [`fingerprint`]: what each output file reads, hashed without rendering it;
@@ -50,6 +52,7 @@
 pub mod bodies;
 pub mod fingerprint;
 pub mod inventory;
+pub mod patch;
 pub mod plan;
 pub mod search_cache;
 pub mod session;

@@ -14,6 +14,7 @@ use rayon::prelude::*;
 use super::bodies::{self, Body};
 use super::fingerprint::Fingerprints;
 use super::inventory::{self, Inventory, Planned, PlannedFile, RenderedFile};
+use super::patch;
 use super::plan::{self, Pending, Plan};
 use super::search_cache::SearchCache;
 use crate::config::{CONFIG_FILE, Config};
@@ -438,13 +439,7 @@ impl Session {
                     if old.source.yaml() == new.source.yaml()
                         && old.source.bundle_files == new.source.bundle_files =>
                 {
-                    let site = &mut resolved.site;
-                    if let Some(id) = site.id(new.source.kind, &new.source.slug)
-                        && site.items[id].source.path == new.source.path
-                    {
-                        let item = std::sync::Arc::make_mut(&mut site.items[id]);
-                        item.summary = site::summary(&new.meta, &new.source);
-                        item.source = new.source.clone();
+                    if let Some(id) = patch::patch_body(&mut resolved.site, new) {
                         self.pending.patched.push(id);
                     }
                     true
@@ -454,7 +449,7 @@ impl Session {
                     if old.source.bundle_files == new.source.bundle_files =>
                 {
                     let site = &mut resolved.site;
-                    match site::patch(site, new, publish) {
+                    match patch::patch(site, new, publish) {
                         Some(patched) => {
                             let id = patched.id;
                             let pending = &mut self.pending;
