@@ -9,21 +9,6 @@ use crate::content::Source;
 use crate::diagnostics::Diagnostic;
 use crate::markdown::Rendered;
 
-/// A link with an anchor, as found while rendering a body.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AnchorLink {
-    /// `content/`-relative path of the target file (the file itself for `#anchor`).
-    pub target: String,
-    /// The anchor, without `#`, as written.
-    pub anchor: String,
-    /// The whole destination, as written (`../a.md#x`).
-    pub dest: String,
-    pub line: usize,
-    pub column: usize,
-    /// Characters to underline.
-    pub len: usize,
-}
-
 /// Checks every anchor link of `pages` (each source with its rendered body) against the ids of
 /// its target. `pages` holds the files held back by errors too, so that their anchors are
 /// checked in the same run as their other problems; targets that are not among `pages`

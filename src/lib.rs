@@ -23,5 +23,6 @@ pub mod scaffold;
 pub mod schema;
 pub mod site;
 pub mod text;
+pub mod urls;
 pub mod watch;
 pub mod yaml;

@@ -5,7 +5,7 @@ use pulldown_cmark::{CodeBlockKind, CowStr, Event, HeadingLevel, Options, Parser
 
 use crate::content::Source;
 use crate::diagnostics::Diagnostic;
-use crate::site::LinkTarget;
+use crate::urls::LinkTarget;
 
 pub(crate) fn options() -> Options {
     Options::ENABLE_TABLES
@@ -14,6 +14,21 @@ pub(crate) fn options() -> Options {
         | Options::ENABLE_TASKLISTS
         | Options::ENABLE_HEADING_ATTRIBUTES
         | Options::ENABLE_GFM
+}
+
+/// A link with an anchor, as found while rendering a body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AnchorLink {
+    /// `content/`-relative path of the target file (the file itself for `#anchor`).
+    pub target: String,
+    /// The anchor, without `#`, as written.
+    pub anchor: String,
+    /// The whole destination, as written (`../a.md#x`).
+    pub dest: String,
+    pub line: usize,
+    pub column: usize,
+    /// Characters to underline.
+    pub len: usize,
 }
 
 /// A heading of a rendered page, for tables of contents and anchor checks.
@@ -31,7 +46,7 @@ pub struct Rendered {
     pub headings: Vec<Heading>,
     pub diagnostics: Vec<Diagnostic>,
     /// Links with an `#anchor`, to check against their target once every body is rendered.
-    pub anchor_links: Vec<crate::anchors::AnchorLink>,
+    pub anchor_links: Vec<AnchorLink>,
     /// Ids of the body besides its headings' (raw HTML `id`/`name`, footnotes).
     pub other_ids: Vec<String>,
 }
@@ -42,14 +57,14 @@ pub struct Rendered {
 pub type LinkLookups = Vec<(String, Option<LinkTarget>)>;
 
 /// Renders the body of `source`. `links` maps `content/`-relative paths to their pages.
-pub fn render(source: &Source, links: &crate::site::LinkTargets) -> Rendered {
+pub fn render(source: &Source, links: &crate::urls::LinkTargets) -> Rendered {
     render_tracked(source, links).0
 }
 
 /// Like [`render`], and also tells which entries of `links` the body depends on.
 pub fn render_tracked(
     source: &Source,
-    links: &crate::site::LinkTargets,
+    links: &crate::urls::LinkTargets,
 ) -> (Rendered, LinkLookups) {
     let lookups = std::cell::RefCell::new(LinkLookups::new());
     let get = |key: &str| {
@@ -147,7 +162,7 @@ fn render_with<'l>(source: &Source, links: &dyn Fn(&str) -> Option<&'l LinkTarge
                     .map_or(1, |l| l.chars().count());
                 let mut anchor_link = |target: String, anchor: &str| {
                     if !anchor.is_empty() {
-                        rendered.anchor_links.push(crate::anchors::AnchorLink {
+                        rendered.anchor_links.push(AnchorLink {
                             target,
                             anchor: anchor.to_string(),
                             dest: dest.clone(),
@@ -303,7 +318,7 @@ fn heading_level(level: HeadingLevel) -> u8 {
 pub fn resolve_link(
     from: &str,
     dest: &str,
-    links: &crate::site::LinkTargets,
+    links: &crate::urls::LinkTargets,
 ) -> Option<Result<(String, bool), String>> {
     resolve_target(from, dest, &|key| links.get(key)).map(|resolution| {
         resolution.map(|(_, anchor, target)| {
@@ -493,6 +508,15 @@ fn html_ids(html: &str) -> Vec<String> {
 }
 
 /// The text of the first paragraph, as a default summary.
+/// The plain text of the first paragraph of the body of `source` (the default summary),
+/// computed once per source: parsing a body takes longer than everything else a rebuild does
+/// with an unchanged file.
+pub fn first_paragraph(source: &Source) -> &str {
+    source
+        .first_paragraph
+        .get_or_init(|| first_paragraph_text(source.body()))
+}
+
 pub fn first_paragraph_text(body: &str) -> String {
     let mut text = String::new();
     let mut inside = false;
@@ -512,8 +536,8 @@ pub fn first_paragraph_text(body: &str) -> String {
 mod tests {
     use super::*;
 
-    fn links() -> crate::site::LinkTargets {
-        let mut m = crate::site::LinkTargets::default();
+    fn links() -> crate::urls::LinkTargets {
+        let mut m = crate::urls::LinkTargets::default();
         m.insert(
             "articles/a/index.md".to_string(),
             LinkTarget {

@@ -63,7 +63,7 @@ pub fn pages(site: &Site) -> Vec<(usize, String)> {
         .redirects
         .iter()
         .enumerate()
-        .filter(|(_, (from, _))| !is_feed(from) && crate::site::alias_file(from).is_ok())
+        .filter(|(_, (from, _))| !is_feed(from) && crate::urls::alias_file(from).is_ok())
         .filter_map(|(i, (_, to))| target_title(site, to).map(|title| (i, title)))
         .collect()
 }
@@ -90,7 +90,7 @@ pub fn feed_copies(site: &Site, specs: &[Spec]) -> Vec<Spec> {
 fn feed_path(from: &str) -> Result<String, String> {
     // Same rules as an alias, for the path itself.
     let as_page = format!("{}.html", from.rsplit_once('.').map_or(from, |(p, _)| p));
-    crate::site::alias_file(&as_page)?;
+    crate::urls::alias_file(&as_page)?;
     Ok(from.trim_start_matches('/').to_string())
 }
 
@@ -124,11 +124,11 @@ pub fn check(root: &Path, site: &Site) -> Vec<Diagnostic> {
     let item_files: std::collections::HashSet<String> = site
         .items
         .iter()
-        .map(|item| crate::render::file_for_url(&item.url))
+        .map(|item| crate::urls::file_for_url(&item.url))
         .chain(site.items.iter().flat_map(|item| {
             item.aliases
                 .iter()
-                .filter_map(|a| crate::site::alias_file(a).ok())
+                .filter_map(|a| crate::urls::alias_file(a).ok())
         }))
         .collect();
     let mut problems = Vec::new();
@@ -137,7 +137,7 @@ pub fn check(root: &Path, site: &Site) -> Vec<Diagnostic> {
         let file = if is_feed(from) {
             feed_path(from)
         } else {
-            crate::site::alias_file(from)
+            crate::urls::alias_file(from)
         };
         let file = match file {
             Ok(file) => file,
@@ -150,7 +150,7 @@ pub fn check(root: &Path, site: &Site) -> Vec<Diagnostic> {
             // `specs` holds the copy written at `from` itself.
             specs.iter().filter(|s| s.path == file).count() > 1
         } else {
-            item_files.contains(&file) || crate::site::is_generated_page(&file)
+            item_files.contains(&file) || crate::urls::is_generated_page(&file)
         };
         if generated {
             problems.push(at(

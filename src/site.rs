@@ -18,6 +18,7 @@ use crate::content::{Entry, Kind, Meta, Source};
 use crate::dates::{self, Instant};
 use crate::diagnostics::{Diagnostic, Diagnostics};
 use crate::hash::FastMap;
+use crate::urls::{self, LinkTarget, LinkTargets, RESERVED_PATHS, alias_file, is_generated_page};
 
 /// Options that decide what is published.
 #[derive(Debug, Clone, Copy)]
@@ -142,17 +143,6 @@ pub struct Site {
     /// The first instant after `now` at which the site changes by itself: a scheduled item
     /// is due, an event ends or closes its registrations. `serve` rebuilds then.
     pub next_change: Option<DateTime<Utc>>,
-}
-
-/// What links between content files resolve to, by path relative to `content/`.
-pub type LinkTargets = FastMap<String, LinkTarget>;
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LinkTarget {
-    pub url: String,
-    pub published: bool,
-    /// The file exists but has errors of its own (it is not published until they are fixed).
-    pub in_error: bool,
 }
 
 impl Site {
@@ -321,14 +311,12 @@ pub fn resolve(
         page_files.get_or_init(|| {
             let mut files = HashMap::new();
             for entry in entries {
-                let url = entry.source.kind.url(&entry.source.slug);
-                let file = crate::render::file_for_url(&url);
-                let base = file.trim_end_matches("index.html").to_string();
+                let url = urls::item(entry.source.kind, &entry.source.slug);
                 for extra in &entry.source.bundle_files {
-                    let rel = extra.to_string_lossy().replace('\\', "/");
-                    files.insert(format!("{base}{rel}"), entry.source.display.as_path());
+                    let file = urls::bundle_file(&url, extra);
+                    files.insert(file, entry.source.display.as_path());
                 }
-                files.insert(file, entry.source.display.as_path());
+                files.insert(urls::file_for_url(&url), entry.source.display.as_path());
             }
             files
         })
@@ -737,7 +725,7 @@ pub fn hold_back(
         site.link_targets
             .entry(source.content_path.clone())
             .or_insert_with(|| LinkTarget {
-                url: source.kind.url(&source.slug),
+                url: urls::item(source.kind, &source.slug),
                 published: false,
                 in_error: true,
             });
@@ -846,7 +834,7 @@ fn resolve_entry(
         kind: source.kind,
         slug: source.slug.clone(),
         title: String::new(),
-        url: source.kind.url(&source.slug),
+        url: urls::item(source.kind, &source.slug),
         date: None,
         summary: String::new(),
         tags: Vec::new(),
@@ -1043,7 +1031,7 @@ pub fn summary(meta: &Meta, source: &Source) -> String {
     };
     written
         .cloned()
-        .unwrap_or_else(|| source.first_paragraph().to_string())
+        .unwrap_or_else(|| crate::markdown::first_paragraph(source).to_string())
 }
 
 fn site_sort(items: &[Arc<Item>], ids: &mut [ItemId]) {
@@ -1057,75 +1045,6 @@ fn newest_first(items: &[Arc<Item>], a: ItemId, b: ItemId) -> std::cmp::Ordering
         .cmp(&a.date)
         .then(a.kind.cmp(&b.kind))
         .then(a.slug.cmp(&b.slug))
-}
-
-/// Paths at the root of the site that pages cannot take.
-pub const RESERVED_PATHS: &[&str] = &[
-    "articles",
-    "series",
-    "ressources",
-    "evenements",
-    "auteurs",
-    "tags",
-    "categories",
-    "api",
-    "recherche",
-    "404",
-];
-
-/// The output file of the redirect page of `alias`: `/a.html` → `a.html`, `/2019/05/x/` and
-/// `/2019/05/x` → `2019/05/x/index.html`. An error says why the alias is not a valid old path.
-pub fn alias_file(alias: &str) -> Result<String, String> {
-    let Some(path) = alias.strip_prefix('/') else {
-        return Err(format!("l'alias « {alias} » doit commencer par `/`"));
-    };
-    if path.is_empty() {
-        return Err("l'alias « / » prendrait l'adresse de l'accueil".into());
-    }
-    if alias.chars().any(|c| {
-        c.is_whitespace() || c.is_control() || matches!(c, '?' | '#' | '\\' | '"' | '<' | '>')
-    }) {
-        return Err(format!(
-            "alias invalide « {alias} » : ni espace, ni `?`, ni `#`, ni `\\`"
-        ));
-    }
-    let dir = path.strip_suffix('/');
-    if dir
-        .unwrap_or(path)
-        .split('/')
-        .any(|s| s.is_empty() || s == "." || s == "..")
-    {
-        return Err(format!(
-            "alias invalide « {alias} » : segment vide, `.` ou `..`"
-        ));
-    }
-    if dir.is_some() {
-        return Ok(format!("{path}index.html"));
-    }
-    let last = path.rsplit('/').next().unwrap_or_default();
-    match last.rsplit_once('.') {
-        None => Ok(format!("{path}/index.html")),
-        Some((_, ext)) if ext.eq_ignore_ascii_case("html") || ext.eq_ignore_ascii_case("htm") => {
-            Ok(path.to_string())
-        }
-        Some(_) => Err(format!(
-            "l'alias « {alias} » n'est pas une page : il finit par `/` ou par `.html`"
-        )),
-    }
-}
-
-/// Whether the site itself generates the HTML file `file` (home, sections, pagination, tags,
-/// categories, reserved paths), whatever the content.
-pub(crate) fn is_generated_page(file: &str) -> bool {
-    let first = file.split('/').next().unwrap_or_default();
-    matches!(file, "index.html" | "404.html")
-        || file.starts_with("articles/page/")
-        || file.starts_with("ressources/page/")
-        // The pages after the first of an author's works: `auteurs/<slug>/page/2/index.html`.
-        || (first == "auteurs" && file.split('/').nth(2) == Some("page"))
-        || (RESERVED_PATHS.contains(&first)
-            && (file == format!("{first}/index.html")
-                || matches!(first, "tags" | "categories" | "api" | "recherche")))
 }
 
 fn is_absolute_url(url: &str) -> bool {
@@ -1208,36 +1127,7 @@ fn collect_tags(items: &[Arc<Item>], order: &[ItemId]) -> Vec<Term> {
 
 #[cfg(test)]
 mod tests {
-    use super::{alias_file, is_absolute_url, is_generated_page};
-
-    #[test]
-    fn aliases_map_to_html_files() {
-        assert_eq!(alias_file("/mon-article.html").unwrap(), "mon-article.html");
-        assert_eq!(alias_file("/2019/05/x/").unwrap(), "2019/05/x/index.html");
-        assert_eq!(alias_file("/ancien").unwrap(), "ancien/index.html");
-        assert_eq!(alias_file("/v1.2/").unwrap(), "v1.2/index.html");
-        for bad in [
-            "mon-article.html",
-            "/",
-            "/a b.html",
-            "/a.html?x=1",
-            "/a//b/",
-            "/../a.html",
-            "/flux.xml",
-        ] {
-            assert!(alias_file(bad).is_err(), "{bad}");
-        }
-    }
-
-    #[test]
-    fn generated_pages_are_reserved() {
-        assert!(is_generated_page("index.html"));
-        assert!(is_generated_page("articles/index.html"));
-        assert!(is_generated_page("articles/page/2/index.html"));
-        assert!(is_generated_page("tags/python/index.html"));
-        assert!(!is_generated_page("articles/ancien-nom/index.html"));
-        assert!(!is_generated_page("tag/python.html"));
-    }
+    use super::is_absolute_url;
 
     #[test]
     fn urls_must_be_absolute() {

@@ -67,7 +67,7 @@ pub fn check(root: &Path, options: &CheckOptions) -> Diagnostics {
 
     // The review checks read the content again, so they run even when the build would stop
     // early; the loading problems were reported above already.
-    let (entries, unparsed, _) = crate::content::load(root);
+    let (entries, unparsed, _) = crate::content::load::load(root);
     let sources: Vec<&Source> = entries
         .iter()
         .map(|e| &e.source)

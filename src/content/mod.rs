@@ -6,7 +6,6 @@ pub mod meta;
 
 use std::path::PathBuf;
 
-pub use load::load;
 pub use meta::Meta;
 
 /// The kinds of content, one folder each under `content/`.
@@ -40,26 +39,6 @@ impl Kind {
             Kind::Resource => "resources",
             Kind::Event => "events",
             Kind::Page => "pages",
-        }
-    }
-
-    /// URL of the page of the item `slug` of this kind.
-    pub fn url(self, slug: &str) -> String {
-        match self {
-            Kind::Page => format!("/{slug}/"),
-            _ => format!("{}{slug}/", self.section_url()),
-        }
-    }
-
-    /// URL of the section listing this kind.
-    pub fn section_url(self) -> &'static str {
-        match self {
-            Kind::Author => "/auteurs/",
-            Kind::Article => "/articles/",
-            Kind::Series => "/series/",
-            Kind::Resource => "/ressources/",
-            Kind::Event => "/evenements/",
-            Kind::Page => "/",
         }
     }
 
@@ -110,8 +89,8 @@ pub struct Source {
     /// Other files of a bundle (`content/<kind>/<slug>/…`), relative to the bundle folder.
     pub bundle_files: Vec<PathBuf>,
     pub bundle_dir: Option<PathBuf>,
-    /// The text of the body's first paragraph, once asked for: parsing a body takes longer
-    /// than everything else a rebuild does with an unchanged file.
+    /// The text of the body's first paragraph, once asked for
+    /// (`crate::markdown::first_paragraph`).
     pub first_paragraph: std::sync::OnceLock<String>,
 }
 
@@ -122,12 +101,6 @@ impl Source {
 
     pub fn body(&self) -> &str {
         &self.text[self.body_range.clone()]
-    }
-
-    /// The plain text of the body's first paragraph (the default summary).
-    pub fn first_paragraph(&self) -> &str {
-        self.first_paragraph
-            .get_or_init(|| crate::markdown::first_paragraph_text(self.body()))
     }
 
     /// The YAML document of the front matter, for located diagnostics.

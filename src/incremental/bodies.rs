@@ -8,7 +8,7 @@ use rayon::prelude::*;
 use crate::content::Source;
 use crate::hash::{FastMap, hasher};
 use crate::markdown::{LinkLookups, Rendered};
-use crate::site;
+use crate::urls::LinkTargets;
 
 /// A Markdown body as last rendered, with what it was rendered from.
 pub struct Body {
@@ -25,8 +25,8 @@ pub struct Body {
 pub fn render(
     bodies: &FastMap<String, Body>,
     sources: &[&Source],
-    links: &site::LinkTargets,
-    changed_links: Option<&site::LinkTargets>,
+    links: &LinkTargets,
+    changed_links: Option<&LinkTargets>,
 ) -> Vec<(String, Body)> {
     sources
         .par_iter()

@@ -51,11 +51,9 @@ pub fn copies(site: &Site, templates: &Templates) -> Vec<CopyFile> {
     }
     for item in &site.items {
         if let Some(dir) = &item.source.bundle_dir {
-            let base = crate::render::file_for_url(&item.url);
-            let base = base.trim_end_matches("index.html");
             for file in &item.source.bundle_files {
                 let from = dir.join(file);
-                let rel = format!("{base}{}", file.to_string_lossy().replace('\\', "/"));
+                let rel = crate::urls::bundle_file(&item.url, file);
                 let stamp = copy_stamp(&from);
                 copies.push((rel, from, stamp));
             }

@@ -72,7 +72,7 @@ pub fn redirect(site: &Site, templates: &Templates, view: &SiteView, i: usize) -
 /// The redirect page of `context.current_url`, through `alias.html`.
 fn page(templates: &Templates, context: AliasContext) -> Result<Output> {
     let old = context.current_url;
-    let file = crate::site::alias_file(old).map_err(|e| anyhow!(e))?;
+    let file = crate::urls::alias_file(old).map_err(|e| anyhow!(e))?;
     let html = templates
         .render("alias.html", &context)
         .with_context(|| format!("rendu de la redirection {old}"))?;
@@ -109,7 +109,7 @@ pub fn check_collisions<'p>(
     for &(id, alias) in aliases {
         let item = &site.items[id];
         let old = &item.aliases[alias];
-        let file = crate::site::alias_file(old).map_err(|e| anyhow!(e))?;
+        let file = crate::urls::alias_file(old).map_err(|e| anyhow!(e))?;
         // The same file, a file where the alias needs a folder, or a folder where it needs a
         // file.
         let taken = if written.get(file.as_str()).copied().unwrap_or(0) > 1 {

@@ -32,7 +32,7 @@ pub fn events(site: &Site) -> Vec<ItemId> {
 
 /// Path of the calendar of one event.
 pub fn event_path(item: &Item) -> String {
-    format!("evenements/{}.ics", item.slug)
+    crate::urls::file_for_url(&crate::urls::event_calendar(&item.slug))
 }
 
 /// The calendar of one event, to add it to one's agenda.

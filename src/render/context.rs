@@ -7,6 +7,7 @@ use serde::Serialize;
 use crate::content::Kind;
 use crate::dates;
 use crate::site::{Detail, Item, ItemId, Site};
+use crate::urls;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Link {
@@ -49,12 +50,12 @@ impl SiteView {
                 &c.absolute(&format!("/{}", super::calendar::ALL_EVENTS_PATH)),
             ),
             nav: [
-                ("Événements", "/evenements/"),
-                ("Articles", "/articles/"),
-                ("Séries", "/series/"),
-                ("Ressources", "/ressources/"),
-                ("Étiquettes", "/tags/"),
-                ("Recherche", "/recherche/"),
+                ("Événements", urls::EVENTS),
+                ("Articles", urls::section(Kind::Article)),
+                ("Séries", urls::SERIES),
+                ("Ressources", urls::section(Kind::Resource)),
+                ("Étiquettes", urls::TAGS),
+                ("Recherche", urls::SEARCH),
             ]
             .into_iter()
             .map(|(name, url)| Link {
@@ -129,7 +130,7 @@ impl Card {
                         .unwrap_or_else(|| t.clone());
                     Link {
                         name,
-                        url: format!("/tags/{slug}/"),
+                        url: urls::term("tags", slug),
                     }
                 })
                 .collect(),
@@ -139,7 +140,7 @@ impl Card {
                 .filter_map(|c| site.config.category(c))
                 .map(|c| Link {
                     name: c.name.clone(),
-                    url: format!("/categories/{}/", c.slug),
+                    url: urls::term("categories", &c.slug),
                 })
                 .collect(),
             authors: item
@@ -261,7 +262,7 @@ impl EventView {
             ),
             recording: e.recording.clone(),
             slides: e.slides.clone(),
-            ics_url: format!("/evenements/{}.ics", item.slug),
+            ics_url: urls::event_calendar(&item.slug),
             past,
             api: site.config.registration_api.clone(),
         })
@@ -293,19 +294,9 @@ impl Paginator {
         Paginator {
             current,
             total,
-            previous: (current > 1).then(|| page_url(base, current - 1)),
-            next: (current < total).then(|| page_url(base, current + 1)),
+            previous: (current > 1).then(|| urls::page(base, current - 1)),
+            next: (current < total).then(|| urls::page(base, current + 1)),
         }
-    }
-}
-
-/// Site path of page `page` of the list whose first page is at `base` (`/tags/python/`):
-/// `base` itself, then `base` + `page/2/`…
-pub fn page_url(base: &str, page: usize) -> String {
-    if page == 1 {
-        base.to_string()
-    } else {
-        format!("{base}page/{page}/")
     }
 }
 

@@ -84,7 +84,7 @@ pub fn specs(site: &Site) -> Vec<Spec> {
 /// The feed of a tag (`section` "tags") or a category ("categories").
 pub fn term_spec(site: &Site, term: &Term, section: &str) -> Spec {
     Spec {
-        path: format!("{section}/{}/atom.xml", term.slug),
+        path: crate::urls::term_feed(section, &term.slug),
         title: format!("{} : {}", site.config.title, term.name),
         ids: term.items.clone(),
     }

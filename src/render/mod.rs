@@ -23,7 +23,8 @@ use crate::content::Kind;
 use crate::markdown::Rendered;
 use crate::output::Output;
 use crate::site::{Detail, ItemId, Site};
-use context::{Card, EventView, Link, Paginator, SeriesNav, SiteView, TermView, cards, page_url};
+use crate::urls::{self, file_for_url};
+use context::{Card, EventView, Link, Paginator, SeriesNav, SiteView, TermView, cards};
 pub use templates::Templates;
 
 /// Articles per page of `/articles/`.
@@ -180,11 +181,11 @@ impl<'a> SiteRenderer<'a> {
         match target {
             Target::Page(Job::Alias { item, alias }) => {
                 let old = &site.items[*item].aliases[*alias];
-                crate::site::alias_file(old).unwrap_or_else(|_| file_for_url(old))
+                urls::alias_file(old).unwrap_or_else(|_| file_for_url(old))
             }
             Target::Page(Job::Redirect(i)) => {
                 let old = &site.config.redirects[*i].0;
-                crate::site::alias_file(old).unwrap_or_else(|_| file_for_url(old))
+                urls::alias_file(old).unwrap_or_else(|_| file_for_url(old))
             }
             Target::Page(job) => file_for_url(&job.url(site)),
             Target::Feed(i) => self.layout.feeds[*i].path.clone(),
@@ -262,19 +263,15 @@ impl<'a> SiteRenderer<'a> {
         if aliases.is_empty() {
             return Ok(());
         }
-        let copied: Vec<String> =
-            self.site
-                .items
-                .iter()
-                .filter(|item| item.source.bundle_dir.is_some())
-                .flat_map(|item| {
-                    let base = file_for_url(&item.url);
-                    let base = base.trim_end_matches("index.html").to_string();
-                    item.source.bundle_files.iter().map(move |file| {
-                        format!("{base}{}", file.to_string_lossy().replace('\\', "/"))
-                    })
-                })
-                .collect();
+        let copied: Vec<String> = self
+            .site
+            .items
+            .iter()
+            .filter(|item| item.source.bundle_dir.is_some())
+            .flat_map(|item| {
+                (item.source.bundle_files.iter()).map(|file| urls::bundle_file(&item.url, file))
+            })
+            .collect();
         let mut every: Vec<&str> = paths.into_iter().collect();
         every.extend(copied.iter().map(String::as_str));
         every.extend(
@@ -332,25 +329,25 @@ impl Job {
     /// Site path of the page.
     pub fn url(&self, site: &Site) -> String {
         match self {
-            Job::Home => "/".into(),
+            Job::Home => urls::HOME.into(),
             Job::Item(i) => site.items[*i].url.clone(),
-            Job::Articles { page, .. } => page_url("/articles/", *page),
-            Job::SeriesIndex => "/series/".into(),
-            Job::Resources { page } => page_url("/ressources/", *page),
-            Job::Events => "/evenements/".into(),
-            Job::Authors => "/auteurs/".into(),
-            Job::Tags => "/tags/".into(),
+            Job::Articles { page, .. } => urls::page(urls::section(Kind::Article), *page),
+            Job::SeriesIndex => urls::SERIES.into(),
+            Job::Resources { page } => urls::page(urls::section(Kind::Resource), *page),
+            Job::Events => urls::EVENTS.into(),
+            Job::Authors => urls::AUTHORS.into(),
+            Job::Tags => urls::TAGS.into(),
             Job::Tag { term, page } => {
-                page_url(&format!("/tags/{}/", site.tags[*term].slug), *page)
+                urls::page(&urls::term("tags", &site.tags[*term].slug), *page)
             }
-            Job::Categories => "/categories/".into(),
-            Job::Category { term, page } => page_url(
-                &format!("/categories/{}/", site.categories[*term].slug),
+            Job::Categories => urls::CATEGORIES.into(),
+            Job::Category { term, page } => urls::page(
+                &urls::term("categories", &site.categories[*term].slug),
                 *page,
             ),
-            Job::Works { author, page } => page_url(&site.items[*author].url, *page),
-            Job::NotFound => "/404.html".into(),
-            Job::Search => "/recherche/".into(),
+            Job::Works { author, page } => urls::page(&site.items[*author].url, *page),
+            Job::NotFound => urls::NOT_FOUND.into(),
+            Job::Search => urls::SEARCH.into(),
             Job::Alias { item, alias } => site.items[*item].aliases[*alias].clone(),
             Job::Redirect(i) => site.config.redirects[*i].0.clone(),
         }
@@ -397,18 +394,6 @@ fn jobs(site: &Site) -> Vec<Job> {
             .map(|(i, _)| Job::Redirect(i)),
     );
     jobs
-}
-
-/// Path of the file serving `url` (`/a/b/` → `a/b/index.html`).
-pub fn file_for_url(url: &str) -> String {
-    let trimmed = url.trim_start_matches('/');
-    if trimmed.is_empty() {
-        "index.html".into()
-    } else if trimmed.ends_with('/') {
-        format!("{trimmed}index.html")
-    } else {
-        trimmed.to_string()
-    }
 }
 
 struct PageRenderer<'a> {
@@ -508,7 +493,7 @@ impl PageRenderer<'_> {
                     "Les articles écrits par les membres de la communauté.",
                     Articles {
                         items: cards(site, page_slice(ids, *page, ARTICLES_PER_PAGE)),
-                        paginator: Paginator::new("/articles/", *page, *total),
+                        paginator: Paginator::new(urls::section(Kind::Article), *page, *total),
                     },
                 )
             }
@@ -526,8 +511,11 @@ impl PageRenderer<'_> {
             }
             Job::Resources { page } => {
                 let ids = site.resources_and_replays();
-                let paginator =
-                    Paginator::new("/ressources/", *page, page_count(ids.len(), LIST_PER_PAGE));
+                let paginator = Paginator::new(
+                    urls::section(Kind::Resource),
+                    *page,
+                    page_count(ids.len(), LIST_PER_PAGE),
+                );
                 self.page(
                     "resources.html",
                     &url,
@@ -654,7 +642,7 @@ impl PageRenderer<'_> {
                 let page = TermPage {
                     items: cards(site, page_slice(&term.items, *page, LIST_PER_PAGE)),
                     paginator,
-                    feed: format!("/{section}/{}/atom.xml", term.slug),
+                    feed: format!("/{}", urls::term_feed(section, &term.slug)),
                     term: view,
                 };
                 self.page(template, &url, &title, &description, page)
@@ -850,7 +838,7 @@ fn term_view(term: &crate::site::Term, section: &str) -> TermView {
     TermView {
         name: term.name.clone(),
         slug: term.slug.clone(),
-        url: format!("/{section}/{}/", term.slug),
+        url: urls::term(section, &term.slug),
         description: term.description.clone(),
         count: term.items.len(),
     }

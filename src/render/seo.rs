@@ -195,7 +195,10 @@ fn breadcrumb(site: &Site, item: &Item) -> Value {
         Kind::Page => None,
     };
     if let Some(name) = section {
-        trail.push((name.to_string(), item.kind.section_url().to_string()));
+        trail.push((
+            name.to_string(),
+            crate::urls::section(item.kind).to_string(),
+        ));
     }
     trail.push((item.title.clone(), item.url.clone()));
     let elements: Vec<Value> = trail

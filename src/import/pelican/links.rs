@@ -8,7 +8,11 @@ use std::ops::Range;
 use pulldown_cmark::{CodeBlockKind, Event, LinkType, Parser, Tag};
 
 use super::slug::pelican_slugify;
-use super::{MARKDOWN, OTHER_SOURCES};
+
+/// Extensions of the Markdown files Pelican reads.
+pub const MARKDOWN: &[&str] = &["md", "markdown", "mkd", "mdown"];
+/// Extensions of sources Pelican reads but this importer does not convert.
+pub const OTHER_SOURCES: &[&str] = &["rst", "html", "htm", "ipynb"];
 
 /// What kind of link a destination is, by its Pelican marker.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -17,8 +17,8 @@ use anyhow::{Context as _, Result, anyhow};
 
 use header::{Field, Header, ambiguous_date, convert_date, parse_header, split_list};
 use links::{
-    Folder, LinkKind, Scan, Target, apply_edits, bundle_name, classify, markdown_dest,
-    relative_path, scan_body, term_id,
+    Folder, LinkKind, MARKDOWN, OTHER_SOURCES, Scan, Target, apply_edits, bundle_name, classify,
+    markdown_dest, relative_path, scan_body, term_id,
 };
 pub use slug::pelican_slugify;
 
@@ -38,10 +38,6 @@ pub struct PelicanOptions {
     pub author: Option<String>,
 }
 
-/// Extensions of the Markdown files Pelican reads.
-const MARKDOWN: &[&str] = &["md", "markdown", "mkd", "mdown"];
-/// Extensions of sources Pelican reads but this importer does not convert.
-const OTHER_SOURCES: &[&str] = &["rst", "html", "htm", "ipynb"];
 /// Pelican's folder of pages (`PAGE_PATHS`).
 const PAGES_DIR: &str = "pages";
 
@@ -235,7 +231,7 @@ pub fn import(root: &Path, options: &PelicanOptions) -> Result<Report> {
             ));
             doc.converted = false;
         } else if doc.kind == DocKind::Page
-            && crate::site::RESERVED_PATHS.contains(&doc.slug.as_str())
+            && crate::urls::RESERVED_PATHS.contains(&doc.slug.as_str())
         {
             report.skipped.push(Note::new(
                 shown(&doc.rel),
@@ -255,14 +251,14 @@ pub fn import(root: &Path, options: &PelicanOptions) -> Result<Report> {
     let mut claimed: HashMap<String, String> = HashMap::new();
     for fm in super::scan_front_matter(root, &Kind::ALL) {
         for alias in fm.strings("aliases") {
-            if let Ok(file) = crate::site::alias_file(&alias) {
+            if let Ok(file) = crate::urls::alias_file(&alias) {
                 claimed.entry(file).or_insert_with(|| fm.path.clone());
             }
         }
     }
     for doc in docs.iter_mut().filter(|d| d.converted) {
         doc.aliases.retain(|alias| {
-            let owner = crate::site::alias_file(alias)
+            let owner = crate::urls::alias_file(alias)
                 .ok()
                 .and_then(|file| claimed.get(&file));
             if let Some(owner) = owner {
@@ -947,7 +943,7 @@ fn read_doc(
             DocKind::Page => format!("/{PAGES_DIR}/{}.html", doc.pelican_slug),
         },
     };
-    match crate::site::alias_file(&old) {
+    match crate::urls::alias_file(&old) {
         Ok(_) => doc.aliases.push(old),
         Err(why) => report.skipped.push(Note::new(
             shown,

@@ -165,7 +165,7 @@ pub(super) fn plan(
     for (from, to) in wanted {
         let taken =
             new.iter().any(|(f, _)| *f == from) || config.redirects.iter().any(|(f, _)| *f == from);
-        let aliased = crate::site::alias_file(&from)
+        let aliased = crate::urls::alias_file(&from)
             .ok()
             .and_then(|file| claimed.get(&file));
         if let Some(owner) = aliased {
