@@ -45,7 +45,7 @@ pub fn run(root: &Path, args: BuildArgs) -> ExitCode {
     };
     match build_site(&options) {
         Ok(report) => {
-            super::report(report.warnings);
+            super::report::report(report.warnings);
             eprintln!(
                 "Site construit dans {} : {} pages, {} fichiers en {} ms",
                 output.display(),
@@ -56,12 +56,12 @@ pub fn run(root: &Path, args: BuildArgs) -> ExitCode {
             ExitCode::SUCCESS
         }
         Err(BuildError::Invalid(diagnostics)) => {
-            super::report(diagnostics);
+            super::report::report(diagnostics);
             eprintln!("La construction a échoué : le site précédent est conservé.");
             ExitCode::FAILURE
         }
         Err(BuildError::Other(e)) => {
-            super::report_error(&e);
+            super::report::report_error(&e);
             eprintln!("La construction a échoué : le site précédent est conservé.");
             ExitCode::FAILURE
         }

@@ -47,7 +47,7 @@ pub fn run(root: &Path, args: CheckArgs) -> ExitCode {
             if errors + warnings == 0 {
                 eprintln!("Aucun problème trouvé.");
             } else {
-                super::report(diagnostics);
+                super::report::report(diagnostics);
             }
         }
         Format::Github => {

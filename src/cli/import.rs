@@ -98,7 +98,7 @@ pub fn run(root: &Path, args: ImportArgs) -> ExitCode {
             ExitCode::SUCCESS
         }
         Err(e) => {
-            super::report_error(&e);
+            super::report::report_error(&e);
             eprintln!("L'import a échoué.");
             ExitCode::FAILURE
         }

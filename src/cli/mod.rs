@@ -1,5 +1,5 @@
 //! The command line: a thin layer that parses arguments and calls the library, one file per
-//! subcommand. Errors and diagnostics are printed in one place (`report`).
+//! subcommand. Errors and diagnostics are printed in one place (`report.rs`).
 
 mod build;
 mod check;
@@ -7,16 +7,14 @@ mod discord;
 mod http_server;
 mod import;
 mod new;
+mod report;
 mod schema;
 mod serve;
 
-use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-
-use crate::diagnostics::Diagnostics;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -61,44 +59,4 @@ pub fn run() -> ExitCode {
         Command::Import(args) => import::run(&cli.root, args),
         Command::Discord(args) => discord::run(args),
     }
-}
-
-/// Prints diagnostics on stderr, rustc-style, with a summary line.
-pub fn report(diagnostics: Diagnostics) {
-    let renderer = if std::io::stderr().is_terminal() {
-        annotate_snippets::Renderer::styled()
-    } else {
-        annotate_snippets::Renderer::plain()
-    };
-    eprint!("{}", report_text(diagnostics, &renderer));
-}
-
-/// The text [`report`] prints, rendered by `renderer`.
-pub fn report_text(diagnostics: Diagnostics, renderer: &annotate_snippets::Renderer) -> String {
-    let (errors, warnings) = (diagnostics.error_count(), diagnostics.warning_count());
-    let mut text = String::new();
-    for d in diagnostics.sorted() {
-        text.push_str(&d.render(renderer));
-        text.push_str("\n\n");
-    }
-    if errors + warnings > 0 {
-        text.push_str(&format!(
-            "{errors} erreur(s), {warnings} avertissement(s)\n"
-        ));
-    }
-    text
-}
-
-/// Prints an unexpected error and its causes.
-pub fn report_error(error: &anyhow::Error) {
-    eprint!("{}", error_text(error));
-}
-
-/// The text [`report_error`] prints.
-pub fn error_text(error: &anyhow::Error) -> String {
-    let mut text = format!("erreur : {error}\n");
-    for cause in error.chain().skip(1) {
-        text.push_str(&format!("  cause : {cause}\n"));
-    }
-    text
 }

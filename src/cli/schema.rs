@@ -27,7 +27,7 @@ pub fn run(root: &Path, args: SchemaArgs) -> ExitCode {
             ExitCode::SUCCESS
         }
         Err(e) => {
-            super::report_error(&e);
+            super::report::report_error(&e);
             ExitCode::FAILURE
         }
     }

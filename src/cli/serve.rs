@@ -73,7 +73,7 @@ pub fn run(root: &Path, args: ServeArgs) -> ExitCode {
     match runtime.block_on(serve(root, args)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            super::report_error(&e);
+            super::report::report_error(&e);
             ExitCode::FAILURE
         }
     }
@@ -292,26 +292,26 @@ fn publish(live: &Live, result: Result<Rebuild, BuildError>, what: &str, printed
     let plain = annotate_snippets::Renderer::plain();
     let errors = match result {
         Ok(report) => {
-            let text = super::report_text(report.warnings.clone(), &plain);
+            let text = super::report::report_text(report.warnings.clone(), &plain);
             if text != *printed {
-                super::report(report.warnings);
+                super::report::report(report.warnings);
                 *printed = text;
             }
             None
         }
         Err(BuildError::Invalid(diagnostics)) => {
             printed.clear();
-            let text = super::report_text(diagnostics.clone(), &plain);
+            let text = super::report::report_text(diagnostics.clone(), &plain);
             let count = diagnostics.error_count();
-            super::report(diagnostics);
+            super::report::report(diagnostics);
             eprintln!("✗ {what} : {count} erreur(s), affichées aussi dans le navigateur");
             Some(text)
         }
         Err(BuildError::Other(e)) => {
             printed.clear();
-            super::report_error(&e);
+            super::report::report_error(&e);
             eprintln!("✗ {what} : la construction a échoué, erreur affichée dans le navigateur");
-            Some(super::error_text(&e))
+            Some(super::report::error_text(&e))
         }
     };
     *live.errors.write().expect("not poisoned") = errors;
