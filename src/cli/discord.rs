@@ -58,7 +58,7 @@ pub fn run(args: DiscordArgs) -> ExitCode {
                 ExitCode::SUCCESS
             }
             Err(err) => {
-                super::report_error(&err);
+                super::report::report_error(&err);
                 ExitCode::FAILURE
             }
         },
