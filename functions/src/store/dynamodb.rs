@@ -1568,22 +1568,23 @@ impl Store for DynamoStore {
             .set_expression_attribute_values(Some(still_registered.values))
             .build()
             .map_err(backend)?;
-        let transaction = Transaction::default()
-            .with(
-                Part::EmailKey,
-                TransactWriteItem::builder().condition_check(check).build(),
-            )
-            .with(
-                Part::Message,
-                TransactWriteItem::builder().put(put_resent).build(),
-            )
-            .with(Part::Message, put_new(&self.table, message)?);
-        match self.transact(transaction).await? {
-            Tx::Committed => Ok(Some(id)),
-            // Sent again less than an hour ago, cancelled meanwhile, or a concurrent attempt
-            // won: nothing more to send.
-            Tx::Cancelled(_) => Ok(None),
+        let check = TransactWriteItem::builder().condition_check(check).build();
+        let put_resent = TransactWriteItem::builder().put(put_resent).build();
+        let put_message = put_new(&self.table, message)?;
+        for attempt in 0..MAX_ATTEMPTS {
+            let transaction = Transaction::default()
+                .with(Part::EmailKey, check.clone())
+                .with(Part::Message, put_resent.clone())
+                .with(Part::Message, put_message.clone());
+            match self.transact(transaction).await? {
+                Tx::Committed => return Ok(Some(id)),
+                // A concurrent transaction on these items: try again.
+                Tx::Cancelled(why) if why.retryable() => pause(attempt).await,
+                // Sent again less than an hour ago, or cancelled meanwhile: nothing to send.
+                Tx::Cancelled(_) => return Ok(None),
+            }
         }
+        Err(StoreError::Contention(MAX_ATTEMPTS))
     }
 
     async fn claim_message(
