@@ -96,3 +96,56 @@ async fn store_files_are_readable_by_their_owner_only() {
         assert_eq!(mode, 0o600, "{}: {mode:o}", file.display());
     }
 }
+
+#[tokio::test]
+async fn a_delivered_message_leaves_no_address_in_the_file_or_its_log() {
+    let outbox = tempfile::tempdir().unwrap();
+    let folder = outbox.path().to_owned();
+    let h = Harness::with(&Backend::Sqlite, |config| {
+        config.mail = classmates_api::config::MailConfig {
+            transport: classmates_api::config::MailTransport::Files(folder),
+            from: None,
+            reply_to: None,
+        };
+    })
+    .await;
+    let dir = h.dir.path();
+    let email = "delivered.once@example.org";
+    let (status, body) = h.register(WORKSHOP, "Ada", email).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    // The confirmation is written as a file, and the registration itself keeps the address:
+    // what must go is the outbox record once delivered. Cancelling removes the rest.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while std::fs::read_dir(outbox.path()).unwrap().count() == 0 {
+        assert!(
+            Instant::now() < deadline,
+            "the confirmation was never written"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let token = token_of(&body["cancel_url"]);
+    let response = h
+        .send(json_post(
+            &format!("/registrations/{token}/cancel"),
+            &serde_json::json!({}),
+        ))
+        .await;
+    assert_eq!(
+        response.status(),
+        StatusCode::OK,
+        "{}",
+        text_body(&response)
+    );
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let holding = files_holding(dir, email);
+        if holding.is_empty() {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the address is still readable in {holding:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
