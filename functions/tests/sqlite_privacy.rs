@@ -34,6 +34,42 @@ fn files_holding(dir: &Path, needle: &str) -> Vec<PathBuf> {
         .collect()
 }
 
+/// Cancels the registration whose cancel link is `cancel_url`, as its owner would.
+async fn cancel(h: &Harness, cancel_url: &serde_json::Value) {
+    let token = token_of(cancel_url);
+    let response = h
+        .send(json_post(
+            &format!("/registrations/{token}/cancel"),
+            &serde_json::json!({}),
+        ))
+        .await;
+    assert_eq!(
+        response.status(),
+        StatusCode::OK,
+        "{}",
+        text_body(&response)
+    );
+}
+
+/// Waits (5 s at most) until none of `needles` can be read in `dir`'s store files.
+async fn wait_until_gone(dir: &Path, needles: &[&str]) {
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let holding: Vec<_> = needles
+            .iter()
+            .flat_map(|needle| files_holding(dir, needle))
+            .collect();
+        if holding.is_empty() {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "deleted data is still readable in {holding:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
 #[tokio::test]
 async fn cancelled_data_does_not_linger_in_the_file_or_its_log() {
     let h = Harness::new(&Backend::Sqlite).await;
@@ -49,36 +85,9 @@ async fn cancelled_data_does_not_linger_in_the_file_or_its_log() {
         "the address is written somewhere before the cancellation: the check below can fail"
     );
 
-    let token = token_of(&body["cancel_url"]);
-    let response = h
-        .send(json_post(
-            &format!("/registrations/{token}/cancel"),
-            &serde_json::json!({}),
-        ))
-        .await;
-    assert_eq!(
-        response.status(),
-        StatusCode::OK,
-        "{}",
-        text_body(&response)
-    );
-
+    cancel(&h, &body["cancel_url"]).await;
     // The log is emptied by the checkpoint thread right after the cancellation.
-    let deadline = Instant::now() + Duration::from_secs(5);
-    loop {
-        let holding: Vec<_> = [email, name]
-            .iter()
-            .flat_map(|needle| files_holding(dir, needle))
-            .collect();
-        if holding.is_empty() {
-            break;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "the cancelled registration is still readable in {holding:?}"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    wait_until_gone(dir, &[email, name]).await;
     // The neighbour is still there.
     assert_eq!(h.counts(WORKSHOP).await["count"], 1);
 }
@@ -123,29 +132,6 @@ async fn a_delivered_message_leaves_no_address_in_the_file_or_its_log() {
         );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    let token = token_of(&body["cancel_url"]);
-    let response = h
-        .send(json_post(
-            &format!("/registrations/{token}/cancel"),
-            &serde_json::json!({}),
-        ))
-        .await;
-    assert_eq!(
-        response.status(),
-        StatusCode::OK,
-        "{}",
-        text_body(&response)
-    );
-    let deadline = Instant::now() + Duration::from_secs(5);
-    loop {
-        let holding = files_holding(dir, email);
-        if holding.is_empty() {
-            break;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "the address is still readable in {holding:?}"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    cancel(&h, &body["cancel_url"]).await;
+    wait_until_gone(dir, &[email]).await;
 }
