@@ -517,3 +517,60 @@ store_tests!(
     evenements_lists_upcoming_events_with_places,
     unknown_commands_and_buttons_get_a_friendly_answer,
 );
+
+/// A registration from Discord sends its confirmation with a cancel link under the address the
+/// request came through, as the form's do: in Lambda without `PUBLIC_API_URL`, only the request
+/// knows the function's address.
+#[tokio::test]
+async fn a_registration_from_discord_is_confirmed_with_the_requests_own_links() {
+    let keys = DiscordKeys::generate();
+    let outbox = tempfile::tempdir().unwrap();
+    let folder = outbox.path().to_owned();
+    let key = keys.public_hex();
+    let h = Harness::with(&Backend::Sqlite, move |config| {
+        config.discord_app.public_key = Some(key);
+        config.mail = classmates_api::config::MailConfig {
+            transport: classmates_api::config::MailTransport::Files(folder),
+            from: None,
+            reply_to: None,
+        };
+    })
+    .await;
+    let base = "https://fonction.example.net";
+    let submit = modal_submit(
+        "inscription:atelier-git",
+        &[("email", "ada@example.org"), ("name", "Ada Lovelace")],
+    );
+    let mut request = keys.request(&submit, now_secs(&h));
+    request
+        .extensions_mut()
+        .insert(classmates_api::PublicBase(base.to_owned()));
+    let response = h.send(request).await;
+    let text = json_body(&response)["data"]["content"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(text.contains(&format!("{base}/registrations/")), "{text}");
+
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let message = loop {
+        let files: Vec<_> = std::fs::read_dir(outbox.path())
+            .unwrap()
+            .map(|entry| entry.unwrap().path())
+            .collect();
+        if let Some(file) = files.first() {
+            break std::fs::read_to_string(file).unwrap();
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no confirmation written"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    };
+    // Quoted-printable soft line breaks joined again.
+    let message = message.replace("=\r\n", "").replace("=\n", "");
+    assert!(
+        message.contains(&format!("{base}/registrations/")),
+        "the confirmation's cancel link is not under {base}:\n{message}"
+    );
+}

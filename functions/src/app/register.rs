@@ -172,11 +172,14 @@ fn read_body(req: &Request<Bytes>, kind: BodyKind) -> Result<RawRegistration, Fa
 
 impl App {
     /// Records `registration` for the event `slug`: the one registration path, whatever the
-    /// channel. Checks that the event exists and takes registrations now.
+    /// channel. Checks that the event exists and takes registrations now. The messages' cancel
+    /// links go under `link_base`, the request's own public base ([`App::link_base`]): in
+    /// Lambda without `PUBLIC_API_URL`, only the request knows the function's address.
     pub async fn enrol(
         &self,
         slug: &str,
         registration: Registration,
+        link_base: &str,
     ) -> Result<Enrolled, EnrolError> {
         let event = match self.inner.catalog.manifest().await {
             Ok(manifest) => KnownEvent::find(manifest, slug).ok_or(EnrolError::UnknownEvent)?,
@@ -185,8 +188,7 @@ impl App {
                 return Err(EnrolError::ManifestUnavailable);
             }
         };
-        let link_base = self.inner.config.public_api_url.clone();
-        self.enrol_in(&event, registration, &link_base).await
+        self.enrol_in(&event, registration, link_base).await
     }
 
     /// [`App::enrol`] for an event already looked up, with cancellation links under

@@ -151,7 +151,7 @@ pub async fn submit(app: &App, interaction: &Interaction, req: &Request<Bytes>) 
             return model::ephemeral_text(text);
         }
     };
-    match app.enrol(slug, registration).await {
+    match app.enrol(slug, registration, app.link_base(req)).await {
         Ok(enrolled) => {
             let manifest = app.manifest().await.ok();
             let event = manifest.as_ref().and_then(|m| m.event(slug));
