@@ -55,7 +55,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use aws_sdk_dynamodb::Client;
-use aws_sdk_dynamodb::error::DisplayErrorContext;
+use aws_sdk_dynamodb::error::{DisplayErrorContext, SdkError};
 use aws_sdk_dynamodb::operation::delete_item::DeleteItemError;
 use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
@@ -237,6 +237,43 @@ fn get_s<'a>(item: &'a Item, name: &str) -> Option<&'a str> {
 fn backend(err: impl std::fmt::Display) -> StoreError {
     StoreError::Backend(err.to_string())
 }
+
+/// Whether a conditional write was refused because its condition did not hold (an expected
+/// outcome: a lost claim, an item already there), as opposed to a failure.
+fn condition_failed<E: ConditionFailed, R>(err: &SdkError<E, R>) -> bool {
+    err.as_service_error()
+        .is_some_and(ConditionFailed::is_condition_failed)
+}
+
+/// A conditional write's outcome: `Some(output)` when it was written, `None` when its condition
+/// did not hold; any other failure is an error.
+fn conditional<T, E, R>(result: Result<T, SdkError<E, R>>) -> Result<Option<T>, StoreError>
+where
+    E: ConditionFailed + std::error::Error + 'static,
+    R: std::fmt::Debug,
+{
+    match result {
+        Ok(output) => Ok(Some(output)),
+        Err(err) if condition_failed(&err) => Ok(None),
+        Err(err) => Err(backend(DisplayErrorContext(err))),
+    }
+}
+
+/// The single-item writes' errors, which each have their own `ConditionalCheckFailedException`.
+trait ConditionFailed {
+    fn is_condition_failed(&self) -> bool;
+}
+
+macro_rules! condition_failed_for {
+    ($($error:ident),*) => {$(
+        impl ConditionFailed for $error {
+            fn is_condition_failed(&self) -> bool {
+                matches!(self, $error::ConditionalCheckFailedException(_))
+            }
+        }
+    )*};
+}
+condition_failed_for!(PutItemError, UpdateItemError, DeleteItemError);
 
 /// An expression with only the placeholders it uses (DynamoDB rejects unused ones).
 #[derive(Default)]
@@ -682,14 +719,7 @@ impl DynamoStore {
                     "claimed outbox item not returned".to_owned(),
                 )),
             },
-            Err(err)
-                if matches!(
-                    err.as_service_error(),
-                    Some(UpdateItemError::ConditionalCheckFailedException(_))
-                ) =>
-            {
-                Ok(None)
-            }
+            Err(err) if condition_failed(&err) => Ok(None),
             Err(err) => Err(backend(DisplayErrorContext(err))),
         }
     }
@@ -1168,12 +1198,7 @@ impl Store for DynamoStore {
             .await;
         match result {
             Ok(_) => Ok(ClaimOutcome::Claimed),
-            Err(err)
-                if matches!(
-                    err.as_service_error(),
-                    Some(PutItemError::ConditionalCheckFailedException(_))
-                ) =>
-            {
+            Err(err) if condition_failed(&err) => {
                 // Sent, or held by a live claim: which one decides whether to go on.
                 let current = self.get(announcement_key(claim.slug, claim.kind)).await?;
                 Ok(
@@ -1215,18 +1240,7 @@ impl Store for DynamoStore {
             )
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(true),
-            Err(err)
-                if matches!(
-                    err.as_service_error(),
-                    Some(UpdateItemError::ConditionalCheckFailedException(_))
-                ) =>
-            {
-                Ok(false)
-            }
-            Err(err) => Err(backend(DisplayErrorContext(err))),
-        }
+        Ok(conditional(result)?.is_some())
     }
 
     async fn release_announcement(
@@ -1247,18 +1261,7 @@ impl Store for DynamoStore {
             .expression_attribute_values(":claim", s(claim))
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(true),
-            Err(err)
-                if matches!(
-                    err.as_service_error(),
-                    Some(DeleteItemError::ConditionalCheckFailedException(_))
-                ) =>
-            {
-                Ok(false)
-            }
-            Err(err) => Err(backend(DisplayErrorContext(err))),
-        }
+        Ok(conditional(result)?.is_some())
     }
 
     async fn claim_scheduled_event(
@@ -1289,14 +1292,7 @@ impl Store for DynamoStore {
                     fingerprint: get_s(&item, "fingerprint").map(str::to_owned),
                 }))
             }
-            Err(err)
-                if matches!(
-                    err.as_service_error(),
-                    Some(UpdateItemError::ConditionalCheckFailedException(_))
-                ) =>
-            {
-                Ok(ScheduledClaim::Held)
-            }
+            Err(err) if condition_failed(&err) => Ok(ScheduledClaim::Held),
             Err(err) => Err(backend(DisplayErrorContext(err))),
         }
     }
@@ -1335,18 +1331,7 @@ impl Store for DynamoStore {
         if !remove.is_empty() {
             expression.push_str(&format!(" REMOVE {}", remove.join(", ")));
         }
-        match request.update_expression(expression).send().await {
-            Ok(_) => Ok(true),
-            Err(err)
-                if matches!(
-                    err.as_service_error(),
-                    Some(UpdateItemError::ConditionalCheckFailedException(_))
-                ) =>
-            {
-                Ok(false)
-            }
-            Err(err) => Err(backend(DisplayErrorContext(err))),
-        }
+        Ok(conditional(request.update_expression(expression).send().await)?.is_some())
     }
 
     async fn forget_scheduled_event(&self, slug: &str, claim: &str) -> Result<bool, StoreError> {
@@ -1359,18 +1344,7 @@ impl Store for DynamoStore {
             .expression_attribute_values(":claim", s(claim))
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(true),
-            Err(err)
-                if matches!(
-                    err.as_service_error(),
-                    Some(DeleteItemError::ConditionalCheckFailedException(_))
-                ) =>
-            {
-                Ok(false)
-            }
-            Err(err) => Err(backend(DisplayErrorContext(err))),
-        }
+        Ok(conditional(result)?.is_some())
     }
 
     async fn scheduled_event_slugs(&self) -> Result<Vec<String>, StoreError> {
@@ -1424,12 +1398,7 @@ impl Store for DynamoStore {
             .await;
         match result {
             Ok(_) => Ok(ProposeOutcome::Stored),
-            Err(err)
-                if matches!(
-                    err.as_service_error(),
-                    Some(PutItemError::ConditionalCheckFailedException(_))
-                ) =>
-            {
+            Err(err) if condition_failed(&err) => {
                 let earlier = self
                     .get(suggestion_key(&suggestion.key))
                     .await?
@@ -1498,11 +1467,7 @@ impl Store for DynamoStore {
                 .await;
             match result {
                 Ok(_) => taken += 1,
-                Err(err)
-                    if matches!(
-                        err.as_service_error(),
-                        Some(UpdateItemError::ConditionalCheckFailedException(_))
-                    ) => {}
+                Err(err) if condition_failed(&err) => {}
                 Err(err) => return Err(backend(DisplayErrorContext(err))),
             }
         }
@@ -1640,18 +1605,7 @@ impl Store for DynamoStore {
             .expression_attribute_values(":claim", s(claim))
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(true),
-            Err(err)
-                if matches!(
-                    err.as_service_error(),
-                    Some(DeleteItemError::ConditionalCheckFailedException(_))
-                ) =>
-            {
-                Ok(false)
-            }
-            Err(err) => Err(backend(DisplayErrorContext(err))),
-        }
+        Ok(conditional(result)?.is_some())
     }
 
     async fn reschedule_message(
@@ -1696,18 +1650,7 @@ impl Store for DynamoStore {
         }
         update.push_str(" REMOVE #claim");
         let result = request.update_expression(update).send().await;
-        match result {
-            Ok(_) => Ok(true),
-            Err(err)
-                if matches!(
-                    err.as_service_error(),
-                    Some(UpdateItemError::ConditionalCheckFailedException(_))
-                ) =>
-            {
-                Ok(false)
-            }
-            Err(err) => Err(backend(DisplayErrorContext(err))),
-        }
+        Ok(conditional(result)?.is_some())
     }
 
     async fn failed_messages(&self, slug: &str) -> Result<Vec<FailedMessage>, StoreError> {
