@@ -58,6 +58,7 @@ use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::{DisplayErrorContext, SdkError};
 use aws_sdk_dynamodb::operation::delete_item::DeleteItemError;
 use aws_sdk_dynamodb::operation::put_item::PutItemError;
+use aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::{
@@ -726,26 +727,26 @@ impl DynamoStore {
 
     /// Every outbox item (the partition holds only undelivered and failed messages).
     async fn outbox_items(&self) -> Result<Vec<Item>, StoreError> {
-        let mut items = Vec::new();
-        let mut start: Option<Item> = None;
-        loop {
-            let output = self
-                .client
+        self.query_all(
+            self.client
                 .query()
-                .table_name(&self.table)
                 .key_condition_expression("pk = :pk")
-                .expression_attribute_values(":pk", s(OUTBOX_PK))
-                .consistent_read(true)
-                .set_exclusive_start_key(start.take())
-                .send()
-                .await
-                .map_err(|err| backend(DisplayErrorContext(err)))?;
-            items.extend(output.items.unwrap_or_default());
-            match output.last_evaluated_key {
-                Some(key) if !key.is_empty() => start = Some(key),
-                _ => return Ok(items),
-            }
-        }
+                .expression_attribute_values(":pk", s(OUTBOX_PK)),
+        )
+        .await
+    }
+
+    /// Every item `query` matches, read consistently, page after page.
+    async fn query_all(&self, query: QueryFluentBuilder) -> Result<Vec<Item>, StoreError> {
+        query
+            .table_name(&self.table)
+            .consistent_read(true)
+            .into_paginator()
+            .items()
+            .send()
+            .try_collect()
+            .await
+            .map_err(|err| backend(DisplayErrorContext(err)))
     }
 
     /// Promotes waiting people while seats are free; returns how many moved up.
@@ -1114,27 +1115,15 @@ impl Store for DynamoStore {
     }
 
     async fn list(&self, slug: &str) -> Result<Vec<Registration>, StoreError> {
-        let mut items = Vec::new();
-        let mut start: Option<Item> = None;
-        loop {
-            let output = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .key_condition_expression("pk = :pk AND begins_with(sk, :prefix)")
-                .expression_attribute_values(":pk", s(event_pk(slug)))
-                .expression_attribute_values(":prefix", s("REG#"))
-                .consistent_read(true)
-                .set_exclusive_start_key(start.take())
-                .send()
-                .await
-                .map_err(|err| backend(DisplayErrorContext(err)))?;
-            items.extend(output.items.unwrap_or_default());
-            match output.last_evaluated_key {
-                Some(key) if !key.is_empty() => start = Some(key),
-                _ => break,
-            }
-        }
+        let items = self
+            .query_all(
+                self.client
+                    .query()
+                    .key_condition_expression("pk = :pk AND begins_with(sk, :prefix)")
+                    .expression_attribute_values(":pk", s(event_pk(slug)))
+                    .expression_attribute_values(":prefix", s("REG#")),
+            )
+            .await?;
         let counter = self.counter(slug).await?;
         let corrupt = |what: &str| StoreError::Corrupt(format!("registration without {what}"));
         let mut list = Vec::with_capacity(items.len());
@@ -1348,31 +1337,19 @@ impl Store for DynamoStore {
     }
 
     async fn scheduled_event_slugs(&self) -> Result<Vec<String>, StoreError> {
-        let mut slugs = Vec::new();
-        let mut start = None;
-        loop {
-            let output = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .key_condition_expression("pk = :pk")
-                .expression_attribute_values(":pk", s(SCHEDULED_PK))
-                .consistent_read(true)
-                .set_exclusive_start_key(start.take())
-                .send()
-                .await
-                .map_err(|err| backend(DisplayErrorContext(err)))?;
-            for item in output.items.unwrap_or_default() {
-                if let Some(slug) = get_s(&item, "sk").and_then(|sk| sk.strip_prefix("EVENT#")) {
-                    slugs.push(slug.to_owned());
-                }
-            }
-            match output.last_evaluated_key {
-                Some(key) if !key.is_empty() => start = Some(key),
-                _ => break,
-            }
-        }
-        Ok(slugs)
+        let items = self
+            .query_all(
+                self.client
+                    .query()
+                    .key_condition_expression("pk = :pk")
+                    .expression_attribute_values(":pk", s(SCHEDULED_PK)),
+            )
+            .await?;
+        Ok(items
+            .iter()
+            .filter_map(|item| get_s(item, "sk").and_then(|sk| sk.strip_prefix("EVENT#")))
+            .map(str::to_owned)
+            .collect())
     }
 
     async fn propose(&self, suggestion: &Suggestion) -> Result<ProposeOutcome, StoreError> {
@@ -1412,30 +1389,18 @@ impl Store for DynamoStore {
     }
 
     async fn pending_suggestions(&self) -> Result<Vec<Suggestion>, StoreError> {
-        let mut items = Vec::new();
-        let mut start = None;
-        loop {
-            let output = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .key_condition_expression("pk = :pk AND begins_with(sk, :prefix)")
-                .filter_expression("#state = :pending")
-                .expression_attribute_names("#state", "state")
-                .expression_attribute_values(":pk", s(SUGGESTIONS_PK))
-                .expression_attribute_values(":prefix", s("LINK#"))
-                .expression_attribute_values(":pending", s("pending"))
-                .consistent_read(true)
-                .set_exclusive_start_key(start.take())
-                .send()
-                .await
-                .map_err(|err| backend(DisplayErrorContext(err)))?;
-            items.extend(output.items.unwrap_or_default());
-            match output.last_evaluated_key {
-                Some(key) if !key.is_empty() => start = Some(key),
-                _ => break,
-            }
-        }
+        let items = self
+            .query_all(
+                self.client
+                    .query()
+                    .key_condition_expression("pk = :pk AND begins_with(sk, :prefix)")
+                    .filter_expression("#state = :pending")
+                    .expression_attribute_names("#state", "state")
+                    .expression_attribute_values(":pk", s(SUGGESTIONS_PK))
+                    .expression_attribute_values(":prefix", s("LINK#"))
+                    .expression_attribute_values(":pending", s("pending")),
+            )
+            .await?;
         let mut list = items
             .iter()
             .map(suggestion_of)
