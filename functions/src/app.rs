@@ -30,6 +30,7 @@ use crate::store::{Mailing, SqliteStore, Store, TokenInfo};
 use crate::suggestions;
 use crate::token;
 
+mod organiser;
 mod register;
 
 pub use register::{EnrolError, Enrolled};
@@ -110,6 +111,7 @@ struct Inner {
 enum Route<'a> {
     Event(&'a str),
     Registrations(&'a str),
+    JoinUrl(&'a str),
     Token(&'a str),
     Cancel(&'a str),
     AnnouncementsSync,
@@ -126,6 +128,7 @@ impl Route<'_> {
         match segments.as_slice() {
             ["events", slug] if !slug.is_empty() => Route::Event(slug),
             ["events", slug, "registrations"] if !slug.is_empty() => Route::Registrations(slug),
+            ["events", slug, "join-url"] if !slug.is_empty() => Route::JoinUrl(slug),
             ["registrations", token] if !token.is_empty() => Route::Token(token),
             ["registrations", token, "cancel"] if !token.is_empty() => Route::Cancel(token),
             ["announcements", "sync"] => Route::AnnouncementsSync,
@@ -141,6 +144,7 @@ impl Route<'_> {
         match self {
             Route::Event(_) => "/events/{slug}",
             Route::Registrations(_) => "/events/{slug}/registrations",
+            Route::JoinUrl(_) => "/events/{slug}/join-url",
             Route::Token(_) => "/registrations/{token}",
             Route::Cancel(_) => "/registrations/{token}/cancel",
             Route::AnnouncementsSync => "/announcements/sync",
@@ -155,6 +159,7 @@ impl Route<'_> {
         match self {
             Route::Event(_) | Route::Token(_) => "GET, HEAD, OPTIONS",
             Route::Registrations(_) => "GET, POST, OPTIONS",
+            Route::JoinUrl(_) => "PUT, DELETE, OPTIONS",
             Route::Cancel(_)
             | Route::AnnouncementsSync
             | Route::DiscordInteractions
@@ -525,6 +530,10 @@ impl App {
             Route::Registrations(slug) if method == Method::GET => {
                 self.organiser_list(slug, req).await
             }
+            Route::JoinUrl(slug) if method == Method::PUT => self.set_join_url(slug, req).await,
+            Route::JoinUrl(slug) if method == Method::DELETE => {
+                self.clear_join_url(slug, req).await
+            }
             Route::Token(token) if get => self.cancel_page(token, req).await,
             Route::Cancel(token) if method == Method::POST => self.cancel(token, req).await,
             Route::AnnouncementsSync if method == Method::POST => {
@@ -737,21 +746,6 @@ impl App {
         })
     }
 
-    pub(crate) fn authorized(&self, headers: &HeaderMap) -> bool {
-        let Some(value) = headers
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-        else {
-            return false;
-        };
-        let Some((scheme, credentials)) = value.trim().split_once(' ') else {
-            return false;
-        };
-        let expected = self.inner.config.admin_token.trim().as_bytes();
-        scheme.eq_ignore_ascii_case("bearer")
-            && bool::from(credentials.trim().as_bytes().ct_eq(expected))
-    }
-
     /// `POST /announcements/sync` (admin token): sends the e-mails left in the outbox that are
     /// due (when e-mail is on), then the Discord announcements and reminders that are due. 200
     /// with the summary, 502 with the summary when some announcement failed (retried at the
@@ -814,71 +808,11 @@ impl App {
         }
         Ok(json_response(status, &body))
     }
-
-    /// `GET /events/{slug}/registrations`: the organisers' list, JSON or `?format=csv`.
-    async fn organiser_list(&self, slug: &str, req: &Request<Bytes>) -> Answer {
-        if !self.authorized(req.headers()) {
-            tracing::warn!(slug, "organiser list refused: missing or wrong token");
-            return Err(unauthorized());
-        }
-        self.known_event(slug).await?;
-        let list = self
-            .inner
-            .store
-            .list(slug)
-            .await
-            .map_err(|err| internal(&err, "listing registrations failed"))?;
-        let csv = req.uri().query().is_some_and(|q| {
-            form_urlencoded::parse(q.as_bytes()).any(|(k, v)| k == "format" && v == "csv")
-        });
-        if !csv {
-            return Ok(json_response(StatusCode::OK, &json!(list)));
-        }
-        let body = to_csv(&list).map_err(|err| internal(&err, "writing CSV failed"))?;
-        let mut response = response(StatusCode::OK, "text/csv; charset=utf-8", body);
-        let disposition = format!("attachment; filename=\"inscriptions-{slug}.csv\"");
-        if let Ok(value) = HeaderValue::from_str(&disposition) {
-            response
-                .headers_mut()
-                .insert(header::CONTENT_DISPOSITION, value);
-        }
-        Ok(response)
-    }
 }
 
 /// `{base}/registrations/{token}`.
 fn cancel_link_under(base: &str, token: &str) -> String {
     format!("{base}/registrations/{token}")
-}
-
-/// A spreadsheet cell that cannot start a formula (`=`, `+`, `-`, `@`, tab, carriage return):
-/// such values get a leading apostrophe.
-fn csv_cell(value: &str) -> std::borrow::Cow<'_, str> {
-    if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{value}").into()
-    } else {
-        value.into()
-    }
-}
-
-fn to_csv(list: &[crate::store::Registration]) -> Result<Vec<u8>, csv::Error> {
-    let mut writer = csv::Writer::from_writer(Vec::new());
-    writer.write_record(["name", "discord", "email", "status", "time"])?;
-    for r in list {
-        let time = r
-            .registered_at
-            .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-        writer.write_record([
-            csv_cell(&r.name).as_ref(),
-            csv_cell(r.discord.as_deref().unwrap_or("")).as_ref(),
-            csv_cell(&r.email).as_ref(),
-            r.status.as_str(),
-            time.as_str(),
-        ])?;
-    }
-    writer
-        .into_inner()
-        .map_err(|err| csv::Error::from(err.into_error()))
 }
 
 #[cfg(test)]
@@ -893,6 +827,7 @@ mod tests {
             Route::parse("/events/a/registrations"),
             Route::Registrations("a")
         );
+        assert_eq!(Route::parse("/events/a/join-url"), Route::JoinUrl("a"));
         assert_eq!(Route::parse("/registrations/t"), Route::Token("t"));
         assert_eq!(Route::parse("/registrations/t/cancel"), Route::Cancel("t"));
         assert_eq!(
@@ -922,11 +857,5 @@ mod tests {
             header_safe_url("https://x.org/événement/ a"),
             "https://x.org/%C3%A9v%C3%A9nement/%20a"
         );
-    }
-
-    #[test]
-    fn csv_cells_cannot_be_formulas() {
-        assert_eq!(csv_cell("=1+1"), "'=1+1");
-        assert_eq!(csv_cell("Ada"), "Ada");
     }
 }

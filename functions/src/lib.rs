@@ -31,7 +31,7 @@ mod ratelimit;
 pub mod scheduled_events;
 pub mod store;
 pub mod suggestions;
-mod token;
+pub mod token;
 pub mod validation;
 
 pub use app::{App, ClientIp, MAX_BODY_BYTES, PublicBase, route_template};

@@ -16,6 +16,7 @@
 //! | scheduled event    | `SCHEDULED`     | `EVENT#{slug}`       | `claim`, `lease_until` (N, ms), `discord_id`?, `fingerprint`? |
 //! | suggestion         | `SUGGESTIONS`   | `LINK#{key}`         | `state` (`pending`/`taken`), `data` (the suggestion as JSON), `proposed_at`, `taken_at`? |
 //! | re-sent confirmation | `EVENT#{slug}` | `RESENT#{email_key}` | `at` (N, ms), `expires_at` (N, s: TTL) |
+//! | join link          | `EVENT#{slug}`  | `JOIN`               | `url`, `set_at` (private, no personal data)   |
 //! | outbox message     | `OUTBOX`        | `MSG#{id}`           | `slug`, `kind`, `recipient`, `name`, `token`, `link_base`, `created` (N, ms), `attempts` (N), `next_at` (N, ms), `lease_until` (N, ms), `claim`?, `failed_at`?, `last_error`?, `expires_at` (N, s: TTL) |
 //!
 //! # How the rules hold under concurrency
@@ -68,10 +69,10 @@ use aws_sdk_dynamodb::types::{
 use chrono::{DateTime, SecondsFormat, Utc};
 
 use super::{
-    AnnouncementClaim, AnnouncementKind, Cancelled, ClaimOutcome, Counts, FailedMessage, Mailing,
-    MessageClaim, MessageKind, NewRegistration, OutboxMessage, ProposeOutcome, RegisterOutcome,
-    Registration, ScheduledClaim, ScheduledLink, Status, Store, StoreError, Suggestion, TokenInfo,
-    message_id, resend_id,
+    AnnouncementClaim, AnnouncementKind, Cancelled, ClaimOutcome, Counts, FailedMessage, JoinLink,
+    Mailing, MessageClaim, MessageKind, NewRegistration, OutboxMessage, ProposeOutcome,
+    RegisterOutcome, Registration, ScheduledClaim, ScheduledLink, Status, Store, StoreError,
+    Suggestion, TokenInfo, message_id, resend_id,
 };
 
 const SCHEDULED_PK: &str = "SCHEDULED";
@@ -141,6 +142,10 @@ fn announcement_key(slug: &str, kind: AnnouncementKind) -> Item {
 
 fn resent_key(slug: &str, email_key: &str) -> Item {
     key(event_pk(slug), format!("RESENT#{email_key}"))
+}
+
+fn join_key(slug: &str) -> Item {
+    key(event_pk(slug), "JOIN".to_owned())
 }
 
 fn message_key(id: &str) -> Item {
@@ -1637,5 +1642,58 @@ impl Store for DynamoStore {
         }
         failed.sort_by_key(|(created, _)| *created);
         Ok(failed.into_iter().map(|(_, message)| message).collect())
+    }
+
+    async fn set_join_url(
+        &self,
+        slug: &str,
+        url: &str,
+        at: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let mut item = join_key(slug);
+        item.extend([
+            ("url".to_owned(), s(url)),
+            (
+                "set_at".to_owned(),
+                s(at.to_rfc3339_opts(SecondsFormat::Millis, true)),
+            ),
+        ]);
+        // The same address again writes nothing and keeps its time.
+        let result = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .condition_expression("attribute_not_exists(pk) OR #url <> :url")
+            .expression_attribute_names("#url", "url")
+            .expression_attribute_values(":url", s(url))
+            .send()
+            .await;
+        Ok(conditional(result)?.is_some())
+    }
+
+    async fn clear_join_url(&self, slug: &str) -> Result<bool, StoreError> {
+        let result = self
+            .client
+            .delete_item()
+            .table_name(&self.table)
+            .set_key(Some(join_key(slug)))
+            .condition_expression("attribute_exists(pk)")
+            .send()
+            .await;
+        Ok(conditional(result)?.is_some())
+    }
+
+    async fn join_url(&self, slug: &str) -> Result<Option<JoinLink>, StoreError> {
+        let Some(item) = self.get(join_key(slug)).await? else {
+            return Ok(None);
+        };
+        let corrupt = || StoreError::Corrupt("join link".to_owned());
+        let url = get_s(&item, "url").ok_or_else(corrupt)?.to_owned();
+        let set_at = get_s(&item, "set_at")
+            .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
+            .ok_or_else(corrupt)?
+            .with_timezone(&Utc);
+        Ok(Some(JoinLink { url, set_at }))
     }
 }

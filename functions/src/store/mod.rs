@@ -15,6 +15,8 @@
 //!   promotion of a waiting person) is recorded in the outbox in the same atomic step as the
 //!   change; a message is claimed by one sender at a time (a lease, as for announcements) and
 //!   deleted once delivered.
+//! - an event has at most one private join link ([`JoinLink`]); setting the same address again
+//!   changes nothing (not even its time), so "changed since" is a fact callers can rely on.
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -113,6 +115,16 @@ pub struct Registration {
     /// Current waiting-list position when waitlisted.
     pub position: Option<u32>,
     pub registered_at: DateTime<Utc>,
+}
+
+/// The private join link of an event (a webinar's address), set by its organisers. It holds no
+/// personal data but is private: it never appears in the static site, the manifest, the logs or
+/// any public answer, only in the organisers' list and in the e-mails to registered people.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct JoinLink {
+    pub url: String,
+    /// When this address was set (setting the same address again keeps the first time).
+    pub set_at: DateTime<Utc>,
 }
 
 /// The Discord messages sent about an event, each at most once.
@@ -481,4 +493,19 @@ pub trait Store: Send + Sync + 'static {
 
     /// The messages about `slug` that failed for good.
     async fn failed_messages(&self, slug: &str) -> Result<Vec<FailedMessage>, StoreError>;
+
+    /// Sets the private join link of `slug` to `url` at `at`. True when it changed (there was
+    /// none, or another address); false when `url` was already the link (nothing is written).
+    async fn set_join_url(
+        &self,
+        slug: &str,
+        url: &str,
+        at: DateTime<Utc>,
+    ) -> Result<bool, StoreError>;
+
+    /// Removes the join link of `slug`. True when there was one.
+    async fn clear_join_url(&self, slug: &str) -> Result<bool, StoreError>;
+
+    /// The join link of `slug`, if set.
+    async fn join_url(&self, slug: &str) -> Result<Option<JoinLink>, StoreError>;
 }

@@ -24,10 +24,10 @@ use rusqlite::{
 use tokio::sync::Mutex;
 
 use super::{
-    AnnouncementClaim, AnnouncementKind, Cancelled, ClaimOutcome, Counts, FailedMessage, Mailing,
-    MessageClaim, MessageKind, NewRegistration, OutboxMessage, ProposeOutcome, RegisterOutcome,
-    Registration, ScheduledClaim, ScheduledLink, Status, Store, StoreError, Suggestion, TokenInfo,
-    message_id, resend_id,
+    AnnouncementClaim, AnnouncementKind, Cancelled, ClaimOutcome, Counts, FailedMessage, JoinLink,
+    Mailing, MessageClaim, MessageKind, NewRegistration, OutboxMessage, ProposeOutcome,
+    RegisterOutcome, Registration, ScheduledClaim, ScheduledLink, Status, Store, StoreError,
+    Suggestion, TokenInfo, message_id, resend_id,
 };
 
 fn suggestion_of(data: &str) -> Result<Suggestion, StoreError> {
@@ -125,6 +125,13 @@ CREATE TABLE IF NOT EXISTS outbox (
     last_error      TEXT
 );
 CREATE INDEX IF NOT EXISTS outbox_due ON outbox (failed_at, next_attempt_at);
+
+-- Each event's private join link (no personal data), set by its organisers.
+CREATE TABLE IF NOT EXISTS join_urls (
+    slug   TEXT PRIMARY KEY,
+    url    TEXT NOT NULL,
+    set_at TEXT NOT NULL
+);
 
 -- When a confirmation was last sent again to an address that registered a second time (ms);
 -- deleted with the registration.
@@ -1008,6 +1015,58 @@ impl Store for SqliteStore {
                     })
                 })
                 .collect()
+        })
+        .await
+    }
+
+    async fn set_join_url(
+        &self,
+        slug: &str,
+        url: &str,
+        at: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let (slug, url) = (slug.to_owned(), url.to_owned());
+        let at = at.to_rfc3339_opts(SecondsFormat::Millis, true);
+        self.with_conn(move |conn| {
+            let changed = conn
+                .prepare_cached(
+                    "INSERT INTO join_urls (slug, url, set_at) VALUES (?1, ?2, ?3)
+                     ON CONFLICT (slug) DO UPDATE SET url = excluded.url, set_at = excluded.set_at
+                      WHERE join_urls.url <> excluded.url",
+                )?
+                .execute(params![slug, url, at])?;
+            Ok(changed == 1)
+        })
+        .await
+    }
+
+    async fn clear_join_url(&self, slug: &str) -> Result<bool, StoreError> {
+        let slug = slug.to_owned();
+        self.with_conn(move |conn| {
+            let changed = conn
+                .prepare_cached("DELETE FROM join_urls WHERE slug = ?1")?
+                .execute(params![slug])?;
+            Ok(changed == 1)
+        })
+        .await
+    }
+
+    async fn join_url(&self, slug: &str) -> Result<Option<JoinLink>, StoreError> {
+        let slug = slug.to_owned();
+        self.with_conn(move |conn| {
+            let row = conn
+                .prepare_cached("SELECT url, set_at FROM join_urls WHERE slug = ?1")?
+                .query_row(params![slug], |row| {
+                    Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?))
+                })
+                .optional()?;
+            row.map(|(url, set_at)| {
+                Ok(JoinLink {
+                    url,
+                    set_at: parse_time(&set_at)?,
+                })
+            })
+            .transpose()
         })
         .await
     }
