@@ -10,6 +10,7 @@ mod new;
 mod report;
 mod schema;
 mod serve;
+mod token;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -46,6 +47,9 @@ pub enum Command {
     Import(import::ImportArgs),
     /// Met en place l'application Discord (ses commandes sur le serveur).
     Discord(discord::DiscordArgs),
+    /// Affiche le jeton d'organisateur d'un événement (dérivé de ADMIN_TOKEN ou du jeton local
+    /// de `serve`) : il ouvre sa liste des inscrits et son lien de connexion.
+    Token(token::TokenArgs),
 }
 
 pub fn run() -> ExitCode {
@@ -58,5 +62,6 @@ pub fn run() -> ExitCode {
         Command::Schema(args) => schema::run(&cli.root, args),
         Command::Import(args) => import::run(&cli.root, args),
         Command::Discord(args) => discord::run(args),
+        Command::Token(args) => token::run(&cli.root, args),
     }
 }

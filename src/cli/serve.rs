@@ -532,18 +532,30 @@ fn api_config(root: &Path, output: &Path) -> Result<ApiConfig> {
     Ok(config)
 }
 
+/// Where `serve` keeps its local admin token.
+pub fn admin_token_path(root: &Path) -> PathBuf {
+    root.join(LOCAL_DIR).join("admin-token")
+}
+
+/// The admin token kept at `path` by an earlier `serve`, if there is a usable one.
+pub fn stored_admin_token(path: &Path) -> Option<String> {
+    let token = std::fs::read_to_string(path).ok()?;
+    let token = token.trim();
+    if token.len() < classmates_api::config::MIN_ADMIN_TOKEN_LEN {
+        return None;
+    }
+    // Made by an older version, perhaps readable by others.
+    #[cfg(unix)]
+    let _ = std::fs::set_permissions(path, std::os::unix::fs::PermissionsExt::from_mode(0o600));
+    Some(token.to_owned())
+}
+
 /// A random admin token kept in `.classmates/admin-token`, so the organiser's list can be
 /// fetched locally without configuring anything.
 fn local_admin_token(root: &Path) -> String {
-    let path: PathBuf = root.join(LOCAL_DIR).join("admin-token");
-    if let Ok(token) = std::fs::read_to_string(&path)
-        && token.trim().len() >= 16
-    {
-        // Made by an older version, perhaps readable by others.
-        #[cfg(unix)]
-        let _ =
-            std::fs::set_permissions(&path, std::os::unix::fs::PermissionsExt::from_mode(0o600));
-        return token.trim().to_string();
+    let path = admin_token_path(root);
+    if let Some(token) = stored_admin_token(&path) {
+        return token;
     }
     let mut bytes = [0u8; 24];
     getrandom::fill(&mut bytes).expect("the operating system's random source is available");
