@@ -26,6 +26,7 @@ use crate::mail::Mailer;
 use crate::mail::outbox::{DeliverySummary, Postman, RETRY_EVERY, Soon};
 use crate::manifest::{Manifest, ManifestEvent};
 use crate::ratelimit::RateLimiter;
+use crate::retention::{self, Swept};
 use crate::store::{Mailing, SqliteStore, Store, TokenInfo};
 use crate::suggestions;
 use crate::token;
@@ -458,8 +459,33 @@ impl App {
         Some(postman.deliver_due(&manifest, usize::MAX).await)
     }
 
-    /// Runs [`App::deliver_outbox`] every 20 seconds, for a long-running host (`classmates
-    /// serve`); Lambda has its scheduled sync instead.
+    /// Deletes the personal data of the events past their retention and follows events that
+    /// moved ([`crate::retention::sweep`]). Logged (counts only); `None` when the manifest or
+    /// the store failed, which the next run retries.
+    pub async fn apply_retention(&self) -> Option<Swept> {
+        let manifest = self.inner.catalog.manifest().await.ok()?;
+        let days = self.inner.config.retention_days;
+        match retention::sweep(self.inner.store.as_ref(), &manifest, days, self.now()).await {
+            Ok(swept) => {
+                if swept != Swept::default() {
+                    tracing::info!(
+                        moved = swept.moved,
+                        events = swept.purged.events,
+                        registrations = swept.purged.registrations,
+                        "personal data past its retention deleted"
+                    );
+                }
+                Some(swept)
+            }
+            Err(err) => {
+                tracing::error!(error = %err, "retention sweep failed");
+                None
+            }
+        }
+    }
+
+    /// Runs [`App::deliver_outbox`] and [`App::apply_retention`] every 20 seconds, for a
+    /// long-running host (`classmates serve`); Lambda has its scheduled sync instead.
     pub fn spawn_outbox_retries(&self) -> tokio::task::JoinHandle<()> {
         let app = self.clone();
         tokio::spawn(async move {
@@ -468,6 +494,7 @@ impl App {
             loop {
                 every.tick().await;
                 app.deliver_outbox().await;
+                app.apply_retention().await;
             }
         })
     }
@@ -757,6 +784,7 @@ impl App {
             return Err(unauthorized());
         }
         let manifest = self.manifest().await?;
+        self.apply_retention().await;
         let mail = match &self.inner.postman {
             Some(postman) => Some(postman.deliver_due(&manifest, usize::MAX).await),
             None => None,

@@ -14,6 +14,10 @@ pub const DEFAULT_RATE_LIMIT: u32 = 10;
 pub const DEFAULT_PUBLIC_API_URL: &str = "/api";
 /// How long a manifest fetched over HTTP is trusted before it is fetched again.
 pub const DEFAULT_MANIFEST_TTL: Duration = Duration::from_secs(60);
+/// Days the personal data of an event is kept after it ends (`RETENTION_DAYS`).
+pub const DEFAULT_RETENTION_DAYS: u32 = 30;
+/// The longest retention `RETENTION_DAYS` accepts: ten years.
+const MAX_RETENTION_DAYS: u32 = 3650;
 /// Shortest accepted `ADMIN_TOKEN`: it guards personal data.
 pub const MIN_ADMIN_TOKEN_LEN: usize = 16;
 /// Default `DISCORD_API_BASE`: Discord's REST API, version 10.
@@ -166,6 +170,9 @@ pub struct Config {
     pub public_api_url: String,
     /// How long a manifest fetched from a URL is cached.
     pub manifest_ttl: Duration,
+    /// `RETENTION_DAYS`: the registrations of an event (names, addresses, the messages about
+    /// them) are deleted this many days after it ends.
+    pub retention_days: u32,
     /// The Discord application (all optional; see [`DiscordAppConfig`]).
     pub discord_app: DiscordAppConfig,
     /// `SMTP_URL`, `MAIL_FROM`, `MAIL_REPLY_TO`.
@@ -292,6 +299,7 @@ impl std::fmt::Debug for Config {
             .field("rate_limit", &self.rate_limit)
             .field("public_api_url", &self.public_api_url)
             .field("manifest_ttl", &self.manifest_ttl)
+            .field("retention_days", &self.retention_days)
             .field("discord_app", &self.discord_app)
             .field("mail", &self.mail)
             .finish()
@@ -310,6 +318,7 @@ impl Config {
             rate_limit: DEFAULT_RATE_LIMIT,
             public_api_url: DEFAULT_PUBLIC_API_URL.to_owned(),
             manifest_ttl: DEFAULT_MANIFEST_TTL,
+            retention_days: DEFAULT_RETENTION_DAYS,
             discord_app: DiscordAppConfig::default(),
             mail: MailConfig::default(),
         }
@@ -344,6 +353,18 @@ impl Config {
                 var: "RATE_LIMIT",
                 reason: "expected a whole number of attempts per minute (0 disables)".to_owned(),
             })?;
+        }
+        if let Some(days) = get("RETENTION_DAYS") {
+            config.retention_days = days
+                .parse()
+                .ok()
+                .filter(|days| *days <= MAX_RETENTION_DAYS)
+                .ok_or_else(|| ConfigError::Invalid {
+                    var: "RETENTION_DAYS",
+                    reason: format!(
+                        "expected a whole number of days after the event, 0 to {MAX_RETENTION_DAYS}"
+                    ),
+                })?;
         }
         if let Some(url) = get("PUBLIC_API_URL") {
             config.public_api_url = url;
@@ -469,6 +490,7 @@ mod tests {
             StoreConfig::Sqlite(".classmates/registrations.sqlite3".into())
         );
         assert_eq!(config.rate_limit, 10);
+        assert_eq!(config.retention_days, 30);
         assert_eq!(config.public_api_url, "/api");
         assert_eq!(config.base_path(), "/api");
         assert_eq!(
@@ -484,6 +506,7 @@ mod tests {
             ),
             ("STORE", "dynamodb:classmates"),
             ("RATE_LIMIT", "0"),
+            ("RETENTION_DAYS", "7"),
             ("PUBLIC_API_URL", "https://api.example.org/prod/"),
             ("ALLOWED_ORIGIN", "https://example.org/"),
         ]))
@@ -495,6 +518,7 @@ mod tests {
             }
         );
         assert_eq!(config.rate_limit, 0);
+        assert_eq!(config.retention_days, 7);
         assert_eq!(config.public_api_url, "https://api.example.org/prod");
         assert_eq!(config.base_path(), "/prod");
         assert_eq!(
@@ -525,6 +549,8 @@ mod tests {
         for (var, value) in [
             ("STORE", "postgres:x"),
             ("RATE_LIMIT", "ten"),
+            ("RETENTION_DAYS", "-1"),
+            ("RETENTION_DAYS", "4000"),
             ("PUBLIC_API_URL", "api"),
             ("ALLOWED_ORIGIN", "*"),
             ("ADMIN_TOKEN", "short"),

@@ -28,6 +28,7 @@ pub mod links;
 pub mod mail;
 pub mod manifest;
 mod ratelimit;
+pub mod retention;
 pub mod scheduled_events;
 pub mod store;
 pub mod suggestions;

@@ -135,3 +135,23 @@ async fn a_delivered_message_leaves_no_address_in_the_file_or_its_log() {
     cancel(&h, &body["cancel_url"]).await;
     wait_until_gone(dir, &[email]).await;
 }
+
+#[tokio::test]
+async fn data_past_its_retention_does_not_linger_in_the_file_or_its_log() {
+    let h = Harness::with(&Backend::Sqlite, |config| config.retention_days = 30).await;
+    let dir = h.dir.path();
+    let email = "expired.visitor@example.org";
+    let name = "Aurélien Périmé";
+    h.register("grand-webinaire", "Ada", "ada@example.org")
+        .await;
+    let (status, body) = h.register(WORKSHOP, name, email).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    assert!(!files_holding(dir, email).is_empty());
+
+    // The workshop ends on 3 December 2026 at 19:30 UTC.
+    h.clock.set("2027-01-03T12:00:00Z");
+    let swept = h.app.apply_retention().await.unwrap();
+    assert_eq!(swept.purged.registrations, 1, "{swept:?}");
+    wait_until_gone(dir, &[email, name]).await;
+    assert_eq!(h.list("grand-webinaire").await.len(), 1);
+}

@@ -14,6 +14,7 @@ use super::{
 };
 use crate::mail::outbox::Soon;
 use crate::manifest::{ClosedReason, ManifestEvent};
+use crate::retention;
 use crate::store::{MessageKind, NewRegistration, RegisterOutcome, StoreError, message_id};
 use crate::token;
 use crate::validation::{FieldErrors, RawRegistration, Registration};
@@ -216,6 +217,7 @@ impl App {
             email_key: registration.email_key,
             discord: registration.discord,
             registered_at: self.now(),
+            keep_until: retention::keep_until(event, self.config().retention_days),
         };
         let mailing = self.mailing(link_base);
         match self

@@ -9,9 +9,10 @@
 //! | item               | `pk`            | `sk`                 | attributes                                   |
 //! |--------------------|-----------------|----------------------|----------------------------------------------|
 //! | event counter      | `EVENT#{slug}`  | `COUNTER`            | `registered` (N), `waitlist` (L of S: tokens, first = next to get a seat) |
-//! | registration       | `EVENT#{slug}`  | `REG#{token}`        | `token`, `name`, `email`, `email_key`, `discord`?, `status`, `registered_at` |
-//! | e-mail uniqueness  | `EVENT#{slug}`  | `EMAIL#{email_key}`  | `token`                                      |
-//! | token index        | `TOKEN#{token}` | `TOKEN`              | `slug`                                       |
+//! | registration       | `EVENT#{slug}`  | `REG#{token}`        | `token`, `name`, `email`, `email_key`, `discord`?, `status`, `registered_at`, `expires_at` (N, s: TTL) |
+//! | e-mail uniqueness  | `EVENT#{slug}`  | `EMAIL#{email_key}`  | `token`, `expires_at` (N, s: TTL)            |
+//! | token index        | `TOKEN#{token}` | `TOKEN`              | `slug`, `expires_at` (N, s: TTL)             |
+//! | retention          | `RETENTION`     | `EVENT#{slug}`       | `slug`, `keep_until` (N, ms)                 |
 //! | announcement       | `EVENT#{slug}`  | `ANNOUNCE#{kind}`    | `state` (`pending`/`sent`), `claim`, `lease_until` (N, ms), `sent_at`?, `expires_at` (N, s: TTL) |
 //! | scheduled event    | `SCHEDULED`     | `EVENT#{slug}`       | `claim`, `lease_until` (N, ms), `discord_id`?, `fingerprint`? |
 //! | suggestion         | `SUGGESTIONS`   | `LINK#{key}`         | `state` (`pending`/`taken`), `data` (the suggestion as JSON), `proposed_at`, `taken_at`? |
@@ -43,7 +44,13 @@
 //! - An announcement is claimed with one conditional `PutItem`: absent, or `pending` with an
 //!   ended lease. Marking it sent and releasing it are conditional on holding the claim.
 //!   `expires_at` is the table's TTL attribute: announcement records go some time after the
-//!   event; registrations have no such attribute and stay until cancelled.
+//!   event.
+//! - Personal data is kept until the event's `keep_until` ([`crate::retention`]): each
+//!   registration writes the event's retention item and carries the instant as `expires_at`
+//!   on its items, so DynamoDB's TTL deletes them even if no sweep runs (within a few days).
+//!   The sweep deletes them on time (`purge_expired`: the event's personal items, their token
+//!   items, their outbox messages, then the retention item, so an interrupted purge resumes)
+//!   and moves `expires_at` when the event moves (`keep_until`).
 //!
 //! - A suggestion is stored with one conditional `PutItem` (absent), so one link is stored once
 //!   however many members propose it at the same moment; taking it is conditional on `pending`.
@@ -70,7 +77,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 
 use super::{
     AnnouncementClaim, AnnouncementKind, Cancelled, ClaimOutcome, Counts, FailedMessage, JoinLink,
-    Mailing, MessageClaim, MessageKind, NewRegistration, OutboxMessage, ProposeOutcome,
+    Mailing, MessageClaim, MessageKind, NewRegistration, OutboxMessage, ProposeOutcome, Purged,
     RegisterOutcome, Registration, ScheduledClaim, ScheduledLink, Status, Store, StoreError,
     Suggestion, TokenInfo, message_id, resend_id,
 };
@@ -98,6 +105,14 @@ const MAX_ATTEMPTS: u32 = 60;
 const COUNTER_SK: &str = "COUNTER";
 const TOKEN_SK: &str = "TOKEN";
 const OUTBOX_PK: &str = "OUTBOX";
+const RETENTION_PK: &str = "RETENTION";
+
+fn retention_key(slug: &str) -> Item {
+    key(RETENTION_PK.to_owned(), format!("EVENT#{slug}"))
+}
+
+/// The sort-key prefixes of an event's items that hold personal data (or point to it).
+const PERSONAL_SK_PREFIXES: [&str; 4] = ["COUNTER", "REG#", "EMAIL#", "RESENT#"];
 /// How long an outbox item may stay (a failed one, for the organisers' list) before the TTL
 /// deletes it.
 const OUTBOX_KEEP_SECONDS: i64 = 30 * 24 * 3600;
@@ -388,6 +403,8 @@ enum Part {
     Promoted,
     /// An outbox message.
     Message,
+    /// The event's retention item.
+    Retention,
 }
 
 /// The items of one `TransactWriteItems` call, each with its [`Part`].
@@ -741,6 +758,65 @@ impl DynamoStore {
         .await
     }
 
+    /// The keys of `slug`'s items that hold personal data, with the token items of its
+    /// registrations ([`PERSONAL_SK_PREFIXES`]).
+    async fn personal_keys(&self, slug: &str) -> Result<Vec<Item>, StoreError> {
+        let items = self
+            .query_all(
+                self.client
+                    .query()
+                    .key_condition_expression("pk = :pk")
+                    .expression_attribute_values(":pk", s(event_pk(slug))),
+            )
+            .await?;
+        let mut keys = Vec::new();
+        for item in items {
+            let Some(sk) = get_s(&item, "sk") else {
+                continue;
+            };
+            if !PERSONAL_SK_PREFIXES.iter().any(|p| sk.starts_with(p)) {
+                continue;
+            }
+            if let Some(token) = sk.strip_prefix("REG#") {
+                keys.push(token_key(token));
+            }
+            keys.push(key(event_pk(slug), sk.to_owned()));
+        }
+        Ok(keys)
+    }
+
+    /// Sets the TTL attribute of the item `key`, if it still exists.
+    async fn set_expires_at(
+        &self,
+        key: Item,
+        expires_at: &AttributeValue,
+    ) -> Result<(), StoreError> {
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(key))
+            .update_expression("SET #e = :e")
+            .condition_expression("attribute_exists(pk)")
+            .expression_attribute_names("#e", "expires_at")
+            .expression_attribute_values(":e", expires_at.clone())
+            .send()
+            .await;
+        conditional(result).map(|_| ())
+    }
+
+    /// Deletes the item `key` (nothing if it is gone).
+    async fn delete_key(&self, key: Item) -> Result<(), StoreError> {
+        self.client
+            .delete_item()
+            .table_name(&self.table)
+            .set_key(Some(key))
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|err| backend(DisplayErrorContext(err)))
+    }
+
     /// Every item `query` matches, read consistently, page after page.
     async fn query_all(&self, query: QueryFluentBuilder) -> Result<Vec<Item>, StoreError> {
         query
@@ -882,11 +958,32 @@ impl Store for DynamoStore {
             email_item.insert("token".to_owned(), s(reg.token.clone()));
             let mut token_item = token_key(&reg.token);
             token_item.insert("slug".to_owned(), s(slug));
+            let expires_at = n64(reg.keep_until.timestamp());
+            for item in [&mut reg_item, &mut email_item, &mut token_item] {
+                item.insert("expires_at".to_owned(), expires_at.clone());
+            }
+            let mut retention_item = retention_key(slug);
+            retention_item.extend([
+                ("slug".to_owned(), s(slug)),
+                (
+                    "keep_until".to_owned(),
+                    n64(reg.keep_until.timestamp_millis()),
+                ),
+            ]);
+            let retention_put = Put::builder()
+                .table_name(&self.table)
+                .set_item(Some(retention_item))
+                .build()
+                .map_err(backend)?;
             let mut transaction = Transaction::default()
                 .with(Part::Counter, counter_update)
                 .with(Part::Registration, put_new(&self.table, reg_item)?)
                 .with(Part::EmailKey, put_new(&self.table, email_item)?)
-                .with(Part::TokenIndex, put_new(&self.table, token_item)?);
+                .with(Part::TokenIndex, put_new(&self.table, token_item)?)
+                .with(
+                    Part::Retention,
+                    TransactWriteItem::builder().put(retention_put).build(),
+                );
             if let Some(mailing) = &mailing {
                 let message = message_item(
                     slug,
@@ -1695,5 +1792,64 @@ impl Store for DynamoStore {
             .ok_or_else(corrupt)?
             .with_timezone(&Utc);
         Ok(Some(JoinLink { url, set_at }))
+    }
+
+    async fn keep_until(&self, slug: &str, until: DateTime<Utc>) -> Result<bool, StoreError> {
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(retention_key(slug)))
+            .update_expression("SET #k = :k")
+            .condition_expression("attribute_exists(pk) AND #k <> :k")
+            .expression_attribute_names("#k", "keep_until")
+            .expression_attribute_values(":k", n64(until.timestamp_millis()))
+            .send()
+            .await;
+        if conditional(result)?.is_some() {
+            let expires_at = n64(until.timestamp());
+            for key in self.personal_keys(slug).await? {
+                self.set_expires_at(key, &expires_at).await?;
+            }
+            return Ok(true);
+        }
+        Ok(false)
+    }
+
+    async fn purge_expired(&self, now: DateTime<Utc>) -> Result<Purged, StoreError> {
+        let expired = self
+            .query_all(
+                self.client
+                    .query()
+                    .key_condition_expression("pk = :pk")
+                    .filter_expression("keep_until < :now")
+                    .expression_attribute_values(":pk", s(RETENTION_PK))
+                    .expression_attribute_values(":now", n64(now.timestamp_millis())),
+            )
+            .await?;
+        let mut purged = Purged::default();
+        for item in &expired {
+            let slug = get_s(item, "slug")
+                .ok_or_else(|| StoreError::Corrupt("retention item without slug".to_owned()))?;
+            let keys = self.personal_keys(slug).await?;
+            purged.registrations += keys
+                .iter()
+                .filter(|key| get_s(key, "pk").is_some_and(|pk| pk.starts_with("TOKEN#")))
+                .count();
+            for key in keys {
+                self.delete_key(key).await?;
+            }
+            for message in self.outbox_items().await? {
+                if get_s(&message, "slug") == Some(slug) {
+                    if let Some(id) = get_s(&message, "id") {
+                        self.delete_key(message_key(id)).await?;
+                    }
+                }
+            }
+            // Last, so that a purge cut short is taken up again by the next sweep.
+            self.delete_key(retention_key(slug)).await?;
+            purged.events += 1;
+        }
+        Ok(purged)
     }
 }

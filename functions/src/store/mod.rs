@@ -17,6 +17,10 @@
 //!   deleted once delivered.
 //! - an event has at most one private join link ([`JoinLink`]); setting the same address again
 //!   changes nothing (not even its time), so "changed since" is a fact callers can rely on.
+//! - every registration records until when its event's personal data may be kept
+//!   ([`NewRegistration::keep_until`], moved by [`Store::keep_until`] when the event moves);
+//!   [`Store::purge_expired`] then deletes all of it: registrations, addresses, the messages
+//!   about them (see [`crate::retention`]).
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -67,6 +71,17 @@ pub struct NewRegistration {
     pub email_key: String,
     pub discord: Option<String>,
     pub registered_at: DateTime<Utc>,
+    /// The event's personal data is deleted after this instant ([`crate::retention`]).
+    pub keep_until: DateTime<Utc>,
+}
+
+/// What [`Store::purge_expired`] deleted (counts only: it is logged).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Purged {
+    /// Events whose personal data went.
+    pub events: usize,
+    /// Registrations (registered or waiting) deleted with them.
+    pub registrations: usize,
 }
 
 /// What became of a registration.
@@ -508,4 +523,13 @@ pub trait Store: Send + Sync + 'static {
 
     /// The join link of `slug`, if set.
     async fn join_url(&self, slug: &str) -> Result<Option<JoinLink>, StoreError>;
+
+    /// Moves until when the personal data of `slug` is kept (the event moved, or the retention
+    /// changed), if it has registrations (an event without any gets no record). True when it
+    /// changed something.
+    async fn keep_until(&self, slug: &str, until: DateTime<Utc>) -> Result<bool, StoreError>;
+
+    /// Deletes every registration of the events kept until before `now`, with the addresses,
+    /// the confirmations re-sent and the outbox messages about them.
+    async fn purge_expired(&self, now: DateTime<Utc>) -> Result<Purged, StoreError>;
 }

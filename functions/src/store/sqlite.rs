@@ -25,7 +25,7 @@ use tokio::sync::Mutex;
 
 use super::{
     AnnouncementClaim, AnnouncementKind, Cancelled, ClaimOutcome, Counts, FailedMessage, JoinLink,
-    Mailing, MessageClaim, MessageKind, NewRegistration, OutboxMessage, ProposeOutcome,
+    Mailing, MessageClaim, MessageKind, NewRegistration, OutboxMessage, ProposeOutcome, Purged,
     RegisterOutcome, Registration, ScheduledClaim, ScheduledLink, Status, Store, StoreError,
     Suggestion, TokenInfo, message_id, resend_id,
 };
@@ -140,6 +140,13 @@ CREATE TABLE IF NOT EXISTS resent (
     email_key TEXT NOT NULL,
     last_at   INTEGER NOT NULL,
     PRIMARY KEY (slug, email_key)
+);
+
+-- Until when each event's personal data is kept (ms): its end plus the retention, recorded by
+-- each registration, moved when the event moves; past it, everything about the event goes.
+CREATE TABLE IF NOT EXISTS retention (
+    slug       TEXT PRIMARY KEY,
+    keep_until INTEGER NOT NULL
 );
 ";
 
@@ -483,6 +490,11 @@ impl Store for SqliteStore {
                 reg.registered_at
                     .to_rfc3339_opts(SecondsFormat::Micros, true),
             ])?;
+            tx.prepare_cached(
+                "INSERT INTO retention (slug, keep_until) VALUES (?1, ?2)
+                 ON CONFLICT (slug) DO UPDATE SET keep_until = excluded.keep_until",
+            )?
+            .execute(params![slug, reg.keep_until.timestamp_millis()])?;
             if let Some(mailing) = &mailing {
                 let person = Person {
                     email: reg.email,
@@ -1070,6 +1082,52 @@ impl Store for SqliteStore {
         })
         .await
     }
+
+    async fn keep_until(&self, slug: &str, until: DateTime<Utc>) -> Result<bool, StoreError> {
+        let slug = slug.to_owned();
+        let until = until.timestamp_millis();
+        self.with_conn(move |conn| {
+            let changed = conn
+                .prepare_cached(
+                    "UPDATE retention SET keep_until = ?2 WHERE slug = ?1 AND keep_until <> ?2",
+                )?
+                .execute(params![slug, until])?;
+            Ok(changed > 0)
+        })
+        .await
+    }
+
+    async fn purge_expired(&self, now: DateTime<Utc>) -> Result<Purged, StoreError> {
+        let now = now.timestamp_millis();
+        let purged = self
+            .with_conn(move |conn| {
+                let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+                let slugs: Vec<String> = tx
+                    .prepare_cached("SELECT slug FROM retention WHERE keep_until < ?1")?
+                    .query_map(params![now], |row| row.get(0))?
+                    .collect::<Result<_, _>>()?;
+                let mut purged = Purged::default();
+                for slug in &slugs {
+                    purged.registrations += tx
+                        .prepare_cached("DELETE FROM registrations WHERE slug = ?1")?
+                        .execute(params![slug])?;
+                    for table in ["outbox", "resent", "event_counts", "retention"] {
+                        tx.execute(
+                            &format!("DELETE FROM {table} WHERE slug = ?1"),
+                            params![slug],
+                        )?;
+                    }
+                }
+                purged.events = slugs.len();
+                tx.commit()?;
+                Ok(purged)
+            })
+            .await?;
+        if purged.events > 0 {
+            self.forget_deleted();
+        }
+        Ok(purged)
+    }
 }
 
 /// A message may be claimed when it has not failed, is due and no live lease holds it (`:now`
@@ -1121,6 +1179,7 @@ mod tests {
             email_key: format!("p{i}@example.org"),
             discord: None,
             registered_at: Utc::now(),
+            keep_until: Utc::now() + chrono::TimeDelta::days(30),
         }
     }
 
