@@ -4,7 +4,9 @@ Each accepted message is written whole (temporary file renamed into place) as
 SPOOL/<mailbox>/<n>.eml, where <mailbox> is the local part of the envelope sender: each test
 sends from its own address and reads its own folder. While SPOOL/<mailbox>/down exists, the
 server answers that sender's messages with a temporary failure (451), as a server in trouble
-would: the test of an outage creates and removes that file.
+would: the test of an outage creates and removes that file. A recipient at the domain
+refused.classmates.test is refused for good (550 at RCPT), as an unknown mailbox is: the test
+of a delivery failure sends to one.
 
     python3 smtp_server.py HOST PORT SPOOL
 """
@@ -26,6 +28,12 @@ class Spool:
     def folder(self, envelope):
         local = (envelope.mail_from or "anonymous").split("@")[0]
         return os.path.join(self.root, re.sub(r"[^A-Za-z0-9_-]", "_", local) or "anonymous")
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address.lower().endswith("@refused.classmates.test"):
+            return "550 5.1.1 Mailbox unavailable"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
         folder = self.folder(envelope)

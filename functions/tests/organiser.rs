@@ -7,6 +7,7 @@ mod common;
 use bytes::Bytes;
 use chrono::TimeDelta;
 use classmates_api::token::organiser_token;
+use common::smtp::Mailbox;
 use common::*;
 use http::{Request, StatusCode};
 use serde_json::json;
@@ -18,6 +19,8 @@ store_tests!(
     join_links_are_set_changed_and_cleared_per_event,
     join_url_route_sets_validates_and_clears,
     organiser_tokens_open_their_event_only,
+    organiser_list_has_counts_rows_and_the_join_link,
+    organiser_list_shows_delivery_failures,
 );
 
 fn with_bearer(mut req: Request<Bytes>, token: &str) -> Request<Bytes> {
@@ -344,4 +347,122 @@ async fn join_links_are_set_changed_and_cleared_per_event(backend: Backend) {
     // Registrations and counts are untouched by a join link.
     assert_eq!(h.counts(WORKSHOP).await["count"], 0);
     assert!(h.list(WORKSHOP).await.is_empty());
+}
+
+/// The organisers' JSON: the event, counts matching the rows, each registration (name, Discord,
+/// e-mail, status, position, time), no failure, and the join link once set, for the admin and
+/// for the event's token alike.
+async fn organiser_list_has_counts_rows_and_the_join_link(backend: Backend) {
+    let h = Harness::new(&backend).await;
+    for (i, who) in ["ada", "bob", "cy", "dee", "eve"].iter().enumerate() {
+        let body = json!({ "name": format!("Personne {who}"), "email": format!("{who}@example.org"),
+                           "discord": (i == 1).then_some("bob#dev"), "consent": true });
+        h.send(json_post("/events/atelier-git/registrations", &body))
+            .await;
+        h.clock.advance(TimeDelta::seconds(1));
+    }
+    let list = h.organiser_list(WORKSHOP).await;
+    assert_eq!(list["event"]["slug"], WORKSHOP);
+    assert_eq!(
+        list["event"]["url"],
+        "https://pythonclassmates.org/evenements/atelier-git/"
+    );
+    assert_eq!(
+        list["event"]["when"],
+        "jeudi 3 décembre 2026, 19 h 00 – 20 h 30"
+    );
+    assert!(
+        list["event"]["title"]
+            .as_str()
+            .unwrap()
+            .starts_with("Atelier Git")
+    );
+    assert_eq!(
+        list["counts"],
+        json!({ "registered": 3, "waitlisted": 2, "capacity": 3, "remaining": 0 })
+    );
+    let rows = list["registrations"].as_array().unwrap();
+    assert_eq!(rows.len(), 5);
+    assert_eq!(
+        rows[1],
+        json!({ "name": "Personne bob", "discord": "bob#dev", "email": "bob@example.org",
+                "status": "registered", "position": null, "registered_at": "2026-11-20T12:00:01Z" })
+    );
+    assert_eq!(
+        (rows[4]["status"].as_str(), rows[4]["position"].as_u64()),
+        (Some("waitlisted"), Some(2))
+    );
+    assert_eq!(list["failed_messages"], json!([]));
+    assert_eq!(list["join_url"], json!(null));
+
+    let url = "https://meet.example.org/atelier";
+    h.send(put_join(
+        JOIN,
+        &json!({ "url": url }).to_string(),
+        ADMIN_TOKEN,
+    ))
+    .await;
+    let mine = organiser_token(ADMIN_TOKEN, WORKSHOP);
+    let response = h
+        .send(with_bearer(get("/events/atelier-git/registrations"), &mine))
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let list = json_body(&response);
+    assert_eq!(
+        list["join_url"],
+        json!({ "url": url, "set_at": "2026-11-20T12:00:05Z" })
+    );
+    assert_eq!(list["registrations"].as_array().unwrap().len(), 5);
+    // The public numbers do not carry it.
+    assert!(!text_body(&h.send(get("/events/atelier-git")).await).contains("meet.example.org"));
+}
+
+/// A message the SMTP server refuses for good (550 at RCPT) is listed as a delivery failure of
+/// its event: kind, recipient, attempts and the server's reason; not on another event.
+async fn organiser_list_shows_delivery_failures(backend: Backend) {
+    let Some(mailbox) = Mailbox::open("organiser_list_shows_delivery_failures") else {
+        return;
+    };
+    let h = Harness::with(&backend, |config| mailbox.configure(config)).await;
+    h.register(WORKSHOP, "Ada", "ada@example.org").await;
+    let (status, _) = h
+        .register(WORKSHOP, "Nobody", "nobody@refused.classmates.test")
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::CREATED,
+        "a refused address never fails registering"
+    );
+    // Ada's confirmation arrives; the refused one is failed at once (a permanent refusal).
+    assert_eq!(
+        mailbox
+            .wait_for(1, std::time::Duration::from_secs(20))
+            .await
+            .len(),
+        1
+    );
+    let mut failed = json!([]);
+    for _ in 0..200 {
+        failed = h.organiser_list(WORKSHOP).await["failed_messages"].clone();
+        if failed.as_array().is_some_and(|f| !f.is_empty()) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let failed = failed.as_array().unwrap();
+    assert_eq!(failed.len(), 1, "{failed:?}");
+    assert_eq!(failed[0]["kind"], "confirmation");
+    assert_eq!(failed[0]["recipient"], "nobody@refused.classmates.test");
+    assert_eq!(failed[0]["attempts"], 1);
+    assert!(
+        failed[0]["error"].as_str().unwrap().contains("550"),
+        "{}",
+        failed[0]["error"]
+    );
+    assert_eq!(
+        h.organiser_list("webinaire-illimite").await["failed_messages"],
+        json!([])
+    );
+    // Both stay in the list of registrations.
+    assert_eq!(h.list(WORKSHOP).await.len(), 2);
 }

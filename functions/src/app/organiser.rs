@@ -13,7 +13,7 @@ use super::{
     Answer, App, BodyKind, MAX_BODY_BYTES, body_kind, error, internal, json_response, response,
     unauthorized,
 };
-use crate::store::Registration;
+use crate::store::{Registration, Status};
 use crate::token;
 
 const MSG_OTHER_EVENT: &str = "Ce jeton d’organisateur est celui d’un autre événement.";
@@ -107,15 +107,15 @@ impl App {
         }
     }
 
-    /// `GET /events/{slug}/registrations` (admin or that event's token): the organisers' list,
-    /// JSON or `?format=csv`.
+    /// `GET /events/{slug}/registrations` (admin or that event's token): the organisers' list.
+    /// JSON: `{event, counts, registrations, failed_messages, join_url}` (README, « Outils des
+    /// organisateurs »); `?format=csv`: the registrations alone.
     pub(super) async fn organiser_list(&self, slug: &str, req: &Request<Bytes>) -> Answer {
         self.event_access(slug, req.headers(), "organiser list")
             .await?;
-        self.known_event(slug).await?;
-        let list = self
-            .inner
-            .store
+        let event = self.known_event(slug).await?;
+        let store = &self.inner.store;
+        let list = store
             .list(slug)
             .await
             .map_err(|err| internal(&err, "listing registrations failed"))?;
@@ -123,7 +123,39 @@ impl App {
             form_urlencoded::parse(q.as_bytes()).any(|(k, v)| k == "format" && v == "csv")
         });
         if !csv {
-            return Ok(json_response(StatusCode::OK, &json!(list)));
+            let failed = store
+                .failed_messages(slug)
+                .await
+                .map_err(|err| internal(&err, "listing failed messages failed"))?;
+            let join_url = store
+                .join_url(slug)
+                .await
+                .map_err(|err| internal(&err, "reading the join link failed"))?;
+            // Counted from the list itself, so the numbers always match the rows shown.
+            let registered = list
+                .iter()
+                .filter(|r| r.status == Status::Registered)
+                .count() as u32;
+            let body = json!({
+                "event": {
+                    "slug": event.slug,
+                    "title": event.title,
+                    "url": event.url,
+                    "when": event.when,
+                    "start": event.start,
+                    "capacity": event.capacity,
+                },
+                "counts": {
+                    "registered": registered,
+                    "waitlisted": list.len() as u32 - registered,
+                    "capacity": event.capacity,
+                    "remaining": event.capacity.map(|c| c.saturating_sub(registered)),
+                },
+                "registrations": list,
+                "failed_messages": failed,
+                "join_url": join_url,
+            });
+            return Ok(json_response(StatusCode::OK, &body));
         }
         let body = to_csv(&list).map_err(|err| internal(&err, "writing CSV failed"))?;
         let mut response = response(StatusCode::OK, "text/csv; charset=utf-8", body);

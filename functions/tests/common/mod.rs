@@ -205,8 +205,17 @@ impl Harness {
         json_body(&response)
     }
 
-    /// The organisers' JSON list.
+    /// The registrations of the organisers' JSON list.
     pub async fn list(&self, slug: &str) -> Vec<Value> {
+        self.organiser_list(slug).await["registrations"]
+            .as_array()
+            .unwrap()
+            .clone()
+    }
+
+    /// The organisers' whole JSON answer (`event`, `counts`, `registrations`,
+    /// `failed_messages`, `join_url`), with the admin token.
+    pub async fn organiser_list(&self, slug: &str) -> Value {
         let mut req = get(&format!("/events/{slug}/registrations"));
         req.headers_mut().insert(
             "authorization",
@@ -219,7 +228,7 @@ impl Harness {
             "{}",
             text_body(&response)
         );
-        json_body(&response).as_array().unwrap().clone()
+        json_body(&response)
     }
 }
 
