@@ -17,6 +17,10 @@ pub struct BuildReport {
     pub files: usize,
     pub warnings: Diagnostics,
     pub elapsed: std::time::Duration,
+    /// Time and peak memory phase by phase (memory only when asked for:
+    /// [`crate::memory::phases_asked`]).
+    pub phases: Vec<(&'static str, std::time::Duration)>,
+    pub memory: Vec<(&'static str, crate::memory::Sample)>,
 }
 
 /// Loads, checks and resolves the site without writing anything.
@@ -47,5 +51,7 @@ pub fn build_site(options: &BuildOptions) -> Result<BuildReport, BuildError> {
         files: report.total_files,
         warnings: report.warnings,
         elapsed: report.elapsed,
+        phases: report.phases,
+        memory: report.memory,
     })
 }

@@ -16,6 +16,7 @@ pub mod highlight;
 pub mod import;
 pub mod incremental;
 pub mod markdown;
+pub mod memory;
 pub mod output;
 pub mod redirects;
 pub mod render;

@@ -60,6 +60,12 @@ impl Staging {
         self.dir.path()
     }
 
+    /// Writes `bytes` into the staged site at `rel` (from any thread: a fresh build writes each
+    /// page as soon as it is rendered).
+    pub fn write(&self, rel: &str, bytes: &[u8]) -> Result<()> {
+        write_file(&self.dir.path().join(rel), bytes)
+    }
+
     /// Copies a file into the staged site at `rel`.
     pub fn copy(&self, from: &Path, rel: &str) -> Result<()> {
         let to = self.dir.path().join(rel);
@@ -105,27 +111,26 @@ impl Staging {
     }
 }
 
-/// Writes the whole site into a new folder that then replaces `output`: `files` (in parallel;
-/// sorted by path first), then `copies` (path in the site, file to copy) in order (a later file wins over an earlier one at the
-/// same path).
-pub fn write_fresh(output: &Path, files: &mut [&Output], copies: &[(&str, &Path)]) -> Result<()> {
-    let staging = Staging::new(output)?;
-    files.sort_by(|a, b| a.path.cmp(&b.path));
-    files
-        .par_iter()
-        .try_for_each(|o| write_file(&staging.path().join(&o.path), &o.bytes))?;
+/// Ends a fresh build whose rendered files are in `staging`: copies `copies` (path in the
+/// site, file to copy) in order (a later file wins over an earlier one at the same path, and
+/// over a rendered file), then puts the staged site in place of the previous output.
+pub fn finish_fresh(staging: Staging, copies: &[(&str, &Path)]) -> Result<()> {
     for (rel, from) in copies {
         staging.copy(from, rel)?;
     }
     staging.commit()
 }
 
-/// Writes `files` (in parallel) and copies `copies` into `output`, each replacing its previous
-/// version at once.
-pub fn write_in_place(output: &Path, files: &[&Output], copies: &[(&str, &Path)]) -> Result<()> {
+/// Writes `files` (path in the site, bytes; in parallel) and copies `copies` into `output`,
+/// each replacing its previous version at once.
+pub fn write_in_place(
+    output: &Path,
+    files: &[(&str, &[u8])],
+    copies: &[(&str, &Path)],
+) -> Result<()> {
     files
         .par_iter()
-        .try_for_each(|o| replace_file(&output.join(&o.path), |to| write_file(to, &o.bytes)))?;
+        .try_for_each(|(rel, bytes)| replace_file(&output.join(rel), |to| write_file(to, bytes)))?;
     for (rel, from) in copies {
         let to = output.join(rel);
         replace_file(&to, |tmp| {

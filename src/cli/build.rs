@@ -53,6 +53,9 @@ pub fn run(root: &Path, args: BuildArgs) -> ExitCode {
                 report.files,
                 report.elapsed.as_millis()
             );
+            if crate::memory::phases_asked() {
+                print_phases(&report.phases, &report.memory);
+            }
             ExitCode::SUCCESS
         }
         Err(BuildError::Invalid(diagnostics)) => {
@@ -64,6 +67,23 @@ pub fn run(root: &Path, args: BuildArgs) -> ExitCode {
             super::report::report_error(&e);
             eprintln!("La construction a échoué : le site précédent est conservé.");
             ExitCode::FAILURE
+        }
+    }
+}
+
+/// The build's phases on standard error, one a line: time, peak and resident memory after it
+/// (`CLASSMATES_PHASES=1`, read by `benches/compare.sh`).
+fn print_phases(phases: &[(&str, std::time::Duration)], memory: &[(&str, crate::memory::Sample)]) {
+    for (phase, elapsed) in phases {
+        let memory = memory.iter().find(|(p, _)| p == phase);
+        match memory {
+            Some((_, m)) => eprintln!(
+                "phase\t{phase}\t{} ms\tpic {} Mio\tfin {} Mio",
+                elapsed.as_millis(),
+                m.peak_kib / 1024,
+                m.rss_kib / 1024
+            ),
+            None => eprintln!("phase\t{phase}\t{} ms", elapsed.as_millis()),
         }
     }
 }

@@ -11,7 +11,7 @@ use rayon::prelude::*;
 
 use super::plan::Plan;
 use crate::hash::{FastMap, hasher};
-use crate::output::Output;
+use crate::output::{Output, Staging};
 use crate::render::{Target, Templates};
 use crate::site::Site;
 
@@ -36,9 +36,43 @@ pub enum Planned<'t> {
 /// A file of the site: its path, what produces it and the fingerprint of its inputs.
 pub type PlannedFile<'t> = (&'t str, Planned<'t>, u64);
 
-/// A rendered file: its index in the planned files, its content, the templates it was
-/// rendered through (with their fingerprints) and the hash of its bytes.
-pub type RenderedFile = (usize, Output, Vec<(String, u64)>, u64);
+/// A rendered file: its index in the planned files, its path, its bytes (`None` once written
+/// into the staging folder of a fresh build, which does not hold every page at once), the
+/// templates it was rendered through (with their fingerprints) and the hash of its bytes.
+pub struct RenderedFile {
+    pub index: usize,
+    pub path: String,
+    pub bytes: Option<Vec<u8>>,
+    pub templates: Vec<(String, u64)>,
+    pub hash: u64,
+}
+
+impl RenderedFile {
+    /// `output`, the file at `index`, rendered through `templates`: written at once into
+    /// `staging` when there is one, kept until written otherwise.
+    pub fn new(
+        index: usize,
+        output: Output,
+        templates: Vec<(String, u64)>,
+        staging: Option<&Staging>,
+    ) -> Result<RenderedFile> {
+        let hash = crate::hash::hash_bytes(&output.bytes);
+        let bytes = match staging {
+            Some(staging) => {
+                staging.write(&output.path, &output.bytes)?;
+                None
+            }
+            None => Some(output.bytes),
+        };
+        Ok(RenderedFile {
+            index,
+            path: output.path,
+            bytes,
+            templates,
+            hash,
+        })
+    }
+}
 
 /// A file to copy: its path in the site, where it is, and its [`copy_stamp`].
 pub type CopyFile = (String, PathBuf, u64);
@@ -164,19 +198,20 @@ impl Inventory {
             .collect()
     }
 
-    /// Writes what changed: everything rendered and every dirty copy when `fresh` (into a new
-    /// folder that then replaces `output`), otherwise the rendered files whose bytes differ
-    /// from those written and the dirty copies, in place. Gives the number of HTML files and
-    /// of files written. On failure the folder is in an unknown state: the next build replaces
-    /// it whole.
+    /// Writes what changed: when `fresh`, every dirty copy into `staging` (where the rendered
+    /// files were written as they were made), which then replaces `output`; otherwise the
+    /// rendered files whose bytes differ from those written and the dirty copies, in place.
+    /// Gives the number of HTML files and of files written. On failure the folder is in an
+    /// unknown state: the next build replaces it whole.
     pub fn write(
         &mut self,
         output: &Path,
         files: &[PlannedFile],
         rendered: &[RenderedFile],
         dirty: &[usize],
+        staging: Option<Staging>,
     ) -> Result<(usize, usize)> {
-        let result = self.write_changed(output, files, rendered, dirty);
+        let result = self.write_changed(output, files, rendered, dirty, staging);
         if result.is_err() {
             self.fresh = true;
             self.written.clear();
@@ -190,8 +225,8 @@ impl Inventory {
         files: &[PlannedFile],
         rendered: &[RenderedFile],
         dirty: &[usize],
+        staging: Option<Staging>,
     ) -> Result<(usize, usize)> {
-        let fresh = self.fresh;
         let copies: Vec<(&str, &Path)> = dirty
             .iter()
             .filter_map(|&i| match &files[i] {
@@ -199,25 +234,30 @@ impl Inventory {
                 _ => None,
             })
             .collect();
-        let mut changed: Vec<&Output> = rendered
-            .iter()
-            .filter(|(_, o, _, hash)| {
-                fresh
-                    || self
-                        .written
-                        .get(&o.path)
-                        .is_none_or(|before| before.bytes != *hash)
-            })
-            .map(|(_, o, _, _)| o)
-            .collect();
-        let pages = changed.iter().filter(|o| o.path.ends_with(".html")).count();
-        if fresh {
-            crate::output::write_fresh(output, &mut changed, &copies)?;
-            Ok((pages, dirty.len()))
-        } else {
-            crate::output::write_in_place(output, &changed, &copies)?;
-            Ok((pages, changed.len() + copies.len()))
+        if self.fresh {
+            let staging = staging.expect("a fresh build is staged");
+            let pages = rendered
+                .iter()
+                .filter(|r| r.path.ends_with(".html"))
+                .count();
+            crate::output::finish_fresh(staging, &copies)?;
+            return Ok((pages, dirty.len()));
         }
+        let changed: Vec<(&str, &[u8])> = rendered
+            .iter()
+            .filter(|r| {
+                self.written
+                    .get(&r.path)
+                    .is_none_or(|before| before.bytes != r.hash)
+            })
+            .map(|r| {
+                let bytes = r.bytes.as_deref().expect("kept until written in place");
+                (r.path.as_str(), bytes)
+            })
+            .collect();
+        let pages = changed.iter().filter(|(p, _)| p.ends_with(".html")).count();
+        crate::output::write_in_place(output, &changed, &copies)?;
+        Ok((pages, changed.len() + copies.len()))
     }
 
     /// Records the build just written: every file of `files` is part of the site (with
@@ -264,19 +304,19 @@ impl Inventory {
                 record.build = build;
             }
         }
-        for (i, output, used, hash) in rendered {
+        for r in rendered {
             let record = self
                 .written
-                .entry(output.path.clone())
+                .entry(r.path.clone())
                 .or_insert_with(|| Written {
                     build,
                     inputs: 0,
                     templates: Vec::new(),
                     bytes: 0,
                 });
-            record.inputs = files[*i].2;
-            record.templates = used.clone();
-            record.bytes = *hash;
+            record.inputs = files[r.index].2;
+            record.templates = r.templates.clone();
+            record.bytes = r.hash;
         }
         for &i in unchanged {
             let record = self.written.get_mut(files[i].0).expect("planned above");

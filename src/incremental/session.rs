@@ -87,26 +87,41 @@ pub struct Rebuild {
     pub elapsed: Duration,
     /// Where the time went, phase by phase.
     pub phases: Vec<(&'static str, Duration)>,
+    /// The process's peak memory in each phase, when asked for
+    /// ([`crate::memory::phases_asked`]).
+    pub memory: Vec<(&'static str, crate::memory::Sample)>,
 }
 
-/// Times the phases of a build.
+/// Times the phases of a build, and samples its memory after each when asked to.
 struct Phases {
     last: Instant,
     list: Vec<(&'static str, Duration)>,
+    memory: Option<Vec<(&'static str, crate::memory::Sample)>>,
 }
 
 impl Phases {
     fn new(started: Instant) -> Phases {
+        let memory = crate::memory::phases_asked().then(|| {
+            // The phases' peaks start from here.
+            crate::memory::sample();
+            Vec::new()
+        });
         Phases {
             last: started,
             list: Vec::new(),
+            memory,
         }
     }
 
     fn done(&mut self, phase: &'static str) {
         let now = Instant::now();
         self.list.push((phase, now - self.last));
-        self.last = now;
+        if let Some(memory) = &mut self.memory
+            && let Some(sample) = crate::memory::sample()
+        {
+            memory.push((phase, sample));
+        }
+        self.last = Instant::now();
     }
 }
 
@@ -546,8 +561,14 @@ impl Session {
             .inventory
             .stale(&files, templates, self.templates_loaded);
 
-        // Render: the pages, then the search index.
-        let mut rendered = render(&renderer, templates, &files, &dirty)?;
+        // Render: the pages, then the search index. A fresh build writes each file into its
+        // staging folder as soon as it is made, and keeps only its record: the site's pages are
+        // never all in memory at once.
+        let staging = match self.inventory.fresh {
+            true => Some(crate::output::Staging::new(&output)?),
+            false => None,
+        };
+        let mut rendered = render(&renderer, templates, &files, &dirty, staging.as_ref())?;
         phases.done("rendu des pages");
         // Files found unchanged without being written: their records take the new inputs.
         let mut unchanged: Vec<usize> = Vec::new();
@@ -562,17 +583,21 @@ impl Session {
             // one planned.
             let force = self.inventory.fresh || !self.inventory.has(files[i].0);
             match self.search.index(site, &plan.fingerprints, force)? {
-                Some(outputs) => rendered.extend(outputs.into_iter().map(|output| {
-                    let hash = hash_bytes(&output.bytes);
-                    (i, output, Vec::new(), hash)
-                })),
+                Some(outputs) => {
+                    for output in outputs {
+                        let file = RenderedFile::new(i, output, Vec::new(), staging.as_ref())?;
+                        rendered.push(file);
+                    }
+                }
                 None => unchanged.push(i),
             }
         }
         phases.done("index de recherche");
 
         // Write: the files whose bytes changed.
-        let (pages, written) = self.inventory.write(&output, &files, &rendered, &dirty)?;
+        let (pages, written) = self
+            .inventory
+            .write(&output, &files, &rendered, &dirty, staging)?;
         phases.done("écriture");
 
         // Record: what each file was made from; the files gone are deleted.
@@ -591,17 +616,20 @@ impl Session {
             warnings,
             elapsed: started.elapsed(),
             phases: phases.list,
+            memory: phases.memory.unwrap_or_default(),
         })
     }
 }
 
 /// Renders the files of `files` at the indexes `dirty`, in parallel, noting the templates each
-/// went through (the search index is made by its cache, files to copy are copied).
+/// went through (the search index is made by its cache, files to copy are copied); each is
+/// written into `staging` at once when there is one.
 fn render(
     renderer: &SiteRenderer,
     templates: &Templates,
     files: &[PlannedFile],
     dirty: &[usize],
+    staging: Option<&crate::output::Staging>,
 ) -> Result<Vec<RenderedFile>> {
     dirty
         .par_iter()
@@ -620,8 +648,7 @@ fn render(
                     (name, f)
                 })
                 .collect();
-            let hash = hash_bytes(&output.bytes);
-            Ok((i, output, used, hash))
+            RenderedFile::new(i, output, used, staging)
         })
         .collect()
 }

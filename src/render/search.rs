@@ -16,11 +16,12 @@
 //! newest first; every file is made from the items in that order, so builds are reproducible.
 
 use std::collections::{BTreeMap, HashMap};
+use std::ops::ControlFlow;
 
 use serde::Serialize;
 
 use crate::content::Kind;
-use crate::hash::FastMap;
+use crate::hash::{FastMap, FastSet};
 use crate::output::Output;
 use crate::site::Site;
 
@@ -76,6 +77,52 @@ impl Field {
             Field::Body => 'B',
         }
     }
+
+    fn from_letter(letter: u8) -> Field {
+        match letter {
+            b'T' => Field::Title,
+            b'G' => Field::Term,
+            b'S' => Field::Summary,
+            _ => Field::Body,
+        }
+    }
+}
+
+/// The distinct words of an entry, sorted, each with the best field it is found in, held as
+/// one string: each word followed by the letter of its field (`djangoTtestsB`). Words are
+/// lowercase ASCII letters and digits, the letters of fields uppercase. The entries of a
+/// whole site are held at once (and kept by `serve`): one string each rather than one per
+/// word takes a fraction of the memory.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+struct Words(Box<str>);
+
+impl Words {
+    /// `sorted`: distinct words, sorted, with their fields.
+    fn new<'w>(sorted: impl IntoIterator<Item = (&'w str, Field)>) -> Words {
+        let mut text = String::new();
+        for (word, field) in sorted {
+            debug_assert!(
+                word.bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()),
+                "{word}"
+            );
+            text.push_str(word);
+            text.push(field.letter());
+        }
+        Words(text.into_boxed_str())
+    }
+
+    /// The words, sorted, with their fields.
+    fn iter(&self) -> impl Iterator<Item = (&str, Field)> + '_ {
+        let mut rest = &*self.0;
+        std::iter::from_fn(move || {
+            let end = rest.bytes().position(|b| b.is_ascii_uppercase())?;
+            let word = &rest[..end];
+            let field = Field::from_letter(rest.as_bytes()[end]);
+            rest = &rest[end + 1..];
+            Some((word, field))
+        })
+    }
 }
 
 /// What the index holds about one item, made on its own (and kept between incremental builds).
@@ -87,7 +134,7 @@ pub struct Entry {
     tags: Vec<String>,
     categories: Vec<String>,
     /// Its distinct words with the best field each is found in, sorted by word.
-    words: Vec<(String, Field)>,
+    words: Words,
 }
 
 impl Entry {
@@ -100,32 +147,67 @@ impl Entry {
 /// Lowercase ASCII words of `text`, accents folded (`Écrire l'intégration` → `ecrire`, `l`,
 /// `integration`).
 pub fn words(text: &str) -> impl Iterator<Item = String> + '_ {
-    text.split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .flat_map(|w| {
-            let folded = deunicode::deunicode(w).to_lowercase();
-            folded
-                .split(|c: char| !c.is_ascii_alphanumeric())
-                .filter(|p| !p.is_empty())
-                .map(str::to_owned)
-                .collect::<Vec<_>>()
-        })
+    let mut all = Vec::new();
+    each_word(text, |w| {
+        all.push(w.to_owned());
+        ControlFlow::Continue(())
+    });
+    all.into_iter()
+}
+
+/// Calls `visit` with each word of `text` as [`words`] gives them, until it breaks. A word
+/// is lent, not allocated: most of the body words of an item are seen already.
+fn each_word(text: &str, mut visit: impl FnMut(&str) -> ControlFlow<()>) {
+    let mut folded = String::new();
+    for w in text.split(|c: char| !c.is_alphanumeric()) {
+        if w.is_empty() {
+            continue;
+        }
+        if w.is_ascii() {
+            // ASCII letters and digits: folding only lowercases them, and keeps them one word.
+            folded.clear();
+            folded.push_str(w);
+            folded.make_ascii_lowercase();
+            if visit(&folded).is_break() {
+                return;
+            }
+        } else {
+            let lower = deunicode::deunicode(w).to_lowercase();
+            for part in lower.split(|c: char| !c.is_ascii_alphanumeric()) {
+                if !part.is_empty() && visit(part).is_break() {
+                    return;
+                }
+            }
+        }
+    }
+}
+
+/// [`STOP_WORDS`], to look up.
+fn stop_words() -> &'static FastSet<&'static str> {
+    static SET: std::sync::OnceLock<FastSet<&'static str>> = std::sync::OnceLock::new();
+    SET.get_or_init(|| STOP_WORDS.iter().copied().collect())
 }
 
 /// The distinct words of `text` worth indexing (two characters or more, not a stop word, not
 /// in `skip`), in order of first appearance, at most `max`.
 pub fn distinct_words(text: &str, skip: &str, max: usize) -> Vec<String> {
-    let mut seen: std::collections::HashSet<String> = words(skip).collect();
-    seen.extend(STOP_WORDS.iter().map(|w| w.to_string()));
+    let mut seen: FastSet<String> = FastSet::default();
+    each_word(skip, |w| {
+        seen.insert(w.to_owned());
+        ControlFlow::Continue(())
+    });
+    let stop = stop_words();
     let mut out = Vec::new();
-    for word in words(text) {
+    each_word(text, |word| {
         if out.len() == max {
-            break;
+            return ControlFlow::Break(());
         }
-        if word.len() >= 2 && seen.insert(word.clone()) {
-            out.push(word);
+        if word.len() >= 2 && !stop.contains(word) && !seen.contains(word) {
+            seen.insert(word.to_owned());
+            out.push(word.to_owned());
         }
-    }
+        ControlFlow::Continue(())
+    });
     out
 }
 
@@ -158,12 +240,17 @@ pub fn entry(site: &Site, id: usize) -> anyhow::Result<Entry> {
     let summary = crate::text::truncate_words(&item.summary, SUMMARY_CHARS);
     let date = card.date.get(..10).unwrap_or_default();
 
-    let mut best: HashMap<String, Field> = HashMap::new();
+    let mut best: FastMap<String, Field> = FastMap::default();
     let mut add = |text: &str, field: Field| {
-        for word in words(text) {
-            let f = best.entry(word).or_insert(field);
-            *f = (*f).min(field);
-        }
+        each_word(text, |word| {
+            match best.get_mut(word) {
+                Some(f) => *f = (*f).min(field),
+                None => {
+                    best.insert(word.to_owned(), field);
+                }
+            }
+            ControlFlow::Continue(())
+        });
     };
     add(&item.title, Field::Title);
     for term in tags.iter().chain(&categories) {
@@ -182,6 +269,7 @@ pub fn entry(site: &Site, id: usize) -> anyhow::Result<Entry> {
     }
     let mut words: Vec<(String, Field)> = best.into_iter().collect();
     words.sort_unstable();
+    let words = Words::new(words.iter().map(|(w, f)| (w.as_str(), *f)));
 
     #[derive(Serialize)]
     struct Card<'a>(&'a str, &'a str, Kind, &'a str, &'a str);
@@ -489,13 +577,10 @@ fn postings<'e>(entries: &[&'e Entry]) -> Vec<(&'e str, String)> {
             let mut map = Map::default();
             for (n, entry) in entries.iter().enumerate() {
                 // An entry's words are sorted: those of the range are together.
-                let words = &entry.words;
-                let start = words.partition_point(|(w, _)| w.as_str() < lo);
-                let end = hi.map_or(words.len(), |hi| {
-                    words.partition_point(|(w, _)| w.as_str() < *hi)
-                });
-                for (word, field) in &words[start..end] {
-                    let (list, last) = map.entry(word.as_str()).or_default();
+                let words = entry.words.iter().skip_while(|(w, _)| *w < lo);
+                let words = words.take_while(|(w, _)| hi.is_none_or(|hi| w < hi));
+                for (word, field) in words {
+                    let (list, last) = map.entry(word).or_default();
                     push_base36(list, n - *last);
                     list.push(field.letter());
                     *last = n;
@@ -551,14 +636,14 @@ impl Postings {
 
     /// Item `n` is new, `entry` (the items from `n` were numbered again before).
     pub fn insert(&mut self, n: usize, entry: &Entry) {
-        self.change(n, &[], &entry.words);
+        self.change(n, &Words::default(), &entry.words);
     }
 
     /// Item `n` had the words `old` and has the words `new`.
-    fn change(&mut self, n: usize, old: &[(String, Field)], new: &[(String, Field)]) {
-        let fields: HashMap<&str, Field> = new.iter().map(|(w, f)| (w.as_str(), *f)).collect();
-        let before: HashMap<&str, Field> = old.iter().map(|(w, f)| (w.as_str(), *f)).collect();
-        let mut words: Vec<&str> = old.iter().chain(new).map(|(w, _)| w.as_str()).collect();
+    fn change(&mut self, n: usize, old: &Words, new: &Words) {
+        let fields: HashMap<&str, Field> = new.iter().collect();
+        let before: HashMap<&str, Field> = old.iter().collect();
+        let mut words: Vec<&str> = old.iter().chain(new.iter()).map(|(w, _)| w).collect();
         words.sort_unstable();
         words.dedup();
         // Only the words the item gained, lost, or has in another field.
@@ -772,9 +857,9 @@ mod tests {
     use super::*;
 
     fn entry(words: &[(&str, Field)]) -> Entry {
-        let mut words: Vec<(String, Field)> =
-            words.iter().map(|(w, f)| (w.to_string(), *f)).collect();
+        let mut words = words.to_vec();
         words.sort_unstable();
+        let words = Words::new(words);
         Entry {
             card: b"[]".to_vec(),
             kind: Kind::Article,
