@@ -378,6 +378,7 @@ mod tests {
             speakers: vec![],
             location: None,
             summary: String::new(),
+            cancelled: false,
         }
     }
 

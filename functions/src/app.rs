@@ -23,6 +23,7 @@ use crate::discord::DiscordClient;
 use crate::html;
 use crate::interactions::{self, DiscordApp};
 use crate::mail::Mailer;
+use crate::mail::fanout::{self, FanoutSummary};
 use crate::mail::outbox::{DeliverySummary, Postman, RETRY_EVERY, Soon};
 use crate::manifest::{Manifest, ManifestEvent};
 use crate::ratelimit::RateLimiter;
@@ -51,6 +52,16 @@ pub struct ClientIp(pub IpAddr);
 /// [`Config::public_api_url`] in the cancellation links.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PublicBase(pub String);
+
+/// What the sync's e-mail part did (no personal data).
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct MailSyncSummary {
+    /// The outbox round: `sent`, `retrying`, `failed`, `dropped`.
+    #[serde(flatten)]
+    pub delivered: DeliverySummary,
+    /// What was recorded for the people of the events: `reminders`, `notices`, `failed`.
+    pub recorded: FanoutSummary,
+}
 
 /// A route's answer: `Err` holds a refusal already made into a response, so that each step can
 /// give up with `?`.
@@ -484,7 +495,32 @@ impl App {
         }
     }
 
-    /// Runs [`App::deliver_outbox`] and [`App::apply_retention`] every 20 seconds, for a
+    /// The sync's e-mail part: records the reminders and change notices now due
+    /// ([`fanout::enqueue`], cancellation links under `link_base`), then sends whatever the
+    /// outbox holds that is due. `None` when e-mail is off.
+    pub(crate) async fn mail_sync(
+        &self,
+        manifest: &Manifest,
+        link_base: &str,
+    ) -> Option<MailSyncSummary> {
+        let postman = self.inner.postman.as_ref()?;
+        let recorded = fanout::enqueue(&self.inner.store, manifest, self.now(), link_base).await;
+        let delivered = postman.deliver_due(manifest, usize::MAX).await;
+        Some(MailSyncSummary {
+            delivered,
+            recorded,
+        })
+    }
+
+    /// [`App::mail_sync`] with the configured links, `None` also without a manifest: what a
+    /// host runs on its own clock (serve's rounds, Lambda's scheduled event).
+    pub async fn mail_round(&self) -> Option<MailSyncSummary> {
+        let manifest = self.inner.catalog.manifest().await.ok()?;
+        self.mail_sync(&manifest, &self.inner.config.public_api_url)
+            .await
+    }
+
+    /// Runs [`App::mail_round`] and [`App::apply_retention`] every 20 seconds, for a
     /// long-running host (`classmates serve`); Lambda has its scheduled sync instead.
     pub fn spawn_outbox_retries(&self) -> tokio::task::JoinHandle<()> {
         let app = self.clone();
@@ -493,7 +529,7 @@ impl App {
             every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             loop {
                 every.tick().await;
-                app.deliver_outbox().await;
+                app.mail_round().await;
                 app.apply_retention().await;
             }
         })
@@ -773,8 +809,8 @@ impl App {
         })
     }
 
-    /// `POST /announcements/sync` (admin token): sends the e-mails left in the outbox that are
-    /// due (when e-mail is on), then the Discord announcements and reminders that are due. 200
+    /// `POST /announcements/sync` (admin token): records the reminders and change notices due and
+    /// sends the e-mails of the outbox that are due (when e-mail is on: [`App::mail_sync`]), then the Discord announcements and reminders that are due. 200
     /// with the summary, 502 with the summary when some announcement failed (retried at the
     /// next sync), 503 without a webhook (after the e-mails, and unless e-mail is on: then 200
     /// with the e-mail part only).
@@ -785,10 +821,7 @@ impl App {
         }
         let manifest = self.manifest().await?;
         self.apply_retention().await;
-        let mail = match &self.inner.postman {
-            Some(postman) => Some(postman.deliver_due(&manifest, usize::MAX).await),
-            None => None,
-        };
+        let mail = self.mail_sync(&manifest, self.link_base(req)).await;
         let Some(discord) = &self.inner.discord else {
             return match mail {
                 Some(mail) => Ok(json_response(

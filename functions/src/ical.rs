@@ -17,6 +17,11 @@ pub struct CalendarEvent {
     pub location: Option<String>,
     /// Absolute URL of the event page.
     pub url: String,
+    /// The revision of the event (RFC 5545 `SEQUENCE`), written when above 0: the site's files
+    /// carry 0, the function's messages the revision the store counted (ARCHITECTURE.md).
+    pub sequence: u32,
+    /// Written `STATUS:CANCELLED` when true.
+    pub cancelled: bool,
 }
 
 /// The stable UID of an event: its slug at the host of `site_url` (the site's base URL, or any
@@ -61,6 +66,12 @@ pub fn calendar(name: &str, stamp: DateTime<Utc>, events: &[CalendarEvent]) -> S
         out.line("DTSTART", &utc(&event.start));
         if let Some(location) = &event.location {
             out.text("LOCATION", location);
+        }
+        if event.sequence > 0 {
+            out.line("SEQUENCE", &event.sequence.to_string());
+        }
+        if event.cancelled {
+            out.line("STATUS", "CANCELLED");
         }
         out.text("SUMMARY", &event.title);
         out.text("UID", &event.uid);

@@ -35,7 +35,7 @@ pub mod suggestions;
 pub mod token;
 pub mod validation;
 
-pub use app::{App, ClientIp, MAX_BODY_BYTES, PublicBase, route_template};
+pub use app::{App, ClientIp, MAX_BODY_BYTES, MailSyncSummary, PublicBase, route_template};
 pub use interactions::MAX_INTERACTION_BYTES;
 
 /// Largest body any route accepts (each route then applies its own limit and answers 413): what

@@ -66,6 +66,10 @@ pub struct ManifestEvent {
     pub speakers: Vec<String>,
     pub location: Option<String>,
     pub summary: String,
+    /// `cancelled: true` in the front matter: the event will not take place (written only
+    /// when true, so that the manifest of a site without cancelled events does not change).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub cancelled: bool,
 }
 
 impl Manifest {
@@ -89,18 +93,22 @@ pub enum ClosedReason {
     Over,
     /// The registration deadline has passed.
     DeadlinePassed,
+    /// The event is cancelled.
+    Cancelled,
 }
 
 impl ManifestEvent {
     /// Whether a registration made at `now` is accepted, per the manifest alone.
     pub fn registration_open_at(&self, now: DateTime<chrono::Utc>) -> bool {
-        self.registration && now < self.registration_deadline && now < self.end
+        self.closed_reason_at(now).is_none()
     }
 
     /// Why registrations are closed at `now`, or `None` when they are open. Agrees with
     /// [`ManifestEvent::registration_open_at`].
     pub fn closed_reason_at(&self, now: DateTime<chrono::Utc>) -> Option<ClosedReason> {
-        if !self.registration {
+        if self.cancelled {
+            Some(ClosedReason::Cancelled)
+        } else if !self.registration {
             Some(ClosedReason::NotOffered)
         } else if now >= self.end {
             Some(ClosedReason::Over)

@@ -73,6 +73,9 @@ fn calendar(site: &Site, name: &str, items: &[&Item]) -> String {
                 end: e.end.with_timezone(&Utc),
                 location: e.location.clone(),
                 url,
+                // The site's files carry revision 0 (see classmates_api::ical).
+                sequence: 0,
+                cancelled: false,
             })
         })
         .collect();

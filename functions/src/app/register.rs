@@ -74,6 +74,7 @@ fn closed_message(reason: ClosedReason) -> &'static str {
         ClosedReason::NotOffered => "Cet événement ne prend pas d’inscriptions.",
         ClosedReason::Over => "Cet événement est terminé.",
         ClosedReason::DeadlinePassed => "Les inscriptions à cet événement sont closes.",
+        ClosedReason::Cancelled => "Cet événement est annulé : il ne prend plus d’inscriptions.",
     }
 }
 

@@ -94,6 +94,7 @@ mod tests {
             speakers: vec![],
             location: None,
             summary: String::new(),
+            cancelled: false,
         }
     }
 

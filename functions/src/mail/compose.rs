@@ -1,6 +1,7 @@
 //! What each message says, in French: plain text and the same in HTML, with the event's title,
 //! its date and time in the site's time zone (the manifest's `when`), its page and the person's
-//! own cancellation link; the seat's messages carry the event's `.ics`.
+//! own cancellation link; the seat's messages carry the event's `.ics` (with the revision the
+//! store counted as `SEQUENCE`, `STATUS:CANCELLED` once cancelled).
 
 use chrono::{DateTime, Utc};
 use lettre::Message;
@@ -15,6 +16,9 @@ use crate::store::{MessageKind, OutboxMessage, Status, TokenInfo};
 
 /// Name of the calendar attachment.
 pub const ICS_NAME: &str = "evenement.ics";
+/// Before the private join link.
+const JOIN_LINK_INTRO: &str =
+    "Pour rejoindre l’événement, suivez ce lien (il vous est personnel : ne le partagez pas) :";
 
 /// A message's words, before it is put in MIME.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -54,6 +58,10 @@ pub fn text(message: &OutboxMessage, standing: &TokenInfo, event: &ManifestEvent
     let title = &event.title;
     let cancel = cancel_link(message, event);
     let mut paragraphs = vec![format!("Bonjour {},", message.name)];
+    let seat = standing.status == Status::Registered;
+    let mut calendar_note = format!(
+        "Le fichier joint ({ICS_NAME}) ajoute l’événement à votre agenda ; il se met à jour si l’horaire change."
+    );
     let (subject, calendar) = match (message.kind, standing.status) {
         (MessageKind::Confirmation, Status::Registered) => {
             paragraphs.push(format!(
@@ -84,6 +92,47 @@ pub fn text(message: &OutboxMessage, standing: &TokenInfo, event: &ManifestEvent
             ));
             (format!("Une place s’est libérée : {title}"), true)
         }
+        (MessageKind::Reminder, _) => {
+            paragraphs.push(format!(
+                "Petit rappel : « {title} » commence dans moins de 24 heures, et votre place est réservée."
+            ));
+            if let Some(url) = &message.detail {
+                paragraphs.push(JOIN_LINK_INTRO.to_owned());
+                paragraphs.push(url.clone());
+            }
+            (format!("Rappel : {title} commence bientôt"), true)
+        }
+        (MessageKind::JoinLink, _) => {
+            paragraphs.push(format!(
+                "Voici le lien pour rejoindre « {title} » ; il remplace tout lien reçu auparavant."
+            ));
+            paragraphs.push(JOIN_LINK_INTRO.to_owned());
+            paragraphs.push(message.detail.clone().unwrap_or_default());
+            (format!("Lien pour rejoindre : {title}"), false)
+        }
+        (MessageKind::Notice, _) if event.cancelled => {
+            paragraphs.push(format!(
+                "« {title} » est annulé : l’événement n’aura pas lieu. Nous sommes désolés pour ce changement."
+            ));
+            calendar_note = format!(
+                "Le fichier joint ({ICS_NAME}) marque l’événement comme annulé dans votre agenda."
+            );
+            (format!("Annulé : {title}"), seat)
+        }
+        (MessageKind::Notice, _) => {
+            paragraphs.push(format!(
+                "L’horaire de « {title} » a changé. Voici le nouvel horaire."
+            ));
+            paragraphs.push(match standing.position {
+                Some(position) => {
+                    format!("Vous restez sur la liste d’attente, en position {position}.")
+                }
+                None => "Votre place reste réservée.".to_owned(),
+            });
+            calendar_note =
+                format!("Le fichier joint ({ICS_NAME}) met à jour l’événement dans votre agenda.");
+            (format!("Changement d’horaire : {title}"), seat)
+        }
     };
     paragraphs.push(format!("Quand : {}", event.when));
     if let Some(location) = event.location.as_ref().filter(|l| !l.trim().is_empty()) {
@@ -92,14 +141,15 @@ pub fn text(message: &OutboxMessage, standing: &TokenInfo, event: &ManifestEvent
     paragraphs.push("Page de l’événement :".to_owned());
     paragraphs.push(event.url.clone());
     if calendar {
-        paragraphs.push(format!(
-            "Le fichier joint ({ICS_NAME}) ajoute l’événement à votre agenda ; il se met à jour si l’horaire change."
-        ));
+        paragraphs.push(calendar_note);
     }
-    paragraphs.push(
+    paragraphs.push(if event.cancelled {
+        "Vous pouvez dès maintenant supprimer votre inscription et les données qui vont avec :"
+            .to_owned()
+    } else {
         "Vous ne pourrez pas venir ? Annulez votre inscription pour laisser la place à quelqu’un d’autre :"
-            .to_owned(),
-    );
+            .to_owned()
+    });
     paragraphs.push(cancel);
     paragraphs.push("À bientôt,\nL’équipe PythonClassmates".to_owned());
     Text {
@@ -139,8 +189,9 @@ pub fn html(text: &Text) -> String {
     body
 }
 
-/// The event as the site's calendars show it (same UID, description and times).
-pub fn calendar_event(event: &ManifestEvent) -> CalendarEvent {
+/// The event as the site's calendars show it (same UID, description and times), at revision
+/// `sequence`.
+pub fn calendar_event(event: &ManifestEvent, sequence: u32) -> CalendarEvent {
     CalendarEvent {
         uid: ical::event_uid(&event.slug, &event.url),
         title: event.title.clone(),
@@ -149,22 +200,25 @@ pub fn calendar_event(event: &ManifestEvent) -> CalendarEvent {
         end: event.end.to_utc(),
         location: event.location.clone(),
         url: event.url.clone(),
+        sequence,
+        cancelled: event.cancelled,
     }
 }
 
-/// The `.ics` attached to the seat's messages.
-pub fn ics(event: &ManifestEvent, now: DateTime<Utc>) -> String {
-    ical::calendar(&event.title, now, &[calendar_event(event)])
+/// The `.ics` attached to the seat's messages, at revision `sequence`, stamped `now`.
+pub fn ics(event: &ManifestEvent, sequence: u32, now: DateTime<Utc>) -> String {
+    ical::calendar(&event.title, now, &[calendar_event(event, sequence)])
 }
 
 impl Mailer {
     /// The MIME message of `message`: `multipart/mixed` of the text/HTML alternative and, for a
-    /// seat, the `.ics`.
+    /// seat, the `.ics` at revision `sequence`.
     pub fn compose(
         &self,
         message: &OutboxMessage,
         standing: &TokenInfo,
         event: &ManifestEvent,
+        sequence: u32,
         now: DateTime<Utc>,
     ) -> Result<Message, String> {
         let to = Mailbox::new(
@@ -179,9 +233,9 @@ impl Mailer {
         let body = if text.calendar {
             let calendar = ContentType::parse("text/calendar; charset=utf-8; method=PUBLISH")
                 .map_err(|err| err.to_string())?;
-            MultiPart::mixed()
-                .multipart(alternative)
-                .singlepart(Attachment::new(ICS_NAME.to_owned()).body(ics(event, now), calendar))
+            MultiPart::mixed().multipart(alternative).singlepart(
+                Attachment::new(ICS_NAME.to_owned()).body(ics(event, sequence, now), calendar),
+            )
         } else {
             alternative
         };

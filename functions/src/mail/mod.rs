@@ -1,11 +1,13 @@
 //! E-mail to the people who register: what is sent ([`compose`]), how it leaves ([`Mailer`]:
 //! SMTP, or `.eml` files under `classmates serve`), and the outbox that makes every message leave
-//! once ([`outbox`]).
+//! once ([`outbox`]), and what the sync records in it for the people of an event ([`fanout`]:
+//! reminders, join links, change notices).
 //!
 //! Privacy: addresses and message bodies are never logged; delivery errors are reduced to their
 //! SMTP code or kind before they are stored or logged (a server's answer may quote the address).
 
 pub mod compose;
+pub mod fanout;
 pub mod outbox;
 
 use std::path::{Path, PathBuf};

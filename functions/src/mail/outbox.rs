@@ -19,7 +19,8 @@ use serde::Serialize;
 use super::{MailError, Mailer};
 use crate::clock::Clock;
 use crate::manifest::Manifest;
-use crate::store::{MessageClaim, OutboxMessage, Store};
+use crate::manifest::ManifestEvent;
+use crate::store::{MessageClaim, MessageKind, OutboxMessage, Status, Store, TokenInfo};
 use crate::token;
 
 /// How long a claim holds a message: longer than the longest delivery ([`SEND_BUDGET`]), so a
@@ -64,6 +65,25 @@ enum Outcome {
     Retrying,
     Failed,
     Dropped,
+}
+
+/// Why `message` is no longer worth sending at `now` (it waited in the outbox meanwhile), or
+/// `None`: a reminder after the start, a join link after the end, either to someone who is not
+/// (or no longer) registered or for a cancelled event.
+fn too_late(
+    message: &OutboxMessage,
+    standing: &TokenInfo,
+    event: &ManifestEvent,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Option<&'static str> {
+    let seat_only = matches!(message.kind, MessageKind::Reminder | MessageKind::JoinLink);
+    match message.kind {
+        MessageKind::Reminder if now >= event.start => Some("the event has started"),
+        MessageKind::JoinLink if now >= event.end => Some("the event is over"),
+        _ if seat_only && event.cancelled => Some("the event is cancelled"),
+        _ if seat_only && standing.status != Status::Registered => Some("no seat"),
+        _ => None,
+    }
 }
 
 /// What a request sends before it answers.
@@ -204,7 +224,32 @@ impl Postman {
             }
         };
         let now = (self.clock)();
-        let mime = match self.mailer.compose(message, &standing, event, now) {
+        if let Some(why) = too_late(message, &standing, event, now) {
+            tracing::info!(slug = %message.slug, kind, why, "message no longer wanted, dropped");
+            self.delete(message, claim).await;
+            return Outcome::Dropped;
+        }
+        // The `.ics` carries the revision the store counted: the notice's own, else the one in
+        // force when it leaves.
+        let sequence = match message.kind {
+            MessageKind::Notice => message.detail.as_deref().and_then(|d| d.parse().ok()),
+            _ => None,
+        };
+        let sequence = match sequence {
+            Some(sequence) => sequence,
+            None => match self.store.event_revision(&message.slug).await {
+                Ok(revision) => revision,
+                Err(err) => {
+                    return self
+                        .reschedule(message, claim, true, &format!("store: {err}"))
+                        .await;
+                }
+            },
+        };
+        let mime = match self
+            .mailer
+            .compose(message, &standing, event, sequence, now)
+        {
             Ok(mime) => mime,
             Err(reason) => return self.reschedule(message, claim, false, &reason).await,
         };

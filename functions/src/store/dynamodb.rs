@@ -9,7 +9,8 @@
 //! | item               | `pk`            | `sk`                 | attributes                                   |
 //! |--------------------|-----------------|----------------------|----------------------------------------------|
 //! | event counter      | `EVENT#{slug}`  | `COUNTER`            | `registered` (N), `waitlist` (L of S: tokens, first = next to get a seat) |
-//! | registration       | `EVENT#{slug}`  | `REG#{token}`        | `token`, `name`, `email`, `email_key`, `discord`?, `status`, `registered_at`, `expires_at` (N, s: TTL) |
+//! | registration       | `EVENT#{slug}`  | `REG#{token}`        | `token`, `name`, `email`, `email_key`, `discord`?, `status`, `registered_at`, `expires_at` (N, s: TTL), `reminded`? (BOOL), `join_sent`?, `notified`? (N) |
+//! | event state        | `EVENT#{slug}`  | `STATE`              | `start`, `end` (RFC 3339 UTC), `cancelled` (BOOL), `revision` (N), `changed_at`? |
 //! | e-mail uniqueness  | `EVENT#{slug}`  | `EMAIL#{email_key}`  | `token`, `expires_at` (N, s: TTL)            |
 //! | token index        | `TOKEN#{token}` | `TOKEN`              | `slug`, `expires_at` (N, s: TTL)             |
 //! | retention          | `RETENTION`     | `EVENT#{slug}`       | `slug`, `keep_until` (N, ms)                 |
@@ -18,7 +19,7 @@
 //! | suggestion         | `SUGGESTIONS`   | `LINK#{key}`         | `state` (`pending`/`taken`), `data` (the suggestion as JSON), `proposed_at`, `taken_at`? |
 //! | re-sent confirmation | `EVENT#{slug}` | `RESENT#{email_key}` | `at` (N, ms), `expires_at` (N, s: TTL) |
 //! | join link          | `EVENT#{slug}`  | `JOIN`               | `url`, `set_at` (private, no personal data)   |
-//! | outbox message     | `OUTBOX`        | `MSG#{id}`           | `slug`, `kind`, `recipient`, `name`, `token`, `link_base`, `created` (N, ms), `attempts` (N), `next_at` (N, ms), `lease_until` (N, ms), `claim`?, `failed_at`?, `last_error`?, `expires_at` (N, s: TTL) |
+//! | outbox message     | `OUTBOX`        | `MSG#{id}`           | `slug`, `kind`, `recipient`, `name`, `token`, `link_base`, `detail`?, `created` (N, ms), `attempts` (N), `next_at` (N, ms), `lease_until` (N, ms), `claim`?, `failed_at`?, `last_error`?, `expires_at` (N, s: TTL) |
 //!
 //! # How the rules hold under concurrency
 //!
@@ -41,6 +42,13 @@
 //!   failed, due, no live lease), deletes it once sent (condition: it holds the claim) or
 //!   reschedules it. The outbox is one partition, read whole by `Query`: it only holds the
 //!   messages not yet delivered and the failed ones.
+//! - The sync's messages to the people of an event (reminder, join link, notice) are recorded
+//!   one person at a time, each in a transaction of two items: the registration's mark
+//!   (`reminded`, `join_sent`, `notified`), updated under the condition that it is not set yet,
+//!   and the outbox item. A concurrent sync's transaction fails its condition: nothing twice,
+//!   and no transaction outgrows DynamoDB's limit of 100 items however large the event.
+//! - An event's state is put once (absent) as revision 0; a change is an update conditional on
+//!   the revision read, so one sync only raises it.
 //! - An announcement is claimed with one conditional `PutItem`: absent, or `pending` with an
 //!   ended lease. Marking it sent and releasing it are conditional on holding the claim.
 //!   `expires_at` is the table's TTL attribute: announcement records go some time after the
@@ -76,10 +84,10 @@ use aws_sdk_dynamodb::types::{
 use chrono::{DateTime, SecondsFormat, Utc};
 
 use super::{
-    AnnouncementClaim, AnnouncementKind, Cancelled, ClaimOutcome, Counts, FailedMessage, JoinLink,
-    Mailing, MessageClaim, MessageKind, NewRegistration, OutboxMessage, ProposeOutcome, Purged,
-    RegisterOutcome, Registration, ScheduledClaim, ScheduledLink, Status, Store, StoreError,
-    Suggestion, TokenInfo, message_id, resend_id,
+    AnnouncementClaim, AnnouncementKind, Cancelled, ClaimOutcome, Counts, EventState,
+    FailedMessage, Fanout, JoinLink, Mailing, MessageClaim, MessageKind, NewRegistration, Observed,
+    OutboxMessage, ProposeOutcome, Purged, RegisterOutcome, Registration, ScheduledClaim,
+    ScheduledLink, Status, Store, StoreError, Suggestion, TokenInfo, message_id, resend_id,
 };
 
 const SCHEDULED_PK: &str = "SCHEDULED";
@@ -113,6 +121,7 @@ fn retention_key(slug: &str) -> Item {
 
 /// The sort-key prefixes of an event's items that hold personal data (or point to it).
 const PERSONAL_SK_PREFIXES: [&str; 4] = ["COUNTER", "REG#", "EMAIL#", "RESENT#"];
+const STATE_SK: &str = "STATE";
 /// How long an outbox item may stay (a failed one, for the organisers' list) before the TTL
 /// deletes it.
 const OUTBOX_KEEP_SECONDS: i64 = 30 * 24 * 3600;
@@ -242,6 +251,7 @@ fn outbox_message(item: &Item) -> Result<OutboxMessage, StoreError> {
         token: field("token")?,
         link_base: field("link_base")?,
         attempts: get_n(item, "attempts").unwrap_or(0) as u32,
+        detail: get_s(item, "detail").map(str::to_owned),
     })
 }
 
@@ -1851,5 +1861,221 @@ impl Store for DynamoStore {
             purged.events += 1;
         }
         Ok(purged)
+    }
+
+    async fn enqueue_fanout(
+        &self,
+        slug: &str,
+        fanout: &Fanout,
+        mailing: Mailing<'_>,
+    ) -> Result<u32, StoreError> {
+        let items = self
+            .query_all(
+                self.client
+                    .query()
+                    .key_condition_expression("pk = :pk AND begins_with(sk, :prefix)")
+                    .expression_attribute_values(":pk", s(event_pk(slug)))
+                    .expression_attribute_values(":prefix", s("REG#")),
+            )
+            .await?;
+        let registered = Status::Registered.as_str();
+        let before = match fanout {
+            Fanout::Notice { changed_at, .. } => Some(*changed_at),
+            _ => None,
+        };
+        // Who it is for, as read; the transaction's condition checks it again.
+        let wanted = |item: &Item| -> bool {
+            let status = get_s(item, "status");
+            let reminded = matches!(item.get("reminded"), Some(AttributeValue::Bool(true)));
+            match fanout {
+                Fanout::Reminder { .. } => status == Some(registered) && !reminded,
+                Fanout::JoinLink { url } => {
+                    status == Some(registered)
+                        && reminded
+                        && get_s(item, "join_sent") != Some(url.as_str())
+                }
+                Fanout::Notice { revision, .. } => {
+                    let notified = get_n(item, "notified").unwrap_or(0);
+                    let since = get_s(item, "registered_at")
+                        .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
+                        .map(|t| t.to_utc());
+                    notified < i64::from(*revision)
+                        && since
+                            .zip(before)
+                            .is_some_and(|(since, before)| since < before)
+                }
+            }
+        };
+        let detail = fanout.detail();
+        let mut recorded = 0;
+        for item in items.iter().filter(|item| wanted(item)) {
+            let (Some(token), Some(email), Some(name)) = (
+                get_s(item, "token"),
+                get_s(item, "email"),
+                get_s(item, "name"),
+            ) else {
+                return Err(StoreError::Corrupt(
+                    "registration without token, email or name".to_owned(),
+                ));
+            };
+            let id = fanout.message_id(token, mailing.now);
+            let mut message =
+                message_item_as(&id, slug, fanout.kind(), email, name, token, &mailing);
+            if let Some(detail) = &detail {
+                message.insert("detail".to_owned(), s(detail.clone()));
+            }
+            let expr = Expr::default().name("#s", "status");
+            let mark = match fanout {
+                Fanout::Reminder { join_url } => {
+                    let expr = expr
+                        .name("#m", "reminded")
+                        .value(":true", AttributeValue::Bool(true))
+                        .value(":registered", s(registered));
+                    let (expr, update) = match join_url {
+                        Some(url) => (
+                            expr.name("#j", "join_sent").value(":url", s(url.clone())),
+                            "SET #m = :true, #j = :url",
+                        ),
+                        None => (expr, "SET #m = :true"),
+                    };
+                    expr.update(
+                        reg_key(slug, token),
+                        &self.table,
+                        update,
+                        "attribute_exists(pk) AND #s = :registered AND attribute_not_exists(#m)",
+                    )?
+                }
+                Fanout::JoinLink { url } => expr
+                    .name("#m", "reminded")
+                    .name("#j", "join_sent")
+                    .value(":url", s(url.clone()))
+                    .value(":registered", s(registered))
+                    .update(
+                        reg_key(slug, token),
+                        &self.table,
+                        "SET #j = :url",
+                        "attribute_exists(pk) AND #s = :registered AND attribute_exists(#m) \
+                         AND (attribute_not_exists(#j) OR #j <> :url)",
+                    )?,
+                Fanout::Notice { revision, .. } => Expr::default()
+                    .name("#n", "notified")
+                    .value(":rev", n(*revision))
+                    .update(
+                        reg_key(slug, token),
+                        &self.table,
+                        "SET #n = :rev",
+                        "attribute_exists(pk) AND (attribute_not_exists(#n) OR #n < :rev)",
+                    )?,
+            };
+            for attempt in 0..MAX_ATTEMPTS {
+                let transaction = Transaction::default()
+                    .with(Part::Registration, mark.clone())
+                    .with(Part::Message, put_new(&self.table, message.clone())?);
+                match self.transact(transaction).await? {
+                    Tx::Committed => {
+                        recorded += 1;
+                        break;
+                    }
+                    Tx::Cancelled(why) if why.retryable() => pause(attempt).await,
+                    // Marked by another sync, or cancelled meanwhile: nothing to record.
+                    Tx::Cancelled(_) => break,
+                }
+            }
+        }
+        Ok(recorded)
+    }
+
+    async fn observe_event(
+        &self,
+        slug: &str,
+        state: &EventState,
+        now: DateTime<Utc>,
+    ) -> Result<Observed, StoreError> {
+        let time = |t: DateTime<Utc>| t.to_rfc3339_opts(SecondsFormat::Secs, true);
+        let (start, end) = (time(state.start), time(state.end));
+        let key = || self::key(event_pk(slug), STATE_SK.to_owned());
+        for _ in 0..MAX_ATTEMPTS {
+            let Some(seen) = self.get(key()).await? else {
+                let mut item = key();
+                item.extend([
+                    ("start".to_owned(), s(start.clone())),
+                    ("end".to_owned(), s(end.clone())),
+                    (
+                        "cancelled".to_owned(),
+                        AttributeValue::Bool(state.cancelled),
+                    ),
+                    ("revision".to_owned(), n(0)),
+                ]);
+                let put = self
+                    .client
+                    .put_item()
+                    .table_name(&self.table)
+                    .set_item(Some(item))
+                    .condition_expression("attribute_not_exists(pk)")
+                    .send()
+                    .await;
+                if conditional(put)?.is_some() {
+                    return Ok(Observed {
+                        revision: 0,
+                        changed_at: None,
+                    });
+                }
+                continue; // another sync put it first: read it
+            };
+            let revision = get_n(&seen, "revision").unwrap_or(0) as u32;
+            let changed_at = get_s(&seen, "changed_at")
+                .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
+                .map(|t| t.to_utc());
+            let same = get_s(&seen, "start") == Some(start.as_str())
+                && get_s(&seen, "end") == Some(end.as_str())
+                && matches!(seen.get("cancelled"), Some(AttributeValue::Bool(c)) if *c == state.cancelled);
+            if same {
+                return Ok(Observed {
+                    revision,
+                    changed_at,
+                });
+            }
+            let update = self
+                .client
+                .update_item()
+                .table_name(&self.table)
+                .set_key(Some(key()))
+                .update_expression(
+                    "SET #start = :start, #end = :end, #cancelled = :cancelled, #rev = :next, #at = :now",
+                )
+                .condition_expression("#rev = :seen")
+                .expression_attribute_names("#start", "start")
+                .expression_attribute_names("#end", "end")
+                .expression_attribute_names("#cancelled", "cancelled")
+                .expression_attribute_names("#rev", "revision")
+                .expression_attribute_names("#at", "changed_at")
+                .expression_attribute_values(":start", s(start.clone()))
+                .expression_attribute_values(":end", s(end.clone()))
+                .expression_attribute_values(":cancelled", AttributeValue::Bool(state.cancelled))
+                .expression_attribute_values(":next", n(revision + 1))
+                .expression_attribute_values(":seen", n(revision))
+                .expression_attribute_values(
+                    ":now",
+                    s(now.to_rfc3339_opts(SecondsFormat::Micros, true)),
+                )
+                .send()
+                .await;
+            if conditional(update)?.is_some() {
+                return Ok(Observed {
+                    revision: revision + 1,
+                    changed_at: Some(now),
+                });
+            }
+            // Raised by another sync meanwhile: read it again.
+        }
+        Err(StoreError::Contention(MAX_ATTEMPTS))
+    }
+
+    async fn event_revision(&self, slug: &str) -> Result<u32, StoreError> {
+        let seen = self.get(key(event_pk(slug), STATE_SK.to_owned())).await?;
+        Ok(seen
+            .as_ref()
+            .and_then(|item| get_n(item, "revision"))
+            .unwrap_or(0) as u32)
     }
 }

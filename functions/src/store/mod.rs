@@ -21,6 +21,12 @@
 //!   ([`NewRegistration::keep_until`], moved by [`Store::keep_until`] when the event moves);
 //!   [`Store::purge_expired`] then deletes all of it: registrations, addresses, the messages
 //!   about them (see [`crate::retention`]).
+//! - the messages the sync sends to the people of an event ([`Fanout`]: the reminder, the join
+//!   link, a change notice) are recorded with a mark on each registration, in the same atomic
+//!   step as the person's message: a person is reminded once, sent each join link once, told of
+//!   each revision of the event once, however many syncs run at the same time;
+//! - what the sync last saw of an event ([`EventState`]) is kept with a revision that only one
+//!   sync can raise (a conditional write) for one change.
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -277,23 +283,101 @@ pub enum MessageKind {
     Confirmation,
     /// A waiting person got a seat.
     Promotion,
+    /// 24 hours before the start, to registered people (with the join link when there is one).
+    Reminder,
+    /// The join link, set or changed after the reminder went out.
+    #[serde(rename = "join-link")]
+    JoinLink,
+    /// The event moved or was cancelled (to registered and waiting people).
+    Notice,
 }
 
 impl MessageKind {
+    pub const ALL: [MessageKind; 5] = [
+        MessageKind::Confirmation,
+        MessageKind::Promotion,
+        MessageKind::Reminder,
+        MessageKind::JoinLink,
+        MessageKind::Notice,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             MessageKind::Confirmation => "confirmation",
             MessageKind::Promotion => "promotion",
+            MessageKind::Reminder => "reminder",
+            MessageKind::JoinLink => "join-link",
+            MessageKind::Notice => "notice",
         }
     }
 
     pub fn parse(value: &str) -> Option<MessageKind> {
-        match value {
-            "confirmation" => Some(MessageKind::Confirmation),
-            "promotion" => Some(MessageKind::Promotion),
-            _ => None,
+        MessageKind::ALL
+            .into_iter()
+            .find(|kind| kind.as_str() == value)
+    }
+}
+
+/// What the sync sends to the people of an event, each person at most once (see
+/// [`Store::enqueue_fanout`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Fanout {
+    /// The reminder, to each registered person not reminded yet; it carries `join_url`.
+    Reminder { join_url: Option<String> },
+    /// The join link `url`, to each registered person already reminded whose last link was
+    /// another (or none).
+    JoinLink { url: String },
+    /// Revision `revision` of the event (made at `changed_at`), to each person registered or
+    /// waiting since before `changed_at` and not told of it yet.
+    Notice {
+        revision: u32,
+        changed_at: DateTime<Utc>,
+    },
+}
+
+impl Fanout {
+    /// The outbox id of this message to the person of `token` (`at`: when it is recorded).
+    pub fn message_id(&self, token: &str, at: DateTime<Utc>) -> String {
+        match self {
+            Fanout::Reminder { .. } => format!("reminder-{token}"),
+            Fanout::JoinLink { .. } => format!("join-{token}-{}", at.timestamp_millis()),
+            Fanout::Notice { revision, .. } => format!("notice-{token}-{revision}"),
         }
     }
+
+    pub fn kind(&self) -> MessageKind {
+        match self {
+            Fanout::Reminder { .. } => MessageKind::Reminder,
+            Fanout::JoinLink { .. } => MessageKind::JoinLink,
+            Fanout::Notice { .. } => MessageKind::Notice,
+        }
+    }
+
+    /// What the message carries besides the person ([`OutboxMessage::detail`]).
+    pub fn detail(&self) -> Option<String> {
+        match self {
+            Fanout::Reminder { join_url } => join_url.clone(),
+            Fanout::JoinLink { url } => Some(url.clone()),
+            Fanout::Notice { revision, .. } => Some(revision.to_string()),
+        }
+    }
+}
+
+/// What of an event a change notice is about: when it happens and whether it still does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EventState {
+    pub start: DateTime<Utc>,
+    pub end: DateTime<Utc>,
+    pub cancelled: bool,
+}
+
+/// What the store knows of an event after [`Store::observe_event`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Observed {
+    /// 0 for the state first seen, raised by one at each change.
+    pub revision: u32,
+    /// When the current revision was seen first (`None` for revision 0).
+    pub changed_at: Option<DateTime<Utc>>,
 }
 
 /// The outbox id of the `kind` message to the person of `token`: each person gets at most one
@@ -324,6 +408,9 @@ pub struct OutboxMessage {
     pub link_base: String,
     /// Failed delivery attempts so far.
     pub attempts: u32,
+    /// What the message carries besides the person: the join link of a reminder or a join-link
+    /// message, the revision of a notice ([`Fanout::detail`]).
+    pub detail: Option<String>,
 }
 
 /// A message that will not be tried again (shown in the organisers' list).
@@ -532,4 +619,27 @@ pub trait Store: Send + Sync + 'static {
     /// Deletes every registration of the events kept until before `now`, with the addresses,
     /// the confirmations re-sent and the outbox messages about them.
     async fn purge_expired(&self, now: DateTime<Utc>) -> Result<Purged, StoreError>;
+
+    /// Records `fanout`'s message in the outbox for each person of `slug` it is for, with the
+    /// mark that keeps it from being recorded again, each person in one atomic step (due at
+    /// `mailing.now`). Returns how many were recorded.
+    async fn enqueue_fanout(
+        &self,
+        slug: &str,
+        fanout: &Fanout,
+        mailing: Mailing<'_>,
+    ) -> Result<u32, StoreError>;
+
+    /// Compares `state` with what was last seen of `slug`: first seen, it is recorded as
+    /// revision 0; different, it is recorded as the next revision at `now` (by one caller only,
+    /// however many observe the change at once). Returns the revision in force.
+    async fn observe_event(
+        &self,
+        slug: &str,
+        state: &EventState,
+        now: DateTime<Utc>,
+    ) -> Result<Observed, StoreError>;
+
+    /// The revision in force of `slug` (0 when never observed), for the `.ics` `SEQUENCE`.
+    async fn event_revision(&self, slug: &str) -> Result<u32, StoreError>;
 }

@@ -24,10 +24,10 @@ use rusqlite::{
 use tokio::sync::Mutex;
 
 use super::{
-    AnnouncementClaim, AnnouncementKind, Cancelled, ClaimOutcome, Counts, FailedMessage, JoinLink,
-    Mailing, MessageClaim, MessageKind, NewRegistration, OutboxMessage, ProposeOutcome, Purged,
-    RegisterOutcome, Registration, ScheduledClaim, ScheduledLink, Status, Store, StoreError,
-    Suggestion, TokenInfo, message_id, resend_id,
+    AnnouncementClaim, AnnouncementKind, Cancelled, ClaimOutcome, Counts, EventState,
+    FailedMessage, Fanout, JoinLink, Mailing, MessageClaim, MessageKind, NewRegistration, Observed,
+    OutboxMessage, ProposeOutcome, Purged, RegisterOutcome, Registration, ScheduledClaim,
+    ScheduledLink, Status, Store, StoreError, Suggestion, TokenInfo, message_id, resend_id,
 };
 
 fn suggestion_of(data: &str) -> Result<Suggestion, StoreError> {
@@ -45,6 +45,11 @@ CREATE TABLE IF NOT EXISTS registrations (
     discord       TEXT,
     status        TEXT NOT NULL CHECK (status IN ('registered', 'waitlisted')),
     registered_at TEXT NOT NULL,
+    -- What the sync told the person (Store::enqueue_fanout): reminded (0/1), the last join link
+    -- sent, the last revision of the event notified.
+    reminded      INTEGER NOT NULL DEFAULT 0,
+    join_sent     TEXT,
+    notified      INTEGER NOT NULL DEFAULT 0,
     UNIQUE (slug, email_key)
 );
 CREATE INDEX IF NOT EXISTS registrations_by_status ON registrations (slug, status, seq);
@@ -105,26 +110,16 @@ CREATE TABLE IF NOT EXISTS suggestions (
     data        TEXT NOT NULL,
     taken_at    TEXT
 );
--- E-mail outbox: one row per message to send, written in the transaction of the change that
--- causes it, deleted once delivered. Due from `next_attempt_at` (ms); a sender holds it until
--- `lease_until` (ms); `failed_at` set after the last attempt (kept for the organisers' list).
-CREATE TABLE IF NOT EXISTS outbox (
-    seq             INTEGER PRIMARY KEY AUTOINCREMENT,
-    id              TEXT NOT NULL UNIQUE,
-    slug            TEXT NOT NULL,
-    kind            TEXT NOT NULL CHECK (kind IN ('confirmation', 'promotion')),
-    recipient       TEXT NOT NULL,
-    name            TEXT NOT NULL,
-    token           TEXT NOT NULL,
-    link_base       TEXT NOT NULL,
-    attempts        INTEGER NOT NULL DEFAULT 0,
-    next_attempt_at INTEGER NOT NULL,
-    claim           TEXT,
-    lease_until     INTEGER NOT NULL DEFAULT 0,
-    failed_at       TEXT,
-    last_error      TEXT
+
+-- What the sync last saw of each event (times in RFC 3339 UTC): a change raises `revision`.
+CREATE TABLE IF NOT EXISTS event_states (
+    slug       TEXT PRIMARY KEY,
+    start_at   TEXT NOT NULL,
+    end_at     TEXT NOT NULL,
+    cancelled  INTEGER NOT NULL,
+    revision   INTEGER NOT NULL,
+    changed_at TEXT
 );
-CREATE INDEX IF NOT EXISTS outbox_due ON outbox (failed_at, next_attempt_at);
 
 -- Each event's private join link (no personal data), set by its organisers.
 CREATE TABLE IF NOT EXISTS join_urls (
@@ -149,6 +144,76 @@ CREATE TABLE IF NOT EXISTS retention (
     keep_until INTEGER NOT NULL
 );
 ";
+
+/// The outbox, apart so that a database made before the sync's messages can be moved to it
+/// (see [`migrate`]).
+const OUTBOX_SCHEMA: &str = "
+-- E-mail outbox: one row per message to send, written in the transaction of the change that
+-- causes it, deleted once delivered. Due from `next_attempt_at` (ms); a sender holds it until
+-- `lease_until` (ms); `failed_at` set after the last attempt (kept for the organisers' list).
+CREATE TABLE IF NOT EXISTS outbox (
+    seq             INTEGER PRIMARY KEY AUTOINCREMENT,
+    id              TEXT NOT NULL UNIQUE,
+    slug            TEXT NOT NULL,
+    kind            TEXT NOT NULL CHECK (kind IN ('confirmation', 'promotion', 'reminder', 'join-link', 'notice')),
+    recipient       TEXT NOT NULL,
+    name            TEXT NOT NULL,
+    token           TEXT NOT NULL,
+    link_base       TEXT NOT NULL,
+    attempts        INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at INTEGER NOT NULL,
+    claim           TEXT,
+    lease_until     INTEGER NOT NULL DEFAULT 0,
+    failed_at       TEXT,
+    last_error      TEXT,
+    detail          TEXT
+);
+CREATE INDEX IF NOT EXISTS outbox_due ON outbox (failed_at, next_attempt_at);
+";
+
+/// Brings a database made by an earlier version to this schema: the registrations' marks of
+/// what the sync sent, and the outbox's new kinds and `detail` (its table made again, rows kept).
+fn migrate(conn: &Connection) -> Result<(), StoreError> {
+    let columns: Vec<String> = conn
+        .prepare("SELECT name FROM pragma_table_info('registrations')")?
+        .query_map([], |row| row.get(0))?
+        .collect::<Result<_, _>>()?;
+    for (column, definition) in [
+        ("reminded", "INTEGER NOT NULL DEFAULT 0"),
+        ("join_sent", "TEXT"),
+        ("notified", "INTEGER NOT NULL DEFAULT 0"),
+    ] {
+        if !columns.iter().any(|c| c == column) {
+            conn.execute_batch(&format!(
+                "ALTER TABLE registrations ADD COLUMN {column} {definition}"
+            ))?;
+        }
+    }
+    let outbox: Option<String> = conn
+        .query_row(
+            "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'outbox'",
+            [],
+            |row| row.get(0),
+        )
+        .optional()?;
+    match outbox {
+        Some(sql) if !sql.contains("detail") => conn.execute_batch(&format!(
+            "BEGIN IMMEDIATE;
+             ALTER TABLE outbox RENAME TO outbox_before;
+             DROP INDEX IF EXISTS outbox_due;
+             {OUTBOX_SCHEMA}
+             INSERT INTO outbox (seq, id, slug, kind, recipient, name, token, link_base, attempts,
+                                 next_attempt_at, claim, lease_until, failed_at, last_error)
+             SELECT seq, id, slug, kind, recipient, name, token, link_base, attempts,
+                    next_attempt_at, claim, lease_until, failed_at, last_error FROM outbox_before;
+             DROP TABLE outbox_before;
+             COMMIT;"
+        ))?,
+        Some(_) => {}
+        None => conn.execute_batch(OUTBOX_SCHEMA)?,
+    }
+    Ok(())
+}
 
 /// Registrations in a SQLite database file.
 pub struct SqliteStore {
@@ -288,6 +353,7 @@ impl SqliteStore {
         conn.pragma_update(None, "foreign_keys", "ON")?;
         conn.busy_timeout(Duration::from_secs(5))?;
         conn.execute_batch(SCHEMA)?;
+        migrate(conn)?;
         Ok(())
     }
 
@@ -353,9 +419,23 @@ fn enqueue_as(
     person: &Person,
     mailing: &Mailing<'_>,
 ) -> Result<(), StoreError> {
+    enqueue_with(tx, id, slug, kind, person, mailing, None)
+}
+
+/// [`enqueue_as`] with the message's `detail`.
+fn enqueue_with(
+    tx: &Transaction<'_>,
+    id: &str,
+    slug: &str,
+    kind: MessageKind,
+    person: &Person,
+    mailing: &Mailing<'_>,
+    detail: Option<&str>,
+) -> Result<(), StoreError> {
     tx.prepare_cached(
-        "INSERT INTO outbox (id, slug, kind, recipient, name, token, link_base, next_attempt_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        "INSERT INTO outbox
+           (id, slug, kind, recipient, name, token, link_base, next_attempt_at, detail)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
     )?
     .execute(params![
         id,
@@ -366,6 +446,7 @@ fn enqueue_as(
         person.token,
         mailing.link_base,
         mailing.now.timestamp_millis(),
+        detail,
     ])?;
     Ok(())
 }
@@ -1128,12 +1209,180 @@ impl Store for SqliteStore {
         }
         Ok(purged)
     }
+
+    async fn enqueue_fanout(
+        &self,
+        slug: &str,
+        fanout: &Fanout,
+        mailing: Mailing<'_>,
+    ) -> Result<u32, StoreError> {
+        let slug = slug.to_owned();
+        let fanout = fanout.clone();
+        let link_base = mailing.link_base.to_owned();
+        let now = mailing.now;
+        self.with_conn(move |conn| {
+            let mailing = Mailing {
+                link_base: &link_base,
+                now,
+            };
+            // Who it is for (`?2`, `?3`: the link, the revision and its time), and the mark.
+            let (select, mark, value, since) = match &fanout {
+                Fanout::Reminder { join_url } => (
+                    "SELECT email, name, token FROM registrations
+                     WHERE slug = ?1 AND status = 'registered' AND reminded = 0 ORDER BY seq",
+                    "UPDATE registrations SET reminded = 1, join_sent = ?2 WHERE token = ?1",
+                    join_url.clone(),
+                    None,
+                ),
+                Fanout::JoinLink { url } => (
+                    "SELECT email, name, token FROM registrations
+                     WHERE slug = ?1 AND status = 'registered' AND reminded = 1
+                       AND (join_sent IS NULL OR join_sent <> ?2) ORDER BY seq",
+                    "UPDATE registrations SET join_sent = ?2 WHERE token = ?1",
+                    Some(url.clone()),
+                    None,
+                ),
+                Fanout::Notice {
+                    revision,
+                    changed_at,
+                } => (
+                    "SELECT email, name, token FROM registrations
+                     WHERE slug = ?1 AND notified < ?2 AND registered_at < ?3 ORDER BY seq",
+                    "UPDATE registrations SET notified = ?2 WHERE token = ?1",
+                    Some(revision.to_string()),
+                    Some(changed_at.to_rfc3339_opts(SecondsFormat::Micros, true)),
+                ),
+            };
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let people = {
+                let mut stmt = tx.prepare_cached(select)?;
+                let mut values: Vec<&dyn rusqlite::ToSql> = vec![&slug];
+                if let Fanout::JoinLink { .. } | Fanout::Notice { .. } = fanout {
+                    values.push(&value);
+                }
+                if since.is_some() {
+                    values.push(&since);
+                }
+                stmt.query_map(values.as_slice(), |row| {
+                    Ok(Person {
+                        email: row.get(0)?,
+                        name: row.get(1)?,
+                        token: row.get(2)?,
+                    })
+                })?
+                .collect::<Result<Vec<_>, _>>()?
+            };
+            let detail = fanout.detail();
+            for person in &people {
+                let id = fanout.message_id(&person.token, now);
+                enqueue_with(
+                    &tx,
+                    &id,
+                    &slug,
+                    fanout.kind(),
+                    person,
+                    &mailing,
+                    detail.as_deref(),
+                )?;
+                tx.prepare_cached(mark)?
+                    .execute(params![person.token, value])?;
+            }
+            tx.commit()?;
+            Ok(people.len() as u32)
+        })
+        .await
+    }
+
+    async fn observe_event(
+        &self,
+        slug: &str,
+        state: &EventState,
+        now: DateTime<Utc>,
+    ) -> Result<Observed, StoreError> {
+        let slug = slug.to_owned();
+        let time = |t: DateTime<Utc>| t.to_rfc3339_opts(SecondsFormat::Secs, true);
+        let (start, end, cancelled) = (time(state.start), time(state.end), state.cancelled);
+        let now = now.to_rfc3339_opts(SecondsFormat::Micros, true);
+        self.with_conn(move |conn| {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let seen: Option<(String, String, bool, u32, Option<String>)> = tx
+                .prepare_cached(
+                    "SELECT start_at, end_at, cancelled, revision, changed_at FROM event_states
+                     WHERE slug = ?1",
+                )?
+                .query_row(params![slug], |row| {
+                    Ok((
+                        row.get(0)?,
+                        row.get(1)?,
+                        row.get(2)?,
+                        row.get(3)?,
+                        row.get(4)?,
+                    ))
+                })
+                .optional()?;
+            let observed = match seen {
+                None => {
+                    tx.prepare_cached(
+                        "INSERT INTO event_states (slug, start_at, end_at, cancelled, revision)
+                         VALUES (?1, ?2, ?3, ?4, 0)",
+                    )?
+                    .execute(params![slug, start, end, cancelled])?;
+                    Observed {
+                        revision: 0,
+                        changed_at: None,
+                    }
+                }
+                Some((s, e, c, revision, changed_at))
+                    if (s.as_str(), e.as_str(), c) == (start.as_str(), end.as_str(), cancelled) =>
+                {
+                    Observed {
+                        revision,
+                        changed_at: changed_at.as_deref().map(parse_time).transpose()?,
+                    }
+                }
+                Some((_, _, _, revision, _)) => {
+                    tx.prepare_cached(
+                        "UPDATE event_states SET start_at = ?2, end_at = ?3, cancelled = ?4,
+                            revision = ?5, changed_at = ?6
+                         WHERE slug = ?1",
+                    )?
+                    .execute(params![
+                        slug,
+                        start,
+                        end,
+                        cancelled,
+                        revision + 1,
+                        now
+                    ])?;
+                    Observed {
+                        revision: revision + 1,
+                        changed_at: Some(parse_time(&now)?),
+                    }
+                }
+            };
+            tx.commit()?;
+            Ok(observed)
+        })
+        .await
+    }
+
+    async fn event_revision(&self, slug: &str) -> Result<u32, StoreError> {
+        let slug = slug.to_owned();
+        self.with_conn(move |conn| {
+            let revision = conn
+                .prepare_cached("SELECT revision FROM event_states WHERE slug = ?1")?
+                .query_row(params![slug], |row| row.get(0))
+                .optional()?;
+            Ok(revision.unwrap_or(0))
+        })
+        .await
+    }
 }
 
 /// A message may be claimed when it has not failed, is due and no live lease holds it (`:now`
 /// in ms since the epoch).
 const CLAIMABLE: &str = "failed_at IS NULL AND next_attempt_at <= :now AND lease_until <= :now";
-const MESSAGE_COLUMNS: &str = "id, slug, kind, recipient, name, token, link_base, attempts";
+const MESSAGE_COLUMNS: &str = "id, slug, kind, recipient, name, token, link_base, attempts, detail";
 
 fn claim_values(claim: &MessageClaim<'_>) -> (String, i64, i64) {
     (
@@ -1164,6 +1413,7 @@ fn message_of(row: &rusqlite::Row<'_>) -> rusqlite::Result<OutboxMessage> {
         token: row.get(5)?,
         link_base: row.get(6)?,
         attempts: row.get(7)?,
+        detail: row.get(8)?,
     })
 }
 
@@ -1229,5 +1479,68 @@ mod tests {
         );
         assert_eq!(store.counts("e").await.unwrap(), counted);
         assert_eq!(store.counts("other").await.unwrap(), Counts::default());
+    }
+
+    /// A database made before the sync's messages is moved to this schema, its rows kept.
+    #[tokio::test]
+    async fn an_older_database_is_migrated() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("old.sqlite3");
+        {
+            let conn = Connection::open(&path).unwrap();
+            conn.execute_batch(
+                "CREATE TABLE registrations (
+                    seq INTEGER PRIMARY KEY AUTOINCREMENT, slug TEXT NOT NULL,
+                    token TEXT NOT NULL UNIQUE, name TEXT NOT NULL, email TEXT NOT NULL,
+                    email_key TEXT NOT NULL, discord TEXT,
+                    status TEXT NOT NULL CHECK (status IN ('registered', 'waitlisted')),
+                    registered_at TEXT NOT NULL, UNIQUE (slug, email_key));
+                 CREATE TABLE outbox (
+                    seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE,
+                    slug TEXT NOT NULL,
+                    kind TEXT NOT NULL CHECK (kind IN ('confirmation', 'promotion')),
+                    recipient TEXT NOT NULL, name TEXT NOT NULL, token TEXT NOT NULL,
+                    link_base TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0,
+                    next_attempt_at INTEGER NOT NULL, claim TEXT,
+                    lease_until INTEGER NOT NULL DEFAULT 0, failed_at TEXT, last_error TEXT);
+                 INSERT INTO registrations (slug, token, name, email, email_key, status, registered_at)
+                    VALUES ('e', 'token-1', 'Ada', 'ada@example.org', 'ada@example.org',
+                            'registered', '2026-11-20T12:00:00.000000Z');
+                 INSERT INTO outbox (id, slug, kind, recipient, name, token, link_base, next_attempt_at)
+                    VALUES ('confirmation-token-1', 'e', 'confirmation', 'ada@example.org', 'Ada',
+                            'token-1', '/api', 0);",
+            )
+            .unwrap();
+        }
+        let store = SqliteStore::open(&path).await.unwrap();
+        let now = Utc::now();
+        let claim = MessageClaim {
+            claim: "c",
+            now,
+            lease_until: now,
+        };
+        let kept = store.claim_due_messages(&claim, 10).await.unwrap();
+        assert_eq!(kept.len(), 1);
+        assert_eq!(kept[0].id, "confirmation-token-1");
+        let mailing = Mailing {
+            link_base: "/api",
+            now,
+        };
+        let reminder = Fanout::Reminder { join_url: None };
+        assert_eq!(
+            store.enqueue_fanout("e", &reminder, mailing).await.unwrap(),
+            1
+        );
+        assert_eq!(
+            store.enqueue_fanout("e", &reminder, mailing).await.unwrap(),
+            0
+        );
+        // Opening it again changes nothing.
+        drop(store);
+        let store = SqliteStore::open(&path).await.unwrap();
+        assert_eq!(
+            store.enqueue_fanout("e", &reminder, mailing).await.unwrap(),
+            0
+        );
     }
 }

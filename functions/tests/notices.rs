@@ -1,0 +1,224 @@
+//! What the sync sends to the people of an event, received by a real SMTP server on loopback
+//! (aiosmtpd) and parsed as MIME, on each store: the reminder 24 hours before the start, once per
+//! registered person however many syncs run at once, never after the start.
+
+mod common;
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use chrono::TimeDelta;
+use common::smtp::Mailbox;
+use common::*;
+use http::StatusCode;
+use mail_parser::{Message, MessageParser, MimeHeaders};
+use serde_json::{Value, json};
+
+const WORKSHOP: &str = "atelier-git"; // 3 seats, starts 2026-12-03T18:00:00Z
+const TITLE: &str = "Atelier Git & GitHub : <branches> \"avancées\"";
+const WAIT: Duration = Duration::from_secs(20);
+
+store_tests!(
+    three_concurrent_syncs_remind_each_registered_person_once,
+    no_reminder_leaves_after_the_start,
+);
+
+async fn harness(backend: &Backend, test: &str) -> Option<(Harness, Mailbox)> {
+    let mailbox = Mailbox::open(test)?;
+    let h = Harness::with(backend, |config| mailbox.configure(config)).await;
+    Some((h, mailbox))
+}
+
+fn parse(raw: &[u8]) -> Message<'_> {
+    MessageParser::default().parse(raw).expect("a MIME message")
+}
+
+fn recipient(message: &Message<'_>) -> String {
+    message
+        .to()
+        .and_then(|to| to.first())
+        .and_then(|a| a.address())
+        .unwrap()
+        .to_owned()
+}
+
+/// The properties of the one VEVENT of an `.ics`, parsed with the `ical` crate.
+fn vevent(ics: &[u8]) -> HashMap<String, String> {
+    let mut calendars = ical::IcalParser::new(std::io::BufReader::new(ics));
+    let calendar = calendars
+        .next()
+        .expect("a calendar")
+        .expect("a valid calendar");
+    assert_eq!(calendar.events.len(), 1);
+    calendar.events[0]
+        .properties
+        .iter()
+        .map(|p| (p.name.clone(), p.value.clone().unwrap_or_default()))
+        .collect()
+}
+
+fn ics_of(message: &Message<'_>) -> Option<Vec<u8>> {
+    message
+        .attachments()
+        .find(|a| a.attachment_name() == Some("evenement.ics"))
+        .map(|a| a.contents().to_vec())
+}
+
+/// `POST /announcements/sync` with the admin token (no Discord configured).
+async fn sync(h: &Harness) -> Value {
+    let mut req = json_post("/announcements/sync", &json!({}));
+    req.headers_mut().insert(
+        "authorization",
+        format!("Bearer {ADMIN_TOKEN}").parse().unwrap(),
+    );
+    let response = h.send(req).await;
+    assert_eq!(
+        response.status(),
+        StatusCode::OK,
+        "{}",
+        text_body(&response)
+    );
+    json_body(&response)
+}
+
+/// Recipients of the messages whose subject starts with `prefix`, sorted.
+fn to_of(raw: &[Vec<u8>], prefix: &str) -> Vec<String> {
+    let mut to: Vec<String> = raw
+        .iter()
+        .map(|r| parse(r))
+        .filter(|m| m.subject().is_some_and(|s| s.starts_with(prefix)))
+        .map(|m| recipient(&m))
+        .collect();
+    to.sort();
+    to
+}
+
+/// Registers p1…p4 for the workshop (p4 waits); `before`: messages the mailbox held already.
+async fn register_four(h: &Harness, mailbox: &Mailbox, before: usize) -> Vec<Value> {
+    let mut bodies = Vec::new();
+    for i in 1..=4 {
+        let (status, body) = h
+            .register(
+                WORKSHOP,
+                &format!("Personne {i}"),
+                &format!("p{i}@example.org"),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        bodies.push(body);
+    }
+    assert_eq!(mailbox.wait_for(before + 4, WAIT).await.len(), before + 4);
+    bodies
+}
+
+async fn three_concurrent_syncs_remind_each_registered_person_once(backend: Backend) {
+    let Some((h, mailbox)) = harness(
+        &backend,
+        "three_concurrent_syncs_remind_each_registered_person_once",
+    )
+    .await
+    else {
+        return;
+    };
+    let bodies = register_four(&h, &mailbox, 0).await; // p4 waits
+    // 25 hours before: not yet.
+    h.clock.set("2026-12-02T17:00:00Z");
+    assert_eq!(sync(&h).await["mail"]["recorded"]["reminders"], 0);
+    // 23 h 30 before, three syncs at once.
+    h.clock.set("2026-12-02T18:30:00Z");
+    let (a, b, c) = tokio::join!(sync(&h), sync(&h), sync(&h));
+    let recorded: u64 = [a, b, c]
+        .iter()
+        .map(|s| s["mail"]["recorded"]["reminders"].as_u64().unwrap())
+        .sum();
+    assert_eq!(recorded, 3, "[{}]", h.backend);
+    let raw = mailbox.wait_for(7, WAIT).await;
+    let reminders = format!("Rappel : {TITLE} commence bientôt");
+    assert_eq!(
+        to_of(&raw, &reminders),
+        ["p1@example.org", "p2@example.org", "p3@example.org"],
+        "[{}]",
+        h.backend
+    );
+    let reminder = raw
+        .iter()
+        .map(|r| parse(r))
+        .find(|m| m.subject() == Some(reminders.as_str()))
+        .unwrap();
+    let text = reminder.body_text(0).unwrap().into_owned();
+    for expected in [
+        "commence dans moins de 24 heures",
+        "jeudi 3 décembre 2026, 19 h 00 – 20 h 30",
+        "https://pythonclassmates.org/evenements/atelier-git/",
+        "/registrations/",
+    ] {
+        assert!(text.contains(expected), "{expected} not in {text}");
+    }
+    assert!(
+        reminder
+            .body_html(0)
+            .unwrap()
+            .contains("<a href=\"https://")
+    );
+    let event = vevent(&ics_of(&reminder).expect("the reminder carries the .ics"));
+    assert_eq!(event["UID"], "atelier-git@pythonclassmates.org");
+    assert!(!event.contains_key("SEQUENCE"), "revision 0: {event:?}");
+    // Later syncs send nothing more.
+    h.clock.advance(TimeDelta::minutes(5));
+    assert_eq!(sync(&h).await["mail"]["recorded"]["reminders"], 0);
+    // p1 cancels inside the window: p4 moves up, then gets the reminder from the next sync.
+    let token = token_of(&bodies[0]["cancel_url"]);
+    let response = h
+        .send(json_post(
+            &format!("/registrations/{token}/cancel"),
+            &json!({}),
+        ))
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(mailbox.wait_for(8, WAIT).await.len(), 8);
+    h.clock.advance(TimeDelta::minutes(5));
+    assert_eq!(sync(&h).await["mail"]["recorded"]["reminders"], 1);
+    let raw = mailbox.wait_for(9, WAIT).await;
+    assert_eq!(
+        to_of(&raw, &reminders),
+        [
+            "p1@example.org",
+            "p2@example.org",
+            "p3@example.org",
+            "p4@example.org"
+        ]
+    );
+    for _ in 0..2 {
+        h.clock.advance(TimeDelta::minutes(5));
+        assert_eq!(sync(&h).await["mail"]["recorded"]["reminders"], 0);
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(mailbox.messages().len(), 9, "[{}]", h.backend);
+}
+
+async fn no_reminder_leaves_after_the_start(backend: Backend) {
+    let Some((h, mailbox)) = harness(&backend, "no_reminder_leaves_after_the_start").await else {
+        return;
+    };
+    register_four(&h, &mailbox, 0).await;
+    // The reminders are recorded while SMTP is down, and still not sent when the event starts.
+    mailbox.set_down(true);
+    h.clock.set("2026-12-03T17:00:00Z");
+    let first = sync(&h).await;
+    assert_eq!(first["mail"]["recorded"]["reminders"], 3);
+    assert_eq!(first["mail"]["retrying"], 3);
+    mailbox.set_down(false);
+    h.clock.set("2026-12-03T18:01:00Z");
+    let late = sync(&h).await;
+    assert_eq!(late["mail"]["dropped"], 3, "{late}");
+    assert_eq!(late["mail"]["sent"], 0, "{late}");
+    // A sync that was down until after the start records none at all.
+    let h2 = Harness::with(&backend, |config| mailbox.configure(config)).await;
+    register_four(&h2, &mailbox, 4).await;
+    h2.clock.set("2026-12-03T18:05:00Z");
+    let after = sync(&h2).await;
+    assert_eq!(after["mail"]["recorded"]["reminders"], 0);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(mailbox.messages().len(), 8, "only the confirmations");
+    assert!(to_of(&mailbox.messages(), "Rappel").is_empty());
+}
