@@ -544,6 +544,29 @@ impl App {
         })
     }
 
+    /// After the join link of `slug` was set or changed: records it at once for the registered
+    /// people already reminded (each once per link value, see [`fanout::enqueue_event`]) and
+    /// sends it within the request's bounded wait; the next sync sends what is left.
+    pub(crate) async fn send_join_link(&self, slug: &str, req: &Request<Bytes>) {
+        let (Some(mailing), Ok(event)) = (
+            self.mailing(self.link_base(req)),
+            self.known_event(slug).await,
+        ) else {
+            return;
+        };
+        let mut summary = FanoutSummary::default();
+        if let Err(err) =
+            fanout::enqueue_event(&self.inner.store, &event, mailing, &mut summary).await
+        {
+            tracing::warn!(slug, error = %err, "join link not recorded, the next sync will");
+            return;
+        }
+        if summary.join_links > 0 {
+            self.send_soon(Soon::Due(summary.join_links as usize), &event.manifest)
+                .await;
+        }
+    }
+
     /// Sends `what` before answering, within a bounded wait (nothing when e-mail is off).
     async fn send_soon(&self, what: Soon, manifest: &Arc<Manifest>) {
         if let Some(postman) = &self.inner.postman {

@@ -1,6 +1,7 @@
 //! What the sync sends to the people of an event, received by a real SMTP server on loopback
 //! (aiosmtpd) and parsed as MIME, on each store: the reminder 24 hours before the start, once per
-//! registered person however many syncs run at once, never after the start.
+//! registered person however many syncs run at once, never after the start; the join link with
+//! it, or at once when set or changed after it, once per link value.
 
 mod common;
 
@@ -21,6 +22,7 @@ const WAIT: Duration = Duration::from_secs(20);
 store_tests!(
     three_concurrent_syncs_remind_each_registered_person_once,
     no_reminder_leaves_after_the_start,
+    join_links_reach_the_registered_once_per_link,
 );
 
 async fn harness(backend: &Backend, test: &str) -> Option<(Harness, Mailbox)> {
@@ -221,4 +223,109 @@ async fn no_reminder_leaves_after_the_start(backend: Backend) {
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(mailbox.messages().len(), 8, "only the confirmations");
     assert!(to_of(&mailbox.messages(), "Rappel").is_empty());
+}
+
+/// `PUT /events/{slug}/join-url` with the admin token; whether the link changed.
+async fn set_join(h: &Harness, slug: &str, url: &str) -> bool {
+    let mut req = request(
+        "PUT",
+        &format!("/events/{slug}/join-url"),
+        Some("application/json"),
+        json!({ "url": url }).to_string(),
+    );
+    req.headers_mut().insert(
+        "authorization",
+        format!("Bearer {ADMIN_TOKEN}").parse().unwrap(),
+    );
+    let response = h.send(req).await;
+    assert_eq!(
+        response.status(),
+        StatusCode::OK,
+        "{}",
+        text_body(&response)
+    );
+    json_body(&response)["changed"].as_bool().unwrap()
+}
+
+/// The join-link messages of `raw` carrying `url`, by recipient.
+fn join_links_to(raw: &[Vec<u8>], url: &str) -> Vec<String> {
+    let mut to: Vec<String> = raw
+        .iter()
+        .map(|r| parse(r))
+        .filter(|m| {
+            m.subject()
+                .is_some_and(|s| s.starts_with("Lien pour rejoindre"))
+        })
+        .filter(|m| m.body_text(0).unwrap().contains(url))
+        .map(|m| recipient(&m))
+        .collect();
+    to.sort();
+    to
+}
+
+async fn join_links_reach_the_registered_once_per_link(backend: Backend) {
+    let Some((h, mailbox)) =
+        harness(&backend, "join_links_reach_the_registered_once_per_link").await
+    else {
+        return;
+    };
+    register_four(&h, &mailbox, 0).await; // p4 waits
+    // A link set before the reminders goes with them (webinaire-illimite, later on).
+    let (status, _) = h
+        .register("webinaire-illimite", "Grace", "grace@example.org")
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    assert_eq!(mailbox.wait_for(5, WAIT).await.len(), 5);
+    assert!(set_join(&h, "webinaire-illimite", "https://meet.example.org/early").await);
+    // The workshop's reminders go out without a link.
+    h.clock.set("2026-12-02T18:30:00Z");
+    assert_eq!(sync(&h).await["mail"]["recorded"]["reminders"], 3);
+    let raw = mailbox.wait_for(8, WAIT).await;
+    assert_eq!(raw.len(), 8);
+    assert!(raw.iter().all(|r| {
+        !parse(r)
+            .body_text(0)
+            .unwrap()
+            .contains("ne le partagez pas")
+    }));
+    // Set after the reminders: sent at once to the three registered (not to p4, who waits).
+    let first = "https://meet.example.org/atelier?pwd=1";
+    assert!(set_join(&h, WORKSHOP, first).await);
+    let raw = mailbox.wait_for(11, WAIT).await;
+    let registered = ["p1@example.org", "p2@example.org", "p3@example.org"];
+    assert_eq!(join_links_to(&raw, first), registered, "[{}]", h.backend);
+    let html = raw.iter().map(|r| parse(r)).find(|m| {
+        m.subject()
+            .is_some_and(|s| s.starts_with("Lien pour rejoindre"))
+    });
+    assert!(
+        html.unwrap()
+            .body_html(0)
+            .unwrap()
+            .contains("<a href=\"https://meet.example.org/atelier?pwd=1\">")
+    );
+    // The same link again, and later syncs: nothing more.
+    assert!(!set_join(&h, WORKSHOP, first).await);
+    h.clock.advance(TimeDelta::minutes(5));
+    assert_eq!(sync(&h).await["mail"]["recorded"]["join_links"], 0);
+    // Changed: the new link, once each.
+    let second = "https://meet.example.org/atelier?pwd=2";
+    assert!(set_join(&h, WORKSHOP, second).await);
+    let raw = mailbox.wait_for(14, WAIT).await;
+    assert_eq!(join_links_to(&raw, second), registered);
+    h.clock.advance(TimeDelta::minutes(5));
+    assert_eq!(sync(&h).await["mail"]["recorded"]["join_links"], 0);
+    // The other event's reminder carries the link set before it, and no join-link message.
+    h.clock.set("2026-12-16T19:00:00Z");
+    let later = sync(&h).await;
+    assert_eq!(later["mail"]["recorded"]["reminders"], 1, "{later}");
+    assert_eq!(later["mail"]["recorded"]["join_links"], 0, "{later}");
+    let raw = mailbox.wait_for(15, WAIT).await;
+    let reminder = parse(raw.last().unwrap());
+    assert_eq!(recipient(&reminder), "grace@example.org");
+    assert!(reminder.subject().unwrap().starts_with("Rappel"));
+    let text = reminder.body_text(0).unwrap();
+    assert!(text.contains("https://meet.example.org/early"), "{text}");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(mailbox.messages().len(), 15, "[{}]", h.backend);
 }

@@ -187,6 +187,9 @@ impl App {
             .await
             .map_err(|err| internal(&err, "reading the join link failed"))?;
         tracing::info!(slug, changed, "join link set");
+        if changed {
+            self.send_join_link(slug, req).await;
+        }
         Ok(json_response(
             StatusCode::OK,
             &json!({ "join_url": link, "changed": changed }),

@@ -1,5 +1,6 @@
 //! What the sync sends to the people of an event, recorded in the outbox for [`super::outbox`]
 //! to deliver: the reminder 24 hours before the start (with the join link when there is one),
+//! the join link to those already reminded when it is set or changed later (until the end),
 //! and the change notice when the event moved or was cancelled (seen against what the store
 //! last saw of it). Run by every sync (`POST /announcements/sync`, the scheduled event, serve's
 //! background round), whether or not Discord is configured.
@@ -29,6 +30,8 @@ pub const REMINDER_BEFORE: TimeDelta = TimeDelta::hours(24);
 pub struct FanoutSummary {
     /// Reminders recorded.
     pub reminders: u32,
+    /// Join links recorded (set or changed after the reminder).
+    pub join_links: u32,
     /// Change notices recorded.
     pub notices: u32,
     /// Events whose messages could not be recorded this time (the next sync tries again).
@@ -76,9 +79,10 @@ pub async fn enqueue(
             });
         }
     }
-    if summary.reminders + summary.notices > 0 {
+    if summary.reminders + summary.join_links + summary.notices > 0 {
         tracing::info!(
             reminders = summary.reminders,
+            join_links = summary.join_links,
             notices = summary.notices,
             "sync messages recorded"
         );
@@ -86,7 +90,8 @@ pub async fn enqueue(
     summary
 }
 
-async fn enqueue_event(
+/// Records what is due for `event` alone (see [`enqueue`]).
+pub async fn enqueue_event(
     store: &Arc<dyn Store>,
     event: &ManifestEvent,
     mailing: Mailing<'_>,
@@ -102,11 +107,23 @@ async fn enqueue_event(
         };
         summary.notices += store.enqueue_fanout(&event.slug, &notice, mailing).await?;
     }
+    if event.cancelled {
+        return Ok(());
+    }
+    let join_url = store.join_url(&event.slug).await?.map(|link| link.url);
     if reminder_due(event, mailing.now) {
-        let reminder = Fanout::Reminder { join_url: None };
+        let reminder = Fanout::Reminder {
+            join_url: join_url.clone(),
+        };
         summary.reminders += store
             .enqueue_fanout(&event.slug, &reminder, mailing)
             .await?;
+    }
+    // Only to people already reminded whose last link was another: a no-op before the reminder
+    // and once everyone has this one.
+    if let Some(url) = join_url.filter(|_| mailing.now < event.end.to_utc()) {
+        let join = Fanout::JoinLink { url };
+        summary.join_links += store.enqueue_fanout(&event.slug, &join, mailing).await?;
     }
     Ok(())
 }
