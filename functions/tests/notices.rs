@@ -1,7 +1,8 @@
 //! What the sync sends to the people of an event, received by a real SMTP server on loopback
 //! (aiosmtpd) and parsed as MIME, on each store: the reminder 24 hours before the start, once per
 //! registered person however many syncs run at once, never after the start; the join link with
-//! it, or at once when set or changed after it, once per link value.
+//! it, or at once when set or changed after it, once per link value; a notice to everyone when
+//! the event moves or is cancelled, with the `.ics` at the next SEQUENCE.
 
 mod common;
 
@@ -23,6 +24,7 @@ store_tests!(
     three_concurrent_syncs_remind_each_registered_person_once,
     no_reminder_leaves_after_the_start,
     join_links_reach_the_registered_once_per_link,
+    a_moved_then_cancelled_event_notifies_everyone_once,
 );
 
 async fn harness(backend: &Backend, test: &str) -> Option<(Harness, Mailbox)> {
@@ -328,4 +330,145 @@ async fn join_links_reach_the_registered_once_per_link(backend: Backend) {
     assert!(text.contains("https://meet.example.org/early"), "{text}");
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(mailbox.messages().len(), 15, "[{}]", h.backend);
+}
+
+/// Rewrites the workshop in the manifest at `path` with `change`, as a rebuild of the site would.
+fn rewrite_workshop(path: &std::path::Path, change: impl FnOnce(&mut Value)) {
+    // A new modification time for the catalog to see.
+    std::thread::sleep(Duration::from_millis(1100));
+    let mut manifest: Value = serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
+    let event = manifest["events"]
+        .as_array_mut()
+        .unwrap()
+        .iter_mut()
+        .find(|e| e["slug"] == WORKSHOP)
+        .unwrap();
+    change(event);
+    std::fs::write(path, serde_json::to_vec_pretty(&manifest).unwrap()).unwrap();
+}
+
+async fn a_moved_then_cancelled_event_notifies_everyone_once(backend: Backend) {
+    let Some(mailbox) = Mailbox::open("a_moved_then_cancelled_event_notifies_everyone_once") else {
+        return;
+    };
+    let site = tempfile::tempdir().unwrap();
+    let manifest = site.path().join("evenements/index.json");
+    std::fs::create_dir_all(manifest.parent().unwrap()).unwrap();
+    std::fs::copy(fixtures().join("site/evenements/index.json"), &manifest).unwrap();
+    let root = site.path().to_owned();
+    let h = Harness::with(&backend, |config| {
+        mailbox.configure(config);
+        config.events_manifest = classmates_api::ManifestSource::Path(root);
+    })
+    .await;
+    register_four(&h, &mailbox, 0).await; // p4 waits
+    h.clock.advance(TimeDelta::minutes(1));
+    assert_eq!(
+        sync(&h).await["mail"]["recorded"]["notices"],
+        0,
+        "first seen"
+    );
+    // Moved by a day.
+    rewrite_workshop(&manifest, |e| {
+        e["start"] = json!("2026-12-04T19:00:00+01:00");
+        e["end"] = json!("2026-12-04T20:30:00+01:00");
+        e["when"] = json!("vendredi 4 décembre 2026, 19 h 00 – 20 h 30");
+    });
+    h.clock.advance(TimeDelta::minutes(1));
+    assert_eq!(
+        sync(&h).await["mail"]["recorded"]["notices"],
+        4,
+        "[{}]",
+        h.backend
+    );
+    let raw = mailbox.wait_for(8, WAIT).await;
+    let moved = format!("Changement d’horaire : {TITLE}");
+    assert_eq!(
+        to_of(&raw, &moved),
+        [
+            "p1@example.org",
+            "p2@example.org",
+            "p3@example.org",
+            "p4@example.org"
+        ]
+    );
+    for message in raw
+        .iter()
+        .map(|r| parse(r))
+        .filter(|m| m.subject() == Some(moved.as_str()))
+    {
+        let text = message.body_text(0).unwrap().into_owned();
+        assert!(
+            text.contains("vendredi 4 décembre 2026, 19 h 00 – 20 h 30"),
+            "{text}"
+        );
+        if recipient(&message) == "p4@example.org" {
+            assert!(text.contains("liste d’attente, en position 1"), "{text}");
+            assert!(ics_of(&message).is_none(), "no seat, no calendar");
+        } else {
+            let event = vevent(&ics_of(&message).expect("an updated .ics"));
+            assert_eq!(event["UID"], "atelier-git@pythonclassmates.org");
+            assert_eq!(event["SEQUENCE"], "1");
+            assert_eq!(event["DTSTART"], "20261204T180000Z");
+            assert_eq!(event["DTEND"], "20261204T193000Z");
+            assert_eq!(event["DTSTAMP"], "20261120T120200Z");
+            assert!(!event.contains_key("STATUS"));
+        }
+    }
+    h.clock.advance(TimeDelta::minutes(1));
+    assert_eq!(sync(&h).await["mail"]["recorded"]["notices"], 0);
+    // Someone who registers after the change is not told of it; her confirmation's .ics is
+    // already at SEQUENCE 1.
+    let (status, _) = h.register(WORKSHOP, "Personne 5", "p5@example.org").await;
+    assert_eq!(status, StatusCode::CREATED);
+    assert_eq!(mailbox.wait_for(9, WAIT).await.len(), 9);
+    h.clock.advance(TimeDelta::minutes(1));
+    assert_eq!(sync(&h).await["mail"]["recorded"]["notices"], 0);
+    // Cancelled: everyone, the newcomer too, once; the seats' .ics at SEQUENCE 2, cancelled.
+    rewrite_workshop(&manifest, |e| e["cancelled"] = json!(true));
+    h.clock.advance(TimeDelta::minutes(1));
+    assert_eq!(
+        sync(&h).await["mail"]["recorded"]["notices"],
+        5,
+        "[{}]",
+        h.backend
+    );
+    let raw = mailbox.wait_for(14, WAIT).await;
+    let cancelled = format!("Annulé : {TITLE}");
+    assert_eq!(
+        to_of(&raw, &cancelled),
+        [
+            "p1@example.org",
+            "p2@example.org",
+            "p3@example.org",
+            "p4@example.org",
+            "p5@example.org"
+        ]
+    );
+    for message in raw
+        .iter()
+        .map(|r| parse(r))
+        .filter(|m| m.subject() == Some(cancelled.as_str()))
+    {
+        let text = message.body_text(0).unwrap().into_owned();
+        assert!(text.contains("est annulé"), "{text}");
+        if let Some(ics) = ics_of(&message) {
+            let event = vevent(&ics);
+            assert_eq!(event["SEQUENCE"], "2");
+            assert_eq!(event["STATUS"], "CANCELLED");
+            assert_eq!(event["UID"], "atelier-git@pythonclassmates.org");
+        } else {
+            assert!(["p4@example.org", "p5@example.org"].contains(&recipient(&message).as_str()));
+        }
+    }
+    // Closed for good: no registration, no reminder.
+    let (status, body) = h.register(WORKSHOP, "Personne 6", "p6@example.org").await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert!(body["error"].as_str().unwrap().contains("annulé"), "{body}");
+    h.clock.set("2026-12-04T10:00:00Z");
+    let window = sync(&h).await;
+    assert_eq!(window["mail"]["recorded"]["reminders"], 0, "{window}");
+    assert_eq!(window["mail"]["recorded"]["notices"], 0, "{window}");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(mailbox.messages().len(), 14, "[{}]", h.backend);
 }
