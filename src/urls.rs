@@ -22,6 +22,8 @@ pub const TAGS: &str = "/tags/";
 pub const CATEGORIES: &str = "/categories/";
 /// The search page.
 pub const SEARCH: &str = "/recherche/";
+/// The organisers' page (their registrations lists, behind a token; not indexed).
+pub const ORGANISERS: &str = "/organisateurs/";
 /// The page shown for an address the site does not have.
 pub const NOT_FOUND: &str = "/404.html";
 
@@ -112,6 +114,7 @@ pub const RESERVED_PATHS: &[&str] = &[
     "categories",
     "api",
     "recherche",
+    "organisateurs",
     "404",
 ];
 

@@ -1082,3 +1082,243 @@ async fn search_works_on_a_site_under_a_path() {
     drop(server);
     run.expect("took more than 60 s");
 }
+
+/// Lets the pages of the session download into `dir` without asking, with Chromium's DevTools
+/// command `Browser.setDownloadBehavior`, through chromedriver's `goog/cdp/execute`.
+#[derive(Debug)]
+struct AllowDownloads(String);
+
+impl fantoccini::wd::WebDriverCompatibleCommand for AllowDownloads {
+    fn endpoint(
+        &self,
+        base_url: &url::Url,
+        session_id: Option<&str>,
+    ) -> Result<url::Url, url::ParseError> {
+        base_url.join(&format!(
+            "session/{}/goog/cdp/execute",
+            session_id.unwrap_or_default()
+        ))
+    }
+
+    fn method_and_body(&self, _: &url::Url) -> (http::Method, Option<String>) {
+        let body = json!({ "cmd": "Browser.setDownloadBehavior",
+                           "params": { "behavior": "allow", "downloadPath": self.0 } });
+        (http::Method::POST, Some(body.to_string()))
+    }
+}
+
+/// The bytes of `dir/name` once Chromium has finished writing it.
+async fn downloaded(dir: &Path, name: &str) -> Vec<u8> {
+    let deadline = Instant::now() + WAIT;
+    let path = dir.join(name);
+    loop {
+        let partial = std::fs::read_dir(dir)
+            .map(|entries| {
+                entries
+                    .filter_map(Result::ok)
+                    .any(|e| e.file_name().to_string_lossy().ends_with(".crdownload"))
+            })
+            .unwrap_or(false);
+        if !partial && let Ok(bytes) = std::fs::read(&path) {
+            return bytes;
+        }
+        if Instant::now() > deadline {
+            let names: Vec<String> = std::fs::read_dir(dir)
+                .map(|e| {
+                    e.filter_map(Result::ok)
+                        .map(|e| e.file_name().to_string_lossy().into_owned())
+                        .collect()
+                })
+                .unwrap_or_default();
+            panic!(
+                "{name} was not downloaded into {}: {names:?}",
+                dir.display()
+            );
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// `classmates token SLUG` on the browser site, with the admin token `classmates serve` runs
+/// with in these tests (`common::serve_command`).
+fn organiser_token(slug: &str) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_classmates"))
+        .arg("--root")
+        .arg(common::repo_root().join("tests/fixtures/browser-site"))
+        .args(["token", slug])
+        .env("ADMIN_TOKEN", "serve-tests-admin-token")
+        .env_remove("RUST_LOG")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap().trim().to_owned()
+}
+
+/// End to end against `classmates serve`: two people register on the event page (which says
+/// the join link comes by e-mail); on /organisateurs/ a wrong token gets the French message and
+/// is not kept; the token from `classmates token` shows the counts and the list (times in the
+/// site's time zone), kept in sessionStorage only and never in the address; the join link is
+/// set (a bad one refused with the function's message), survives a reload and stays off the
+/// event page; the CSV for Excel (BOM, `;`, quoted, formula-safe), the plain CSV and the JSON
+/// are downloaded and read byte for byte; the e-mail addresses go to the clipboard.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn organisers_page_end_to_end() {
+    let token = organiser_token("atelier-deux-places");
+    with_browser(
+        "organisers_page_end_to_end",
+        "browser-site",
+        true,
+        move |c, origin| async move {
+            let downloads = tempfile::tempdir().unwrap();
+            let page = format!("{origin}{EVENT}");
+            c.goto(&page).await.unwrap();
+            let join = text(&c, ".registration-join").await;
+            assert!(join.contains("par e-mail") && join.contains("lien"), "{join}");
+            let consent = text(&c, "#reg-consent-help").await;
+            assert!(consent.contains("30 jours après la fin"), "{consent}");
+            submit_form(&c, "Ada Lovelace", "ada@example.org").await;
+            wait_text(&c, "[data-registration-result]", |t| t.contains("C’est noté")).await;
+            c.goto(&page).await.unwrap();
+            find(&c, "#reg-discord").await.send_keys("@bob").await.unwrap();
+            submit_form(&c, "=SOMME(1;2)", "bob@example.org").await;
+            wait_text(&c, "[data-registration-result]", |t| t.contains("C’est noté")).await;
+
+            let organisers = format!("{origin}/organisateurs/");
+            c.goto(&organisers).await.unwrap();
+            let robots = find(&c, "meta[name=robots]").await.attr("content").await.unwrap();
+            assert_eq!(robots.as_deref(), Some("noindex, nofollow"));
+            // The events come from the manifest; the past one has no registrations list of use
+            // but is listed too (its list stays until the retention ends).
+            wait_text(&c, "#orga-event", |t| t.contains("Atelier à deux places")).await;
+            find(&c, "#orga-event option[value=atelier-deux-places]")
+                .await
+                .click()
+                .await
+                .unwrap();
+
+            // A wrong token: the message, no list, nothing kept.
+            find(&c, "#orga-token").await.send_keys("pas-le-bon-jeton").await.unwrap();
+            find(&c, "#orga-form button[type=submit]").await.click().await.unwrap();
+            let error = wait_text(&c, "#orga-error", |t| !t.is_empty()).await;
+            assert!(error.starts_with("Jeton refusé"), "{error}");
+            assert!(!displayed(&c, "#orga-panel").await);
+            let session = "return JSON.stringify(Object.assign({}, sessionStorage));";
+            let kept = c.execute(session, vec![]).await.unwrap();
+            assert!(!kept.as_str().unwrap().contains("pas-le-bon-jeton"), "{kept}");
+
+            // The right token.
+            let input = find(&c, "#orga-token").await;
+            input.clear().await.unwrap();
+            input.send_keys(&token).await.unwrap();
+            find(&c, "#orga-form button[type=submit]").await.click().await.unwrap();
+            wait_text(&c, "#orga-status", |t| t == "Liste chargée : 2 personnes.").await;
+            assert!(!displayed(&c, "#orga-error").await);
+            assert_eq!(text(&c, "#orga-registered").await, "2 sur 2");
+            assert_eq!(text(&c, "#orga-waitlisted").await, "0");
+            assert_eq!(text(&c, "#orga-remaining").await, "0");
+            let rows = text(&c, "#orga-rows").await;
+            assert!(rows.contains("Ada Lovelace") && rows.contains("=SOMME(1;2)"), "{rows}");
+            assert!(rows.contains("@bob") && rows.contains("inscrit·e"), "{rows}");
+            assert!(!rows.contains("ada@example.org"), "the table shows no address");
+            // The time of registration in the site's time zone (Europe/Paris), in French.
+            let paris = chrono::Utc::now().with_timezone(&chrono_tz::Europe::Paris);
+            let month = [
+                "janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
+                "septembre", "octobre", "novembre", "décembre",
+            ][chrono::Datelike::month0(&paris) as usize];
+            assert!(rows.contains(month), "{rows}");
+            assert!(text(&c, "#orga-failed-none").await.starts_with("Aucun"));
+            // Kept in this tab only, never on the device nor in the address.
+            let kept = c.execute(session, vec![]).await.unwrap();
+            assert!(kept.as_str().unwrap().contains(&token), "{kept}");
+            let local = "return JSON.stringify(Object.assign({}, localStorage));";
+            let device = c.execute(local, vec![]).await.unwrap();
+            assert!(!device.as_str().unwrap().contains(&token), "{device}");
+            assert!(!address(&c).await.contains(&token));
+
+            // The join link: a bad one is refused with the function's message, then set.
+            let url_input = find(&c, "#orga-join-url").await;
+            url_input.send_keys("http://meet.example.org/atelier").await.unwrap();
+            find(&c, "#orga-join-form button[type=submit]").await.click().await.unwrap();
+            let error = wait_text(&c, "#orga-error", |t| t.contains("https://")).await;
+            assert!(error.starts_with("Le lien de connexion doit"), "{error}");
+            url_input.clear().await.unwrap();
+            url_input.send_keys("https://meet.example.org/atelier-secret").await.unwrap();
+            find(&c, "#orga-join-form button[type=submit]").await.click().await.unwrap();
+            wait_text(&c, "#orga-status", |t| t == "Lien de connexion enregistré.").await;
+            assert!(text(&c, "#orga-join-current").await.contains("https://meet.example.org/atelier-secret"));
+            // A reload loads the list again from the tab's token, link included.
+            c.refresh().await.unwrap();
+            wait_text(&c, "#orga-join-current", |t| t.contains("atelier-secret")).await;
+            assert!(displayed(&c, "#orga-join-clear").await);
+
+            // Downloads, read byte for byte.
+            c.issue_cmd(AllowDownloads(downloads.path().display().to_string()))
+                .await
+                .unwrap();
+            find(&c, "#orga-csv-excel").await.click().await.unwrap();
+            let excel = downloaded(downloads.path(), "inscriptions-atelier-deux-places-excel.csv").await;
+            assert_eq!(&excel[..3], b"\xEF\xBB\xBF", "UTF-8 with BOM");
+            let excel = String::from_utf8(excel[3..].to_vec()).unwrap();
+            let lines: Vec<&str> = excel.split("\r\n").collect();
+            assert_eq!(lines[0], "\"Nom\";\"E-mail\";\"Discord\";\"Statut\";\"Position\";\"Inscription\"");
+            let time = format!("{}", paris.format("%Y-%m-%d "));
+            assert!(
+                lines[1].starts_with("\"Ada Lovelace\";\"ada@example.org\";\"\";\"inscrit·e\";\"\";\"")
+                    && lines[1].contains(&time),
+                "{}",
+                lines[1]
+            );
+            assert!(
+                lines[2].starts_with("\"'=SOMME(1;2)\";\"bob@example.org\";\"'@bob\";\"inscrit·e\";\"\";\""),
+                "formula-safe: {}",
+                lines[2]
+            );
+            assert_eq!(lines.len(), 4, "two rows and the final line break: {excel:?}");
+
+            find(&c, "#orga-csv").await.click().await.unwrap();
+            let plain = downloaded(downloads.path(), "inscriptions-atelier-deux-places.csv").await;
+            assert_ne!(&plain[..3], b"\xEF\xBB\xBF", "no BOM");
+            let plain = String::from_utf8(plain).unwrap();
+            assert!(plain.starts_with("\"Nom\",\"E-mail\",\"Discord\",\"Statut\",\"Position\",\"Inscription\"\r\n\"Ada Lovelace\",\"ada@example.org\",\"\",\"inscrit·e\",\"\",\""), "{plain}");
+            assert!(plain.contains("\"'=SOMME(1;2)\",\"bob@example.org\",\"'@bob\""), "{plain}");
+
+            find(&c, "#orga-json").await.click().await.unwrap();
+            let json_file = downloaded(downloads.path(), "inscriptions-atelier-deux-places.json").await;
+            let list: Value = serde_json::from_slice(&json_file).unwrap();
+            assert_eq!(list["counts"]["registered"], 2);
+            assert_eq!(list["registrations"][1]["email"], "bob@example.org");
+            assert_eq!(list["join_url"]["url"], "https://meet.example.org/atelier-secret");
+
+            // The e-mail addresses in the real clipboard.
+            for permission in ["clipboard-read", "clipboard-write"] {
+                c.issue_cmd(GrantPermission(permission)).await.unwrap();
+            }
+            c.execute_async("navigator.clipboard.writeText('avant').then(arguments[0]);", vec![])
+                .await
+                .unwrap();
+            find(&c, "#orga-copy").await.click().await.unwrap();
+            wait_text(&c, "#orga-status", |t| t.starts_with("2 adresses e-mail copiées")).await;
+            let read = "navigator.clipboard.readText().then(arguments[0], \
+                        function (e) { arguments[0]('error: ' + e); });";
+            assert_eq!(
+                c.execute_async(read, vec![]).await.unwrap(),
+                json!("ada@example.org, bob@example.org")
+            );
+
+            // The link stays private: not on the event page, not in the public numbers.
+            c.goto(&page).await.unwrap();
+            let source = c.source().await.unwrap();
+            assert!(!source.contains("atelier-secret"));
+            c.goto(&format!("{origin}/api/events/atelier-deux-places")).await.unwrap();
+            assert!(!c.source().await.unwrap().contains("atelier-secret"));
+            c.goto(&format!("{origin}/evenements/index.json")).await.unwrap();
+            assert!(!c.source().await.unwrap().contains("atelier-secret"));
+        },
+    )
+    .await;
+}

@@ -46,6 +46,9 @@ const EXPECTED_FILES: &[&str] = &[
     "og/ressource.png",
     "og/serie.png",
     "og/site.png",
+    "organisateurs/index.html",
+    "organisers.css",
+    "organisers.js",
     "reader.js",
     "recherche/fiches/0.json",
     "recherche/filtres.json",
@@ -619,13 +622,23 @@ fn sitemap_and_robots_use_absolute_urls() {
             "{url} missing from the sitemap"
         );
     }
-    // Every HTML page but the 404 is in the sitemap, and every sitemap entry exists.
+    // Every HTML page but the 404 and the organisers' page (not indexed) is in the sitemap,
+    // and every sitemap entry exists.
     let pages = build
         .files()
         .into_iter()
-        .filter(|f| f.ends_with("index.html"))
+        .filter(|f| f.ends_with("index.html") && f != "organisateurs/index.html")
         .count();
     assert_eq!(locs.len(), pages);
+    assert!(
+        !locs.iter().any(|l| l.contains("/organisateurs/")),
+        "{locs:?}"
+    );
+    assert!(
+        build
+            .read("organisateurs/index.html")
+            .contains(r#"<meta name="robots" content="noindex, nofollow">"#)
+    );
     for loc in &locs {
         let path = loc.trim_start_matches("https://pythonistes-rhone.example.org/");
         assert!(

@@ -222,6 +222,9 @@ impl<H: Hasher> Reader<'_, H> {
                     Job::Tags | Job::Categories | Job::NotFound | Job::Search => {
                         self.terms(site);
                     }
+                    // Only the site's settings (the events come from the manifest, in the
+                    // browser).
+                    Job::Organisers => {}
                     Job::Tag { term, page } => {
                         let term = &site.tags[*term];
                         (&term.slug, &term.name, &term.description).hash(&mut self.h);

@@ -438,6 +438,7 @@ impl Moved {
                 | Job::Categories
                 | Job::NotFound
                 | Job::Search
+                | Job::Organisers
                 | Job::Alias { .. }
                 | Job::Redirect(_) => false,
             },

@@ -316,6 +316,9 @@ pub enum Job {
     },
     NotFound,
     Search,
+    /// The organisers' page: their tools in the browser, from the published manifest and the
+    /// registrations function (not in the sitemap, not indexed).
+    Organisers,
     // The redirect page of `site.items[item].aliases[alias]`.
     Alias {
         item: ItemId,
@@ -348,6 +351,7 @@ impl Job {
             Job::Works { author, page } => urls::page(&site.items[*author].url, *page),
             Job::NotFound => urls::NOT_FOUND.into(),
             Job::Search => urls::SEARCH.into(),
+            Job::Organisers => urls::ORGANISERS.into(),
             Job::Alias { item, alias } => site.items[*item].aliases[*alias].clone(),
             Job::Redirect(i) => site.config.redirects[*i].0.clone(),
         }
@@ -364,6 +368,7 @@ fn jobs(site: &Site) -> Vec<Job> {
         Job::Categories,
         Job::NotFound,
         Job::Search,
+        Job::Organisers,
     ];
     let articles = site
         .items
@@ -689,6 +694,23 @@ impl PageRenderer<'_> {
                     page,
                 )
             }
+            Job::Organisers => {
+                #[derive(Serialize)]
+                struct OrganisersPage {
+                    /// The events manifest, from which the page lists the events.
+                    manifest: String,
+                }
+                let page = OrganisersPage {
+                    manifest: format!("/{}", classmates_api::manifest::MANIFEST_PATH),
+                };
+                self.page(
+                    "organisers.html",
+                    &url,
+                    "Espace organisateurs",
+                    "Liste des inscrits et lien de connexion d'un événement, avec son jeton d'organisateur.",
+                    page,
+                )
+            }
             Job::NotFound => self.page(
                 "404.html",
                 &url,
@@ -848,7 +870,12 @@ fn sitemap(site: &Site, jobs: &[Job]) -> Output {
     // Sorted by address (each page has its own); a large site has thousands.
     let mut entries: Vec<(String, Option<&crate::dates::Instant>)> = jobs
         .par_iter()
-        .filter(|j| !matches!(j, Job::NotFound | Job::Alias { .. } | Job::Redirect(_)))
+        .filter(|j| {
+            !matches!(
+                j,
+                Job::NotFound | Job::Organisers | Job::Alias { .. } | Job::Redirect(_)
+            )
+        })
         .map(|job| {
             let lastmod = match job {
                 Job::Item(i) => site.items[*i].date.as_ref(),
