@@ -880,26 +880,47 @@ async fn theme_toggle_switches_and_remembers() {
     .await;
 }
 
-/// Grants `permission` (`clipboard-read`, …) to the pages of the session, with the W3C
-/// Permissions extension command of WebDriver (`POST /session/{id}/permissions`).
+/// A WebDriver command of the session that POSTs `body` to `session/{id}/{path}`: the W3C
+/// Permissions extension (`permissions`) and chromedriver's DevTools bridge (`goog/cdp/execute`).
 #[derive(Debug)]
-struct GrantPermission(&'static str);
+struct SessionPost {
+    path: &'static str,
+    body: Value,
+}
 
-impl fantoccini::wd::WebDriverCompatibleCommand for GrantPermission {
+/// Grants `permission` (`clipboard-read`, …) to the pages of the session.
+fn grant_permission(permission: &str) -> SessionPost {
+    SessionPost {
+        path: "permissions",
+        body: json!({ "descriptor": { "name": permission }, "state": "granted" }),
+    }
+}
+
+/// Lets the pages of the session download into `dir` without asking (Chromium's DevTools
+/// command `Browser.setDownloadBehavior`).
+fn allow_downloads(dir: String) -> SessionPost {
+    SessionPost {
+        path: "goog/cdp/execute",
+        body: json!({ "cmd": "Browser.setDownloadBehavior",
+                      "params": { "behavior": "allow", "downloadPath": dir } }),
+    }
+}
+
+impl fantoccini::wd::WebDriverCompatibleCommand for SessionPost {
     fn endpoint(
         &self,
         base_url: &url::Url,
         session_id: Option<&str>,
     ) -> Result<url::Url, url::ParseError> {
         base_url.join(&format!(
-            "session/{}/permissions",
-            session_id.unwrap_or_default()
+            "session/{}/{}",
+            session_id.unwrap_or_default(),
+            self.path
         ))
     }
 
     fn method_and_body(&self, _: &url::Url) -> (http::Method, Option<String>) {
-        let body = json!({ "descriptor": { "name": self.0 }, "state": "granted" });
-        (http::Method::POST, Some(body.to_string()))
+        (http::Method::POST, Some(self.body.to_string()))
     }
 }
 
@@ -914,7 +935,7 @@ async fn copy_button_puts_the_code_in_the_clipboard() {
                 .await
                 .unwrap();
             for permission in ["clipboard-read", "clipboard-write"] {
-                c.issue_cmd(GrantPermission(permission)).await.unwrap();
+                c.issue_cmd(grant_permission(permission)).await.unwrap();
             }
             // Something else in the clipboard first, so that an old content cannot pass.
             let read = "navigator.clipboard.readText().then(arguments[0], \
@@ -1083,30 +1104,6 @@ async fn search_works_on_a_site_under_a_path() {
     run.expect("took more than 60 s");
 }
 
-/// Lets the pages of the session download into `dir` without asking, with Chromium's DevTools
-/// command `Browser.setDownloadBehavior`, through chromedriver's `goog/cdp/execute`.
-#[derive(Debug)]
-struct AllowDownloads(String);
-
-impl fantoccini::wd::WebDriverCompatibleCommand for AllowDownloads {
-    fn endpoint(
-        &self,
-        base_url: &url::Url,
-        session_id: Option<&str>,
-    ) -> Result<url::Url, url::ParseError> {
-        base_url.join(&format!(
-            "session/{}/goog/cdp/execute",
-            session_id.unwrap_or_default()
-        ))
-    }
-
-    fn method_and_body(&self, _: &url::Url) -> (http::Method, Option<String>) {
-        let body = json!({ "cmd": "Browser.setDownloadBehavior",
-                           "params": { "behavior": "allow", "downloadPath": self.0 } });
-        (http::Method::POST, Some(body.to_string()))
-    }
-}
-
 /// The bytes of `dir/name` once Chromium has finished writing it.
 async fn downloaded(dir: &Path, name: &str) -> Vec<u8> {
     let deadline = Instant::now() + WAIT;
@@ -1257,7 +1254,7 @@ async fn organisers_page_end_to_end() {
             assert!(displayed(&c, "#orga-join-clear").await);
 
             // Downloads, read byte for byte.
-            c.issue_cmd(AllowDownloads(downloads.path().display().to_string()))
+            c.issue_cmd(allow_downloads(downloads.path().display().to_string()))
                 .await
                 .unwrap();
             find(&c, "#orga-csv-excel").await.click().await.unwrap();
@@ -1296,7 +1293,7 @@ async fn organisers_page_end_to_end() {
 
             // The e-mail addresses in the real clipboard.
             for permission in ["clipboard-read", "clipboard-write"] {
-                c.issue_cmd(GrantPermission(permission)).await.unwrap();
+                c.issue_cmd(grant_permission(permission)).await.unwrap();
             }
             c.execute_async("navigator.clipboard.writeText('avant').then(arguments[0]);", vec![])
                 .await
