@@ -109,6 +109,8 @@ struct Inner {
     store: Arc<dyn Store>,
     catalog: Catalog,
     limiter: RateLimiter,
+    /// Attempts per e-mail address, all channels together.
+    address_limiter: RateLimiter<[u8; 32]>,
     clock: Clock,
     /// Built once from `DISCORD_WEBHOOK_URL`, when set.
     discord: Option<DiscordClient>,
@@ -444,6 +446,7 @@ impl App {
                 store,
                 catalog,
                 limiter,
+                address_limiter: RateLimiter::per_address(),
                 clock,
                 discord,
                 discord_app,

@@ -24,6 +24,7 @@ store_tests!(
     malformed_json_is_400,
     rate_limit_is_429_per_client,
     rate_limit_zero_disables,
+    one_address_is_capped_across_events,
     honeypot_pretends_success_and_stores_nothing,
     forms_are_redirected_with_status,
     cancellation_promotes_and_deletes_data,
@@ -464,6 +465,49 @@ async fn rate_limit_is_429_per_client(backend: Backend) {
         StatusCode::CREATED
     );
     assert_eq!(h.counts(WORKSHOP).await["count"], 3);
+}
+
+async fn one_address_is_capped_across_events(backend: Backend) {
+    let h = &Harness::new(&backend).await;
+    let register = |slug: &'static str| async move {
+        let (status, body) = h.register(slug, "Ada", "ada@example.org").await;
+        (status, body)
+    };
+    let cancel = |body: Value| async move {
+        let token = token_of(&body["cancel_url"]);
+        let path = format!("/registrations/{token}/cancel");
+        let response = h.send(json_post(&path, &json!({}))).await;
+        assert_eq!(
+            response.status(),
+            StatusCode::OK,
+            "{}",
+            text_body(&response)
+        );
+    };
+    // Five registrations of one address in the hour, each sending it a message, across events
+    // and after cancelling: someone typing a stranger's address again and again.
+    for slug in ["grand-webinaire", "webinaire-illimite"] {
+        assert_eq!(register(slug).await.0, StatusCode::CREATED);
+    }
+    for _ in 0..3 {
+        let (status, body) = register(WORKSHOP).await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        cancel(body).await;
+    }
+    let (status, body) = register(WORKSHOP).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{body}");
+    assert_eq!(
+        body["error"],
+        "Trop de tentatives d'inscription avec cette adresse e-mail. Réessayez dans une heure."
+    );
+    // The same address written otherwise is the same address.
+    let (status, _) = h.register(WORKSHOP, "Ada", " ADA@example.org").await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+    // Other addresses are not held back; this one is let through again an hour later.
+    let (status, _) = h.register(WORKSHOP, "Linus", "linus@example.org").await;
+    assert_eq!(status, StatusCode::CREATED);
+    h.clock.advance(chrono::TimeDelta::minutes(61));
+    assert_eq!(register(WORKSHOP).await.0, StatusCode::CREATED);
 }
 
 async fn rate_limit_zero_disables(backend: Backend) {

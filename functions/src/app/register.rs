@@ -25,6 +25,8 @@ pub const RESEND_EVERY: chrono::TimeDelta = chrono::TimeDelta::hours(1);
 const MSG_TOO_LARGE: &str = "La requête est trop volumineuse.";
 const MSG_MEDIA_TYPE: &str = "Format non pris en charge : envoyez du JSON ou un formulaire (application/x-www-form-urlencoded).";
 const MSG_BAD_JSON: &str = "Le corps de la requête doit être un objet JSON.";
+const MSG_ADDRESS_LIMITED: &str =
+    "Trop de tentatives d'inscription avec cette adresse e-mail. Réessayez dans une heure.";
 const MSG_LIMITED: &str = "Trop de tentatives depuis votre connexion. Réessayez dans une minute.";
 const MSG_INVALID: &str = "Certains champs sont invalides.";
 const MSG_DUPLICATE: &str = "Cette adresse e-mail est déjà inscrite à cet événement.";
@@ -50,6 +52,9 @@ pub enum EnrolError {
     /// The address is already registered or waiting for this event.
     #[error("already registered")]
     Duplicate,
+    /// Too many attempts with this address lately ([`crate::ratelimit::ADDRESS_LIMIT`]).
+    #[error("too many attempts with this address")]
+    AddressLimited,
     #[error("no randomness for a token: {0}")]
     NoRandomness(getrandom::Error),
     #[error("{0}")]
@@ -64,6 +69,7 @@ impl EnrolError {
             EnrolError::ManifestUnavailable => MSG_UNAVAILABLE,
             EnrolError::Closed(reason) => closed_message(*reason),
             EnrolError::Duplicate => MSG_DUPLICATE,
+            EnrolError::AddressLimited => MSG_ADDRESS_LIMITED,
             EnrolError::NoRandomness(_) | EnrolError::Store(_) => MSG_INTERNAL,
         }
     }
@@ -146,6 +152,9 @@ impl From<EnrolError> for Failure {
             }
             EnrolError::Closed(_) => Failure::new(StatusCode::FORBIDDEN, message, "closed"),
             EnrolError::Duplicate => Failure::new(StatusCode::CONFLICT, message, "duplicate"),
+            EnrolError::AddressLimited => {
+                Failure::new(StatusCode::TOO_MANY_REQUESTS, message, "limited")
+            }
             EnrolError::NoRandomness(_) | EnrolError::Store(_) => Failure::internal(),
         }
     }
@@ -206,6 +215,17 @@ impl App {
         if let Some(reason) = event.closed_reason_at(self.now()) {
             return Err(EnrolError::Closed(reason));
         }
+        if self
+            .inner
+            .address_limiter
+            .address_is_full(&registration.email_key, self.now())
+        {
+            tracing::warn!(
+                slug,
+                "registration attempts with one address over the limit"
+            );
+            return Err(EnrolError::AddressLimited);
+        }
         let token = token::generate().map_err(|err| {
             tracing::error!(error = %err, "no randomness for a token");
             EnrolError::NoRandomness(err)
@@ -234,6 +254,9 @@ impl App {
             }
             Ok(outcome) => {
                 tracing::info!(slug, outcome = ?outcome, "registration recorded");
+                self.inner
+                    .address_limiter
+                    .note_address(&email_key, self.now());
                 let confirmation = message_id(MessageKind::Confirmation, &token);
                 self.send_soon(Soon::Message(confirmation), &event.manifest)
                     .await;
@@ -261,6 +284,9 @@ impl App {
         {
             Ok(Some(id)) => {
                 tracing::info!(slug = %event.slug, "confirmation sent again");
+                self.inner
+                    .address_limiter
+                    .note_address(email_key, self.now());
                 self.send_soon(Soon::Message(id), &event.manifest).await;
             }
             Ok(None) => {}
