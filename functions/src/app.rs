@@ -845,9 +845,26 @@ impl App {
             tracing::warn!("announcements sync refused: missing or wrong token");
             return Err(unauthorized());
         }
+        self.sync(self.link_base(req)).await
+    }
+
+    /// What Lambda runs on the EventBridge schedule: exactly [`App::announcements_sync`]'s work
+    /// (the e-mail part always, Discord's when configured), with the configured links
+    /// ([`Config::public_api_url`]). Returns the status and body the route would answer.
+    pub async fn scheduled_sync(&self) -> (StatusCode, Value) {
+        let response = self
+            .sync(&self.inner.config.public_api_url)
+            .await
+            .unwrap_or_else(|refusal| refusal);
+        let body = serde_json::from_slice(response.body()).unwrap_or(Value::Null);
+        (response.status(), body)
+    }
+
+    /// The sync behind the route and the schedule, cancellation links under `link_base`.
+    async fn sync(&self, link_base: &str) -> Answer {
         let manifest = self.manifest().await?;
         self.apply_retention().await;
-        let mail = self.mail_sync(&manifest, self.link_base(req)).await;
+        let mail = self.mail_sync(&manifest, link_base).await;
         let Some(discord) = &self.inner.discord else {
             return match mail {
                 Some(mail) => Ok(json_response(
