@@ -47,6 +47,9 @@ pub struct EventDetail {
     pub capacity: Option<u32>,
     pub registration: bool,
     pub registration_deadline: Instant,
+    /// `cancelled: true`: the page says so, registration closes, calendars carry
+    /// `STATUS:CANCELLED`, and the manifest tells the registrations function.
+    pub cancelled: bool,
     pub recording: Option<String>,
     pub slides: Option<String>,
 }
@@ -969,6 +972,7 @@ fn resolve_entry(
                     capacity: m.capacity,
                     registration: m.registration,
                     registration_deadline: deadline.unwrap_or(start).min(end),
+                    cancelled: m.cancelled,
                     recording: m.recording.clone(),
                     slides: m.slides.clone(),
                 });

@@ -580,3 +580,77 @@ fn the_events_page_offers_a_webcal_subscription_and_the_file() {
         .collect();
     assert_eq!(subscribe, ["S'abonner au calendrier"]);
 }
+
+/// `cancelled: true` (`fixtures/event-cancelled`, beside an event that is held): the page says
+/// « Annulé » and takes no registration, the calendars carry `STATUS:CANCELLED`, JSON-LD says
+/// `EventCancelled`, the events list labels it, and the manifest tells the function.
+#[test]
+fn a_cancelled_event_says_so_everywhere() {
+    let site = Site::fixture("event-cancelled");
+    let build = site.build().ok();
+
+    let page = build.read("evenements/webinaire-annule/index.html");
+    let html = scraper::Html::parse_document(&page);
+    let heading = common::text(&common::select(&html, "h1")[0]);
+    assert!(heading.starts_with("Annulé"), "{heading}");
+    assert!(page.contains("Cet événement est annulé."), "{page}");
+    assert!(
+        common::select(&html, "form").is_empty(),
+        "no registration form"
+    );
+    assert!(!page.contains("registration.js"));
+    let held = build.html("evenements/webinaire-maintenu/index.html");
+    assert_eq!(common::select(&held, "form.registration-form").len(), 1);
+    assert!(!common::text(&common::select(&held, "h1")[0]).contains("Annulé"));
+
+    let status = |html: &scraper::Html| {
+        let scripts = common::select(html, "script[type=\"application/ld+json\"]");
+        let raw: String = scripts[0].text().collect();
+        let ld: serde_json::Value = serde_json::from_str(&raw).unwrap();
+        let graph = ld["@graph"].as_array().unwrap().clone();
+        let event = graph
+            .iter()
+            .find(|v| v["@type"] == "Event")
+            .unwrap()
+            .clone();
+        event["eventStatus"].as_str().unwrap().to_owned()
+    };
+    assert_eq!(status(&html), "https://schema.org/EventCancelled");
+    assert_eq!(status(&held), "https://schema.org/EventScheduled");
+
+    for file in [
+        "evenements/webinaire-annule.ics",
+        "evenements/calendrier.ics",
+    ] {
+        let calendar = build.ics(file);
+        for event in &calendar.events {
+            let uid = ics_prop(&event.properties, "UID").unwrap();
+            let status = ics_prop(&event.properties, "STATUS");
+            if uid.starts_with("webinaire-annule@") {
+                assert_eq!(status.as_deref(), Some("CANCELLED"), "{file}");
+            } else {
+                assert_eq!(status, None, "{file}: {uid}");
+            }
+        }
+    }
+
+    let manifest = build.json("evenements/index.json");
+    let by_slug = |slug: &str| {
+        manifest["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["slug"] == slug)
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(by_slug("webinaire-annule")["cancelled"], true);
+    assert!(
+        by_slug("webinaire-maintenu")
+            .get("cancelled")
+            .is_none_or(|c| c == false)
+    );
+
+    let list = build.read("evenements/index.html");
+    assert!(list.contains("Annulé"), "the events list labels it");
+}

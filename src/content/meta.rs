@@ -261,6 +261,11 @@ pub struct EventMeta {
     pub registration: bool,
     #[serde(default)]
     #[schemars(
+        description = "L'événement est annulé (`true`) : la page affiche « Annulé », les inscriptions ferment, les agendas portent STATUS:CANCELLED et les inscrits sont prévenus par e-mail."
+    )]
+    pub cancelled: bool,
+    #[serde(default)]
+    #[schemars(
         description = "Fin des inscriptions (par défaut : le début de l'événement).",
         pattern(DATE_PATTERN)
     )]

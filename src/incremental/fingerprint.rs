@@ -438,13 +438,22 @@ fn item_fingerprint(site: &Site, item: &Item) -> u64 {
             capacity,
             registration,
             registration_deadline,
+            cancelled,
             recording,
             slides,
         }) => {
             for instant in [start, end, registration_deadline] {
                 hash_instant(Some(instant), &mut h);
             }
-            (location, capacity, registration, recording, slides).hash(&mut h);
+            (
+                location,
+                capacity,
+                registration,
+                cancelled,
+                recording,
+                slides,
+            )
+                .hash(&mut h);
         }
         Detail::Page => {}
     }

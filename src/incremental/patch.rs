@@ -165,8 +165,8 @@ fn same_structure(a: &Item, b: &Item) -> bool {
         (Detail::Event(e), Detail::Event(f)) => {
             // With the instants at which the site changes by itself (`Site::next_change`).
             (e.start, e.end, e.recording.is_some()) == (f.start, f.end, f.recording.is_some())
-                && (e.registration, e.registration_deadline)
-                    == (f.registration, f.registration_deadline)
+                && (e.registration, e.registration_deadline, e.cancelled)
+                    == (f.registration, f.registration_deadline, f.cancelled)
         }
         _ => false,
     };

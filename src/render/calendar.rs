@@ -75,7 +75,7 @@ fn calendar(site: &Site, name: &str, items: &[&Item]) -> String {
                 url,
                 // The site's files carry revision 0 (see classmates_api::ical).
                 sequence: 0,
-                cancelled: false,
+                cancelled: e.cancelled,
             })
         })
         .collect();

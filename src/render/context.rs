@@ -169,6 +169,9 @@ impl Card {
                 if card.replay {
                     card.kind_label = "Replay";
                 }
+                if e.cancelled {
+                    card.kind_label = "Annulé";
+                }
             }
             Detail::Resource { url, kind, source } => {
                 card.external_url = Some(url.clone());
@@ -239,6 +242,8 @@ pub struct EventView {
     pub slides: Option<String>,
     pub ics_url: String,
     pub past: bool,
+    /// `cancelled: true` in the front matter.
+    pub cancelled: bool,
     pub api: String,
 }
 
@@ -254,7 +259,8 @@ impl EventView {
             location: e.location.clone(),
             capacity: e.capacity,
             registration: e.registration,
-            open: e.registration && site.now < e.registration_deadline && !past,
+            open: e.registration && site.now < e.registration_deadline && !past && !e.cancelled,
+            cancelled: e.cancelled,
             deadline_human: format!(
                 "{}, {}",
                 dates::french_date(&e.registration_deadline),

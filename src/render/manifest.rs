@@ -40,7 +40,7 @@ pub fn manifest(site: &Site) -> Result<Output> {
                     .map(|a| a.title.clone())
                     .collect(),
                 location: e.location.clone(),
-                cancelled: false,
+                cancelled: e.cancelled,
                 summary: item.summary.clone(),
             })
         })

@@ -89,8 +89,8 @@ impl Seo {
             })),
             Detail::Event(e) => {
                 // Registrations required but no longer taken: no place left to get.
-                let registration_closed =
-                    e.registration && (site.is_past(e) || site.now >= e.registration_deadline);
+                let registration_closed = e.registration
+                    && (e.cancelled || site.is_past(e) || site.now >= e.registration_deadline);
                 let join = config.discord_invite.clone().unwrap_or_else(|| url.clone());
                 let online = e.location.as_deref().is_none_or(is_online);
                 let mut event = json!({
@@ -107,7 +107,11 @@ impl Seo {
                     } else {
                         "https://schema.org/OfflineEventAttendanceMode"
                     },
-                    "eventStatus": "https://schema.org/EventScheduled",
+                    "eventStatus": if e.cancelled {
+                        "https://schema.org/EventCancelled"
+                    } else {
+                        "https://schema.org/EventScheduled"
+                    },
                     "location": if online {
                         json!({
                             "@type": "VirtualLocation",
