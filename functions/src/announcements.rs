@@ -46,6 +46,8 @@ pub const KEEP_AFTER_EVENT: TimeDelta = TimeDelta::days(30);
 const COLOR_ANNOUNCE: u32 = 0x3776AB;
 /// Python yellow, for reminders.
 const COLOR_REMINDER: u32 = 0xFFD43B;
+/// Red: a cancellation.
+const COLOR_CANCELLED: u32 = 0xA4000F;
 
 /// A reminder that was sent.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -70,6 +72,9 @@ pub struct SyncSummary {
     /// Reminders sent.
     pub reminders: Vec<SentReminder>,
     pub failed: Vec<FailedAnnouncement>,
+    /// Events whose cancellation was posted.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub cancelled: Vec<String>,
     /// The Events tab, when the bot and the guild are configured.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub scheduled_events: Option<crate::scheduled_events::ScheduledSummary>,
@@ -80,6 +85,10 @@ pub fn due_kinds(event: &ManifestEvent, now: DateTime<Utc>) -> Vec<AnnouncementK
     let start = event.start.to_utc();
     if now >= start {
         return Vec::new();
+    }
+    if event.cancelled {
+        // One message saying so; an announcement not yet made is covered by it, never made.
+        return vec![AnnouncementKind::Cancelled, AnnouncementKind::Announce];
     }
     let left = start - now;
     let mut kinds = vec![AnnouncementKind::Announce];
@@ -99,6 +108,9 @@ fn plural(n: u32, one: &str, many: &str) -> String {
 /// The "Places" line: how many are registered and what is left, at `now`.
 pub fn places_text(event: &ManifestEvent, counts: Counts, now: DateTime<Utc>) -> String {
     let registered = plural(counts.registered, "inscrit·e", "inscrit·e·s");
+    if event.cancelled {
+        return "Événement annulé : les inscrit·e·s sont prévenu·e·s par e-mail".to_owned();
+    }
     if !event.registration {
         return "Entrée libre, sans inscription".to_owned();
     }
@@ -152,6 +164,10 @@ pub fn message(
         AnnouncementKind::Reminder1h => (
             format!("⏰ C’est bientôt : « {title} » commence dans moins d’une heure !"),
             COLOR_REMINDER,
+        ),
+        AnnouncementKind::Cancelled => (
+            format!("❌ Annulé : « {title} » n’aura pas lieu."),
+            COLOR_CANCELLED,
         ),
     };
     let field = |name: &str, value: String| EmbedField {
@@ -246,6 +262,9 @@ pub async fn sync(
             EventOutcome::Nothing => {}
             EventOutcome::Sent(AnnouncementKind::Announce) => {
                 summary.announced.push(event.slug.clone())
+            }
+            EventOutcome::Sent(AnnouncementKind::Cancelled) => {
+                summary.cancelled.push(event.slug.clone())
             }
             EventOutcome::Sent(kind) => summary.reminders.push(SentReminder {
                 slug: event.slug.clone(),

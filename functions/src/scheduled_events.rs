@@ -101,7 +101,9 @@ pub async fn sync(
         }
     };
     let now = clock();
-    for event in manifest.events.iter().filter(|e| e.start.to_utc() > now) {
+    // A cancelled event leaves the Events tab, as one removed from the site does.
+    let shown = |e: &&ManifestEvent| e.start.to_utc() > now && !e.cancelled;
+    for event in manifest.events.iter().filter(shown) {
         match ensure(store, discord, guild_id, event, &claim, clock).await {
             Ok(Some(Change::Created)) => summary.created.push(event.slug.clone()),
             Ok(Some(Change::Updated)) => summary.updated.push(event.slug.clone()),
@@ -122,7 +124,10 @@ pub async fn sync(
             return summary;
         }
     };
-    for slug in linked.iter().filter(|s| manifest.event(s).is_none()) {
+    for slug in linked
+        .iter()
+        .filter(|s| manifest.event(s).is_none_or(|e| e.cancelled))
+    {
         match remove(store, discord, guild_id, slug, &claim, clock).await {
             Ok(true) => summary.deleted.push(slug.clone()),
             Ok(false) => {}

@@ -41,6 +41,7 @@ store_tests!(
     discord_outage_never_touches_registrations,
     claims_are_exclusive_and_leases_end,
     crashed_claim_is_taken_over_after_the_lease,
+    a_cancelled_event_is_announced_once_and_leaves_the_events_tab,
 );
 
 fn sync_request(token: Option<&str>) -> Request<Bytes> {
@@ -895,4 +896,70 @@ async fn scheduled_events_are_created_once_updated_and_deleted(backend: Backend)
         .map(|r| r.method.clone())
         .collect();
     assert_eq!(methods, ["PATCH", "DELETE"]);
+}
+
+async fn a_cancelled_event_is_announced_once_and_leaves_the_events_tab(backend: Backend) {
+    let discord = FakeDiscord::start().await;
+    let site = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(site.path().join("evenements")).unwrap();
+    let manifest_path = site.path().join("evenements/index.json");
+    let original = std::fs::read_to_string(fixtures().join("site/evenements/index.json")).unwrap();
+    std::fs::write(&manifest_path, &original).unwrap();
+    let (api_base, dir) = (discord.api_base.clone(), site.path().to_owned());
+    let h = Harness::with(&backend, move |config| {
+        config.events_manifest = ManifestSource::Path(dir);
+        config.discord_app.bot_token = Some(common::discord::BOT_TOKEN.to_owned());
+        config.discord_app.channel_id = Some(common::discord::CHANNEL_ID.to_owned());
+        config.discord_app.guild_id = Some(common::discord::GUILD_ID.to_owned());
+        config.discord_app.api_base = api_base;
+    })
+    .await;
+    let (status, summary) = sync(&h.app).await;
+    assert_eq!(status, StatusCode::OK, "{summary}");
+    assert_eq!(discord.scheduled_events().len(), 5);
+    let posted = discord.delivered().len();
+
+    // The organisers cancel the big webinar.
+    let mut manifest: Value = serde_json::from_str(&original).unwrap();
+    for e in manifest["events"].as_array_mut().unwrap() {
+        if e["slug"] == "grand-webinaire" {
+            e["cancelled"] = json!(true);
+        }
+    }
+    std::fs::write(&manifest_path, serde_json::to_vec(&manifest).unwrap()).unwrap();
+    let (status, summary) = sync(&h.app).await;
+    assert_eq!(status, StatusCode::OK, "{summary}");
+    assert_eq!(
+        summary["cancelled"],
+        json!(["grand-webinaire"]),
+        "{summary}"
+    );
+    assert_eq!(
+        summary["scheduled_events"]["deleted"],
+        json!(["grand-webinaire"])
+    );
+    let delivered = discord.delivered();
+    assert_eq!(delivered.len(), posted + 1, "one message");
+    let message = &delivered[posted].body;
+    assert_eq!(
+        message["content"],
+        "❌ Annulé : « Grand webinaire Django » n’aura pas lieu."
+    );
+    assert_eq!(
+        field(&message["embeds"][0], "Places"),
+        "Événement annulé : les inscrit·e·s sont prévenu·e·s par e-mail"
+    );
+    assert!(message.get("components").is_none(), "no register button");
+    assert_eq!(discord.scheduled_events().len(), 4);
+
+    // Once: the next syncs post nothing more about it, not even its reminders.
+    h.clock.set("2026-12-10T17:30:00Z");
+    let (_, summary) = sync(&h.app).await;
+    assert!(summary.get("cancelled").is_none(), "{summary}");
+    assert!(
+        !discord.delivered()[posted + 1..]
+            .iter()
+            .any(|d| d.body.to_string().contains("Grand webinaire Django")),
+        "nothing more about the cancelled event"
+    );
 }

@@ -13,6 +13,9 @@ pub const MAX_LISTED: usize = 10;
 
 /// The places line of one event at `now`.
 pub fn places(event: &ManifestEvent, counts: Counts, now: DateTime<Utc>) -> String {
+    if event.cancelled {
+        return "❌ annulé".to_owned();
+    }
     if !event.registration {
         return "entrée libre, sans inscription".to_owned();
     }

@@ -160,13 +160,17 @@ pub enum AnnouncementKind {
     /// It starts within one hour.
     #[serde(rename = "reminder-1h")]
     Reminder1h,
+    /// It was cancelled (`cancelled: true`) before it started.
+    #[serde(rename = "cancelled")]
+    Cancelled,
 }
 
 impl AnnouncementKind {
-    pub const ALL: [AnnouncementKind; 3] = [
+    pub const ALL: [AnnouncementKind; 4] = [
         AnnouncementKind::Announce,
         AnnouncementKind::Reminder24h,
         AnnouncementKind::Reminder1h,
+        AnnouncementKind::Cancelled,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -174,6 +178,7 @@ impl AnnouncementKind {
             AnnouncementKind::Announce => "announce",
             AnnouncementKind::Reminder24h => "reminder-24h",
             AnnouncementKind::Reminder1h => "reminder-1h",
+            AnnouncementKind::Cancelled => "cancelled",
         }
     }
 
