@@ -6,6 +6,7 @@
 //! account here. A fingerprint may take a little more than what a file reads (a page is then
 //! rendered for nothing, and not written if its bytes did not change), never less.
 
+use std::borrow::Cow;
 use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 
@@ -14,10 +15,8 @@ use rayon::prelude::*;
 use crate::content::Kind;
 use crate::dates::Instant;
 use crate::hash::{FastMap, hasher};
-use crate::render::{
-    ARTICLES_PER_PAGE, Job, LIST_PER_PAGE, SiteRenderer, Target, feeds, page_count, page_slice,
-    search,
-};
+use crate::render::shows::{Each, List, Shown, Shows, TermRef};
+use crate::render::{Job, SiteRenderer, Target, search};
 use crate::site::{Detail, EventDetail, Item, ItemId, Site};
 
 /// The fingerprints of one state of the site.
@@ -186,132 +185,119 @@ impl<H: Hasher> Reader<'_, H> {
         }
     }
 
+    /// Hashes what `target` shows, as its declaration says (`render::shows`).
     fn target(&mut self, renderer: &SiteRenderer, target: &Target) {
         let site = renderer.site;
         let f = self.fingerprints;
         self.h.write_u64(f.globals);
         std::mem::discriminant(target).hash(&mut self.h);
-        match target {
-            Target::Page(job) => {
+        if let Target::Page(job) = target {
+            std::mem::discriminant(job).hash(&mut self.h);
+            // Its title says the number of pages.
+            if let Job::Articles { page, total } = job {
+                (page, total).hash(&mut self.h);
+            }
+        }
+        let Shows {
+            lists,
+            whole,
+            cards,
+            terms,
+            term,
+            alias,
+            redirect,
+            addresses,
+            stylesheet,
+        } = Shows::of(site, target);
+        if let Some(id) = whole {
+            self.card(id);
+            self.h.write_u64(f.text[id]);
+            self.h.write_u64(f.body[id]);
+        }
+        self.cards(&cards);
+        for shown in lists {
+            self.list(renderer, shown);
+        }
+        if terms {
+            self.terms(site);
+        }
+        if let Some(term) = term {
+            let term = match term {
+                TermRef::Tag(t) => &site.tags[t],
+                TermRef::Category(c) => &site.categories[c],
+            };
+            (&term.slug, &term.name, &term.description).hash(&mut self.h);
+            self.h.write_usize(term.items.len());
+        }
+        if let Some((item, alias)) = alias {
+            site.items[item].aliases[alias].hash(&mut self.h);
+        }
+        if let Some(i) = redirect {
+            site.config.redirects[i].hash(&mut self.h);
+            crate::redirects::target_title(site, &site.config.redirects[i].1).hash(&mut self.h);
+        }
+        if addresses {
+            for job in &renderer.layout.jobs {
                 std::mem::discriminant(job).hash(&mut self.h);
-                match job {
-                    Job::Home => {
-                        self.cards(&f.upcoming);
-                        self.cards(site.newest_first(Kind::Article));
-                        self.cards(&f.resources);
-                    }
-                    Job::Item(i) => self.item_page(site, *i),
-                    Job::Articles { page, total } => {
-                        (page, total).hash(&mut self.h);
-                        let ids = site.newest_first(Kind::Article);
-                        self.cards(page_slice(ids, *page, ARTICLES_PER_PAGE));
-                    }
-                    Job::SeriesIndex => self.cards(site.newest_first(Kind::Series)),
-                    Job::Resources { page } => self.list_page(&f.resources, *page),
-                    Job::Events => {
-                        self.cards(&f.upcoming);
-                        self.cards(&f.past);
-                    }
-                    Job::Authors => {
-                        for &a in site.newest_first(Kind::Author) {
-                            self.card(a);
-                            let count = site.by_author(&site.items[a].slug).len();
-                            self.h.write_usize(count);
-                        }
-                    }
-                    Job::Tags | Job::Categories | Job::NotFound | Job::Search => {
-                        self.terms(site);
-                    }
-                    // Only the site's settings (the events come from the manifest, in the
-                    // browser).
-                    Job::Organisers => {}
-                    Job::Tag { term, page } => {
-                        let term = &site.tags[*term];
-                        (&term.slug, &term.name, &term.description).hash(&mut self.h);
-                        self.list_page(&term.items, *page);
-                    }
-                    Job::Category { term, page } => {
-                        let term = &site.categories[*term];
-                        (&term.slug, &term.name, &term.description).hash(&mut self.h);
-                        self.list_page(&term.items, *page);
-                    }
-                    Job::Works { author, page } => {
-                        self.card(*author);
-                        self.works(site, *author, *page);
-                    }
-                    Job::Alias { item, alias } => {
-                        self.card(*item);
-                        site.items[*item].aliases[*alias].hash(&mut self.h);
-                    }
-                    Job::Redirect(i) => {
-                        site.config.redirects[*i].hash(&mut self.h);
-                        crate::redirects::target_title(site, &site.config.redirects[*i].1)
-                            .hash(&mut self.h);
-                    }
+                job.url(site).hash(&mut self.h);
+                if let Job::Item(i) = job {
+                    hash_instant(site.items[*i].date.as_ref(), &mut self.h);
                 }
             }
-            Target::Feed(i) => {
-                let spec: &feeds::Spec = &renderer.layout.feeds[*i];
+        }
+        if stylesheet {
+            renderer.templates.stylesheet().hash(&mut self.h);
+        }
+    }
+
+    /// A list a target shows: which list, which part of it (with the number of pages), and
+    /// what it shows of each item of that part.
+    fn list(&mut self, renderer: &SiteRenderer, shown: Shown) {
+        let site = renderer.site;
+        let f = self.fingerprints;
+        let Shown { list, part, each } = shown;
+        std::mem::discriminant(&list).hash(&mut self.h);
+        match list {
+            List::Newest(kind) => kind.hash(&mut self.h),
+            List::Tag(t) => site.tags[t].slug.hash(&mut self.h),
+            List::Category(c) => site.categories[c].slug.hash(&mut self.h),
+            List::Feed(i) => {
+                let spec = &renderer.layout.feeds[i];
                 (&spec.path, &spec.title).hash(&mut self.h);
-                for id in feeds::entries(site, spec) {
+            }
+            // Their item's card is read with them.
+            List::Works(_) | List::Parts(_) => {}
+            List::Upcoming | List::Past | List::Replays | List::Search => {}
+        }
+        // The lists several files show, computed once.
+        let ids = match list {
+            List::Upcoming => Cow::Borrowed(f.upcoming.as_slice()),
+            List::Past => Cow::Borrowed(f.past.as_slice()),
+            List::Replays => Cow::Borrowed(f.resources.as_slice()),
+            List::Search => Cow::Borrowed(f.search.as_slice()),
+            _ => list.ids(site, renderer.layout),
+        };
+        part.hash(&mut self.h);
+        self.h.write_usize(part.pages(ids.len()));
+        let ids = part.of(&ids);
+        self.h.write_usize(ids.len());
+        for &id in ids {
+            match each {
+                Each::Card => self.card(id),
+                Each::CardAndBody => {
                     self.card(id);
                     self.h.write_u64(f.body[id]);
                 }
-            }
-            Target::Calendar(i) => self.card(*i),
-            Target::Calendars | Target::Manifest => self.cards(site.newest_first(Kind::Event)),
-            Target::Links => self.cards(site.newest_first(Kind::Resource)),
-            Target::SearchIndex => {
-                // Its filters list the tags and categories.
-                self.terms(site);
-                for &id in &f.search {
+                Each::CardAndWorks => {
+                    self.card(id);
+                    let count = site.by_author(&site.items[id].slug).len();
+                    self.h.write_usize(count);
+                }
+                Each::CardAndText => {
                     self.reads.push(id);
                     self.h.write_u64(f.search_entry(id));
                 }
             }
-            Target::Robots => {}
-            Target::Sitemap => {
-                for job in &renderer.layout.jobs {
-                    std::mem::discriminant(job).hash(&mut self.h);
-                    job.url(site).hash(&mut self.h);
-                    if let Job::Item(i) = job {
-                        hash_instant(site.items[*i].date.as_ref(), &mut self.h);
-                    }
-                }
-            }
-            Target::Stylesheet => renderer.templates.stylesheet().hash(&mut self.h),
-        }
-    }
-
-    /// An item's page: the item, its text and body, and the cards of every item it shows or
-    /// links to.
-    fn item_page(&mut self, site: &Site, id: ItemId) {
-        let f = self.fingerprints;
-        let item = &site.items[id];
-        self.card(id);
-        self.h.write_u64(f.text[id]);
-        self.h.write_u64(f.body[id]);
-        for author in &item.authors {
-            if let Some(a) = site.id(Kind::Author, author) {
-                self.card(a);
-            }
-        }
-        let series = match &item.detail {
-            Detail::Article {
-                series: Some(series),
-                ..
-            } => site.id(Kind::Series, series),
-            Detail::Series { .. } => Some(id),
-            _ => None,
-        };
-        if let Some(series) = series {
-            self.card(series);
-            if let Detail::Series { parts } = &site.items[series].detail {
-                self.cards(parts);
-            }
-        }
-        if item.kind == Kind::Author {
-            self.works(site, id, 1);
         }
     }
 
@@ -321,17 +307,6 @@ impl<H: Hasher> Reader<'_, H> {
             (&term.slug, &term.name, &term.description).hash(&mut self.h);
             self.h.write_usize(term.items.len());
         }
-    }
-
-    /// Page `page` of a list of `LIST_PER_PAGE` cards a page, and the number of pages.
-    fn list_page(&mut self, ids: &[ItemId], page: usize) {
-        (page, page_count(ids.len(), LIST_PER_PAGE)).hash(&mut self.h);
-        self.cards(page_slice(ids, page, LIST_PER_PAGE));
-    }
-
-    /// Page `page` of the works of `author`.
-    fn works(&mut self, site: &Site, author: ItemId, page: usize) {
-        self.list_page(site.by_author(&site.items[author].slug), page);
     }
 }
 
@@ -470,5 +445,139 @@ fn hash_instant(instant: Option<&Instant>, h: &mut impl Hasher) {
             d.timestamp_subsec_nanos().hash(h);
             d.timezone().name().hash(h);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! What a file shows is what its fingerprint reads: on the starter site, every change to
+    //! an item's card or body that changes the bytes of a file changes its fingerprint, and the
+    //! file is among the item's readers (which is how a rebuild finds it). A renderer that
+    //! shows something its declaration (`render::shows`) does not say fails here.
+
+    use std::path::Path;
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::hash::hash_bytes;
+    use crate::incremental::session::{BuildOptions, Session};
+    use crate::markdown::Rendered;
+    use crate::render::{Layout, Templates};
+
+    /// The fingerprint of the settings every file shows, and per target: its bytes, its
+    /// fingerprint and the items it reads.
+    type Snapshot = (u64, Vec<(Vec<u8>, u64, Vec<ItemId>)>);
+
+    fn snapshot(site: &Site, templates: &Templates, bodies: &[Rendered]) -> Snapshot {
+        let bodies: Vec<&Rendered> = bodies.iter().collect();
+        let layout = Layout::new(site);
+        let renderer = SiteRenderer::new(site, templates, &bodies, &layout);
+        let text = |id: ItemId| hash_bytes(site.items[id].source.text.as_bytes());
+        let body = |id: ItemId| hash_bytes(bodies[id].html.as_bytes());
+        let fingerprints = Fingerprints::new(&renderer, text, body, None);
+        let files = (layout.targets.iter())
+            .map(|target| {
+                let bytes = (renderer.render_files(target).unwrap().into_iter())
+                    .flat_map(|output| output.bytes)
+                    .collect();
+                let path = renderer.path(target);
+                let mut reads = Vec::new();
+                let fingerprint = fingerprints.target(&renderer, target, &path, &mut reads);
+                (bytes, fingerprint, reads)
+            })
+            .collect();
+        (fingerprints.globals, files)
+    }
+
+    /// Every file whose bytes changed from `before` to `after` by a change of item `id` has
+    /// another fingerprint, and reads `id` (unless `read` is false, or the change is one of
+    /// the settings every file shows: the pages of the menu are in the site's view).
+    fn check(
+        site: &Site,
+        (globals_before, before): &Snapshot,
+        (globals_after, after): &Snapshot,
+        id: ItemId,
+        what: &str,
+        read: bool,
+    ) -> usize {
+        assert_eq!(before.len(), after.len(), "{what}: the same files");
+        let read = read && globals_before == globals_after;
+        let layout = Layout::new(site);
+        let mut changed = 0;
+        for (t, (b, a)) in before.iter().zip(after).enumerate() {
+            if b.0 == a.0 {
+                continue;
+            }
+            changed += 1;
+            let target = &layout.targets[t];
+            assert_ne!(
+                b.1, a.1,
+                "{what} of {} changed {target:?} but not its fingerprint: its declaration in \
+                 render::shows misses what it shows",
+                site.items[id].url
+            );
+            if read {
+                assert!(
+                    b.2.contains(&id),
+                    "{what} of {} changed {target:?}, which does not read it",
+                    site.items[id].url
+                );
+            }
+        }
+        changed
+    }
+
+    #[test]
+    fn what_a_file_shows_is_what_its_fingerprint_reads() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let templates = Templates::load(root).unwrap();
+        // The starter site has every kind of item; the fixture, lists of several pages.
+        let kinds = shows_what_it_reads(root, &templates);
+        assert_eq!(kinds, Kind::ALL.len(), "every kind of item is tried");
+        shows_what_it_reads(&root.join("tests/fixtures/pagination"), &templates);
+    }
+
+    /// Checks every item of the site at `root`: the number of kinds of items it has.
+    fn shows_what_it_reads(root: &Path, templates: &Templates) -> usize {
+        let mut session = Session::new(BuildOptions {
+            root: root.to_path_buf(),
+            output: Default::default(),
+            // Drafts and items to come too: every kind of item, upcoming and past events.
+            drafts: true,
+            now: "2026-06-01T00:00:00Z".parse().unwrap(),
+            base_url: None,
+            registration_api: None,
+        });
+        session.load().expect("the site loads");
+        let (mut site, mut bodies) = session.into_site().unwrap();
+        let before = snapshot(&site, templates, &bodies);
+        let kinds: std::collections::HashSet<Kind> = site.items.iter().map(|i| i.kind).collect();
+        let (mut by_title, mut by_body) = (0, 0);
+        for id in 0..site.items.len() {
+            // Its card: another title. An author's name is on the cards of their works
+            // (through those cards' fingerprints, not as a read of the author).
+            let title = site.items[id].title.clone();
+            Arc::make_mut(&mut site.items[id]).title = format!("{title} (autre titre)");
+            let after = snapshot(&site, templates, &bodies);
+            let author = site.items[id].kind == Kind::Author;
+            by_title += check(&site, &before, &after, id, "the title", !author);
+            Arc::make_mut(&mut site.items[id]).title = title;
+            // Its body.
+            let html = bodies[id].html.clone();
+            bodies[id].html.push_str("<p>Un paragraphe de plus.</p>");
+            let after = snapshot(&site, templates, &bodies);
+            by_body += check(&site, &before, &after, id, "the body", true);
+            bodies[id].html = html;
+        }
+        // The changes were seen: the check compared files that did change.
+        assert!(
+            by_title > 3 * site.items.len(),
+            "{by_title} files changed by titles"
+        );
+        assert!(
+            by_body >= site.items.len(),
+            "{by_body} files changed by bodies"
+        );
+        kinds.len()
     }
 }

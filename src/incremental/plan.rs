@@ -11,6 +11,7 @@ use super::fingerprint::Fingerprints;
 use crate::content::Kind;
 use crate::hash::FastMap;
 use crate::markdown::Rendered;
+use crate::render::shows::{List, Shows};
 use crate::render::{Job, Layout, SiteRenderer, Target, Templates, feeds};
 use crate::site::{ItemId, Site};
 
@@ -248,7 +249,7 @@ impl Plan {
             .par_iter()
             .map(|target| {
                 let changed = again.moved.is_some_and(|m| m.shown_by(site, target))
-                    || shows_structure(target, &tags, &categories, |_| true)
+                    || shows_structure(site, target, &tags, &categories, |_| true)
                     || matches!(target, Target::Sitemap);
                 let mut path = None;
                 let found = match changed {
@@ -358,24 +359,26 @@ enum Replanned {
     },
 }
 
-/// Whether `target` shows the site's terms: the indexes of tags and categories (and the pages
-/// listing them: search, not found), the pages of the terms `tags` and `categories` (indexes
-/// in `Site::tags` and `Site::categories`), the feeds for which `feed` holds (index in
-/// `Layout::feeds`), the search index.
+/// Whether `target` shows the site's terms (as its declaration says, `render::shows`): every
+/// term with its count (the indexes of tags and categories, the search page and index, the
+/// page not found), or the list of one of the terms `tags` and `categories` (indexes in
+/// `Site::tags` and `Site::categories`), or a feed for which `feed` holds (index in
+/// `Layout::feeds`).
 fn shows_structure(
+    site: &Site,
     target: &Target,
     tags: &[usize],
     categories: &[usize],
     feed: impl Fn(usize) -> bool,
 ) -> bool {
-    match target {
-        Target::Page(Job::Tag { term, .. }) => tags.contains(term),
-        Target::Page(Job::Category { term, .. }) => categories.contains(term),
-        Target::Page(Job::Tags | Job::Categories | Job::NotFound | Job::Search) => true,
-        Target::Feed(i) => feed(*i),
-        Target::SearchIndex => true,
-        _ => false,
-    }
+    let shows = Shows::of(site, target);
+    shows.terms
+        || shows.shows_list(|list| match list {
+            List::Tag(t) => tags.contains(&t),
+            List::Category(c) => categories.contains(&c),
+            List::Feed(i) => feed(i),
+            _ => false,
+        })
 }
 
 /// Where items that moved in the site's lists (a new date) are: the lists that changed.
@@ -414,38 +417,27 @@ impl Moved {
     }
 
     /// Whether `target` shows a list one of the items is in, in the site's order (it may show
-    /// it at another place, or other items in its place): every list of their kinds, of their
-    /// terms and authors, the feeds, the search index and the sitemap (which has their dates).
+    /// it at another place, or other items in its place), as its declaration says
+    /// (`render::shows`), or the sitemap (which has their dates).
     fn shown_by(&self, site: &Site, target: &Target) -> bool {
+        let shows = Shows::of(site, target);
+        shows.addresses || shows.shows_list(|list| self.moves(site, list))
+    }
+
+    /// Whether the order of `list` may change.
+    fn moves(&self, site: &Site, list: List) -> bool {
         let kind = |kind: Kind| self.kinds[kind as usize];
-        let works = |author: ItemId| self.authors.contains(&site.items[author].slug);
-        match target {
-            Target::Page(job) => match job {
-                Job::Home => true,
-                // An author's page shows the first page of their works.
-                Job::Item(i) => site.items[*i].kind == Kind::Author && works(*i),
-                Job::Works { author, .. } => works(*author),
-                Job::Articles { .. } => kind(Kind::Article),
-                Job::SeriesIndex => kind(Kind::Series),
-                // Resources, and events with a recording.
-                Job::Resources { .. } => kind(Kind::Resource) || kind(Kind::Event),
-                Job::Events => kind(Kind::Event),
-                Job::Authors => kind(Kind::Author),
-                Job::Tag { term, .. } => self.tags.contains(term),
-                Job::Category { term, .. } => self.categories.contains(term),
-                // Terms with their counts, a redirect: in no order.
-                Job::Tags
-                | Job::Categories
-                | Job::NotFound
-                | Job::Search
-                | Job::Organisers
-                | Job::Alias { .. }
-                | Job::Redirect(_) => false,
-            },
-            Target::Feed(_) | Target::SearchIndex | Target::Sitemap => true,
-            Target::Calendars | Target::Manifest => kind(Kind::Event),
-            Target::Links => kind(Kind::Resource),
-            Target::Calendar(_) | Target::Robots | Target::Stylesheet => false,
+        match list {
+            List::Newest(k) => kind(k),
+            List::Upcoming | List::Past => kind(Kind::Event),
+            // Resources, and events with a recording.
+            List::Replays => kind(Kind::Resource) || kind(Kind::Event),
+            List::Tag(t) => self.tags.contains(&t),
+            List::Category(c) => self.categories.contains(&c),
+            List::Works(author) => self.authors.contains(&site.items[author].slug),
+            // In the order of the parts, not of dates.
+            List::Parts(_) => false,
+            List::Feed(_) | List::Search => true,
         }
     }
 }
@@ -524,7 +516,7 @@ impl Refiled {
         (0..layout.targets.len() as u32)
             .filter(|&t| {
                 let target = &layout.targets[t as usize];
-                shows_structure(target, &tags, &categories, |i| feeds.contains(&i))
+                shows_structure(site, target, &tags, &categories, |i| feeds.contains(&i))
             })
             .collect()
     }

@@ -203,24 +203,21 @@ pub struct SeriesNav {
 }
 
 impl SeriesNav {
-    pub fn new(site: &Site, article: ItemId) -> Option<SeriesNav> {
-        let (series_id, position) = site.series_position(article)?;
-        let series = &site.items[series_id];
-        let Detail::Series { parts } = &series.detail else {
-            return None;
-        };
+    /// The article at `position` (1-based) among `parts`, the parts of `series`.
+    pub fn new(site: &Site, series: ItemId, parts: &[ItemId], position: usize) -> SeriesNav {
+        let series = &site.items[series];
         let link = |i: usize| Link {
             name: site.items[i].title.clone(),
             url: site.items[i].url.clone(),
         };
-        Some(SeriesNav {
+        SeriesNav {
             title: series.title.clone(),
             url: series.url.clone(),
             position,
             count: parts.len(),
             previous: (position > 1).then(|| link(parts[position - 2])),
             next: parts.get(position).map(|&i| link(i)),
-        })
+        }
     }
 }
 
