@@ -178,13 +178,6 @@ impl<H: Hasher> Reader<'_, H> {
         self.h.write_u64(self.fingerprints.card[id]);
     }
 
-    fn cards(&mut self, ids: &[ItemId]) {
-        self.h.write_usize(ids.len());
-        for &id in ids {
-            self.card(id);
-        }
-    }
-
     /// Hashes what `target` shows, as its declaration says (`render::shows`).
     fn target(&mut self, renderer: &SiteRenderer, target: &Target) {
         let site = renderer.site;
@@ -214,8 +207,10 @@ impl<H: Hasher> Reader<'_, H> {
             self.h.write_u64(f.text[id]);
             self.h.write_u64(f.body[id]);
         }
-        self.cards(&cards);
-        for shown in lists {
+        for id in cards.ids(site) {
+            self.card(id);
+        }
+        for shown in lists.iter() {
             self.list(renderer, shown);
         }
         if terms {

@@ -86,7 +86,7 @@ impl<'a> PageRenderer<'a> {
     /// The card of item `id`, which the page must declare.
     fn card(&self, id: ItemId) -> Card {
         assert!(
-            self.shows.shows_card(id),
+            self.shows.shows_card(self.site, id),
             "a renderer read the card of {}, which its target does not declare: add it to \
              `Shows::of` in src/render/shows.rs",
             self.site.items[id].url

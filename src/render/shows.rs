@@ -115,6 +115,55 @@ pub struct Shown {
     pub each: Each,
 }
 
+/// The lists a file shows: at most three (the home page's), held without allocating, as the
+/// stale rules ask every file of the site.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Lists([Option<Shown>; 3]);
+
+impl Lists {
+    fn of(lists: &[Shown]) -> Lists {
+        let mut all = Lists::default();
+        for &shown in lists {
+            all.push(shown);
+        }
+        all
+    }
+
+    fn push(&mut self, shown: Shown) {
+        let free = self.0.iter_mut().find(|slot| slot.is_none());
+        *free.expect("a file shows at most three lists") = Some(shown);
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = Shown> + '_ {
+        self.0.iter().flatten().copied()
+    }
+}
+
+/// The items of which a file shows the card alone.
+#[derive(Debug, Clone, Copy, Default)]
+pub enum Cards {
+    #[default]
+    None,
+    One(ItemId),
+    /// The authors of an item (those that exist), and its series.
+    OfItem {
+        item: ItemId,
+        series: Option<ItemId>,
+    },
+}
+
+impl Cards {
+    pub fn ids<'s>(self, site: &'s Site) -> impl Iterator<Item = ItemId> + 's {
+        let (one, authors, series) = match self {
+            Cards::None => (None, &[][..], None),
+            Cards::One(id) => (Some(id), &[][..], None),
+            Cards::OfItem { item, series } => (None, &site.items[item].authors[..], series),
+        };
+        let authors = authors.iter().filter_map(|a| site.id(Kind::Author, a));
+        one.into_iter().chain(authors).chain(series)
+    }
+}
+
 /// A tag or a category (its index in `Site::tags` or `Site::categories`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum TermRef {
@@ -127,12 +176,12 @@ pub enum TermRef {
 #[derive(Debug, Default)]
 pub struct Shows {
     /// The lists it shows.
-    pub lists: Vec<Shown>,
+    pub lists: Lists,
     /// The item it shows whole (its page): its card, its text and its rendered body.
     pub whole: Option<ItemId>,
     /// Items of which it shows the card alone (an item's authors and series, an alias's item,
     /// an event's calendar).
-    pub cards: Vec<ItemId>,
+    pub cards: Cards,
     /// Every tag and category with its number of items (the indexes of terms, the search page
     /// and index, the page not found).
     pub terms: bool,
@@ -164,76 +213,83 @@ impl Shows {
         match target {
             Target::Page(job) => match job {
                 Job::Home => {
-                    shows.lists = vec![
+                    shows.lists = Lists::of(&[
                         list(List::Upcoming, Part::All),
                         list(List::Newest(Kind::Article), Part::First(HOME_LATEST)),
                         list(List::Replays, Part::First(HOME_LATEST)),
-                    ]
+                    ])
                 }
                 Job::Item(id) => shows.item_page(site, *id),
                 Job::Articles { page, .. } => {
-                    shows.lists = vec![list(
+                    shows.lists = Lists::of(&[list(
                         List::Newest(Kind::Article),
                         Part::Page {
                             page: *page,
                             per_page: ARTICLES_PER_PAGE,
                         },
-                    )]
+                    )])
                 }
-                Job::SeriesIndex => shows.lists = vec![list(List::Newest(Kind::Series), Part::All)],
-                Job::Resources { page: p } => shows.lists = vec![list(List::Replays, page(*p))],
+                Job::SeriesIndex => {
+                    shows.lists = Lists::of(&[list(List::Newest(Kind::Series), Part::All)])
+                }
+                Job::Resources { page: p } => {
+                    shows.lists = Lists::of(&[list(List::Replays, page(*p))])
+                }
                 Job::Events => {
-                    shows.lists = vec![list(List::Upcoming, Part::All), list(List::Past, Part::All)]
+                    shows.lists =
+                        Lists::of(&[list(List::Upcoming, Part::All), list(List::Past, Part::All)])
                 }
                 Job::Authors => {
-                    shows.lists = vec![Shown {
+                    shows.lists = Lists::of(&[Shown {
                         list: List::Newest(Kind::Author),
                         part: Part::All,
                         each: Each::CardAndWorks,
-                    }]
+                    }])
                 }
                 Job::Tags | Job::Categories | Job::NotFound | Job::Search => shows.terms = true,
                 // The site's settings only: the events come from the manifest, in the browser.
                 Job::Organisers => {}
                 Job::Tag { term, page: p } => {
                     shows.term = Some(TermRef::Tag(*term));
-                    shows.lists = vec![list(List::Tag(*term), page(*p))];
+                    shows.lists = Lists::of(&[list(List::Tag(*term), page(*p))]);
                 }
                 Job::Category { term, page: p } => {
                     shows.term = Some(TermRef::Category(*term));
-                    shows.lists = vec![list(List::Category(*term), page(*p))];
+                    shows.lists = Lists::of(&[list(List::Category(*term), page(*p))]);
                 }
                 // The author's card (their page without the biography) and a page of works.
                 Job::Works { author, page: p } => {
-                    shows.cards = vec![*author];
-                    shows.lists = vec![list(List::Works(*author), page(*p))];
+                    shows.cards = Cards::One(*author);
+                    shows.lists = Lists::of(&[list(List::Works(*author), page(*p))]);
                 }
                 Job::Alias { item, alias } => {
-                    shows.cards = vec![*item];
+                    shows.cards = Cards::One(*item);
                     shows.alias = Some((*item, *alias));
                 }
                 Job::Redirect(i) => shows.redirect = Some(*i),
             },
             Target::Feed(i) => {
-                shows.lists = vec![Shown {
+                shows.lists = Lists::of(&[Shown {
                     list: List::Feed(*i),
                     part: Part::All,
                     each: Each::CardAndBody,
-                }]
+                }])
             }
-            Target::Calendar(id) => shows.cards = vec![*id],
+            Target::Calendar(id) => shows.cards = Cards::One(*id),
             Target::Calendars | Target::Manifest => {
-                shows.lists = vec![list(List::Newest(Kind::Event), Part::All)]
+                shows.lists = Lists::of(&[list(List::Newest(Kind::Event), Part::All)])
             }
-            Target::Links => shows.lists = vec![list(List::Newest(Kind::Resource), Part::All)],
+            Target::Links => {
+                shows.lists = Lists::of(&[list(List::Newest(Kind::Resource), Part::All)])
+            }
             Target::SearchIndex => {
                 // Its filters list the tags and categories.
                 shows.terms = true;
-                shows.lists = vec![Shown {
+                shows.lists = Lists::of(&[Shown {
                     list: List::Search,
                     part: Part::All,
                     each: Each::CardAndText,
-                }];
+                }]);
             }
             Target::Robots => {}
             Target::Sitemap => shows.addresses = true,
@@ -247,9 +303,6 @@ impl Shows {
     fn item_page(&mut self, site: &Site, id: ItemId) {
         let item = &site.items[id];
         self.whole = Some(id);
-        self.cards = (item.authors.iter())
-            .filter_map(|author| site.id(Kind::Author, author))
-            .collect();
         let series = match &item.detail {
             Detail::Article {
                 series: Some(series),
@@ -258,8 +311,8 @@ impl Shows {
             Detail::Series { .. } => Some(id),
             _ => None,
         };
+        self.cards = Cards::OfItem { item: id, series };
         if let Some(series) = series {
-            self.cards.push(series);
             self.lists.push(Shown {
                 list: List::Parts(series),
                 part: Part::All,
@@ -285,7 +338,7 @@ impl Shows {
     /// [`of`]: Shows::of
     pub fn shown(&self, list: List) -> Shown {
         match self.lists.iter().find(|shown| shown.list == list) {
-            Some(shown) => *shown,
+            Some(shown) => shown,
             None => panic!(
                 "a renderer read {list:?}, which its target does not declare: add it to \
                  `Shows::of` in src/render/shows.rs"
@@ -294,8 +347,8 @@ impl Shows {
     }
 
     /// Whether the card of `id` is declared (the item shown whole, a single card).
-    pub fn shows_card(&self, id: ItemId) -> bool {
-        self.whole == Some(id) || self.cards.contains(&id)
+    pub fn shows_card(&self, site: &Site, id: ItemId) -> bool {
+        self.whole == Some(id) || self.cards.ids(site).any(|card| card == id)
     }
 
     /// Whether this file shows a list for which `changed` holds.
@@ -315,11 +368,11 @@ mod tests {
     #[should_panic(expected = "which its target does not declare")]
     fn an_undeclared_list_is_refused() {
         let shows = Shows {
-            lists: vec![Shown {
+            lists: Lists::of(&[Shown {
                 list: List::Upcoming,
                 part: Part::All,
                 each: Each::Card,
-            }],
+            }]),
             ..Shows::default()
         };
         assert_eq!(shows.shown(List::Upcoming).part, Part::All);
