@@ -15,8 +15,11 @@
 //!   cargo bench --bench rebuild -- --corpus /dev/shm/c10k --runs 30
 //!
 //! Options: `--corpus DIR` (default /dev/shm/c10k), `--runs N` (default 30), `--work DIR`
-//! (default /dev/shm/classmates-rebuild, replaced), `--only K` (only the K-th scenario, 1 to 9; 7 is the watcher;
-//! 8, not run otherwise, adds and deletes an article; 9 edits the date of an article of a series),
+//! (default /dev/shm/classmates-rebuild, replaced), `--only K` (only the K-th scenario, 1 to
+//! 10; 7 is the watcher; 8, not run otherwise, adds and deletes an article; 9 edits the date of
+//! an article of a series; 10, not run otherwise, makes structural edits as `serve` does, the
+//! pages deep in lists left for later: an article added and deleted, put in draft and
+//! published, a series part moved),
 //! `--verify` (compare the final output with a full build of the same state). With `PHASES=1`
 //! in the environment, the median time of each phase of a rebuild is printed too.
 
@@ -282,6 +285,101 @@ fn main() {
         );
     }
 
+    // Structural edits as `serve` makes them (`--only 10`): the pages after the first of the
+    // lists are left for later (`Session::defer_deep_pages`). From the file write: the
+    // rebuild's return (every other file written: the page in view reloads), a page left
+    // for later asked for right then (what a browser on it waits for), and every file written.
+    if only == Some(10) {
+        std::fs::write(&article, &original).unwrap();
+        session.changed(&article);
+        session.rebuild().expect("the corpus builds");
+        println!();
+        println!(
+            "| Modification | Pages profondes remises à plus tard | Médiane, retour de la reconstruction | Médiane, une page remise demandée | Médiane, tout écrit | p90 tout écrit | Max tout écrit | Fichiers remis (médiane) |"
+        );
+        println!("|---|---|---|---|---|---|---|---|");
+        let added = article.with_file_name("zz-nouvel-article.md");
+        let new_article = original.replacen("title: \"", "title: \"Nouveau : ", 1);
+        let draft = original.replacen("\n---\n", "\ndraft: true\n---\n", 1);
+        let part = articles
+            .iter()
+            .find(|a| std::fs::read_to_string(a).unwrap().contains("\npart: "))
+            .expect("an article of a series")
+            .clone();
+        let part_text = std::fs::read_to_string(&part).unwrap();
+        let moved = with_part(&part_text, 99);
+        // Two edits each, the second undoing the first: (name, file, its new text, or None
+        // when it is deleted).
+        let scenarios: [[(&str, &Path, Option<&str>); 2]; 3] = [
+            [
+                ("article ajouté", &added, Some(&new_article)),
+                ("article supprimé", &added, None),
+            ],
+            [
+                ("article passé en brouillon", &article, Some(&draft)),
+                ("brouillon publié", &article, Some(&original)),
+            ],
+            [
+                ("partie de série déplacée (part: 99)", &part, Some(&moved)),
+                ("partie de série remise en place", &part, Some(&part_text)),
+            ],
+        ];
+        for (defer, steps) in [false, true]
+            .into_iter()
+            .flat_map(|defer| scenarios.iter().map(move |steps| (defer, steps)))
+        {
+            session.defer_deep_pages(defer);
+            let mut rows: Vec<[Vec<Duration>; 3]> = vec![Default::default(); steps.len()];
+            let mut deferred_counts: Vec<Vec<usize>> = vec![Vec::new(); steps.len()];
+            for _ in 0..runs {
+                for (k, (_, file, text)) in steps.iter().enumerate() {
+                    let t = Instant::now();
+                    match text {
+                        Some(text) => std::fs::write(file, text).unwrap(),
+                        None => std::fs::remove_file(file).unwrap(),
+                    }
+                    session.changed(file);
+                    let report = session.rebuild().expect("the edited corpus builds");
+                    let first = t.elapsed();
+                    let deferred = session.deferred_paths();
+                    let asked = deferred.get(deferred.len() / 2).cloned();
+                    (session.render_deferred(asked.as_slice(), 1)).expect("deferred files written");
+                    let deep = t.elapsed();
+                    while !(session.render_deferred(&[], 64))
+                        .expect("deferred files written")
+                        .is_empty()
+                    {}
+                    let all = t.elapsed();
+                    rows[k][0].push(first);
+                    rows[k][1].push(deep);
+                    rows[k][2].push(all);
+                    deferred_counts[k].push(report.deferred);
+                }
+            }
+            for (k, (name, _, _)) in steps.iter().enumerate() {
+                let [first, deep, all] = &mut rows[k];
+                for times in [&mut *first, &mut *deep, &mut *all] {
+                    times.sort();
+                }
+                let deferred = &mut deferred_counts[k];
+                deferred.sort();
+                let ms = |d: Duration| format!("{:.1} ms", d.as_secs_f64() * 1000.0);
+                let median = |times: &[Duration]| ms(times[times.len() / 2]);
+                println!(
+                    "| {name} | {} | {} | {} | {} | {} | {} | {} |",
+                    if defer { "oui (`serve`)" } else { "non" },
+                    median(first),
+                    median(deep),
+                    median(all),
+                    ms(all[(all.len() * 9 / 10).min(all.len() - 1)]),
+                    ms(all[all.len() - 1]),
+                    deferred[deferred.len() / 2]
+                );
+            }
+        }
+        session.defer_deep_pages(false);
+    }
+
     if verify {
         let fresh = work.join("fresh");
         classmates::build::build_site(&BuildOptions {
@@ -298,6 +396,18 @@ fn main() {
             "\nVérifié : la sortie incrémentale est identique octet pour octet à une construction complète."
         );
     }
+}
+
+/// `text` (an article of a series) with its `part:` set to `part`.
+fn with_part(text: &str, part: usize) -> String {
+    let mut out = String::new();
+    for line in text.split_inclusive('\n') {
+        match line.starts_with("part: ") {
+            true => out.push_str(&format!("part: {part}\n")),
+            false => out.push_str(line),
+        }
+    }
+    out
 }
 
 /// Tells `session` that `path` changed and rebuilds: the time it took, and the report (whose

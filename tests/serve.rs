@@ -445,3 +445,29 @@ fn a_site_under_a_path_is_served_under_it_with_its_api() {
     assert!(json.is_object(), "{json}");
     assert_eq!(server.get("/api/events/atelier-deux-places").0, 404);
 }
+
+#[test]
+fn a_new_article_reloads_the_page_in_view_first_and_pages_deep_in_lists_are_served_new() {
+    let site = Site::fixture("pagination");
+    let store = tempfile::tempdir().unwrap();
+    let server = Server::start(&site, store.path());
+    let page_2 = "/articles/page/2/";
+    let (status, html) = server.get(page_2);
+    assert_eq!(status, 200);
+    assert!(!html.contains("Article numéro 02"), "{html}");
+
+    // The newest article: every card of the list moves one place down. Page 2 is written
+    // after the reload event (deferred); asked for at once, it is served new.
+    let mut events = server.events();
+    site.write(
+        "content/articles/nouveau.md",
+        "---\ntitle: \"Un article tout neuf\"\ndate: 2026-06-01\nauthors: [lea]\n---\nLe contenu.\n",
+    );
+    events.reload();
+    let html = server.get(page_2).1;
+    assert!(html.contains("Article numéro 02"), "{html}");
+    assert!(server.get("/articles/").1.contains("Un article tout neuf"));
+    let log = server.log();
+    assert!(log.contains("à suivre, plus loin dans les listes"), "{log}");
+    assert!(log.contains("pages plus loin dans les listes en"), "{log}");
+}

@@ -4,11 +4,12 @@
 //! rebuilds what a change affects (`crate::incremental`), then reloads the open pages through
 //! server-sent events; while the site has errors, every page shows them over its content.
 
+use std::collections::HashSet;
 use std::convert::Infallible;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
 use anyhow::{Context, Result};
@@ -109,7 +110,26 @@ struct Live {
     reload: broadcast::Sender<()>,
     /// Set when the server stops, to end the event streams.
     stopping: watch::Receiver<bool>,
+    /// The files the last rebuild left for later, not yet written: a request for one waits
+    /// until it is, and has it written first.
+    deferred: Mutex<Deferred>,
+    /// Told each time some of them are written.
+    deferred_written: watch::Sender<()>,
 }
+
+/// The files a rebuild left for later (`Session::defer_deep_pages`), by path relative to the
+/// output folder, and those asked for meanwhile.
+#[derive(Default)]
+struct Deferred {
+    paths: HashSet<String>,
+    wanted: Vec<String>,
+}
+
+/// Files of those left for later written at a time, between two looks at what is asked for.
+const DEFERRED_CHUNK: usize = 64;
+
+/// How long a request waits for a file left for later, at most (it is then served as it is).
+const DEFERRED_WAIT: Duration = Duration::from_secs(10);
 
 async fn serve(root: &Path, args: ServeArgs) -> Result<()> {
     // Absolute, so that the watcher's paths and the session's agree.
@@ -138,6 +158,9 @@ async fn serve(root: &Path, args: ServeArgs) -> Result<()> {
         registration_api: Some(api_config.base_path().to_string()),
     };
     let mut session = Session::new(options);
+    // A new article shifts every page of its lists: those after the first are written after
+    // the others (and at once when asked for), so that the page in view reloads fast.
+    session.defer_deep_pages(true);
     // Watching from before the first build: a change during it is rebuilt right after.
     let watcher = Watcher::new(root, args.poll.then_some(POLL_INTERVAL))
         .context("surveillance des fichiers du site")?;
@@ -146,6 +169,8 @@ async fn serve(root: &Path, args: ServeArgs) -> Result<()> {
         errors: RwLock::new(None),
         reload: broadcast::channel(16).0,
         stopping,
+        deferred: Mutex::new(Deferred::default()),
+        deferred_written: watch::channel(()).0,
     });
     let result = session.rebuild();
     if let Ok(report) = &result {
@@ -275,14 +300,83 @@ fn rebuild_loop(
             );
         }
         let changed = match &result {
-            Ok(report) => report.files + report.deleted > 0 || had_errors,
+            Ok(report) => report.files + report.deleted + report.deferred > 0 || had_errors,
             Err(_) => true,
         };
         publish(live, result, &what, &mut warnings);
+        // Known as waiting before the pages reload: asked for, they are written first.
+        let deferred = session.deferred_paths();
+        live.deferred.lock().expect("not poisoned").paths = deferred.into_iter().collect();
         if changed {
             let _ = live.reload.send(());
         }
+        write_deferred(&mut session, live);
     }
+}
+
+/// Writes the files the last rebuild left for later, those asked for first.
+fn write_deferred(session: &mut Session, live: &Live) {
+    let started = std::time::Instant::now();
+    let mut count = 0;
+    loop {
+        let wanted = std::mem::take(&mut live.deferred.lock().expect("not poisoned").wanted);
+        match session.render_deferred(&wanted, DEFERRED_CHUNK) {
+            Ok(done) if done.is_empty() => break,
+            Ok(done) => {
+                count += done.len();
+                let mut deferred = live.deferred.lock().expect("not poisoned");
+                for path in &done {
+                    deferred.paths.remove(path);
+                }
+                drop(deferred);
+                live.deferred_written.send_replace(());
+            }
+            Err(error) => {
+                eprintln!("erreur en écrivant les pages restantes : {error:#}");
+                break;
+            }
+        }
+    }
+    let mut deferred = live.deferred.lock().expect("not poisoned");
+    deferred.paths.clear();
+    deferred.wanted.clear();
+    drop(deferred);
+    live.deferred_written.send_replace(());
+    if count > 0 {
+        eprintln!(
+            "  puis {count} pages plus loin dans les listes en {} ms",
+            started.elapsed().as_millis()
+        );
+    }
+}
+
+/// Waits, when the file at `path` (a site path, as asked for) is one the last rebuild left
+/// for later, until it is written (it is written first).
+async fn wait_if_deferred(live: &Live, path: &str) {
+    let path = percent_encoding::percent_decode_str(path).decode_utf8_lossy();
+    let file = crate::urls::file_for_url(&path);
+    let mut written = live.deferred_written.subscribe();
+    let waited = tokio::time::timeout(DEFERRED_WAIT, async {
+        loop {
+            {
+                let mut deferred = live.deferred.lock().expect("not poisoned");
+                // A folder's address is its `index.html`.
+                let at = [file.clone(), format!("{file}/index.html")]
+                    .into_iter()
+                    .find(|f| deferred.paths.contains(f));
+                let Some(at) = at else {
+                    return;
+                };
+                if !deferred.wanted.contains(&at) {
+                    deferred.wanted.push(at);
+                }
+            }
+            if written.changed().await.is_err() {
+                return;
+            }
+        }
+    });
+    let _ = waited.await;
 }
 
 /// Shows the outcome of a build: prints its problems (warnings only when they changed since
@@ -357,6 +451,12 @@ fn summary(report: &Rebuild) -> String {
         text.push_str(&format!(
             ", {}",
             plural(report.deleted, "supprimé", "supprimés")
+        ));
+    }
+    if report.deferred > 0 {
+        text.push_str(&format!(
+            " ({} à suivre, plus loin dans les listes)",
+            report.deferred
         ));
     }
     text
@@ -435,6 +535,7 @@ async fn inject(State(live): State<Arc<Live>>, mut request: Request, next: Next)
     ] {
         request.headers_mut().remove(name);
     }
+    wait_if_deferred(&live, request.uri().path()).await;
     let response = next.run(request).await;
     let is_html = response
         .headers()
@@ -683,4 +784,63 @@ fn api_error(parts: &http::request::Parts, status: StatusCode, message: &str) ->
         HeaderValue::from_static("application/json; charset=utf-8"),
     );
     response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn live(deferred: &[&str]) -> Arc<Live> {
+        Arc::new(Live {
+            errors: RwLock::new(None),
+            reload: broadcast::channel(1).0,
+            stopping: watch::channel(false).1,
+            deferred: Mutex::new(Deferred {
+                paths: deferred.iter().map(|p| p.to_string()).collect(),
+                wanted: Vec::new(),
+            }),
+            deferred_written: watch::channel(()).0,
+        })
+    }
+
+    #[tokio::test]
+    async fn a_request_for_a_file_left_for_later_asks_for_it_and_waits_until_it_is_written() {
+        let page = "articles/%C3%A9t%C3%A9/page/2/index.html";
+        let file = "articles/été/page/2/index.html";
+        let live = live(&[file, "recherche/index.json"]);
+        let waiting = tokio::spawn({
+            let live = live.clone();
+            async move { wait_if_deferred(&live, "/articles/%C3%A9t%C3%A9/page/2/").await }
+        });
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        assert!(!waiting.is_finished(), "{page} is not written yet");
+        assert_eq!(live.deferred.lock().unwrap().wanted, [file]);
+        // Other files are written first: it still waits.
+        live.deferred
+            .lock()
+            .unwrap()
+            .paths
+            .remove("recherche/index.json");
+        live.deferred_written.send_replace(());
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        assert!(!waiting.is_finished());
+        live.deferred.lock().unwrap().paths.remove(file);
+        live.deferred_written.send_replace(());
+        tokio::time::timeout(Duration::from_secs(5), waiting)
+            .await
+            .expect("served once written")
+            .unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_request_for_any_other_file_does_not_wait() {
+        let live = live(&["articles/page/2/index.html"]);
+        let quick = tokio::time::timeout(Duration::from_secs(1), async {
+            wait_if_deferred(&live, "/articles/").await;
+            wait_if_deferred(&live, "/articles/page/3/").await;
+            wait_if_deferred(&live, "/style.css").await;
+        });
+        quick.await.expect("no wait");
+        assert!(live.deferred.lock().unwrap().wanted.is_empty());
+    }
 }

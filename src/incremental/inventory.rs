@@ -262,8 +262,9 @@ impl Inventory {
 
     /// Records the build just written: every file of `files` is part of the site (with
     /// `also`, the other files of the search index), those `rendered` with what they were made
-    /// from, those found `unchanged` without being written with their new inputs. Deletes the
-    /// files of the previous build that are gone from `output`; gives their number.
+    /// from, those found `unchanged` without being written with their new inputs, those
+    /// `deferred` (left for later) as stale. Deletes the files of the previous build that are
+    /// gone from `output`; gives their number.
     pub fn record(
         &mut self,
         output: &Path,
@@ -271,6 +272,7 @@ impl Inventory {
         rendered: &[RenderedFile],
         unchanged: &[usize],
         also: &[String],
+        deferred: &[usize],
     ) -> usize {
         if self.fresh {
             self.written.clear();
@@ -322,6 +324,11 @@ impl Inventory {
             let record = self.written.get_mut(files[i].0).expect("planned above");
             record.inputs = files[i].2;
         }
+        for &i in deferred {
+            // Inputs it cannot have: stale until written.
+            let record = self.written.get_mut(files[i].0).expect("planned above");
+            record.inputs = !files[i].2;
+        }
         let gone: Vec<&String> = self
             .written
             .iter()
@@ -335,5 +342,43 @@ impl Inventory {
         self.written.retain(|_, record| record.build == build);
         self.fresh = false;
         deleted
+    }
+
+    /// Records files left for later by the last build and now written: those `rendered`
+    /// with what they were made from, those found `unchanged` with their new inputs. Deletes
+    /// `gone` (files of the search index it no longer has).
+    pub fn record_deferred(
+        &mut self,
+        output: &Path,
+        files: &[PlannedFile],
+        rendered: &[RenderedFile],
+        unchanged: &[usize],
+        gone: &[String],
+    ) {
+        let build = self.builds;
+        for r in rendered {
+            let record = self
+                .written
+                .entry(r.path.clone())
+                .or_insert_with(|| Written {
+                    build,
+                    inputs: 0,
+                    templates: Vec::new(),
+                    bytes: 0,
+                });
+            record.inputs = files[r.index].2;
+            record.templates = r.templates.clone();
+            record.bytes = r.hash;
+        }
+        for &i in unchanged {
+            if let Some(record) = self.written.get_mut(files[i].0) {
+                record.inputs = files[i].2;
+            }
+        }
+        for path in gone {
+            if self.written.remove(path).is_some() {
+                crate::output::remove(output, path);
+            }
+        }
     }
 }

@@ -23,6 +23,7 @@ use crate::content::{Entry, Kind, Source};
 use crate::diagnostics::{Diagnostic, Diagnostics};
 use crate::hash::{FastMap, hash_bytes};
 use crate::markdown::Rendered;
+use crate::render::shows::{Part, Shows};
 use crate::render::templates::{OVERRIDES_DIR, THEME_DIR};
 use crate::render::{SiteRenderer, Target, Templates};
 use crate::site::{self, ItemId, Publish, Site};
@@ -80,6 +81,8 @@ pub struct Rebuild {
     pub total_pages: usize,
     /// Files of the whole site.
     pub total_files: usize,
+    /// Files left for later ([`Session::defer_deep_pages`]).
+    pub deferred: usize,
     /// Whether the site was resolved again as a whole (its structure changed, or this is the
     /// first build), rather than the changed items patched into it.
     pub resolved: bool,
@@ -173,6 +176,12 @@ pub struct Session {
     search: SearchCache,
     /// The output folder as the last build left it.
     inventory: Inventory,
+    /// Whether a rebuild may leave for later the files nobody looks at first (`serve`,
+    /// [`Session::defer_deep_pages`]).
+    defer: bool,
+    /// The files the last rebuild left for later (indexes in its planned files, which are its
+    /// plan's targets first): rendered by [`Session::render_deferred`].
+    deferred: Vec<usize>,
 }
 
 impl Session {
@@ -195,6 +204,102 @@ impl Session {
             bodies: FastMap::default(),
             search: SearchCache::default(),
             inventory: Inventory::default(),
+            defer: false,
+            deferred: Vec::new(),
+        }
+    }
+
+    /// Lets rebuilds (but the first) leave for later the files nobody looks at first: the
+    /// pages after the first of long lists (which a new article shifts by one item each, so
+    /// that a thousand of them change) and the search index. A rebuild then returns once the
+    /// others are written; [`Session::render_deferred`] writes the rest. For `serve`, which
+    /// serves a page asked for before it is written as soon as it is.
+    pub fn defer_deep_pages(&mut self, defer: bool) {
+        self.defer = defer;
+    }
+
+    /// The paths (relative to the output folder) of the files the last rebuild left for later
+    /// and not yet written.
+    pub fn deferred_paths(&self) -> Vec<String> {
+        let Some(plan) = &self.plan else {
+            return Vec::new();
+        };
+        (self.deferred.iter())
+            .map(|&i| plan.files[i].0.clone())
+            .collect()
+    }
+
+    /// Renders and writes at most `max` of the files the last rebuild left for later, those
+    /// at the paths `wanted` first (relative to the output folder; a path not left for later
+    /// is ignored). Gives the paths done. Once none is left, the output folder is what a full
+    /// build gives. On failure the files not done are left for the next rebuild.
+    pub fn render_deferred(
+        &mut self,
+        wanted: &[String],
+        max: usize,
+    ) -> Result<Vec<String>, BuildError> {
+        let (Some(plan), Some(resolved), Some(templates)) =
+            (&self.plan, &self.resolved, &self.templates)
+        else {
+            self.deferred.clear();
+            return Ok(Vec::new());
+        };
+        let mut chosen: Vec<usize> = Vec::new();
+        for path in wanted {
+            if let Some(at) = (self.deferred.iter()).position(|&i| plan.files[i].0 == *path) {
+                chosen.push(self.deferred.remove(at));
+            }
+        }
+        while chosen.len() < max.max(1)
+            && let Some(i) = self.deferred.pop()
+        {
+            chosen.push(i);
+        }
+        if chosen.is_empty() {
+            return Ok(Vec::new());
+        }
+        let site = &resolved.site;
+        let bodies: Vec<&Rendered> = (site.items.iter())
+            .map(|item| &self.bodies[&item.source.content_path].rendered)
+            .collect();
+        let renderer = SiteRenderer::new(site, templates, &bodies, &plan.layout);
+        let files = inventory::files(plan, &[]);
+        let done: Vec<String> = chosen.iter().map(|&i| files[i].0.to_string()).collect();
+        let result = (|| -> Result<()> {
+            let mut rendered = render(&renderer, templates, &files, &chosen, None)?;
+            let mut unchanged = Vec::new();
+            let mut gone = Vec::new();
+            if let Some(&i) = (chosen.iter())
+                .find(|&&i| matches!(files[i].1, Planned::Render(Target::SearchIndex)))
+            {
+                let before = self.search.files.clone();
+                let force = !self.inventory.has(files[i].0);
+                match self.search.index(site, &plan.fingerprints, force)? {
+                    Some(outputs) => {
+                        for output in outputs {
+                            rendered.push(RenderedFile::new(i, output, Vec::new(), None)?);
+                        }
+                    }
+                    None => unchanged.push(i),
+                }
+                gone = (before.into_iter())
+                    .filter(|path| !self.search.files.contains(path) && path != files[i].0)
+                    .collect();
+            }
+            let output = &self.options.output;
+            self.inventory
+                .write(output, &files, &rendered, &chosen, None)?;
+            self.inventory
+                .record_deferred(output, &files, &rendered, &unchanged, &gone);
+            Ok(())
+        })();
+        match result {
+            Ok(()) => Ok(done),
+            Err(error) => {
+                // Found stale again by the next rebuild (their records do not match).
+                self.deferred.clear();
+                Err(error.into())
+            }
         }
     }
 
@@ -512,6 +617,8 @@ impl Session {
     pub fn rebuild(&mut self) -> Result<Rebuild, BuildError> {
         let started = Instant::now();
         let mut phases = Phases::new(started);
+        // Those the last rebuild left for later are found stale again.
+        self.deferred.clear();
         let output = self.options.output.clone();
         if !output.is_dir() {
             self.inventory.fresh = true;
@@ -556,10 +663,20 @@ impl Session {
         let files = inventory::files(plan, &copies);
         phases.done("fichiers à copier");
 
-        // Stale: what must be produced again.
-        let dirty = self
+        // Stale: what must be produced again, and what of it may wait (`defer_deep_pages`).
+        let mut dirty = self
             .inventory
             .stale(&files, templates, self.templates_loaded);
+        if self.defer && !self.inventory.fresh {
+            let copied: HashSet<&str> = copies.iter().map(|(rel, _, _)| rel.as_str()).collect();
+            let (now, later) = dirty.into_iter().partition(|&i| match &files[i] {
+                (path, Planned::Render(target), _) => {
+                    !may_wait(site, target) || copied.contains(path)
+                }
+                (_, Planned::Copy(_), _) => true,
+            });
+            (dirty, self.deferred) = (now, later);
+        }
 
         // Render: the pages, then the search index. A fresh build writes each file into its
         // staging folder as soon as it is made, and keeps only its record: the site's pages are
@@ -601,9 +718,14 @@ impl Session {
         phases.done("écriture");
 
         // Record: what each file was made from; the files gone are deleted.
-        let deleted =
-            self.inventory
-                .record(&output, &files, &rendered, &unchanged, &self.search.files);
+        let deleted = self.inventory.record(
+            &output,
+            &files,
+            &rendered,
+            &unchanged,
+            &self.search.files,
+            &self.deferred,
+        );
         phases.done("inventaire");
         self.templates_loaded = false;
         Ok(Rebuild {
@@ -612,12 +734,24 @@ impl Session {
             deleted,
             total_pages: self.inventory.total_pages(),
             total_files: self.inventory.total_files(),
+            deferred: self.deferred.len(),
             resolved: self.resolved_again,
             warnings,
             elapsed: started.elapsed(),
             phases: phases.list,
             memory: phases.memory.unwrap_or_default(),
         })
+    }
+}
+
+/// Whether the file of `target` may be written after the others: a page after the first of a
+/// list (as its declaration says, `render::shows`), or the search index.
+fn may_wait(site: &Site, target: &Target) -> bool {
+    match target {
+        Target::SearchIndex => true,
+        Target::Page(_) => (Shows::of(site, target).lists.iter())
+            .any(|shown| matches!(shown.part, Part::Page { page, .. } if page > 1)),
+        _ => false,
     }
 }
 
