@@ -8,7 +8,6 @@ use std::path::Path;
 
 use crate::config::CONFIG_FILE;
 use crate::diagnostics::{Diagnostic, Severity};
-use crate::render::feeds::Spec;
 use crate::site::Site;
 
 /// Whether `from` is the address of a feed (`.xml`, `.atom`, `.rss`).
@@ -68,26 +67,8 @@ pub fn pages(site: &Site) -> Vec<(usize, String)> {
         .collect()
 }
 
-/// Copies of the feeds of `specs` at the old feed addresses that redirect to them.
-pub fn feed_copies(site: &Site, specs: &[Spec]) -> Vec<Spec> {
-    site.config
-        .redirects
-        .iter()
-        .filter(|(from, _)| is_feed(from) && feed_path(from).is_ok())
-        .filter_map(|(from, to)| {
-            let spec = specs
-                .iter()
-                .find(|s| s.path == to.trim_start_matches('/'))?;
-            Some(Spec {
-                path: feed_path(from).ok()?,
-                ..spec.clone()
-            })
-        })
-        .collect()
-}
-
 /// The file of an old feed address (`/feeds/all.atom.xml` → `feeds/all.atom.xml`).
-fn feed_path(from: &str) -> Result<String, String> {
+pub fn feed_path(from: &str) -> Result<String, String> {
     // Same rules as an alias, for the path itself.
     let as_page = format!("{}.html", from.rsplit_once('.').map_or(from, |(p, _)| p));
     crate::urls::alias_file(&as_page)?;
@@ -96,8 +77,9 @@ fn feed_path(from: &str) -> Result<String, String> {
 
 /// The problems of `redirects:`: an address that is not a path, or that the build writes
 /// already (an error at its line of site.yaml); a target that the site does not write (a
-/// warning: that redirect is left out until the page exists again).
-pub fn check(root: &Path, site: &Site) -> Vec<Diagnostic> {
+/// warning: that redirect is left out until the page exists again). `feeds`: the path of every
+/// feed the site writes, the copies at old feed addresses included (`render::feeds::specs`).
+pub fn check(root: &Path, site: &Site, feeds: &[&str]) -> Vec<Diagnostic> {
     if site.config.redirects.is_empty() {
         return Vec::new();
     }
@@ -120,7 +102,6 @@ pub fn check(root: &Path, site: &Site) -> Vec<Diagnostic> {
             .at(&text, line, column, from.chars().count())
             .with_help(help.to_string())
     };
-    let specs = crate::render::feeds::specs(site);
     let item_files: std::collections::HashSet<String> = site
         .items
         .iter()
@@ -147,8 +128,8 @@ pub fn check(root: &Path, site: &Site) -> Vec<Diagnostic> {
             }
         };
         let generated = if is_feed(from) {
-            // `specs` holds the copy written at `from` itself.
-            specs.iter().filter(|s| s.path == file).count() > 1
+            // `feeds` holds the copy written at `from` itself.
+            feeds.iter().filter(|&&path| path == file).count() > 1
         } else {
             item_files.contains(&file) || crate::urls::is_generated_page(&file)
         };
@@ -163,7 +144,7 @@ pub fn check(root: &Path, site: &Site) -> Vec<Diagnostic> {
             continue;
         }
         let exists = if is_feed(from) {
-            specs.iter().any(|s| s.path == to.trim_start_matches('/'))
+            feeds.contains(&to.trim_start_matches('/'))
         } else {
             target_title(site, to).is_some()
         };

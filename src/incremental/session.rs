@@ -421,8 +421,12 @@ impl Session {
             for d in site::hold_back(&mut site, &entries, &unparsed, &held, publish) {
                 diagnostics.push(d);
             }
-            for d in crate::redirects::check(&root, &site) {
-                diagnostics.push(d);
+            if !site.config.redirects.is_empty() {
+                let feeds = crate::render::feeds::specs(&site);
+                let feeds: Vec<&str> = feeds.iter().map(|f| f.path.as_str()).collect();
+                for d in crate::redirects::check(&root, &site, &feeds) {
+                    diagnostics.push(d);
+                }
             }
             Resolved { site, diagnostics }
         });

@@ -76,9 +76,29 @@ pub fn specs(site: &Site) -> Vec<Spec> {
             .map(|term| term_spec(site, term, "categories")),
     );
     // Old feed addresses of `redirects:` get a copy of the feed they lead to.
-    let copies = crate::redirects::feed_copies(site, &specs);
+    let copies = feed_copies(site, &specs);
     specs.extend(copies);
     specs
+}
+
+/// Copies of the feeds of `specs` at the old feed addresses that redirect to them.
+pub fn feed_copies(site: &Site, specs: &[Spec]) -> Vec<Spec> {
+    site.config
+        .redirects
+        .iter()
+        .filter(|(from, _)| {
+            crate::redirects::is_feed(from) && crate::redirects::feed_path(from).is_ok()
+        })
+        .filter_map(|(from, to)| {
+            let spec = specs
+                .iter()
+                .find(|s| s.path == to.trim_start_matches('/'))?;
+            Some(Spec {
+                path: crate::redirects::feed_path(from).ok()?,
+                ..spec.clone()
+            })
+        })
+        .collect()
 }
 
 /// The feed of a tag (`section` "tags") or a category ("categories").

@@ -4,6 +4,7 @@
 //! address through `aliases`; authors and categories are mapped to the site's, created when
 //! missing; nothing existing is overwritten, and everything not converted is reported.
 
+mod doc;
 mod header;
 mod links;
 mod redirects;
@@ -15,6 +16,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, Result, anyhow};
 
+use doc::{Doc, DocKind, pelicanconf_setting};
 use header::{Field, Header, ambiguous_date, convert_date, parse_header, split_list};
 use links::{
     Folder, LinkKind, MARKDOWN, OTHER_SOURCES, Scan, Target, apply_edits, bundle_name, classify,
@@ -46,71 +48,6 @@ const KNOWN_KEYS: &[&str] = &[
     "title", "date", "modified", "category", "tags", "slug", "author", "authors", "summary",
     "status", "url", "save_as", "lang",
 ];
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum DocKind {
-    Article,
-    Page,
-}
-
-impl DocKind {
-    fn kind(self) -> Kind {
-        match self {
-            DocKind::Article => Kind::Article,
-            DocKind::Page => Kind::Page,
-        }
-    }
-}
-
-/// A Markdown file of the Pelican folder, as understood.
-#[derive(Debug)]
-struct Doc {
-    /// Path relative to the Pelican folder, `/`-separated.
-    rel: String,
-    kind: DocKind,
-    text: String,
-    body_start: usize,
-    title: String,
-    /// Pelican's slug (its old address is `/<slug>.html`).
-    pelican_slug: String,
-    /// File name here.
-    slug: String,
-    date: Option<String>,
-    updated: Option<String>,
-    authors: Vec<String>,
-    category: Option<String>,
-    /// The category as Pelican has it (the whole `Category:`, or the folder): its old address.
-    pelican_category: Option<String>,
-    tags: Vec<String>,
-    summary: Option<String>,
-    draft: bool,
-    aliases: Vec<String>,
-    /// Whether it is converted (not skipped).
-    converted: bool,
-    /// Files copied next to it, in order: (path in the Pelican folder, name in the bundle).
-    files: Vec<(String, String)>,
-}
-
-impl Doc {
-    /// Path relative to `content/` once converted.
-    fn content_path(&self) -> String {
-        let dir = self.kind.kind().dir();
-        if self.files.is_empty() {
-            format!("{dir}/{}.md", self.slug)
-        } else {
-            format!("{dir}/{}/index.md", self.slug)
-        }
-    }
-
-    fn line_of_key(&self, header: &Header, key: &str) -> usize {
-        header
-            .fields
-            .iter()
-            .find(|f| f.key == key)
-            .map(|f| f.line)
-            .unwrap_or(0)
-    }
-}
 
 /// Converts the Pelican folder; writes unless `dry_run`.
 pub fn import(root: &Path, options: &PelicanOptions) -> Result<Report> {
@@ -1011,39 +948,6 @@ fn pelicanconf_author(source: &Path) -> Option<String> {
     pelicanconf_setting(source, "AUTHOR")
         .flatten()
         .filter(|s| !s.is_empty())
-}
-
-/// A string setting of the `pelicanconf.py` next to (or above) the content folder: `None`
-/// when it is not set, `Some(None)` when it is set to `None`.
-fn pelicanconf_setting(source: &Path, name: &str) -> Option<Option<String>> {
-    let candidates = [
-        source.join("pelicanconf.py"),
-        source.parent()?.join("pelicanconf.py"),
-    ];
-    for path in candidates {
-        let Ok(text) = std::fs::read_to_string(&path) else {
-            continue;
-        };
-        for line in text.lines() {
-            let Some(rest) = line.strip_prefix(name) else {
-                continue;
-            };
-            let Some(value) = rest.trim_start().strip_prefix('=') else {
-                continue;
-            };
-            let value = value.trim();
-            if value == "None" || value.starts_with("None ") || value.starts_with("None#") {
-                return Some(None);
-            }
-            let quote = value.chars().next()?;
-            if matches!(quote, '\'' | '"')
-                && let Some(end) = value[1..].find(quote)
-            {
-                return Some(Some(value[1..1 + end].to_string()));
-            }
-        }
-    }
-    None
 }
 
 /// The address of a document on the old site (its alias), for links to it when it is not

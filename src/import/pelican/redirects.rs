@@ -5,8 +5,8 @@
 use std::collections::HashMap;
 use std::path::Path;
 
+use super::doc::{Doc, DocKind, pelicanconf_setting};
 use super::slug::pelican_slugify;
-use super::{Doc, DocKind, pelicanconf_setting};
 use crate::config::Config;
 use crate::import::{Note, Plan, Report, yaml_scalar};
 
