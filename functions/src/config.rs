@@ -4,6 +4,8 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+use lettre::message::Mailbox;
+use lettre::{AsyncSmtpTransport, Tokio1Executor};
 use thiserror::Error;
 
 /// Default `STORE`: a SQLite file in the working directory's `.classmates` folder.
@@ -121,6 +123,49 @@ pub struct MailConfig {
     pub from: Option<String>,
     /// `MAIL_REPLY_TO`: the organisers' address, optional.
     pub reply_to: Option<String>,
+}
+
+/// `From` of the `.eml` files written without `MAIL_FROM`.
+pub const LOCAL_FROM: &str = "PythonClassmates <inscriptions@localhost>";
+
+impl MailConfig {
+    /// The sender and reply-to addresses, checked (and the SMTP URL, without connecting
+    /// anywhere); `None` when e-mail is off.
+    pub fn addresses(&self) -> Result<Option<(Mailbox, Option<Mailbox>)>, ConfigError> {
+        let from = match (&self.transport, &self.from) {
+            (MailTransport::Off, _) => return Ok(None),
+            (_, Some(from)) => mailbox("MAIL_FROM", from)?,
+            (MailTransport::Smtp(_), None) => return Err(ConfigError::Missing("MAIL_FROM")),
+            (MailTransport::Files(_), None) => mailbox("MAIL_FROM", LOCAL_FROM)?,
+        };
+        let reply_to = match &self.reply_to {
+            Some(reply_to) => Some(mailbox("MAIL_REPLY_TO", reply_to)?),
+            None => None,
+        };
+        if let MailTransport::Smtp(url) = &self.transport {
+            smtp_builder(url)?;
+        }
+        Ok(Some((from, reply_to)))
+    }
+}
+
+/// The address `value` of the setting `var`.
+fn mailbox(var: &'static str, value: &str) -> Result<Mailbox, ConfigError> {
+    value.parse().map_err(|_| ConfigError::Invalid {
+        var,
+        reason: "expected an address or `Name <address>`".to_owned(),
+    })
+}
+
+/// The SMTP transport of `SMTP_URL`, not connected yet.
+pub fn smtp_builder(
+    url: &str,
+) -> Result<lettre::transport::smtp::AsyncSmtpTransportBuilder, ConfigError> {
+    AsyncSmtpTransport::<Tokio1Executor>::from_url(url.trim()).map_err(|_| ConfigError::Invalid {
+        var: "SMTP_URL",
+        // The value may hold a password: not repeated.
+        reason: "expected smtp://[user:password@]host:port[?tls=required] or smtps://…".to_owned(),
+    })
 }
 
 impl Default for MailConfig {
@@ -430,7 +475,7 @@ impl Config {
             }
         }
         self.discord_app.validate()?;
-        crate::mail::Mailer::check(&self.mail)?;
+        self.mail.addresses()?;
         if let ManifestSource::Url(url) = &self.events_manifest {
             if reqwest::Url::parse(url).is_err() {
                 return Err(ConfigError::Invalid {

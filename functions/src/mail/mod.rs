@@ -19,8 +19,7 @@ use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
 use crate::config::{ConfigError, MailConfig, MailTransport};
 
-/// `From` of the `.eml` files written without `MAIL_FROM`.
-pub const LOCAL_FROM: &str = "PythonClassmates <inscriptions@localhost>";
+pub use crate::config::LOCAL_FROM;
 /// Longest wait for the SMTP server at each step of a delivery.
 pub const SMTP_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -87,45 +86,18 @@ impl Header for AutoSubmitted {
     }
 }
 
-fn mailbox(var: &'static str, value: &str) -> Result<Mailbox, ConfigError> {
-    value.parse().map_err(|_| ConfigError::Invalid {
-        var,
-        reason: "expected an address or `Name <address>`".to_owned(),
-    })
-}
-
 impl Mailer {
-    /// Checks the settings without connecting anywhere.
-    pub fn check(config: &MailConfig) -> Result<(), ConfigError> {
-        Mailer::settings(config).map(|_| ())
-    }
-
-    fn settings(config: &MailConfig) -> Result<Option<(Mailbox, Option<Mailbox>)>, ConfigError> {
-        let from = match (&config.transport, &config.from) {
-            (MailTransport::Off, _) => return Ok(None),
-            (_, Some(from)) => mailbox("MAIL_FROM", from)?,
-            (MailTransport::Smtp(_), None) => return Err(ConfigError::Missing("MAIL_FROM")),
-            (MailTransport::Files(_), None) => mailbox("MAIL_FROM", LOCAL_FROM)?,
-        };
-        let reply_to = match &config.reply_to {
-            Some(reply_to) => Some(mailbox("MAIL_REPLY_TO", reply_to)?),
-            None => None,
-        };
-        if let MailTransport::Smtp(url) = &config.transport {
-            smtp_builder(url)?;
-        }
-        Ok(Some((from, reply_to)))
-    }
-
     /// The mailer of these settings, `None` when e-mail is off.
     pub fn new(config: &MailConfig) -> Result<Option<Mailer>, ConfigError> {
-        let Some((from, reply_to)) = Mailer::settings(config)? else {
+        let Some((from, reply_to)) = config.addresses()? else {
             return Ok(None);
         };
         let transport = match &config.transport {
-            MailTransport::Smtp(url) => {
-                Transport::Smtp(smtp_builder(url)?.timeout(Some(SMTP_TIMEOUT)).build())
-            }
+            MailTransport::Smtp(url) => Transport::Smtp(
+                crate::config::smtp_builder(url)?
+                    .timeout(Some(SMTP_TIMEOUT))
+                    .build(),
+            ),
             MailTransport::Files(dir) => Transport::Files(dir.clone()),
             MailTransport::Off => return Ok(None),
         };
@@ -181,16 +153,6 @@ impl Mailer {
             }
         }
     }
-}
-
-fn smtp_builder(
-    url: &str,
-) -> Result<lettre::transport::smtp::AsyncSmtpTransportBuilder, ConfigError> {
-    AsyncSmtpTransport::<Tokio1Executor>::from_url(url.trim()).map_err(|_| ConfigError::Invalid {
-        var: "SMTP_URL",
-        // The value may hold a password: not repeated.
-        reason: "expected smtp://[user:password@]host:port[?tls=required] or smtps://…".to_owned(),
-    })
 }
 
 /// Writes `bytes` to `path` whole: a temporary file renamed into place, so a mail client never
