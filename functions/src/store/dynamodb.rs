@@ -83,7 +83,7 @@ use aws_sdk_dynamodb::types::{
 };
 use chrono::{DateTime, SecondsFormat, Utc};
 
-use super::{
+use super::contract::{
     AnnouncementClaim, AnnouncementKind, Cancelled, ClaimOutcome, Counts, EventState,
     FailedMessage, Fanout, JoinLink, Mailing, MessageClaim, MessageKind, NewRegistration, Observed,
     OutboxMessage, ProposeOutcome, Purged, RegisterOutcome, Registration, ScheduledClaim,

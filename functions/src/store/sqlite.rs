@@ -8,9 +8,9 @@
 //! never wait for a checkpoint's fsyncs.
 //!
 //! Schema: one row per live registration; a cancelled registration is deleted; one row per
-//! Discord announcement claimed or sent (see [`super::AnnouncementKind`]). The waiting-list
-//! order is the insertion order (`seq`), so a position is the rank among waiting rows of the
-//! event.
+//! Discord announcement claimed or sent (see [`super::contract::AnnouncementKind`]). The
+//! waiting-list order is the insertion order (`seq`), so a position is the rank among waiting
+//! rows of the event.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -23,7 +23,7 @@ use rusqlite::{
 };
 use tokio::sync::Mutex;
 
-use super::{
+use super::contract::{
     AnnouncementClaim, AnnouncementKind, Cancelled, ClaimOutcome, Counts, EventState,
     FailedMessage, Fanout, JoinLink, Mailing, MessageClaim, MessageKind, NewRegistration, Observed,
     OutboxMessage, ProposeOutcome, Purged, RegisterOutcome, Registration, ScheduledClaim,
