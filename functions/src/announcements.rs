@@ -33,9 +33,7 @@ use crate::manifest::{Manifest, ManifestEvent};
 use crate::store::{AnnouncementClaim, AnnouncementKind, ClaimOutcome, Counts, Store};
 use crate::token;
 
-/// How long a claim is held before another sync may take it over. A send takes at most a few
-/// rate-limited attempts of 10 s each, so a live claim is never taken over.
-pub const LEASE: TimeDelta = TimeDelta::minutes(10);
+pub use crate::discord::CLAIM_LEASE as LEASE;
 /// Real time after which a sync starts no new event (the rest waits for the next sync), so that
 /// it ends well within the function's timeout even when Discord hangs: a sync killed mid-way
 /// would leave claims held until their lease ends.
@@ -196,7 +194,7 @@ pub fn message(
             RegisterButton::Form => [
                 Button::interactive(
                     "S’inscrire",
-                    crate::interactions::register::custom_id(&event.slug),
+                    crate::interactions::ids::custom_id(&event.slug),
                 ),
                 Button::link("Page de l’événement", page),
             ]

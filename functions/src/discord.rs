@@ -24,6 +24,11 @@ use thiserror::Error;
 use tokio::sync::Mutex;
 use tokio::time::Instant;
 
+/// How long a claim to post on Discord (an announcement, a guild scheduled event) is held
+/// before another sync may take it over. A send takes at most a few rate-limited attempts of
+/// 10 s each, so a live claim is never taken over.
+pub const CLAIM_LEASE: chrono::TimeDelta = chrono::TimeDelta::minutes(10);
+
 /// Discord's limits, in characters (Unicode scalar values).
 pub mod limits {
     pub const CONTENT: usize = 2000;

@@ -20,8 +20,8 @@ use reqwest::Method;
 use serde::Serialize;
 use serde_json::{Value, json};
 
-use crate::announcements::LEASE;
 use crate::clock::Clock;
+use crate::discord::CLAIM_LEASE as LEASE;
 use crate::discord::{DiscordClient, DiscordError, truncate};
 use crate::manifest::{Manifest, ManifestEvent};
 use crate::store::{ScheduledClaim, ScheduledLink, Store};

@@ -8,6 +8,7 @@
 
 pub mod commands;
 pub mod events;
+pub mod ids;
 pub mod model;
 pub mod propose;
 pub mod register;

@@ -16,10 +16,9 @@ use crate::discord::escape_markdown;
 use crate::store::RegisterOutcome;
 use crate::validation::RawRegistration;
 
+use super::ids::{custom_id, slug_of};
 use super::model::{self, ComponentData, Interaction, ModalData};
 
-/// Prefix of the button's and the modal's custom_id, followed by the event's slug.
-pub const CUSTOM_ID_PREFIX: &str = "inscription:";
 /// The text inputs of the modal.
 const EMAIL_INPUT: &str = "email";
 const NAME_INPUT: &str = "name";
@@ -29,18 +28,6 @@ pub const CONSENT: &str = "En envoyant ce formulaire, j'accepte que PythonClassm
 
 const MSG_LIMITED: &str = "Trop de tentatives depuis votre compte. Réessayez dans une minute.";
 const MSG_INVALID: &str = "Certains champs sont invalides :";
-
-/// The custom_id naming the event `slug` (Discord allows 100 characters).
-pub fn custom_id(slug: &str) -> String {
-    format!("{CUSTOM_ID_PREFIX}{slug}")
-}
-
-/// The slug of a custom_id made by [`custom_id`].
-pub fn slug_of(custom_id: &str) -> Option<&str> {
-    custom_id
-        .strip_prefix(CUSTOM_ID_PREFIX)
-        .filter(|slug| !slug.is_empty())
-}
 
 /// The rate limiter's key for a Discord member: their id in the IPv6 discard-only prefix
 /// `100::/64` (RFC 6666), which no real client address ever has. Every interaction comes from
