@@ -7,7 +7,8 @@ use http::{Request, Response, StatusCode};
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::app::{App, error, json_response, unauthorized};
+use crate::app::respond::{error, json_response, unauthorized};
+use crate::app::state::App;
 
 const MSG_INTERNAL: &str = "Une erreur est survenue, réessayez plus tard.";
 const MSG_BAD_BODY: &str =

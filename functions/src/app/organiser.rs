@@ -9,10 +9,11 @@ use http::{Request, Response, StatusCode};
 use serde_json::{Value, json};
 use subtle::ConstantTimeEq;
 
-use super::{
-    Answer, App, BodyKind, MAX_BODY_BYTES, body_kind, error, internal, json_response, response,
+use super::respond::{
+    Answer, BodyKind, MAX_BODY_BYTES, body_kind, error, internal, json_response, response,
     unauthorized,
 };
+use super::state::App;
 use crate::store::{Registration, Status};
 use crate::token;
 

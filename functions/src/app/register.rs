@@ -7,11 +7,11 @@ use bytes::Bytes;
 use http::{Request, Response, StatusCode};
 use serde_json::json;
 
-use super::{
-    Answer, App, BodyKind, KnownEvent, MAX_BODY_BYTES, MSG_INTERNAL, MSG_UNAVAILABLE,
-    MSG_UNKNOWN_EVENT, accepts_json, body_kind, client_ip, error, json_response, result_location,
-    see_other,
+use super::respond::{
+    Answer, BodyKind, MAX_BODY_BYTES, MSG_INTERNAL, MSG_UNAVAILABLE, MSG_UNKNOWN_EVENT,
+    accepts_json, body_kind, client_ip, error, json_response, result_location, see_other,
 };
+use super::state::{App, KnownEvent};
 use crate::mail::outbox::Soon;
 use crate::manifest::{ClosedReason, ManifestEvent};
 use crate::retention;

@@ -7,6 +7,7 @@
 //! « S'inscrire » button of announcements and its form ([`register`]).
 
 pub mod commands;
+pub mod discord_app;
 pub mod events;
 pub mod ids;
 pub mod model;
@@ -18,12 +19,10 @@ use bytes::Bytes;
 use http::{Request, Response, StatusCode};
 use serde_json::Value;
 
-use crate::app::{App, error, json_response};
-use crate::catalog::Catalog;
-use crate::config::Config;
-use crate::manifest::SiteLinks;
+use crate::app::respond::{error, json_response};
+use crate::app::state::App;
+pub use discord_app::DiscordApp;
 use model::{CommandData, Interaction};
-use verify::Verifier;
 
 /// Largest interaction body accepted: a message command carries the whole target message
 /// (2000 to 4000 characters of text, embeds, author…), more than the API's other requests.
@@ -40,27 +39,6 @@ const MSG_UNKNOWN_COMMAND: &str =
     "Cette commande n’est pas (ou plus) prise en charge par l’application.";
 const MSG_UNAVAILABLE: &str =
     "Le service est momentanément indisponible, réessayez dans un instant.";
-
-/// What the app knows of its Discord side, built once at start.
-pub struct DiscordApp {
-    verifier: Option<Verifier>,
-    /// The site's resources, published next to the events manifest.
-    links: Catalog<SiteLinks>,
-}
-
-impl DiscordApp {
-    /// From the validated configuration; the error names what is wrong with the key.
-    pub fn new(config: &Config) -> Result<DiscordApp, String> {
-        let verifier = match &config.discord_app.public_key {
-            Some(key) => Some(Verifier::from_hex(key)?),
-            None => None,
-        };
-        Ok(DiscordApp {
-            verifier,
-            links: Catalog::beside(&config.events_manifest, config.manifest_ttl),
-        })
-    }
-}
 
 fn discord_json(value: &Value) -> Response<Bytes> {
     json_response(StatusCode::OK, value)

@@ -11,7 +11,8 @@ use bytes::Bytes;
 use http::Request;
 use serde_json::{Value, json};
 
-use crate::app::{App, EnrolError};
+use crate::app::register::EnrolError;
+use crate::app::state::App;
 use crate::discord::escape_markdown;
 use crate::store::RegisterOutcome;
 use crate::validation::RawRegistration;
