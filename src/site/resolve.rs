@@ -1,6 +1,7 @@
 //! Resolution: turns parsed entries into the site's items, checking every cross-reference
 //! (authors, series, categories), dates and URLs, deciding what is published at `now`, and
-//! building the indexes (series parts, tags, categories, authors) once for all pages.
+//! building the indexes (series parts, tags, categories, authors) once for all pages; what
+//! each entry resolved to is kept (`Resolutions`) so that resolving again redoes only changes.
 
 use std::cell::OnceCell;
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -10,247 +11,16 @@ use std::sync::Arc;
 
 use rayon::prelude::*;
 
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 
 use crate::config::Config;
-use crate::content::meta::ResourceKind;
 use crate::content::{Entry, Kind, Meta, Source};
 use crate::dates::{self, Instant};
 use crate::diagnostics::{Diagnostic, Diagnostics};
 use crate::hash::FastMap;
 use crate::urls::{self, LinkTarget, LinkTargets, RESERVED_PATHS, alias_file, is_generated_page};
 
-/// Options that decide what is published.
-#[derive(Debug, Clone, Copy)]
-pub struct Publish {
-    pub now: DateTime<Utc>,
-    /// Include drafts and items scheduled after `now` (preview).
-    pub drafts: bool,
-}
-
-impl Publish {
-    /// Whether an item without problems is published: drafts and items `scheduled` after
-    /// `now` only in a preview.
-    fn shows(&self, draft: bool, scheduled: bool) -> bool {
-        self.drafts || (!draft && !scheduled)
-    }
-}
-
-/// Index of an item in `Site::items`.
-pub type ItemId = usize;
-
-#[derive(Debug, Clone)]
-pub struct EventDetail {
-    pub start: Instant,
-    pub end: Instant,
-    pub location: Option<String>,
-    pub capacity: Option<u32>,
-    pub registration: bool,
-    pub registration_deadline: Instant,
-    /// `cancelled: true`: the page says so, registration closes, calendars carry
-    /// `STATUS:CANCELLED`, and the manifest tells the registrations function.
-    pub cancelled: bool,
-    pub recording: Option<String>,
-    pub slides: Option<String>,
-}
-
-#[derive(Debug, Clone)]
-pub enum Detail {
-    Author {
-        github: Option<String>,
-        discord: Option<String>,
-        avatar: Option<String>,
-    },
-    Article {
-        updated: Option<Instant>,
-        series: Option<String>,
-        part: Option<u32>,
-    },
-    Series {
-        parts: Vec<ItemId>,
-    },
-    Resource {
-        url: String,
-        kind: ResourceKind,
-        source: Option<String>,
-    },
-    Event(EventDetail),
-    Page,
-}
-
-/// One published piece of content.
-#[derive(Debug, Clone)]
-pub struct Item {
-    pub kind: Kind,
-    pub slug: String,
-    pub title: String,
-    /// Site path of its page: `/articles/x/`.
-    pub url: String,
-    /// Publication date (articles, resources), start (events), latest part (series).
-    pub date: Option<Instant>,
-    /// Plain-text summary: the front matter's, or the first paragraph.
-    pub summary: String,
-    /// Tags as written, in order, each once (by slug).
-    pub tags: Vec<String>,
-    /// The slugs of `tags`, in the same order.
-    pub tag_slugs: Vec<String>,
-    pub categories: Vec<String>,
-    /// Author ids: authors of articles and resources, speakers of events.
-    pub authors: Vec<String>,
-    pub draft: bool,
-    /// Old site paths (validated) whose redirect pages point here.
-    pub aliases: Vec<String>,
-    pub source: Source,
-    pub detail: Detail,
-}
-
-impl Item {
-    pub fn event(&self) -> Option<&EventDetail> {
-        match &self.detail {
-            Detail::Event(e) => Some(e),
-            _ => None,
-        }
-    }
-}
-
-/// A tag or a category with the items filed under it, newest first.
-#[derive(Debug, Clone)]
-pub struct Term {
-    pub slug: String,
-    pub name: String,
-    pub description: Option<String>,
-    pub items: Vec<ItemId>,
-}
-
-/// The whole resolved site.
-#[derive(Debug)]
-pub struct Site {
-    pub config: Config,
-    pub now: DateTime<Utc>,
-    /// Sorted by kind then slug. Shared with the [`Resolutions`] of the next resolve.
-    pub items: Vec<Arc<Item>>,
-    /// `content/`-relative path → URL, for every content file including unpublished ones.
-    pub link_targets: LinkTargets,
-    /// Sorted by slug.
-    pub tags: Vec<Term>,
-    /// In `site.yaml` order.
-    pub categories: Vec<Term>,
-    /// Per kind (`Kind as usize`), the range of its ids (items are sorted by kind).
-    kinds: Vec<std::ops::Range<ItemId>>,
-    /// Every id, newest first: the order of every list of the site, computed once.
-    order: Vec<ItemId>,
-    /// Per kind (`Kind as usize`), the ids newest first: computed once, read by many pages.
-    newest: Vec<Vec<ItemId>>,
-    /// Per author id, the ids of their works newest first ([`Site::by_author`]).
-    works: HashMap<String, Vec<ItemId>>,
-    /// The first instant after `now` at which the site changes by itself: a scheduled item
-    /// is due, an event ends or closes its registrations. `serve` rebuilds then.
-    pub next_change: Option<DateTime<Utc>>,
-}
-
-impl Site {
-    pub fn get(&self, kind: Kind, slug: &str) -> Option<&Item> {
-        self.id(kind, slug).map(|i| &*self.items[i])
-    }
-
-    /// The index in `tags` of the tag `slug` (they are sorted by slug).
-    pub fn tag_index(&self, slug: &str) -> Option<usize> {
-        self.tags
-            .binary_search_by(|t| t.slug.as_str().cmp(slug))
-            .ok()
-    }
-
-    /// Found among the items of `kind`, sorted by slug: no hashing, no allocation.
-    pub fn id(&self, kind: Kind, slug: &str) -> Option<ItemId> {
-        let range = self.kinds[kind as usize].clone();
-        let start = range.start;
-        self.items[range]
-            .binary_search_by(|item| item.slug.as_str().cmp(slug))
-            .ok()
-            .map(|i| start + i)
-    }
-
-    /// Ids of the items of `kind`, newest first (by date, then slug).
-    pub fn newest_first(&self, kind: Kind) -> &[ItemId] {
-        &self.newest[kind as usize]
-    }
-
-    /// Ids of every item, newest first (by date, then kind and slug): filtered, it gives any
-    /// list of the site in order without sorting it.
-    pub fn newest(&self) -> &[ItemId] {
-        &self.order
-    }
-
-    /// Whether an event is over at the build's `now`.
-    pub fn is_past(&self, event: &EventDetail) -> bool {
-        event.end <= self.now
-    }
-
-    /// Events still to come (or under way), soonest first.
-    pub fn upcoming_events(&self) -> Vec<ItemId> {
-        let mut ids: Vec<ItemId> = self
-            .event_ids()
-            .filter(|&i| !self.is_past(self.items[i].event().unwrap()))
-            .collect();
-        ids.sort_by_key(|&i| {
-            (
-                self.items[i].event().unwrap().start,
-                self.items[i].slug.clone(),
-            )
-        });
-        ids
-    }
-
-    /// Events that are over, most recent first.
-    pub fn past_events(&self) -> Vec<ItemId> {
-        self.newest_first(Kind::Event)
-            .iter()
-            .copied()
-            .filter(|&i| self.items[i].event().is_some_and(|e| self.is_past(e)))
-            .collect()
-    }
-
-    fn event_ids(&self) -> impl Iterator<Item = ItemId> + '_ {
-        (0..self.items.len()).filter(|&i| self.items[i].kind == Kind::Event)
-    }
-
-    /// Resources plus replays (past events with a recording), newest first.
-    pub fn resources_and_replays(&self) -> Vec<ItemId> {
-        self.order
-            .iter()
-            .copied()
-            .filter(|&i| {
-                let item = &self.items[i];
-                item.kind == Kind::Resource
-                    || item
-                        .event()
-                        .is_some_and(|e| e.recording.is_some() && self.is_past(e))
-            })
-            .collect()
-    }
-
-    /// Everything an author wrote, spoke at or added, newest first.
-    pub fn by_author(&self, author: &str) -> &[ItemId] {
-        self.works.get(author).map_or(&[], Vec::as_slice)
-    }
-
-    /// The series an article belongs to, with its 1-based position among the published parts.
-    pub fn series_position(&self, article: ItemId) -> Option<(ItemId, usize)> {
-        let Detail::Article {
-            series: Some(series),
-            ..
-        } = &self.items[article].detail
-        else {
-            return None;
-        };
-        let series_id = self.id(Kind::Series, series)?;
-        let Detail::Series { parts } = &self.items[series_id].detail else {
-            return None;
-        };
-        let position = parts.iter().position(|&p| p == article)?;
-        Some((series_id, position + 1))
-    }
-}
+use super::model::*;
 
 /// What each entry resolved to on its own at the last [`resolve`], kept so that resolving
 /// the site again resolves only the entries that changed. Valid while the settings and the
@@ -258,15 +28,15 @@ impl Site {
 /// the items it refers to exist or not as they did.
 #[derive(Default)]
 pub struct Resolutions {
-    context: u64,
+    pub(super) context: u64,
     /// By path relative to `content/`: the text the entry was parsed from, and its resolution.
-    by_path: FastMap<String, (Arc<str>, Resolution)>,
+    pub(super) by_path: FastMap<String, (Arc<str>, Resolution)>,
 }
 
 impl Resolutions {
     /// What every entry's resolution depends on besides the entry and the items it refers
     /// to: the settings and the publication options.
-    fn context(config: &Config, publish: Publish) -> u64 {
+    pub(super) fn context(config: &Config, publish: Publish) -> u64 {
         let mut h = foldhash::fast::FixedState::default().build_hasher();
         format!("{config:?}").hash(&mut h);
         (publish.now, publish.drafts).hash(&mut h);
@@ -275,7 +45,11 @@ impl Resolutions {
 
     /// The resolution of `entry` last made, if made from the same reading of its file and
     /// the items it refers to exist or not as they did then.
-    fn get(&self, entry: &Entry, exists: impl Fn(Kind, &str) -> bool) -> Option<Resolution> {
+    pub(super) fn get(
+        &self,
+        entry: &Entry,
+        exists: impl Fn(Kind, &str) -> bool,
+    ) -> Option<Resolution> {
         let (text, resolution) = self.by_path.get(&entry.source.content_path)?;
         let same = Arc::ptr_eq(text, &entry.source.text)
             && resolution
@@ -548,154 +322,6 @@ pub fn resolve(
     (site, diagnostics)
 }
 
-/// What [`Site::refile_item`] changed: the tags and categories whose lists changed (indexes
-/// in `Site::tags` and `Site::categories` as they are after it; a tag that disappeared is not
-/// among them), the tags whose name (their most common spelling) changed, and whether a tag
-/// appeared or disappeared.
-#[derive(Debug, Default)]
-pub struct TermChanges {
-    pub tags: Vec<usize>,
-    pub categories: Vec<usize>,
-    pub renamed_tags: Vec<usize>,
-    /// Whether a tag appeared or disappeared: the indexes of `Site::tags` moved, and the site
-    /// has pages more or fewer.
-    pub retagged: bool,
-}
-
-/// Edits of the lists of a resolved site, for the patches of `crate::incremental::patch`
-/// (which decides when a change may be patched in): each keeps the lists in the site's order.
-impl Site {
-    /// Puts `item`, the new version of item `id` with another date, in its place in every list
-    /// the item is in: the site's, its kind's, its authors' and those of the terms `tags` and
-    /// `categories` (slugs, as the item had them).
-    pub fn move_item(&mut self, id: ItemId, item: Item, tags: &[String], categories: &[String]) {
-        let (kind, authors) = (item.kind, item.authors.clone());
-        // Out of every list it is in, then back in at its new place.
-        let mut lists: Vec<&mut Vec<ItemId>> =
-            vec![&mut self.order, &mut self.newest[kind as usize]];
-        for (author, works) in self.works.iter_mut() {
-            if authors.contains(author) {
-                lists.push(works);
-            }
-        }
-        for term in self.tags.iter_mut() {
-            if tags.contains(&term.slug) {
-                lists.push(&mut term.items);
-            }
-        }
-        for term in self.categories.iter_mut() {
-            if categories.contains(&term.slug) {
-                lists.push(&mut term.items);
-            }
-        }
-        for list in &mut lists {
-            list.retain(|&i| i != id);
-        }
-        self.items[id] = Arc::new(item);
-        for list in lists {
-            let at = list
-                .binary_search_by(|&other| newest_first(&self.items, other, id))
-                .unwrap_err();
-            list.insert(at, id);
-        }
-    }
-
-    /// Files item `id` under the tags and categories it has now, out of those it had
-    /// (`old_tags` and `old_categories`, slugs): a tag no other item has appears, a tag it was
-    /// alone to have disappears, a tag whose most common spelling changed is renamed.
-    pub fn refile_item(
-        &mut self,
-        id: ItemId,
-        old_tags: &[String],
-        old_categories: &[String],
-    ) -> TermChanges {
-        let mut refiled = TermChanges::default();
-        let item = &self.items[id];
-        let (new_tags, new_categories) = (item.tag_slugs.clone(), item.categories.clone());
-        // Categories are those of `site.yaml` (`resolve_entry` checked them): all exist.
-        let categories = refile(
-            &self.categories,
-            &self.items,
-            id,
-            old_categories,
-            &new_categories,
-        )
-        .expect("every category exists");
-        // A tag no item had yet: it appears, empty until the item joins it below.
-        for slug in &new_tags {
-            if let Err(at) = self.tags.binary_search_by(|term| term.slug.cmp(slug)) {
-                self.tags.insert(
-                    at,
-                    Term {
-                        slug: slug.clone(),
-                        name: slug.clone(),
-                        description: None,
-                        items: Vec::new(),
-                    },
-                );
-                refiled.retagged = true;
-            }
-        }
-        let tags =
-            refile(&self.tags, &self.items, id, old_tags, &new_tags).expect("every tag exists");
-        let (mut refiled_tags, mut renamed_tags) = (Vec::new(), Vec::new());
-        for (t, items) in tags {
-            self.tags[t].items = items;
-            let name = term_name(&self.items, &self.tags[t]);
-            if name != self.tags[t].name {
-                self.tags[t].name = name;
-                renamed_tags.push(self.tags[t].slug.clone());
-            }
-            refiled_tags.push(self.tags[t].slug.clone());
-        }
-        for (c, items) in categories {
-            self.categories[c].items = items;
-            refiled.categories.push(c);
-        }
-        // A tag the item was alone to have disappears.
-        if self.tags.iter().any(|term| term.items.is_empty()) {
-            self.tags.retain(|term| !term.items.is_empty());
-            refiled.retagged = true;
-        }
-        // Indexes as they are now: a tag that appeared or disappeared moved those after it.
-        let index = |slug: &String| self.tag_index(slug);
-        refiled.tags = refiled_tags.iter().filter_map(index).collect();
-        refiled.renamed_tags = renamed_tags.iter().filter_map(index).collect();
-        refiled
-    }
-}
-
-/// The new item lists of the terms item `id` leaves or joins (`old` and `new` are slugs), by
-/// index in `terms`. `None` when a term does not exist (one would appear).
-fn refile(
-    terms: &[Term],
-    items: &[Arc<Item>],
-    id: ItemId,
-    old: &[String],
-    new: &[String],
-) -> Option<Vec<(usize, Vec<ItemId>)>> {
-    let mut changes: Vec<(usize, Vec<ItemId>)> = Vec::new();
-    for slug in old.iter().chain(new) {
-        let t = terms.iter().position(|term| &term.slug == slug)?;
-        if changes.iter().any(|(done, _)| *done == t) {
-            continue;
-        }
-        let mut list = terms[t].items.clone();
-        match (
-            new.contains(slug),
-            list.binary_search_by(|&other| newest_first(items, other, id)),
-        ) {
-            (true, Err(at)) => list.insert(at, id),
-            (false, Ok(at)) => {
-                list.remove(at);
-            }
-            _ => {}
-        }
-        changes.push((t, list));
-    }
-    Some(changes)
-}
-
 /// Resolves `entry` alone, as a patch of the resolved site does (`crate::incremental::patch`):
 /// the items it refers to are taken as existing (they did when the site was resolved, and its
 /// files are the same). Its aliases are not checked. `None` when it has problems or is not
@@ -752,16 +378,16 @@ pub fn hold_back(
 /// One entry resolved on its own: its item (aliases not yet checked), its problems, whether
 /// it is scheduled after `now`, and the items it refers to, with whether each exists.
 #[derive(Clone)]
-struct Resolution {
-    item: Arc<Item>,
-    problems: Vec<Diagnostic>,
-    scheduled: bool,
-    references: Vec<(Kind, String, bool)>,
+pub(super) struct Resolution {
+    pub(super) item: Arc<Item>,
+    pub(super) problems: Vec<Diagnostic>,
+    pub(super) scheduled: bool,
+    pub(super) references: Vec<(Kind, String, bool)>,
 }
 
 /// Resolves one entry: everything that depends on the entry alone, the settings and which
 /// items exist. Aliases, series parts and indexes depend on the other entries: [`resolve`].
-fn resolve_entry(
+pub(super) fn resolve_entry(
     config: &Config,
     entry: &Entry,
     exists: &(dyn Fn(Kind, &str) -> bool + Sync),
@@ -1038,20 +664,7 @@ pub fn summary(meta: &Meta, source: &Source) -> String {
         .unwrap_or_else(|| crate::markdown::first_paragraph(source).to_string())
 }
 
-fn site_sort(items: &[Arc<Item>], ids: &mut [ItemId]) {
-    ids.sort_by(|&a, &b| newest_first(items, a, b));
-}
-
-/// The order of every list of the site: newest first, then by kind and slug.
-fn newest_first(items: &[Arc<Item>], a: ItemId, b: ItemId) -> std::cmp::Ordering {
-    let (a, b) = (&items[a], &items[b]);
-    b.date
-        .cmp(&a.date)
-        .then(a.kind.cmp(&b.kind))
-        .then(a.slug.cmp(&b.slug))
-}
-
-fn is_absolute_url(url: &str) -> bool {
+pub(super) fn is_absolute_url(url: &str) -> bool {
     let rest = url
         .strip_prefix("https://")
         .or_else(|| url.strip_prefix("http://"));
@@ -1062,7 +675,7 @@ fn is_absolute_url(url: &str) -> bool {
 }
 
 /// Keeps each tag once (by slug), in the order written; with their slugs.
-fn dedup_tags(tags: &[String]) -> (Vec<String>, Vec<String>) {
+pub(super) fn dedup_tags(tags: &[String]) -> (Vec<String>, Vec<String>) {
     let mut kept = Vec::with_capacity(tags.len());
     let mut slugs: Vec<String> = Vec::with_capacity(tags.len());
     for tag in tags {
@@ -1078,7 +691,9 @@ fn dedup_tags(tags: &[String]) -> (Vec<String>, Vec<String>) {
 /// Tags are merged case- and accent-insensitively (by slug). The name of a tag: its most
 /// common spelling among its items, the first in alphabetical order on a tie, so the same
 /// input always gives the same name.
-fn most_common<'a>(spellings: impl IntoIterator<Item = (&'a str, usize)>) -> Option<String> {
+pub(super) fn most_common<'a>(
+    spellings: impl IntoIterator<Item = (&'a str, usize)>,
+) -> Option<String> {
     spellings
         .into_iter()
         .max_by(|a, b| a.1.cmp(&b.1).then(b.0.cmp(a.0)))
@@ -1086,7 +701,7 @@ fn most_common<'a>(spellings: impl IntoIterator<Item = (&'a str, usize)>) -> Opt
 }
 
 /// The name of tag `term` from the spellings of its items (as [`collect_tags`] names it).
-fn term_name(items: &[Arc<Item>], term: &Term) -> String {
+pub(super) fn term_name(items: &[Arc<Item>], term: &Term) -> String {
     let mut spellings: BTreeMap<&str, usize> = BTreeMap::new();
     for &i in &term.items {
         for (tag, slug) in items[i].tags.iter().zip(&items[i].tag_slugs) {
@@ -1100,7 +715,7 @@ fn term_name(items: &[Arc<Item>], term: &Term) -> String {
 
 /// The tags of `items`, sorted by slug, each with its items in `order` (newest first) and
 /// named by its most common spelling.
-fn collect_tags(items: &[Arc<Item>], order: &[ItemId]) -> Vec<Term> {
+pub(super) fn collect_tags(items: &[Arc<Item>], order: &[ItemId]) -> Vec<Term> {
     // By slug: the spellings with their counts (a tag has few), and the items.
     type Found<'a> = (Vec<(&'a str, usize)>, Vec<ItemId>);
     let mut found: FastMap<&str, Found> = FastMap::default();
@@ -1127,17 +742,4 @@ fn collect_tags(items: &[Arc<Item>], order: &[ItemId]) -> Vec<Term> {
         .collect();
     tags.sort_unstable_by(|a, b| a.slug.cmp(&b.slug));
     tags
-}
-
-#[cfg(test)]
-mod tests {
-    use super::is_absolute_url;
-
-    #[test]
-    fn urls_must_be_absolute() {
-        assert!(is_absolute_url("https://docs.python.org/fr/3/"));
-        assert!(!is_absolute_url("docs.python.org"));
-        assert!(!is_absolute_url("https://"));
-        assert!(!is_absolute_url("https://exa mple.com"));
-    }
 }
