@@ -7,8 +7,10 @@
 use std::path::Path;
 
 use crate::config::CONFIG_FILE;
+use crate::content::Kind;
 use crate::diagnostics::{Diagnostic, Severity};
 use crate::site::Site;
+use crate::urls;
 
 /// Whether `from` is the address of a feed (`.xml`, `.atom`, `.rss`).
 pub fn is_feed(from: &str) -> bool {
@@ -20,28 +22,30 @@ pub fn is_feed(from: &str) -> bool {
 /// names it).
 pub fn target_title(site: &Site, to: &str) -> Option<String> {
     let title = &site.config.title;
-    let section = match to {
-        "/" => Some(title.clone()),
-        "/articles/" => Some("Articles".into()),
-        "/series/" => Some("Séries".into()),
-        "/ressources/" => Some("Ressources".into()),
-        "/evenements/" => Some("Événements".into()),
-        "/auteurs/" => Some("Auteurs".into()),
-        "/tags/" => Some("Étiquettes".into()),
-        "/categories/" => Some("Catégories".into()),
-        "/recherche/" => Some("Recherche".into()),
-        _ => None,
-    };
-    if section.is_some() {
-        return section;
+    let sections = [
+        (urls::HOME, title.as_str()),
+        (urls::section(Kind::Article), "Articles"),
+        (urls::SERIES, "Séries"),
+        (urls::section(Kind::Resource), "Ressources"),
+        (urls::EVENTS, "Événements"),
+        (urls::AUTHORS, "Auteurs"),
+        (urls::TAGS, "Étiquettes"),
+        (urls::CATEGORIES, "Catégories"),
+        (urls::SEARCH, "Recherche"),
+    ];
+    if let Some((_, name)) = sections.iter().find(|(url, _)| *url == to) {
+        return Some(name.to_string());
     }
-    if let Some(slug) = to.strip_prefix("/tags/").and_then(|r| r.strip_suffix('/')) {
+    if let Some(slug) = to
+        .strip_prefix(urls::TAGS)
+        .and_then(|r| r.strip_suffix('/'))
+    {
         return site
             .tag_index(slug)
             .map(|t| format!("Étiquette : {}", site.tags[t].name));
     }
     if let Some(slug) = to
-        .strip_prefix("/categories/")
+        .strip_prefix(urls::CATEGORIES)
         .and_then(|r| r.strip_suffix('/'))
     {
         return site

@@ -57,6 +57,24 @@ pub fn term_feed(section: &str, slug: &str) -> String {
     format!("{section}/{slug}/atom.xml")
 }
 
+/// Path in the output of the sitemap.
+pub const SITEMAP: &str = "sitemap.xml";
+/// Path in the output of the instructions for crawlers.
+pub const ROBOTS: &str = "robots.txt";
+
+/// Path in the output of the Atom feed of everything the site publishes.
+pub const FEED: &str = "atom.xml";
+
+/// Path in the output of the Atom feed of the section listing `kind` (`articles/atom.xml`).
+pub fn section_feed(kind: Kind) -> String {
+    format!("{}atom.xml", section(kind).trim_start_matches('/'))
+}
+
+/// Site path of the file at `file` in the output (`atom.xml` → `/atom.xml`).
+pub fn site_path(file: &str) -> String {
+    format!("/{file}")
+}
+
 /// Site path of page `page` of the list whose first page is at `base` (`/tags/python/`):
 /// `base` itself, then `base` + `page/2/`…
 pub fn page(base: &str, page: usize) -> String {

@@ -52,19 +52,19 @@ pub fn specs(site: &Site) -> Vec<Spec> {
     let title = &site.config.title;
     let spec = |path: String, title: String, ids: Vec<ItemId>| Spec { path, title, ids };
     let mut specs: Vec<Spec> = vec![
-        spec("atom.xml".into(), title.clone(), dated(None)),
+        spec(crate::urls::FEED.into(), title.clone(), dated(None)),
         spec(
-            "articles/atom.xml".into(),
+            crate::urls::section_feed(Kind::Article),
             format!("{title} : articles"),
             dated(Some(Kind::Article)),
         ),
         spec(
-            "ressources/atom.xml".into(),
+            crate::urls::section_feed(Kind::Resource),
             format!("{title} : ressources"),
             site.resources_and_replays(),
         ),
         spec(
-            "evenements/atom.xml".into(),
+            crate::urls::section_feed(Kind::Event),
             format!("{title} : événements"),
             dated(Some(Kind::Event)),
         ),

@@ -102,8 +102,8 @@ impl<'a> SiteRenderer<'a> {
             Target::Manifest => classmates_api::manifest::MANIFEST_PATH.into(),
             Target::Links => classmates_api::manifest::LINKS_PATH.into(),
             Target::SearchIndex => search::INDEX_PATH.into(),
-            Target::Robots => "robots.txt".into(),
-            Target::Sitemap => "sitemap.xml".into(),
+            Target::Robots => urls::ROBOTS.into(),
+            Target::Sitemap => urls::SITEMAP.into(),
             Target::Stylesheet => "style.css".into(),
         }
     }
@@ -147,10 +147,10 @@ impl<'a> SiteRenderer<'a> {
             Target::Links => manifest::links(site),
             Target::SearchIndex => Ok(search::index(site)?.swap_remove(0)),
             Target::Robots => Ok(Output::new(
-                "robots.txt",
+                urls::ROBOTS,
                 format!(
                     "User-agent: *\nAllow: /\n\nSitemap: {}\n",
-                    site.config.absolute("/sitemap.xml")
+                    site.config.absolute(&urls::site_path(urls::SITEMAP))
                 ),
             )),
             Target::Sitemap => Ok(sitemap::sitemap(site, &self.layout.jobs)),

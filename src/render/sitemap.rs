@@ -43,5 +43,5 @@ pub fn sitemap(site: &Site, jobs: &[Job]) -> Output {
         xml.push_str("  </url>\n");
     }
     xml.push_str("</urlset>\n");
-    Output::new("sitemap.xml", xml)
+    Output::new(crate::urls::SITEMAP, xml)
 }

@@ -346,7 +346,9 @@ pub(super) struct Folder {
 pub(super) fn classify(from: &str, dest: &str, folder: &Folder) -> Target {
     let (kind, rest) = marker(dest);
     match kind {
-        LinkKind::Tag => return Target::Site(format!("/tags/{}/", crate::text::slugify(rest))),
+        LinkKind::Tag => {
+            return Target::Site(crate::urls::term("tags", &crate::text::slugify(rest)));
+        }
         LinkKind::Category => return Target::Site(rest.to_string()),
         LinkKind::Author => return Target::Site(rest.to_string()),
         LinkKind::Index => return Target::Site("/".into()),

@@ -8,7 +8,9 @@ use std::path::Path;
 use super::doc::{Doc, DocKind, pelicanconf_setting};
 use super::slug::pelican_slugify;
 use crate::config::Config;
+use crate::content::Kind;
 use crate::import::{Note, Plan, Report, yaml_scalar};
+use crate::urls;
 
 /// A Pelican URL setting with its default (`None` when the blog has no such page).
 fn setting(source: &Path, name: &str, default: Option<&str>) -> Option<String> {
@@ -97,21 +99,23 @@ pub(super) fn plan(
     ];
     let tag_feeds = [url("TAG_FEED_ATOM", None), url("TAG_FEED_RSS", None)];
     let mut wanted: Vec<(String, String)> = Vec::new();
+    let all_feed = urls::site_path(urls::FEED);
+    let articles = urls::section(Kind::Article);
     for (from, to) in [
         (
             url("FEED_ALL_ATOM", Some("feeds/all.atom.xml")),
-            "/atom.xml",
+            all_feed.as_str(),
         ),
-        (url("FEED_ALL_RSS", None), "/atom.xml"),
-        (url("FEED_ATOM", None), "/atom.xml"),
-        (url("FEED_RSS", None), "/atom.xml"),
-        (url("ARCHIVES_URL", Some("archives.html")), "/articles/"),
+        (url("FEED_ALL_RSS", None), &all_feed),
+        (url("FEED_ATOM", None), &all_feed),
+        (url("FEED_RSS", None), &all_feed),
+        (url("ARCHIVES_URL", Some("archives.html")), articles),
         (
             url("CATEGORIES_URL", Some("categories.html")),
-            "/categories/",
+            urls::CATEGORIES,
         ),
-        (url("TAGS_URL", Some("tags.html")), "/tags/"),
-        (url("AUTHORS_URL", Some("authors.html")), "/auteurs/"),
+        (url("TAGS_URL", Some("tags.html")), urls::TAGS),
+        (url("AUTHORS_URL", Some("authors.html")), urls::AUTHORS),
     ] {
         if let Some(from) = from {
             wanted.push((old(&from, ""), to.to_string()));
@@ -126,10 +130,11 @@ pub(super) fn plan(
         {
             let old_slug = pelican_slugify(pelican);
             if let Some(u) = &category_url {
-                wanted.push((old(u, &old_slug), format!("/categories/{slug}/")));
+                wanted.push((old(u, &old_slug), urls::term("categories", slug)));
             }
             for feed in category_feeds.iter().flatten() {
-                wanted.push((old(feed, &old_slug), format!("/categories/{slug}/atom.xml")));
+                let to = urls::site_path(&urls::term_feed("categories", slug));
+                wanted.push((old(feed, &old_slug), to));
             }
         }
         if doc.pelican_category.is_none() {
@@ -137,25 +142,27 @@ pub(super) fn plan(
             // here it is in no category: its old category page leads to the articles.
             let misc = pelican_slugify(&url("DEFAULT_CATEGORY", Some("misc")).unwrap_or_default());
             if let Some(u) = category_url.as_ref().filter(|_| !misc.is_empty()) {
-                wanted.push((old(u, &misc), "/articles/".to_string()));
+                wanted.push((old(u, &misc), articles.to_string()));
             }
             for feed in category_feeds.iter().flatten().filter(|_| !misc.is_empty()) {
-                wanted.push((old(feed, &misc), "/articles/atom.xml".to_string()));
+                let to = urls::site_path(&urls::section_feed(Kind::Article));
+                wanted.push((old(feed, &misc), to));
             }
         }
         for tag in &doc.tags {
             let (old_slug, slug) = (pelican_slugify(tag), crate::text::slugify(tag));
             if let Some(u) = &tag_url {
-                wanted.push((old(u, &old_slug), format!("/tags/{slug}/")));
+                wanted.push((old(u, &old_slug), urls::term("tags", &slug)));
             }
             for feed in tag_feeds.iter().flatten() {
-                wanted.push((old(feed, &old_slug), format!("/tags/{slug}/atom.xml")));
+                let to = urls::site_path(&urls::term_feed("tags", &slug));
+                wanted.push((old(feed, &old_slug), to));
             }
         }
         if let Some(u) = &author_url {
             for name in &doc.authors {
                 if let Some(id) = author_ids.get(&crate::text::slugify(name)) {
-                    wanted.push((old(u, &pelican_slugify(name)), format!("/auteurs/{id}/")));
+                    wanted.push((old(u, &pelican_slugify(name)), urls::item(Kind::Author, id)));
                 }
             }
         }

@@ -105,8 +105,10 @@ pub(super) fn rewrite_body(
             }
         };
         let replacement = replacement.map(|r| match &site.kind {
-            LinkKind::Category => format!("/categories/{}/", term_id(&r, targets.categories)),
-            LinkKind::Author => format!("/auteurs/{}/", term_id(&r, targets.authors)),
+            LinkKind::Category => crate::urls::term("categories", &term_id(&r, targets.categories)),
+            LinkKind::Author => {
+                crate::urls::item(crate::content::Kind::Author, &term_id(&r, targets.authors))
+            }
             _ => r,
         });
         if let Some(replacement) = replacement
