@@ -4,6 +4,7 @@
 //! implements it in a module of its own.
 
 pub mod contract;
+mod delegate;
 #[cfg(feature = "dynamodb")]
 pub mod dynamodb;
 pub mod sqlite;
