@@ -306,24 +306,7 @@ impl Inventory {
                 record.build = build;
             }
         }
-        for r in rendered {
-            let record = self
-                .written
-                .entry(r.path.clone())
-                .or_insert_with(|| Written {
-                    build,
-                    inputs: 0,
-                    templates: Vec::new(),
-                    bytes: 0,
-                });
-            record.inputs = files[r.index].2;
-            record.templates = r.templates.clone();
-            record.bytes = r.hash;
-        }
-        for &i in unchanged {
-            let record = self.written.get_mut(files[i].0).expect("planned above");
-            record.inputs = files[i].2;
-        }
+        self.take_in(files, rendered, unchanged, build);
         for &i in deferred {
             // Inputs it cannot have: stale until written.
             let record = self.written.get_mut(files[i].0).expect("planned above");
@@ -344,18 +327,15 @@ impl Inventory {
         deleted
     }
 
-    /// Records files left for later by the last build and now written: those `rendered`
-    /// with what they were made from, those found `unchanged` with their new inputs. Deletes
-    /// `gone` (files of the search index it no longer has).
-    pub fn record_deferred(
+    /// Takes in what files of build `build` were made from: those `rendered` (their inputs,
+    /// templates and bytes), those found `unchanged` without being written (their new inputs).
+    fn take_in(
         &mut self,
-        output: &Path,
         files: &[PlannedFile],
         rendered: &[RenderedFile],
         unchanged: &[usize],
-        gone: &[String],
+        build: u64,
     ) {
-        let build = self.builds;
         for r in rendered {
             let record = self
                 .written
@@ -371,10 +351,26 @@ impl Inventory {
             record.bytes = r.hash;
         }
         for &i in unchanged {
-            if let Some(record) = self.written.get_mut(files[i].0) {
-                record.inputs = files[i].2;
-            }
+            let record = self
+                .written
+                .get_mut(files[i].0)
+                .expect("planned by the build");
+            record.inputs = files[i].2;
         }
+    }
+
+    /// Records files left for later by the last build and now written: those `rendered`
+    /// with what they were made from, those found `unchanged` with their new inputs. Deletes
+    /// `gone` (files of the search index it no longer has).
+    pub fn record_deferred(
+        &mut self,
+        output: &Path,
+        files: &[PlannedFile],
+        rendered: &[RenderedFile],
+        unchanged: &[usize],
+        gone: &[String],
+    ) {
+        self.take_in(files, rendered, unchanged, self.builds);
         for path in gone {
             if self.written.remove(path).is_some() {
                 crate::output::remove(output, path);
