@@ -42,10 +42,10 @@ pub fn load_site(
     Ok((site, bodies, diagnostics))
 }
 
-/// Builds the whole site into `options.output`, or leaves it untouched on failure: the first
-/// build of a new incremental session.
+/// Builds the whole site into `options.output`, or leaves it untouched on failure: a session
+/// built once, its bodies streamed (`Session::build_once`).
 pub fn build_site(options: &BuildOptions) -> Result<BuildReport, BuildError> {
-    let report = Session::new(options.clone()).rebuild()?;
+    let report = Session::new(options.clone()).build_once()?;
     Ok(BuildReport {
         pages: report.total_pages,
         files: report.total_files,

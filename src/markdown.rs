@@ -49,6 +49,8 @@ pub struct Rendered {
     pub anchor_links: Vec<AnchorLink>,
     /// Ids of the body besides its headings' (raw HTML `id`/`name`, footnotes).
     pub other_ids: Vec<String>,
+    /// Words of its plain text ([`plain_text`]), for the reading time.
+    pub words: usize,
 }
 
 /// The entries of the link map that a body looked up while rendering, with what each lookup
@@ -58,7 +60,13 @@ pub type LinkLookups = Vec<(String, Option<LinkTarget>)>;
 
 /// Renders the body of `source`. `links` maps `content/`-relative paths to their pages.
 pub fn render(source: &Source, links: &crate::urls::LinkTargets) -> Rendered {
-    render_tracked(source, links).0
+    render_with(source, &|key| links.get(key)).0
+}
+
+/// Like [`render`], and also gives the plain text of the body ([`plain_text`]), taken from the
+/// same reading of the Markdown.
+pub fn render_with_text(source: &Source, links: &crate::urls::LinkTargets) -> (Rendered, String) {
+    render_with(source, &|key| links.get(key))
 }
 
 /// Like [`render`], and also tells which entries of `links` the body depends on.
@@ -72,16 +80,24 @@ pub fn render_tracked(
         lookups.borrow_mut().push((key.to_string(), found.cloned()));
         found
     };
-    let rendered = render_with(source, &get);
+    let (rendered, _) = render_with(source, &get);
     (rendered, lookups.into_inner())
 }
 
-fn render_with<'l>(source: &Source, links: &dyn Fn(&str) -> Option<&'l LinkTarget>) -> Rendered {
+/// The body of `source` rendered, and its plain text.
+fn render_with<'l>(
+    source: &Source,
+    links: &dyn Fn(&str) -> Option<&'l LinkTarget>,
+) -> (Rendered, String) {
     let body = source.body();
     let mut events: Vec<(Event, std::ops::Range<usize>)> = Parser::new_ext(body, options())
         .into_offset_iter()
         .collect();
-    let mut rendered = Rendered::default();
+    let text = plain_text_of(body.len(), events.iter().map(|(e, _)| e));
+    let mut rendered = Rendered {
+        words: text.split_whitespace().count(),
+        ..Rendered::default()
+    };
     let mut used_ids: std::collections::HashSet<String> = std::collections::HashSet::new();
     let locate = |offset: usize| -> (usize, usize) {
         let before = &body[..offset];
@@ -279,7 +295,37 @@ fn render_with<'l>(source: &Source, links: &dyn Fn(&str) -> Option<&'l LinkTarge
     let mut html = String::with_capacity(body.len() * 3 / 2);
     pulldown_cmark::html::push_html(&mut html, events.into_iter().map(|(e, _)| e));
     rendered.html = html;
-    rendered
+    (rendered, text)
+}
+
+/// The text of a Markdown body, without markup: paragraphs, headings, lists, code (for the
+/// reading time and the search index).
+pub fn plain_text(body: &str) -> String {
+    plain_text_of(
+        body.len(),
+        Parser::new_ext(body, options()).collect::<Vec<_>>().iter(),
+    )
+}
+
+/// The plain text of the `events` of a body of `len` bytes.
+fn plain_text_of<'e, 'a: 'e>(len: usize, events: impl Iterator<Item = &'e Event<'a>>) -> String {
+    let mut text = String::with_capacity(len);
+    for event in events {
+        match event {
+            Event::Text(t) | Event::Code(t) => text.push_str(t),
+            Event::SoftBreak | Event::HardBreak => text.push(' '),
+            Event::End(
+                TagEnd::Paragraph
+                | TagEnd::Heading(_)
+                | TagEnd::Item
+                | TagEnd::CodeBlock
+                | TagEnd::TableCell,
+            )
+            | Event::Start(Tag::Paragraph) => text.push('\n'),
+            _ => {}
+        }
+    }
+    text
 }
 
 /// The scheme of `dest` when it is one a page must never link to: `javascript:` and

@@ -56,5 +56,6 @@ pub mod patch;
 pub mod plan;
 pub mod search_cache;
 pub mod session;
+pub mod stream;
 
 pub use session::{BuildError, BuildOptions, Rebuild, Session};

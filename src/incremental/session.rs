@@ -17,6 +17,7 @@ use super::inventory::{self, Inventory, Planned, PlannedFile, RenderedFile};
 use super::patch;
 use super::plan::{self, Pending, Plan};
 use super::search_cache::SearchCache;
+use super::stream;
 use crate::config::{CONFIG_FILE, Config};
 use crate::content::load::{CONTENT_DIR, Found, Rejected};
 use crate::content::{Entry, Kind, Source};
@@ -25,7 +26,7 @@ use crate::hash::{FastMap, hash_bytes};
 use crate::markdown::Rendered;
 use crate::render::shows::{Part, Shows};
 use crate::render::templates::{OVERRIDES_DIR, THEME_DIR};
-use crate::render::{SiteRenderer, Target, Templates};
+use crate::render::{Job, SiteRenderer, Target, Templates};
 use crate::site::{self, ItemId, Publish, Site};
 
 /// What to build and how.
@@ -372,6 +373,35 @@ impl Session {
     /// changed; gives the warnings. The site and its bodies stay in the session
     /// ([`Session::into_site`]).
     pub fn load(&mut self) -> Result<Diagnostics, BuildError> {
+        let mut diagnostics = self.resolve()?;
+        let root = self.options.root.clone();
+        let site = &self.resolved.as_ref().expect("resolved above").site;
+        let (found, _) = self.layout.as_ref().expect("content listed above");
+        let sources = bodies_to_check(found, &self.files, site, &diagnostics);
+        // The links of bodies resolve as before while the site is not resolved again.
+        let links = self.resolved_again.then_some(&site.link_targets);
+        let rendered = bodies::render(&self.bodies, &sources, &site.link_targets, links);
+        self.bodies.extend(rendered);
+        if self.bodies.len() > sources.len() {
+            // Bodies of files gone or no longer published.
+            let keep: HashSet<&str> = sources.iter().map(|s| s.content_path.as_str()).collect();
+            self.bodies.retain(|key, _| keep.contains(key.as_str()));
+        }
+        let rendered: Vec<&Rendered> = sources
+            .iter()
+            .map(|source| &self.bodies[&source.content_path].rendered)
+            .collect();
+        check_bodies(&root, &sources, &rendered, &mut diagnostics);
+        if diagnostics.has_errors() {
+            return Err(BuildError::Invalid(diagnostics));
+        }
+        Ok(diagnostics)
+    }
+
+    /// Reads what changed and resolves the site (or patches it), without its bodies; gives
+    /// the problems found so far (an error among them does not fail: the bodies are checked
+    /// all the same, so that one build reports every problem).
+    fn resolve(&mut self) -> Result<Diagnostics, BuildError> {
         let root = self.options.root.clone();
         let mut diagnostics = Diagnostics::default();
         let config = match self.config.get_or_insert_with(|| Config::load(&root)) {
@@ -430,58 +460,7 @@ impl Session {
             }
             Resolved { site, diagnostics }
         });
-        let site = &resolved.site;
         diagnostics.extend(resolved.diagnostics.clone());
-        // Files held back by errors in their front matter: their bodies are checked all the
-        // same, so that one build reports every problem (a broken link too, not only a bad date).
-        let in_error: HashSet<&Path> = diagnostics
-            .iter()
-            .filter(|d| d.is_error())
-            .map(|d| d.path.as_path())
-            .collect();
-        let held_back: Vec<&Source> = unparsed
-            .iter()
-            .copied()
-            .chain(entries.iter().map(|e| &e.source).filter(|s| {
-                !in_error.is_empty()
-                    && in_error.contains(s.display.as_path())
-                    && site.get(s.kind, &s.slug).is_none()
-            }))
-            .collect();
-        let sources: Vec<&Source> = site
-            .items
-            .iter()
-            .map(|item| &item.source)
-            .chain(held_back.iter().copied())
-            .collect();
-        // The links of bodies resolve as before while the site is not resolved again.
-        let links = self.resolved_again.then_some(&site.link_targets);
-        let rendered = bodies::render(&self.bodies, &sources, &site.link_targets, links);
-        self.bodies.extend(rendered);
-        if self.bodies.len() > sources.len() {
-            // Bodies of files gone or no longer published.
-            let keep: HashSet<&str> = sources.iter().map(|s| s.content_path.as_str()).collect();
-            self.bodies.retain(|key, _| keep.contains(key.as_str()));
-        }
-        let rendered: Vec<&Rendered> = sources
-            .iter()
-            .map(|source| &self.bodies[&source.content_path].rendered)
-            .collect();
-        for body in &rendered {
-            body.diagnostics
-                .iter()
-                .cloned()
-                .for_each(|d| diagnostics.push(d));
-        }
-        // Held-back files included: their anchors are checked in the same run as their other
-        // problems, and links into them against their headings.
-        let pages = sources.iter().copied().zip(rendered);
-        crate::anchors::check(&root, pages)
-            .into_iter()
-            .for_each(|d| diagnostics.push(d));
-        if diagnostics.has_errors() {
-            return Err(BuildError::Invalid(diagnostics));
-        }
         Ok(diagnostics)
     }
 
@@ -746,6 +725,129 @@ impl Session {
             memory: phases.memory.unwrap_or_default(),
         })
     }
+
+    /// Builds the site once into the output folder (`classmates build`: the session is not
+    /// kept), in a temporary folder that then replaces it; on failure the output folder is
+    /// left as it was. The output is the same as [`Session::rebuild`]'s first, but the bodies
+    /// are streamed (`stream`): each is rendered where its pages are made, which are written
+    /// at once, and only what the other files and the checks need of it is kept. Their
+    /// problems are reported once every body is rendered, before any other file is made.
+    pub fn build_once(mut self) -> Result<Rebuild, BuildError> {
+        let started = Instant::now();
+        let mut phases = Phases::new(started);
+        let mut diagnostics = self.resolve()?;
+        phases.done("lecture, résolution");
+        let root = self.options.root.clone();
+        let output = self.options.output.clone();
+        let templates = Templates::load(&root)?;
+        let site = &self.resolved.as_ref().expect("resolved above").site;
+        let (found, _) = self.layout.as_ref().expect("content listed above");
+        let sources = bodies_to_check(found, &self.files, site, &diagnostics);
+        // Planned without bodies: only the files and their paths are needed of the plan.
+        let empty = Rendered::default();
+        let none: Vec<&Rendered> = vec![&empty; site.items.len()];
+        let plan = plan::next(
+            None,
+            &mut None,
+            Pending::default(),
+            site,
+            &templates,
+            &none,
+            |_| 0,
+            |_| 0,
+        )?;
+        let copies = inventory::copies(site, &templates);
+        let files = inventory::files(&plan, &copies);
+        phases.done("modèles, fichiers");
+
+        // The bodies, each with the pages showing it whole.
+        let staging = crate::output::Staging::new(&output)?;
+        let mut in_feeds = vec![false; site.items.len()];
+        for spec in &plan.layout.feeds {
+            for id in crate::render::feeds::entries(site, spec) {
+                in_feeds[id] = true;
+            }
+        }
+        let body_pages = stream::body_pages(&files, site.items.len());
+        let search_ids = crate::render::search::ids(site);
+        let mut in_search = vec![false; site.items.len()];
+        search_ids.iter().for_each(|&id| in_search[id] = true);
+        let renderer = SiteRenderer::new(site, &templates, &none, &plan.layout);
+        let streamed = stream::render(
+            &renderer,
+            &files,
+            &sources,
+            &body_pages,
+            |id| in_feeds[id],
+            |id| in_search[id],
+            &staging,
+        );
+        let mut search: Vec<Option<crate::render::search::Entry>> = vec![None; site.items.len()];
+        for (id, entry) in streamed.search {
+            search[id] = Some(entry);
+        }
+        let bodies: Vec<&Rendered> = streamed.bodies.iter().collect();
+        check_bodies(&root, &sources, &bodies, &mut diagnostics);
+        if diagnostics.has_errors() {
+            return Err(BuildError::Invalid(diagnostics));
+        }
+        if let Some(error) = streamed.failed {
+            return Err(error.into());
+        }
+        phases.done("corps et pages des contenus");
+
+        // The other files, with the bodies the feeds show.
+        let renderer =
+            SiteRenderer::new(site, &templates, &bodies[..site.items.len()], &plan.layout);
+        let rest: Vec<usize> = (0..files.len())
+            .filter(|&i| {
+                !matches!(
+                    files[i].1,
+                    Planned::Render(Target::Page(Job::Item(_) | Job::Works { .. }))
+                )
+            })
+            .collect();
+        let mut rendered = streamed.pages;
+        rendered.extend(render(
+            &renderer,
+            &templates,
+            &files,
+            &rest,
+            Some(&staging),
+        )?);
+        phases.done("rendu des autres pages");
+        if let Some(i) =
+            (0..files.len()).find(|&i| matches!(files[i].1, Planned::Render(Target::SearchIndex)))
+        {
+            let entries: Vec<&crate::render::search::Entry> = (search_ids.iter())
+                .filter_map(|&id| search[id].as_ref())
+                .collect();
+            for output in crate::render::search::assemble(&entries) {
+                rendered.push(RenderedFile::new(i, output, Vec::new(), Some(&staging))?);
+            }
+        }
+        phases.done("index de recherche");
+
+        let every: Vec<usize> = (0..files.len()).collect();
+        let (pages, written) =
+            self.inventory
+                .write(&output, &files, &rendered, &every, Some(staging))?;
+        phases.done("écriture");
+        let total_files = rendered.len() + copies.len();
+        Ok(Rebuild {
+            pages,
+            files: written,
+            deleted: 0,
+            total_pages: pages,
+            total_files,
+            deferred: 0,
+            resolved: true,
+            warnings: diagnostics,
+            elapsed: started.elapsed(),
+            phases: phases.list,
+            memory: phases.memory.unwrap_or_default(),
+        })
+    }
 }
 
 /// Whether the file of `target` may be written after the others: a page after the first of a
@@ -788,5 +890,59 @@ fn render(
                 .collect();
             RenderedFile::new(i, output, used, staging)
         })
+        .collect()
+}
+
+/// Adds the problems of the rendered bodies of `sources` (`rendered[i]` is the body of
+/// `sources[i]`) to `diagnostics`, then checks their `#anchor` links against their headings.
+/// Held-back files included: their anchors are checked in the same run as their other
+/// problems, and links into them against their headings.
+fn check_bodies(
+    root: &Path,
+    sources: &[&Source],
+    rendered: &[&Rendered],
+    diagnostics: &mut Diagnostics,
+) {
+    for body in rendered {
+        (body.diagnostics.iter())
+            .cloned()
+            .for_each(|d| diagnostics.push(d));
+    }
+    let pages = sources.iter().copied().zip(rendered.iter().copied());
+    crate::anchors::check(root, pages)
+        .into_iter()
+        .for_each(|d| diagnostics.push(d));
+}
+
+/// The sources whose bodies are rendered and checked: the items of `site`, in order, then
+/// the files held back by errors in their front matter (their bodies are checked all the
+/// same, so that one build reports every problem: a broken link too, not only a bad date).
+fn bodies_to_check<'s>(
+    found: &[Found],
+    files: &'s FastMap<OsString, File>,
+    site: &'s Site,
+    diagnostics: &Diagnostics,
+) -> Vec<&'s Source> {
+    let in_error: HashSet<&Path> = diagnostics
+        .iter()
+        .filter(|d| d.is_error())
+        .map(|d| d.path.as_path())
+        .collect();
+    let mut held_back: Vec<&Source> = Vec::new();
+    let mut entries: Vec<&Entry> = Vec::new();
+    for f in found {
+        match &files[f.path.as_os_str()].result {
+            Ok(entry) => entries.push(entry),
+            Err((_, source, _)) => held_back.extend(source.as_deref()),
+        }
+    }
+    held_back.extend(entries.iter().map(|e| &e.source).filter(|s| {
+        !in_error.is_empty()
+            && in_error.contains(s.display.as_path())
+            && site.get(s.kind, &s.slug).is_none()
+    }));
+    (site.items.iter())
+        .map(|item| &item.source)
+        .chain(held_back)
         .collect()
 }

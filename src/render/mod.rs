@@ -118,7 +118,18 @@ impl<'a> SiteRenderer<'a> {
 
     /// The file of `target` (for the search index, its entry file only).
     pub fn render(&self, target: &Target) -> Result<Output> {
-        let mut output = self.render_site_paths(target)?;
+        self.render_given(target, None)
+    }
+
+    /// The file of `target`, a page of the item `id` (its page, the pages of an author's
+    /// works), with `body` as the item's body instead of `self.bodies[id]`: a full build
+    /// renders each body where its pages are made, rather than every body first.
+    pub fn render_with_body(&self, target: &Target, id: ItemId, body: &Rendered) -> Result<Output> {
+        self.render_given(target, Some((id, body)))
+    }
+
+    fn render_given(&self, target: &Target, body: Option<(ItemId, &Rendered)>) -> Result<Output> {
+        let mut output = self.render_site_paths(target, body)?;
         let base = self.site.config.base_path();
         if !base.is_empty() && output.path.ends_with(".html") {
             let html = String::from_utf8(output.bytes)?;
@@ -128,7 +139,11 @@ impl<'a> SiteRenderer<'a> {
     }
 
     /// The file of `target`, its HTML with site paths (`/style.css`), as if at the root.
-    fn render_site_paths(&self, target: &Target) -> Result<Output> {
+    fn render_site_paths(
+        &self,
+        target: &Target,
+        body: Option<(ItemId, &Rendered)>,
+    ) -> Result<Output> {
         let site = self.site;
         match target {
             Target::Page(job) => PageRenderer::new(
@@ -136,6 +151,7 @@ impl<'a> SiteRenderer<'a> {
                 self.templates,
                 &self.view,
                 self.bodies,
+                body,
                 self.layout,
                 job,
             )

@@ -40,6 +40,9 @@ pub(super) struct PageRenderer<'a> {
     templates: &'a Templates,
     view: &'a SiteView,
     bodies: &'a [&'a Rendered],
+    /// The body of one item, given instead of its place in `bodies`
+    /// ([`super::SiteRenderer::render_with_body`]).
+    body: Option<(ItemId, &'a Rendered)>,
     layout: &'a Layout,
     /// What the page shows, declared in `render::shows`.
     shows: Shows,
@@ -57,6 +60,7 @@ impl<'a> PageRenderer<'a> {
         templates: &'a Templates,
         view: &'a SiteView,
         bodies: &'a [&'a Rendered],
+        body: Option<(ItemId, &'a Rendered)>,
         layout: &'a Layout,
         job: &Job,
     ) -> PageRenderer<'a> {
@@ -65,6 +69,7 @@ impl<'a> PageRenderer<'a> {
             templates,
             view,
             bodies,
+            body,
             layout,
             shows: Shows::of(site, &Target::Page(job.clone())),
         }
@@ -400,7 +405,10 @@ impl<'a> PageRenderer<'a> {
     fn item(&self, id: ItemId, page_number: usize, url: &str) -> Result<Output> {
         let site = self.site;
         let item = &site.items[id];
-        let body = &self.bodies[id];
+        let body = match self.body {
+            Some((given, body)) if given == id => body,
+            _ => self.bodies[id],
+        };
         #[derive(Serialize)]
         struct ItemPage<'a> {
             item: Card,
@@ -446,10 +454,7 @@ impl<'a> PageRenderer<'a> {
                     SeriesNav::new(site, series, &self.shown(List::Parts(series)).0, position)
                 });
                 page.toc = reading::toc(&body.headings);
-                let words = reading::plain_text(item.source.body())
-                    .split_whitespace()
-                    .count();
-                page.reading_minutes = Some(reading::reading_minutes(words));
+                page.reading_minutes = Some(reading::reading_minutes(body.words));
                 "article.html"
             }
             Detail::Series { .. } => {

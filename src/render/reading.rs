@@ -1,8 +1,5 @@
-//! Reading aids computed at build time: the plain text of a body (for the reading time and the
-//! search index), the estimated reading time, the table of contents and the `#` links after
+//! Reading aids computed at build time: the estimated reading time, the table of contents and the `#` links after
 //! each section heading.
-
-use pulldown_cmark::{Event, Parser, Tag, TagEnd};
 
 use crate::markdown::Heading;
 
@@ -11,27 +8,6 @@ pub const WORDS_PER_MINUTE: usize = 200;
 
 /// Fewest h2/h3 headings for a page to get a table of contents.
 pub const TOC_MIN_HEADINGS: usize = 3;
-
-/// The text of a Markdown body, without markup: paragraphs, headings, lists, code.
-pub fn plain_text(body: &str) -> String {
-    let mut text = String::with_capacity(body.len());
-    for event in Parser::new_ext(body, crate::markdown::options()) {
-        match event {
-            Event::Text(t) | Event::Code(t) => text.push_str(&t),
-            Event::SoftBreak | Event::HardBreak => text.push(' '),
-            Event::End(
-                TagEnd::Paragraph
-                | TagEnd::Heading(_)
-                | TagEnd::Item
-                | TagEnd::CodeBlock
-                | TagEnd::TableCell,
-            )
-            | Event::Start(Tag::Paragraph) => text.push('\n'),
-            _ => {}
-        }
-    }
-    text
-}
 
 /// Minutes to read `words` words, at least one.
 pub fn reading_minutes(words: usize) -> usize {
@@ -158,7 +134,9 @@ mod tests {
 
     #[test]
     fn plain_text_drops_markup() {
-        let text = plain_text("# Titre\n\nUn *beau* [lien](x.md).\n\n```python\nprint(1)\n```\n");
+        let text = crate::markdown::plain_text(
+            "# Titre\n\nUn *beau* [lien](x.md).\n\n```python\nprint(1)\n```\n",
+        );
         assert_eq!(
             text.split_whitespace().collect::<Vec<_>>(),
             ["Titre", "Un", "beau", "lien.", "print(1)"]

@@ -49,9 +49,15 @@ pub fn ids(site: &Site) -> Vec<usize> {
 
 /// What the index holds about one item.
 pub fn entry(site: &Site, id: usize) -> anyhow::Result<Entry> {
+    let body = crate::markdown::plain_text(site.items[id].source.body());
+    entry_with(site, id, &body)
+}
+
+/// What the index holds about one item whose body's plain text is `body`
+/// ([`crate::markdown::plain_text`]).
+pub fn entry_with(site: &Site, id: usize, body: &str) -> anyhow::Result<Entry> {
     let item = &site.items[id];
     let card = crate::render::context::Card::new(site, item);
-    let body = crate::render::reading::plain_text(item.source.body());
     let tags: Vec<String> = card.tags.into_iter().map(|l| l.name).collect();
     let categories: Vec<String> = card.categories.into_iter().map(|l| l.name).collect();
     let summary = crate::text::truncate_words(&item.summary, SUMMARY_CHARS);
@@ -81,7 +87,7 @@ pub fn entry(site: &Site, id: usize) -> anyhow::Result<Entry> {
         .chain(tags.iter().chain(&categories).map(String::as_str))
         .collect::<Vec<_>>()
         .join(" ");
-    for word in distinct_words(&body, &known, MAX_BODY_WORDS) {
+    for word in distinct_words(body, &known, MAX_BODY_WORDS) {
         best.entry(word).or_insert(Field::Body);
     }
     let mut words: Vec<(String, Field)> = best.into_iter().collect();

@@ -21,7 +21,7 @@ mod filters;
 mod postings;
 mod words;
 
-pub use entry::{Entry, KINDS, MAX_BODY_WORDS, SUMMARY_CHARS, entry, ids, kind_name};
+pub use entry::{Entry, KINDS, MAX_BODY_WORDS, SUMMARY_CHARS, entry, entry_with, ids, kind_name};
 pub use files::{
     DOCS_PER_FILE, INDEX_PATH, SHARD_BYTES, VERSION, assemble, assemble_with, card_file, card_path,
     digest, entry_file, shards,
