@@ -85,7 +85,7 @@ pub fn check<'a>(
             };
             problems.push(
                 Diagnostic::error(&source.display, message)
-                    .at(&source.text, link.line, link.column, link.len)
+                    .at_line(Some(&link.line_text), link.line, link.column, link.len)
                     .with_help(help),
             );
         }

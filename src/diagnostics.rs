@@ -54,13 +54,16 @@ impl Diagnostic {
     }
 
     /// Points the diagnostic at `line`/`column` (1-based) of `source`, underlining `len` characters.
-    pub fn at(mut self, source: &str, line: usize, column: usize, len: usize) -> Self {
+    pub fn at(self, source: &str, line: usize, column: usize, len: usize) -> Self {
+        let text = source.lines().nth(line.saturating_sub(1));
+        self.at_line(text, line, column, len)
+    }
+
+    /// Like [`Diagnostic::at`], given the text of the line itself rather than the file's.
+    pub fn at_line(mut self, text: Option<&str>, line: usize, column: usize, len: usize) -> Self {
         self.line = line;
         self.column = column.max(1);
-        self.source_line = source
-            .lines()
-            .nth(line.saturating_sub(1))
-            .map(str::to_owned);
+        self.source_line = text.map(str::to_owned);
         let available = self
             .source_line
             .as_deref()

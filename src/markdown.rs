@@ -29,6 +29,8 @@ pub struct AnchorLink {
     pub column: usize,
     /// Characters to underline.
     pub len: usize,
+    /// The text of its line, for the diagnostic (the body may be gone by then).
+    pub line_text: String,
 }
 
 /// A heading of a rendered page, for tables of contents and anchor checks.
@@ -185,6 +187,9 @@ fn render_with<'l>(
                             line,
                             column,
                             len: width,
+                            line_text: (source.text.lines().nth(line.saturating_sub(1)))
+                                .unwrap_or_default()
+                                .to_string(),
                         });
                     }
                 };

@@ -225,6 +225,7 @@ pub fn read(root: &Path, found: &Found) -> Result<Entry, Rejected> {
         bundle_files,
         bundle_dir: bundle.map(Path::to_path_buf),
         first_paragraph: std::sync::OnceLock::new(),
+        forgotten: None,
     };
     let doc = source.document();
     let what = kind.what();

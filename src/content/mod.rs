@@ -92,6 +92,9 @@ pub struct Source {
     /// The text of the body's first paragraph, once asked for
     /// (`crate::markdown::first_paragraph`).
     pub first_paragraph: std::sync::OnceLock<String>,
+    /// Set when `text` holds the front matter alone ([`Source::forget_body`]): the hash of
+    /// the whole file as read, which [`Source::read_again`] checks.
+    pub forgotten: Option<u64>,
 }
 
 impl Source {
@@ -100,7 +103,42 @@ impl Source {
     }
 
     pub fn body(&self) -> &str {
-        &self.text[self.body_range.clone()]
+        (self.text.get(self.body_range.clone()))
+            .expect("the body of a source is read again before it is used (Source::read_again)")
+    }
+
+    /// Drops the body from `text`, keeping the front matter (for located diagnostics), so
+    /// that a build that is not kept never holds every body at once; `hash` is the hash of
+    /// the whole text ([`crate::hash::hash_bytes`]). What an item takes from its body (its
+    /// first paragraph) must be taken before.
+    pub fn forget_body(&mut self, hash: u64) {
+        self.text = std::sync::Arc::from(&self.text[..self.body_range.start]);
+        self.forgotten = Some(hash);
+    }
+
+    /// The source whole again, its file read again, when its body was forgotten; fails when
+    /// the file changed since it was first read (the build would mix two versions of it).
+    pub fn read_again(
+        &self,
+    ) -> Result<std::borrow::Cow<'_, Source>, Box<crate::diagnostics::Diagnostic>> {
+        let Some(hash) = self.forgotten else {
+            return Ok(std::borrow::Cow::Borrowed(self));
+        };
+        let text = crate::diagnostics::read_text(&self.path, &self.display)?;
+        if crate::hash::hash_bytes(text.as_bytes()) != hash {
+            return Err(Box::new(
+                crate::diagnostics::Diagnostic::error(
+                    &self.display,
+                    "le fichier a changé pendant la construction",
+                )
+                .with_help("relancez la construction une fois le fichier enregistré"),
+            ));
+        }
+        Ok(std::borrow::Cow::Owned(Source {
+            text: text.into(),
+            forgotten: None,
+            ..self.clone()
+        }))
     }
 
     /// The YAML document of the front matter, for located diagnostics.

@@ -183,6 +183,9 @@ pub struct Session {
     /// The files the last rebuild left for later (indexes in its planned files, which are its
     /// plan's targets first): rendered by [`Session::render_deferred`].
     deferred: Vec<usize>,
+    /// Whether the bodies of the files read are dropped once their first paragraph is taken
+    /// ([`Session::build_once`], which reads them again where it renders them).
+    forget_bodies: bool,
 }
 
 impl Session {
@@ -207,6 +210,7 @@ impl Session {
             inventory: Inventory::default(),
             defer: false,
             deferred: Vec::new(),
+            forget_bodies: false,
         }
     }
 
@@ -515,15 +519,22 @@ impl Session {
             .iter()
             .filter(|f| self.stale.contains(f.path.as_os_str()))
             .collect();
+        let forget = self.forget_bodies;
         let read: Vec<File> = to_read
             .par_iter()
             .map(|f| {
-                let result = crate::content::load::read(&root, f);
-                let hash = match &result {
-                    Ok(entry) => hash_bytes(entry.source.text.as_bytes()),
-                    Err((_, Some(source), _)) => hash_bytes(source.text.as_bytes()),
-                    Err((_, None, _)) => 0,
+                let mut result = crate::content::load::read(&root, f);
+                let source = match &mut result {
+                    Ok(entry) => Some(&mut entry.source),
+                    Err((_, Some(source), _)) => Some(&mut **source),
+                    Err((_, None, _)) => None,
                 };
+                let hash = source.as_ref().map_or(0, |s| hash_bytes(s.text.as_bytes()));
+                if forget && let Some(source) = source {
+                    // All an item takes from its body.
+                    crate::markdown::first_paragraph(source);
+                    source.forget_body(hash);
+                }
                 File {
                     found: (*f).clone(),
                     hash,
@@ -735,6 +746,7 @@ impl Session {
     pub fn build_once(mut self) -> Result<Rebuild, BuildError> {
         let started = Instant::now();
         let mut phases = Phases::new(started);
+        self.forget_bodies = true;
         let mut diagnostics = self.resolve()?;
         phases.done("lecture, résolution");
         let root = self.options.root.clone();
@@ -786,6 +798,10 @@ impl Session {
         for (id, entry) in streamed.search {
             search[id] = Some(entry);
         }
+        streamed
+            .problems
+            .into_iter()
+            .for_each(|d| diagnostics.push(d));
         let bodies: Vec<&Rendered> = streamed.bodies.iter().collect();
         check_bodies(&root, &sources, &bodies, &mut diagnostics);
         if diagnostics.has_errors() {

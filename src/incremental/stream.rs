@@ -9,6 +9,7 @@ use rayon::prelude::*;
 
 use super::inventory::{Planned, PlannedFile, RenderedFile};
 use crate::content::Source;
+use crate::diagnostics::Diagnostic;
 use crate::markdown::Rendered;
 use crate::output::Staging;
 use crate::render::{Job, SiteRenderer, Target, search};
@@ -22,6 +23,8 @@ pub struct Streamed {
     pub pages: Vec<RenderedFile>,
     /// The search entries of the items asked for, by item.
     pub search: Vec<(ItemId, search::Entry)>,
+    /// Files that could not be read again (`Source::read_again`).
+    pub problems: Vec<Diagnostic>,
     /// The first failure to render a page, if any: reported after the bodies' own problems
     /// (a broken link says more than the page it broke).
     pub failed: Option<anyhow::Error>,
@@ -55,12 +58,13 @@ pub fn render(
     staging: &Staging,
 ) -> Streamed {
     let site = renderer.site;
-    type Done = (Rendered, Result<(Vec<RenderedFile>, Option<search::Entry>)>);
+    type Done = Result<(Rendered, Result<(Vec<RenderedFile>, Option<search::Entry>)>), Diagnostic>;
     let done: Vec<Done> = sources
         .par_iter()
         .enumerate()
         .map(|(id, source)| {
-            let (mut body, text) = crate::markdown::render_with_text(source, &site.link_targets);
+            let source = source.read_again().map_err(|d| *d)?;
+            let (mut body, text) = crate::markdown::render_with_text(&source, &site.link_targets);
             let item = id < pages.len();
             let made = (pages.get(id).into_iter().flatten())
                 .map(|&i| {
@@ -80,16 +84,25 @@ pub fn render(
             if !item || !keep_html(id) {
                 body.html = String::new();
             }
-            (body, made)
+            Ok((body, made))
         })
         .collect();
     let mut streamed = Streamed {
         bodies: Vec::with_capacity(done.len()),
         pages: Vec::new(),
         search: Vec::new(),
+        problems: Vec::new(),
         failed: None,
     };
-    for (id, (body, made)) in done.into_iter().enumerate() {
+    for (id, done) in done.into_iter().enumerate() {
+        let (body, made) = match done {
+            Ok(done) => done,
+            Err(problem) => {
+                streamed.problems.push(problem);
+                streamed.bodies.push(Rendered::default());
+                continue;
+            }
+        };
         streamed.bodies.push(body);
         match made {
             Ok((made, entry)) => {
