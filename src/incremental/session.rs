@@ -747,14 +747,30 @@ impl Session {
         let started = Instant::now();
         let mut phases = Phases::new(started);
         self.forget_bodies = true;
+        self.resolutions = site::Resolutions::off();
         let mut diagnostics = self.resolve()?;
+        // What a session keeps for the next build goes: the files as parsed (but those held
+        // back, whose bodies are still checked) and what each entry resolved to.
+        let (found, _) = self.layout.as_ref().expect("content listed above");
+        let site = &mut self.resolved.as_mut().expect("resolved above").site;
+        let held_back: Vec<Source> = bodies_to_check(found, &self.files, site, &diagnostics)
+            [site.items.len()..]
+            .iter()
+            .map(|&source| source.clone())
+            .collect();
+        self.files = FastMap::default();
+        for item in site.items.iter_mut().filter_map(std::sync::Arc::get_mut) {
+            // Taken into its summary.
+            item.source.first_paragraph = std::sync::OnceLock::new();
+        }
         phases.done("lecture, résolution");
         let root = self.options.root.clone();
         let output = self.options.output.clone();
         let templates = Templates::load(&root)?;
         let site = &self.resolved.as_ref().expect("resolved above").site;
-        let (found, _) = self.layout.as_ref().expect("content listed above");
-        let sources = bodies_to_check(found, &self.files, site, &diagnostics);
+        let sources: Vec<&Source> = (site.items.iter().map(|item| &item.source))
+            .chain(&held_back)
+            .collect();
         // Planned without bodies: only the files and their paths are needed of the plan.
         let empty = Rendered::default();
         let none: Vec<&Rendered> = vec![&empty; site.items.len()];

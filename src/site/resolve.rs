@@ -31,9 +31,19 @@ pub struct Resolutions {
     pub(super) context: u64,
     /// By path relative to `content/`: the text the entry was parsed from, and its resolution.
     pub(super) by_path: FastMap<String, (Arc<str>, Resolution)>,
+    /// Set for a site resolved once (`classmates build`): nothing is kept.
+    pub(super) off: bool,
 }
 
 impl Resolutions {
+    /// A cache that keeps nothing, for a site resolved only once.
+    pub fn off() -> Resolutions {
+        Resolutions {
+            off: true,
+            ..Resolutions::default()
+        }
+    }
+
     /// What every entry's resolution depends on besides the entry and the items it refers
     /// to: the settings and the publication options.
     pub(super) fn context(config: &Config, publish: Publish) -> u64 {
@@ -78,6 +88,7 @@ pub fn resolve(
     if context != cache.context {
         *cache = Resolutions {
             context,
+            off: cache.off,
             ..Resolutions::default()
         };
     }
@@ -112,7 +123,11 @@ pub fn resolve(
             None => (resolve_entry(&config, entry, &exists, publish), true),
         })
         .collect();
-    for (entry, (resolution, _)) in entries.iter().zip(&resolutions).filter(|(_, r)| r.1) {
+    let made = entries
+        .iter()
+        .zip(&resolutions)
+        .filter(|(_, r)| r.1 && !cache.off);
+    for (entry, (resolution, _)) in made {
         cache.by_path.insert(
             entry.source.content_path.clone(),
             (entry.source.text.clone(), resolution.clone()),
