@@ -546,6 +546,8 @@ impl Session {
             now: self.options.now,
             drafts: self.options.drafts,
         };
+        // Room for them all at once: growing the map would hold two copies of it.
+        self.files.reserve(read.len());
         for file in read {
             let before = self.files.get(file.found.path.as_os_str());
             let patched = match (before.map(|b| &b.result), &file.result, &mut self.resolved) {
@@ -788,12 +790,13 @@ impl Session {
         let files = inventory::files(&plan, &copies);
         phases.done("modèles, fichiers");
 
-        // The bodies, each with the pages showing it whole.
+        // The bodies, each with the pages showing it whole; the HTML of those a feed shows is
+        // kept.
         let staging = crate::output::Staging::new(&output)?;
         let mut in_feeds = vec![false; site.items.len()];
         for spec in &plan.layout.feeds {
             for id in crate::render::feeds::entries(site, spec) {
-                in_feeds[id] = true;
+                in_feeds[id] |= crate::render::feeds::shows_body(&site.items[id]);
             }
         }
         let body_pages = stream::body_pages(&files, site.items.len());

@@ -17,7 +17,8 @@ use crate::site::ItemId;
 
 /// The bodies rendered, and the pages made with them.
 pub struct Streamed {
-    /// Per source, in the order given: its body, without its HTML unless it was kept.
+    /// Per source, in the order given: its body, without its HTML unless it was kept, and
+    /// its headings without their text.
     pub bodies: Vec<Rendered>,
     /// The pages of the items, written into the staging folder.
     pub pages: Vec<RenderedFile>,
@@ -83,6 +84,10 @@ pub fn render(
                 });
             if !item || !keep_html(id) {
                 body.html = String::new();
+            }
+            // Anchors are checked against ids alone.
+            for heading in &mut body.headings {
+                heading.text = String::new();
             }
             Ok((body, made))
         })

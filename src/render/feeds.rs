@@ -235,7 +235,7 @@ fn entry(site: &Site, bodies: &[&Rendered], id: ItemId) -> Result<Entry> {
         None => item.summary.clone(),
     };
     entry.set_summary(Some(Text::plain(summary)));
-    if item.kind == Kind::Article {
+    if shows_body(item) {
         entry.set_content(Some(Content {
             base: Some(url),
             // Site paths in the body resolve against the host: under a base path they would
@@ -249,6 +249,12 @@ fn entry(site: &Site, bodies: &[&Rendered], id: ItemId) -> Result<Entry> {
         }));
     }
     Ok(entry)
+}
+
+/// Whether the entry of `item` in a feed holds its body (articles only; the others, their
+/// summary).
+pub fn shows_body(item: &crate::site::Item) -> bool {
+    item.kind == Kind::Article
 }
 
 fn epoch() -> FixedDateTime {
