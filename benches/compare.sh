@@ -5,7 +5,8 @@
 # pages per second and peak memory as a Markdown table. Sizes above HUGO_MAX (default 10000)
 # are built by classmates alone (Hugo's memory grows past this machine). Then, for each size,
 # the time and peak memory of each phase of classmates' build (from its last run, with
-# CLASSMATES_PHASES=1); then the build at THREADS_AT pages (default 10000, when among the sizes)
+# CLASSMATES_PHASES=1); then the targets of issue 15 for full builds, each marked met or not;
+# then the build at THREADS_AT pages (default 10000, when among the sizes)
 # with each count of THREADS (default "1 2") rayon threads; then the rebuilds of `serve` on
 # the largest corpus of at most 10000 pages (benches/rebuild.rs, RUNS_REBUILD edits per case,
 # output verified against a full build); REBUILD=0 skips them.
@@ -34,6 +35,7 @@ cargo build --release --quiet --bin classmates --example corpus
 CLASSMATES="$PWD/target/release/classmates"
 CORPUS="$PWD/target/release/examples/corpus"
 mkdir -p "$WORK"
+rm -f "$WORK/summary.tsv"
 
 measure() { # label, output dir, command... -> appends "wall_seconds peak_kb" to $WORK/<label>.times
   local label="$1" out="$2"; shift 2
@@ -82,6 +84,8 @@ if h:
 for name, wall, mem, html in rows:
     ratio = f"{wall / h[0]:.2f}×" if h else "—"
     print(f"| {name} | {n} | {html} | {wall:.2f} s | {n / wall:.0f} | {mem / 1024:.0f} Mio | {ratio} |")
+with open(os.path.join(os.path.dirname(sys.argv[2]), "summary.tsv"), "a") as summary:
+    summary.write(f"{n}\t{c_wall}\t{c_mem}\t{h[0] if h else ''}\n")
 PY
 done
 echo
@@ -96,6 +100,30 @@ for n in "${SIZES[@]}"; do
   awk -F'\t' -v n="$n" '$1 == "phase" { printf "| %s | %s | %s | %s | %s |\n", n, $2, $3, $4, $5 }' "$WORK/classmates-$n.log" \
     | sed -e 's/pic //' -e 's/fin //'
 done
+
+echo
+echo "Cibles de l'issue 15 (construction complète) :"
+echo
+python3 - "$WORK/summary.tsv" <<'PY'
+import sys
+rows = {}
+for line in open(sys.argv[1]):
+    n, wall, mem, hugo = line.rstrip("\n").split("\t")
+    rows[int(n)] = (float(wall), int(mem) / 1024, float(hugo) if hugo else None)
+def check(what, value, ok):
+    print(f"- {what} : {value} {'✓' if ok else '✗'}")
+if 10000 in rows:
+    wall, mem, hugo = rows[10000]
+    if hugo:
+        check("10 000 pages, temps / Hugo ≤ 0,25", f"{wall / hugo:.2f}×", wall / hugo <= 0.25)
+    check("10 000 pages, pic de mémoire ≤ 300 Mio", f"{mem:.0f} Mio", mem <= 300)
+if 100000 in rows:
+    wall, mem, _ = rows[100000]
+    check("100 000 pages, pic de mémoire ≤ 1 Gio (1024 Mio)", f"{mem:.0f} Mio", mem <= 1024)
+    if 10000 in rows:
+        ratio = wall / rows[10000][0]
+        check("100 000 pages, temps ≤ 12 × celui de 10 000", f"{ratio:.1f}×", ratio <= 12)
+PY
 
 if [[ " ${SIZES[*]} " == *" $THREADS_AT "* ]]; then
   echo

@@ -378,6 +378,20 @@ fn one_run_reports_every_problem_of_every_file() {
     for (location, fragment) in expected {
         build.assert_problem(location, fragment);
     }
+    // Anchors are checked once every body is rendered, when the build no longer holds them:
+    // the problem still shows its line.
+    let anchor = "ancre « #lancer-les-tests » introuvable";
+    let shown = build
+        .stderr
+        .split(anchor)
+        .nth(1)
+        .expect("the anchor problem");
+    assert!(
+        (shown.split("erreur").next().unwrap_or_default())
+            .contains("Voir [plus bas](#lancer-les-tests) et [le guide](guide-absent.md)."),
+        "{}",
+        build.stderr
+    );
     for english in [
         "invalid type",
         "unknown variant",

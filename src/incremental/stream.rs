@@ -59,12 +59,13 @@ pub fn render(
     staging: &Staging,
 ) -> Streamed {
     let site = renderer.site;
-    type Done = Result<(Rendered, Result<(Vec<RenderedFile>, Option<search::Entry>)>), Diagnostic>;
+    type Done =
+        Result<(Rendered, Result<(Vec<RenderedFile>, Option<search::Entry>)>), Box<Diagnostic>>;
     let done: Vec<Done> = sources
         .par_iter()
         .enumerate()
         .map(|(id, source)| {
-            let source = source.read_again().map_err(|d| *d)?;
+            let source = source.read_again()?;
             let (mut body, text) = crate::markdown::render_with_text(&source, &site.link_targets);
             let item = id < pages.len();
             let made = (pages.get(id).into_iter().flatten())
@@ -103,7 +104,7 @@ pub fn render(
         let (body, made) = match done {
             Ok(done) => done,
             Err(problem) => {
-                streamed.problems.push(problem);
+                streamed.problems.push(*problem);
                 streamed.bodies.push(Rendered::default());
                 continue;
             }
