@@ -329,6 +329,42 @@ mod tests {
         assert_eq!((bl, &text[br]), (4, "\nCorps\n"));
     }
 
+    /// A page file read, its body forgotten, then read again (`Source::forget_body`,
+    /// `Source::read_again`): the source whole as first read, or an error once the file
+    /// changed in between.
+    #[test]
+    fn a_forgotten_body_is_read_again_unless_the_file_changed() {
+        let root = tempfile::tempdir().unwrap();
+        let dir = root.path().join("content/pages");
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("a-propos.md");
+        let text = "---\ntitle: À propos\n---\n\nPremier paragraphe.\n\n## Suite\n";
+        std::fs::write(&path, text).unwrap();
+        let found = super::Found {
+            kind: crate::content::Kind::Page,
+            slug: "a-propos".into(),
+            path: path.clone(),
+            bundle: None,
+        };
+        let mut source = super::read(root.path(), &found).unwrap().source;
+        let whole = source.clone();
+        source.forget_body(crate::hash::hash_bytes(text.as_bytes()));
+        assert_eq!(source.yaml(), "title: À propos\n");
+        assert!(source.text.len() < text.len(), "the body is dropped");
+        let again = source.read_again().unwrap();
+        assert_eq!((&*again.text, again.body()), (&*whole.text, whole.body()));
+        assert_eq!(again.forgotten, None);
+
+        std::fs::write(&path, text.replace("Premier", "Autre")).unwrap();
+        let problem = source.read_again().unwrap_err();
+        assert_eq!(
+            problem.path,
+            std::path::Path::new("content/pages/a-propos.md")
+        );
+        assert!(problem.message.contains("a changé pendant la construction"));
+        assert!(problem.is_error());
+    }
+
     #[test]
     fn unclosed_front_matter_is_an_error() {
         assert!(split_front_matter("---\ntitle: a\n").is_err());
