@@ -21,6 +21,12 @@ const WHEN: &str = "jeudi 3 décembre 2026, 19 h 00 – 20 h 30";
 const PAGE: &str = "https://pythonclassmates.org/evenements/atelier-git/";
 const WAIT: Duration = Duration::from_secs(20);
 
+/// Held for writing by the load test, for reading by the test that counts on the store
+/// answering within a request: the DynamoDB-compatible server (one Python process) loaded with
+/// 300 registrations at once answers too late for a duplicate's resend, which is then not
+/// made (it is done within the request, without retry; see the closing note of issue 15).
+static LOAD: tokio::sync::RwLock<()> = tokio::sync::RwLock::const_new(());
+
 store_tests!(
     confirmations_say_where_one_stands,
     a_cancel_sends_one_promotion,
@@ -207,6 +213,7 @@ async fn a_cancel_sends_one_promotion(backend: Backend) {
 }
 
 async fn three_hundred_registrations_three_hundred_confirmations(backend: Backend) {
+    let _alone = LOAD.write().await;
     let Some((h, mailbox)) = harness(
         &backend,
         "three_hundred_registrations_three_hundred_confirmations",
@@ -347,6 +354,7 @@ async fn a_silent_smtp_server_never_holds_a_registration(backend: Backend) {
 }
 
 async fn registering_again_resends_the_confirmation_once_an_hour(backend: Backend) {
+    let _not_under_load = LOAD.read().await;
     let Some((h, mailbox)) = harness(
         &backend,
         "registering_again_resends_the_confirmation_once_an_hour",
