@@ -306,17 +306,17 @@ fn render_with<'l>(
 /// The text of a Markdown body, without markup: paragraphs, headings, lists, code (for the
 /// reading time and the search index).
 pub fn plain_text(body: &str) -> String {
-    plain_text_of(
-        body.len(),
-        Parser::new_ext(body, options()).collect::<Vec<_>>().iter(),
-    )
+    plain_text_of(body.len(), Parser::new_ext(body, options()))
 }
 
 /// The plain text of the `events` of a body of `len` bytes.
-fn plain_text_of<'e, 'a: 'e>(len: usize, events: impl Iterator<Item = &'e Event<'a>>) -> String {
+fn plain_text_of<'a, E: std::borrow::Borrow<Event<'a>>>(
+    len: usize,
+    events: impl IntoIterator<Item = E>,
+) -> String {
     let mut text = String::with_capacity(len);
     for event in events {
-        match event {
+        match event.borrow() {
             Event::Text(t) | Event::Code(t) => text.push_str(t),
             Event::SoftBreak | Event::HardBreak => text.push(' '),
             Event::End(
@@ -586,6 +586,15 @@ pub fn first_paragraph_text(body: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn plain_text_drops_markup() {
+        let text = plain_text("# Titre\n\nUn *beau* [lien](x.md).\n\n```python\nprint(1)\n```\n");
+        assert_eq!(
+            text.split_whitespace().collect::<Vec<_>>(),
+            ["Titre", "Un", "beau", "lien.", "print(1)"]
+        );
+    }
 
     fn links() -> crate::urls::LinkTargets {
         let mut m = crate::urls::LinkTargets::default();

@@ -15,7 +15,7 @@ pub fn phases_asked() -> bool {
 /// Where the system backs memory with huge pages whenever it can (`always` in
 /// `/sys/kernel/mm/transparent_hugepage/enabled`, as on the machines of BENCHMARKS.md), the
 /// allocator's memory is taken 2 MiB at a time however little of it is used: the 10,000-page
-/// build's peak was 15–20 % higher, its time the same within the noise (BENCHMARKS.md §7).
+/// build's peak was 15–20 % higher, its time the same within the noise (BENCHMARKS.md §8).
 /// Elsewhere, nothing is done.
 pub fn small_pages_only() {
     #[cfg(target_os = "linux")]

@@ -26,7 +26,7 @@ use crate::hash::{FastMap, hash_bytes};
 use crate::markdown::Rendered;
 use crate::render::shows::{Part, Shows};
 use crate::render::templates::{OVERRIDES_DIR, THEME_DIR};
-use crate::render::{Job, SiteRenderer, Target, Templates};
+use crate::render::{SiteRenderer, Target, Templates};
 use crate::site::{self, ItemId, Publish, Site};
 
 /// What to build and how.
@@ -813,10 +813,6 @@ impl Session {
             |id| in_search[id],
             &staging,
         );
-        let mut search: Vec<Option<crate::render::search::Entry>> = vec![None; site.items.len()];
-        for (id, entry) in streamed.search {
-            search[id] = Some(entry);
-        }
         streamed
             .problems
             .into_iter()
@@ -834,14 +830,9 @@ impl Session {
         // The other files, with the bodies the feeds show.
         let renderer =
             SiteRenderer::new(site, &templates, &bodies[..site.items.len()], &plan.layout);
-        let rest: Vec<usize> = (0..files.len())
-            .filter(|&i| {
-                !matches!(
-                    files[i].1,
-                    Planned::Render(Target::Page(Job::Item(_) | Job::Works { .. }))
-                )
-            })
-            .collect();
+        let mut made = vec![false; files.len()];
+        body_pages.iter().flatten().for_each(|&i| made[i] = true);
+        let rest: Vec<usize> = (0..files.len()).filter(|&i| !made[i]).collect();
         let mut rendered = streamed.pages;
         rendered.extend(render(
             &renderer,
@@ -855,7 +846,7 @@ impl Session {
             (0..files.len()).find(|&i| matches!(files[i].1, Planned::Render(Target::SearchIndex)))
         {
             let entries: Vec<&crate::render::search::Entry> = (search_ids.iter())
-                .filter_map(|&id| search[id].as_ref())
+                .filter_map(|&id| streamed.search[id].as_ref())
                 .collect();
             for output in crate::render::search::assemble(&entries) {
                 rendered.push(RenderedFile::new(i, output, Vec::new(), Some(&staging))?);

@@ -22,8 +22,8 @@ pub struct Streamed {
     pub bodies: Vec<Rendered>,
     /// The pages of the items, written into the staging folder.
     pub pages: Vec<RenderedFile>,
-    /// The search entries of the items asked for, by item.
-    pub search: Vec<(ItemId, search::Entry)>,
+    /// Per item: its search entry, when asked for.
+    pub search: Vec<Option<search::Entry>>,
     /// Files that could not be read again (`Source::read_again`).
     pub problems: Vec<Diagnostic>,
     /// The first failure to render a page, if any: reported after the bodies' own problems
@@ -96,7 +96,7 @@ pub fn render(
     let mut streamed = Streamed {
         bodies: Vec::with_capacity(done.len()),
         pages: Vec::new(),
-        search: Vec::new(),
+        search: vec![None; pages.len()],
         problems: Vec::new(),
         failed: None,
     };
@@ -113,7 +113,9 @@ pub fn render(
         match made {
             Ok((made, entry)) => {
                 streamed.pages.extend(made);
-                streamed.search.extend(entry.map(|e| (id, e)));
+                if let Some(entry) = entry {
+                    streamed.search[id] = Some(entry);
+                }
             }
             Err(error) => {
                 streamed.failed.get_or_insert(error);

@@ -1,5 +1,5 @@
-//! Reading aids computed at build time: the estimated reading time, the table of contents and the `#` links after
-//! each section heading.
+//! Reading aids computed at build time: the estimated reading time, the table of contents and
+//! the `#` links after each section heading.
 
 use crate::markdown::Heading;
 
@@ -130,16 +130,5 @@ mod tests {
         assert_eq!(reading_minutes(200), 1);
         assert_eq!(reading_minutes(201), 2);
         assert_eq!(reading_minutes(1000), 5);
-    }
-
-    #[test]
-    fn plain_text_drops_markup() {
-        let text = crate::markdown::plain_text(
-            "# Titre\n\nUn *beau* [lien](x.md).\n\n```python\nprint(1)\n```\n",
-        );
-        assert_eq!(
-            text.split_whitespace().collect::<Vec<_>>(),
-            ["Titre", "Un", "beau", "lien.", "print(1)"]
-        );
     }
 }
