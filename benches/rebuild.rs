@@ -144,17 +144,7 @@ fn main() {
             phases.push(report.phases);
         }
         row(name, &mut times, &mut files);
-        if std::env::var_os("PHASES").is_some() {
-            for k in 0..phases[0].len() {
-                let mut d: Vec<Duration> = phases.iter().map(|p| p[k].1).collect();
-                d.sort();
-                eprintln!(
-                    "    {} : {:.1} ms",
-                    phases[0][k].0,
-                    d[d.len() / 2].as_secs_f64() * 1000.0
-                );
-            }
-        }
+        print_median_phases(name, &phases);
     }
 
     // The date of a numbered part of a series: the article moves in its lists, and so does its
@@ -331,6 +321,7 @@ fn main() {
             session.defer_deep_pages(defer);
             let mut rows: Vec<[Vec<Duration>; 3]> = vec![Default::default(); steps.len()];
             let mut deferred_counts: Vec<Vec<usize>> = vec![Vec::new(); steps.len()];
+            let mut phases: Vec<Vec<Vec<(&str, Duration)>>> = vec![Vec::new(); steps.len()];
             for _ in 0..runs {
                 for (k, (_, file, text)) in steps.iter().enumerate() {
                     let t = Instant::now();
@@ -354,6 +345,7 @@ fn main() {
                     rows[k][1].push(deep);
                     rows[k][2].push(all);
                     deferred_counts[k].push(report.deferred);
+                    phases[k].push(report.phases);
                 }
             }
             for (k, (name, _, _)) in steps.iter().enumerate() {
@@ -375,6 +367,7 @@ fn main() {
                     ms(all[all.len() - 1]),
                     deferred[deferred.len() / 2]
                 );
+                print_median_phases(name, &phases[k]);
             }
         }
         session.defer_deep_pages(false);
@@ -426,6 +419,25 @@ fn timed_rebuild(
         }
     }
     (time, report)
+}
+
+/// With `PHASES=1`, the median time of each phase of the rebuilds of one row, on stderr.
+fn print_median_phases(name: &str, phases: &[Vec<(&str, Duration)>]) {
+    if std::env::var_os("PHASES").is_none() || phases.is_empty() {
+        return;
+    }
+    eprintln!("  {name}");
+    for k in 0..phases[0].len() {
+        let name = phases[0][k].0;
+        let mut d: Vec<Duration> = (phases.iter())
+            .filter_map(|p| p.iter().find(|(n, _)| *n == name).map(|(_, d)| *d))
+            .collect();
+        d.sort();
+        eprintln!(
+            "    {name} : {:.1} ms",
+            d[d.len() / 2].as_secs_f64() * 1000.0
+        );
+    }
 }
 
 fn row(name: &str, times: &mut [Duration], files: &mut [usize]) {

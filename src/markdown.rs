@@ -101,10 +101,24 @@ fn render_with<'l>(
         ..Rendered::default()
     };
     let mut used_ids: std::collections::HashSet<String> = std::collections::HashSet::new();
+    // Line and column of an offset. Offsets come in order: the lines are counted on from
+    // the last offset located, not from the start of the body for each link.
+    let counted = std::cell::Cell::new((0, 0));
     let locate = |offset: usize| -> (usize, usize) {
-        let before = &body[..offset];
-        let line = source.body_first_line + before.matches('\n').count();
-        let column = before.rsplit('\n').next().unwrap_or("").chars().count() + 1;
+        let (mut from, mut newlines) = counted.get();
+        if offset < from {
+            (from, newlines) = (0, 0);
+        }
+        newlines += body[from..offset].matches('\n').count();
+        counted.set((offset, newlines));
+        let line = source.body_first_line + newlines;
+        let column = body[..offset]
+            .rsplit('\n')
+            .next()
+            .unwrap_or("")
+            .chars()
+            .count()
+            + 1;
         (line, column)
     };
 

@@ -15,7 +15,25 @@ pub fn escape_html(text: &str) -> String {
 
 /// Appends `text` to `out`, escaped as [`escape_html`] does.
 pub fn push_escaped_html(out: &mut String, text: &str) {
-    // The text between characters to escape is copied as it is, a run at a time.
+    each_escaped_run(text, |run| {
+        out.push_str(run);
+        Ok(())
+    })
+    .expect("appending to a String cannot fail");
+}
+
+/// Writes `text` into `out`, escaped as [`escape_html`] does: Tera's escape function (its own
+/// writes one byte at a time, a twentieth of the build; the bytes are the same).
+pub fn write_escaped_html(text: &str, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+    each_escaped_run(text, |run| out.write_all(run.as_bytes()))
+}
+
+/// Calls `write` with `text` escaped for HTML, a run at a time: the text between characters
+/// to escape is passed as it is.
+fn each_escaped_run(
+    text: &str,
+    mut write: impl FnMut(&str) -> std::io::Result<()>,
+) -> std::io::Result<()> {
     let mut from = 0;
     for (at, byte) in text.bytes().enumerate() {
         let escaped = match byte {
@@ -26,11 +44,16 @@ pub fn push_escaped_html(out: &mut String, text: &str) {
             b'\'' => "&#39;",
             _ => continue,
         };
-        out.push_str(&text[from..at]);
-        out.push_str(escaped);
+        if from < at {
+            write(&text[from..at])?;
+        }
+        write(escaped)?;
         from = at + 1;
     }
-    out.push_str(&text[from..]);
+    if from < text.len() {
+        write(&text[from..])?;
+    }
+    Ok(())
 }
 
 /// Cuts `text` to at most `max` characters on a word boundary, adding an ellipsis.

@@ -50,6 +50,7 @@ impl Templates {
         let fingerprints = fingerprints(&files)?;
         let mut tera = tera::Tera::new();
         tera.autoescape_on([".html", ".xml"]);
+        tera.set_escape_fn(crate::text::write_escaped_html);
         tera.add_template_files(files.iter().map(|(path, name)| (path, Some(name.as_str()))))
             .map_err(|e| anyhow!("{e}"))
             .context("modèles du thème invalides")?;

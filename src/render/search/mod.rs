@@ -213,6 +213,17 @@ mod tests {
             words("Écrire l'Intégration, cœur…").collect::<Vec<_>>(),
             ["ecrire", "l", "integration", "coeur"]
         );
+        // Each character folded on its own; a folding with a space or a slash splits the word.
+        let any = "Straße ŒUVRE 北京市 ½ l’été naïve x² Ⅻ ǅemal 東京Tokyo café-crème ﬁn ١٢٣ \
+                   ß İstanbul ΑΘΗΝΑ emoji😀ok a\u{301}b";
+        assert_eq!(
+            words(any).collect::<Vec<_>>(),
+            [
+                "strasse", "oeuvre", "bei", "jing", "shi", "1", "2", "l", "ete", "naive", "x2",
+                "xii", "dzemal", "dong", "jing", "tokyo", "cafe", "creme", "fin", "123", "ss",
+                "istanbul", "athena", "emoji", "ok", "a", "b"
+            ]
+        );
         assert_eq!(
             distinct_words("a lo lo Lô bas", "", 10),
             ["lo", "bas"],

@@ -96,29 +96,52 @@ pub fn words(text: &str) -> impl Iterator<Item = String> + '_ {
 
 /// Calls `visit` with each word of `text` as [`words`] gives them, until it breaks. A word
 /// is lent, not allocated: most of the body words of an item are seen already.
+///
+/// Words are the runs of alphanumeric characters; each character is folded on its own (ASCII
+/// lowercased, any other through `deunicode`, whose ASCII may split the word: `½` → `1`, `2`).
+/// One pass over the bytes: the text of a whole site goes through here.
 pub(super) fn each_word(text: &str, mut visit: impl FnMut(&str) -> ControlFlow<()>) {
-    let mut folded = String::new();
-    for w in text.split(|c: char| !c.is_alphanumeric()) {
-        if w.is_empty() {
-            continue;
+    let mut word = String::new();
+    // Hands the word over, if there is one; true when `visit` breaks.
+    let mut end_word = |word: &mut String| {
+        if word.is_empty() {
+            return false;
         }
-        if w.is_ascii() {
-            // ASCII letters and digits: folding only lowercases them, and keeps them one word.
-            folded.clear();
-            folded.push_str(w);
-            folded.make_ascii_lowercase();
-            if visit(&folded).is_break() {
-                return;
+        let stop = visit(word).is_break();
+        word.clear();
+        stop
+    };
+    let mut at = 0;
+    while let Some(&byte) = text.as_bytes().get(at) {
+        if byte.is_ascii() {
+            at += 1;
+            if byte.is_ascii_alphanumeric() {
+                word.push(byte.to_ascii_lowercase() as char);
+                continue;
             }
         } else {
-            let lower = deunicode::deunicode(w).to_lowercase();
-            for part in lower.split(|c: char| !c.is_ascii_alphanumeric()) {
-                if !part.is_empty() && visit(part).is_break() {
-                    return;
+            let c = text[at..].chars().next().expect("a char starts here");
+            at += c.len_utf8();
+            if let Some(ascii) = c
+                .is_alphanumeric()
+                .then(|| deunicode::deunicode_char(c))
+                .flatten()
+            {
+                for byte in ascii.bytes() {
+                    if byte.is_ascii_alphanumeric() {
+                        word.push(byte.to_ascii_lowercase() as char);
+                    } else if end_word(&mut word) {
+                        return;
+                    }
                 }
+                continue;
             }
         }
+        if end_word(&mut word) {
+            return;
+        }
     }
+    end_word(&mut word);
 }
 
 /// [`STOP_WORDS`], to look up.
@@ -141,7 +164,8 @@ pub fn distinct_words(text: &str, skip: &str, max: usize) -> Vec<String> {
         if out.len() == max {
             return ControlFlow::Break(());
         }
-        if word.len() >= 2 && !stop.contains(word) && !seen.contains(word) {
+        // Most words of a body are seen already: that test first.
+        if word.len() >= 2 && !seen.contains(word) && !stop.contains(word) {
             seen.insert(word.to_owned());
             out.push(word.to_owned());
         }
