@@ -77,6 +77,22 @@ fn syntaxes() -> &'static SyntaxSet {
     SET.get_or_init(two_face::syntax::extra_newlines)
 }
 
+/// Starts loading the grammars on a thread of their own, once per process: reading the
+/// content overlaps their 0.3 s, where otherwise the first block highlighted loads them while
+/// every other thread waits (BENCHMARKS.md §9). Highlighting works the same without it.
+pub fn load_in_background() {
+    static STARTED: std::sync::Once = std::sync::Once::new();
+    STARTED.call_once(|| {
+        // Without a thread, the first block loads them as before.
+        let _ = std::thread::Builder::new()
+            .name("grammaires".into())
+            .spawn(|| {
+                syntaxes();
+                class_theme();
+            });
+    });
+}
+
 /// A theme whose "colour" for each scope is the index of its class in `CLASSES` (+1).
 fn class_theme() -> &'static Theme {
     static THEME: OnceLock<Theme> = OnceLock::new();

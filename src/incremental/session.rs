@@ -612,6 +612,7 @@ impl Session {
     /// The steps: read and resolve, plan, find what is stale, render, write, record.
     pub fn rebuild(&mut self) -> Result<Rebuild, BuildError> {
         let started = Instant::now();
+        crate::highlight::load_in_background();
         let mut phases = Phases::new(started);
         // Those the last rebuild left for later are found stale again.
         self.deferred.clear();
@@ -747,6 +748,7 @@ impl Session {
     /// problems are reported once every body is rendered, before any other file is made.
     pub fn build_once(mut self) -> Result<Rebuild, BuildError> {
         let started = Instant::now();
+        crate::highlight::load_in_background();
         let mut phases = Phases::new(started);
         self.forget_bodies = true;
         self.resolutions = site::Resolutions::off();
