@@ -588,6 +588,45 @@ fn added_renamed_and_deleted_files_rebuild_exactly_what_a_full_build_gives() {
     f.step("page and resource added");
 }
 
+/// A file added or deleted next to the others is listed alone (`content/` is not listed
+/// again); whatever else the listing would report sends it back to a whole listing.
+#[test]
+fn files_listed_alone_rebuild_exactly_what_a_full_build_gives() {
+    let mut f = Fixture::new();
+    let article = "---\ntitle: \"Éphémère\"\ndate: 2026-10-28\nauthors: [ines]\ntags: [pytest]\ncategories: [python]\n---\nBientôt parti.\n";
+
+    // An editor's hidden file, and a file that came and went before the rebuild.
+    f.write("content/articles/.ephemere.md.swp", "swap");
+    f.write("content/articles/ephemere.md", article);
+    f.remove("content/articles/ephemere.md");
+    let report = f.step("hidden file, and a file that came and went");
+    assert_eq!(report.files, 0, "{report:?}");
+
+    // A file that is not Markdown: the whole listing reports it, and the site builds.
+    f.write("content/articles/notes.txt", "à trier");
+    f.step("stray file");
+
+    // A new file claiming the slug of a bundle: both are in error until it goes.
+    f.write("content/articles/deployer-django.md", article);
+    let error = format!(
+        "{:?}",
+        f.session.rebuild().expect_err("one slug, two files")
+    );
+    assert!(error.contains("même slug « deployer-django »"), "{error}");
+    f.remove("content/articles/deployer-django.md");
+    f.step("second file of a slug gone");
+
+    // Added, then deleted, then added again, a rebuild after each.
+    f.write("content/articles/ephemere.md", article);
+    f.step("article listed alone");
+    assert!(f.page("articles/index.html").contains("Éphémère"));
+    f.remove("content/articles/ephemere.md");
+    f.step("article unlisted alone");
+    assert!(!f.output().contains_key("articles/ephemere/index.html"));
+    f.write("content/articles/ephemere.md", article);
+    f.step("article listed alone again");
+}
+
 #[test]
 fn events_authors_templates_theme_and_settings_rebuild_exactly_what_a_full_build_gives() {
     let mut f = Fixture::new();

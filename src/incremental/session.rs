@@ -19,10 +19,10 @@ use super::plan::{self, Pending, Plan};
 use super::search_cache::SearchCache;
 use super::stream;
 use crate::config::{CONFIG_FILE, Config};
-use crate::content::load::{CONTENT_DIR, Found, Rejected};
+use crate::content::load::{CONTENT_DIR, Found, Listed, Rejected};
 use crate::content::{Entry, Kind, Source};
 use crate::diagnostics::{Diagnostic, Diagnostics};
-use crate::hash::{FastMap, hash_bytes};
+use crate::hash::{FastMap, FastSet, hash_bytes};
 use crate::markdown::Rendered;
 use crate::render::shows::{Part, Shows};
 use crate::render::templates::{OVERRIDES_DIR, THEME_DIR};
@@ -324,21 +324,82 @@ impl Session {
             self.templates = None;
         } else if rel.starts_with(CONTENT_DIR) {
             let path = root.join(rel);
-            if self.files.contains_key(path.as_os_str()) {
-                if !path.is_file() {
+            if self.files.contains_key(path.as_os_str()) || self.listed(&path) {
+                if !path.is_file() && !self.unlist(&path) {
                     self.layout = None;
                 }
                 self.stale.insert(path.into_os_string());
             } else if let Some(owner) = self.bundle_of(&path) {
                 // A file of a bundle: the bundle's list of files may have changed.
                 self.stale.insert(owner);
-            } else if path.exists() || self.files.values().any(|f| f.found.path.starts_with(&path))
-            {
-                // Something new, or a folder of content files moved away.
+            } else if path.exists() {
+                // Something new.
+                if !self.list(&path) {
+                    self.layout = None;
+                }
+            } else if self.files.values().any(|f| f.found.path.starts_with(&path)) {
+                // A folder of content files moved away.
                 self.layout = None;
             }
             // Otherwise a file that came and went (an editor's temporary file): nothing to see.
         }
+    }
+
+    /// Whether `path` is in the listing of `content/` (read or not yet).
+    fn listed(&self, path: &Path) -> bool {
+        (self.layout.as_ref()).is_some_and(|(found, _)| found.iter().any(|f| f.path == path))
+    }
+
+    /// Takes the new file `path` into the listing of `content/` without listing it again, when
+    /// that is all the listing would change: a `.md` file next to the others, whose slug no
+    /// other file claims (a hidden file changes nothing). False when `content/` must be listed
+    /// again. The site is resolved again: it has another item.
+    fn list(&mut self, path: &Path) -> bool {
+        let Some((found, _)) = &mut self.layout else {
+            return false;
+        };
+        match crate::content::load::classify_file(&self.options.root, path) {
+            Some(Listed::Hidden) => true,
+            Some(Listed::Found(new))
+                if !found
+                    .iter()
+                    .any(|f| f.kind == new.kind && f.slug == new.slug) =>
+            {
+                let name = crate::content::load::listing_name(&new);
+                let at = found.partition_point(|f| {
+                    (f.kind, crate::content::load::listing_name(f)) < (new.kind, name)
+                });
+                self.stale.insert(new.path.clone().into_os_string());
+                found.insert(at, new);
+                self.resolved = None;
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// Takes the file `path`, gone, out of the listing of `content/` without listing it again,
+    /// when that is all the listing would change: a file that is not a bundle's, of which the
+    /// listing said nothing. False when `content/` must be listed again.
+    fn unlist(&mut self, path: &Path) -> bool {
+        let Some((found, diagnostics)) = &mut self.layout else {
+            return false;
+        };
+        let display = crate::diagnostics::display_path(&self.options.root, path);
+        let Some(at) = found
+            .iter()
+            .position(|f| f.path == path && f.bundle.is_none())
+        else {
+            return false;
+        };
+        if diagnostics.iter().any(|d| d.path == display) {
+            // It claimed a slug with another file: the other one is no longer in error.
+            return false;
+        }
+        found.remove(at);
+        self.files.remove(path.as_os_str());
+        self.resolved = None;
+        true
     }
 
     /// The first instant after the build's `now` at which the site last loaded changes by
@@ -388,7 +449,7 @@ impl Session {
         self.bodies.extend(rendered);
         if self.bodies.len() > sources.len() {
             // Bodies of files gone or no longer published.
-            let keep: HashSet<&str> = sources.iter().map(|s| s.content_path.as_str()).collect();
+            let keep: FastSet<&str> = sources.iter().map(|s| s.content_path.as_str()).collect();
             self.bodies.retain(|key, _| keep.contains(key.as_str()));
         }
         let rendered: Vec<&Rendered> = sources
@@ -500,7 +561,7 @@ impl Session {
             if !same_files {
                 self.resolved = None;
             }
-            let current: HashSet<&OsStr> = found.iter().map(|f| f.path.as_os_str()).collect();
+            let current: FastSet<&OsStr> = found.iter().map(|f| f.path.as_os_str()).collect();
             self.files
                 .retain(|key, _| current.contains(key.as_os_str()));
             for f in &found {

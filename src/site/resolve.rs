@@ -17,7 +17,7 @@ use crate::config::Config;
 use crate::content::{Entry, Kind, Meta, Source};
 use crate::dates::{self, Instant};
 use crate::diagnostics::{Diagnostic, Diagnostics};
-use crate::hash::FastMap;
+use crate::hash::{FastMap, FastSet};
 use crate::urls::{self, LinkTarget, LinkTargets, RESERVED_PATHS, alias_file, is_generated_page};
 
 use super::model::*;
@@ -374,7 +374,10 @@ pub fn hold_back(
                 in_error: true,
             });
     }
-    let existing: HashSet<(Kind, &str)> = entries
+    if held.is_empty() {
+        return Vec::new();
+    }
+    let existing: FastSet<(Kind, &str)> = entries
         .iter()
         .map(|e| (e.source.kind, e.source.slug.as_str()))
         .collect();
