@@ -66,7 +66,13 @@ impl Resolutions {
                 .references
                 .iter()
                 .all(|(kind, slug, found)| exists(*kind, slug) == *found);
-        same.then(|| resolution.clone())
+        // What the caller takes of it: not the references, checked here.
+        same.then(|| Resolution {
+            item: resolution.item.clone(),
+            problems: resolution.problems.clone(),
+            scheduled: resolution.scheduled,
+            references: Vec::new(),
+        })
     }
 }
 
