@@ -428,13 +428,13 @@ fn print_median_phases(name: &str, phases: &[Vec<(&str, Duration)>]) {
     }
     eprintln!("  {name}");
     for k in 0..phases[0].len() {
-        let name = phases[0][k].0;
+        let phase = phases[0][k].0;
         let mut d: Vec<Duration> = (phases.iter())
-            .filter_map(|p| p.iter().find(|(n, _)| *n == name).map(|(_, d)| *d))
+            .filter_map(|p| p.iter().find(|(n, _)| *n == phase).map(|(_, d)| *d))
             .collect();
         d.sort();
         eprintln!(
-            "    {name} : {:.1} ms",
+            "    {phase} : {:.1} ms",
             d[d.len() / 2].as_secs_f64() * 1000.0
         );
     }

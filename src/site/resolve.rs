@@ -76,6 +76,15 @@ impl Resolutions {
     }
 }
 
+/// The items the entries make, by kind and slug: what a reference to another item is checked
+/// against.
+fn existing<'e>(entries: &[&'e Entry]) -> FastSet<(Kind, &'e str)> {
+    entries
+        .iter()
+        .map(|e| (e.source.kind, e.source.slug.as_str()))
+        .collect()
+}
+
 /// Resolves the parsed entries into a site. All problems are collected. `cache` holds what
 /// the last call resolved: the entries unchanged since are not resolved again.
 pub fn resolve(
@@ -85,10 +94,7 @@ pub fn resolve(
     cache: &mut Resolutions,
 ) -> (Site, Diagnostics) {
     let mut diagnostics = Diagnostics::default();
-    let existing: HashSet<(Kind, &str), foldhash::fast::FixedState> = entries
-        .iter()
-        .map(|e| (e.source.kind, e.source.slug.as_str()))
-        .collect();
+    let existing = existing(entries);
     let exists = |kind: Kind, slug: &str| existing.contains(&(kind, slug));
     let context = Resolutions::context(&config, publish);
     if context != cache.context {
@@ -383,10 +389,7 @@ pub fn hold_back(
     if held.is_empty() {
         return Vec::new();
     }
-    let existing: FastSet<(Kind, &str)> = entries
-        .iter()
-        .map(|e| (e.source.kind, e.source.slug.as_str()))
-        .collect();
+    let existing = existing(entries);
     let exists = |kind: Kind, slug: &str| existing.contains(&(kind, slug));
     let config = &site.config;
     held.par_iter()
