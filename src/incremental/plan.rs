@@ -446,7 +446,14 @@ impl Moved {
 /// the fingerprints of the plan in `forgotten` for the items that stay the same.
 pub fn forget(plan: &mut Option<Plan>, forgotten: &mut Option<Fingerprints>) {
     if let Some(plan) = plan.take() {
-        *forgotten = Some(plan.fingerprints);
+        let Plan {
+            layout,
+            fingerprints,
+            files,
+            readers,
+        } = plan;
+        *forgotten = Some(fingerprints);
+        super::drop_aside((layout, files, readers));
     }
 }
 

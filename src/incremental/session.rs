@@ -319,7 +319,7 @@ impl Session {
             .unwrap_or(Path::new(THEME_DIR));
         if rel == Path::new(CONFIG_FILE) {
             self.config = None;
-            self.resolved = None;
+            self.forget_resolution();
         } else if rel.starts_with(themes) || rel.starts_with(OVERRIDES_DIR) {
             self.templates = None;
         } else if rel.starts_with(CONTENT_DIR) {
@@ -371,7 +371,7 @@ impl Session {
                 });
                 self.stale.insert(new.path.clone().into_os_string());
                 found.insert(at, new);
-                self.resolved = None;
+                self.forget_resolution();
                 true
             }
             _ => false,
@@ -398,7 +398,7 @@ impl Session {
         }
         found.remove(at);
         self.files.remove(path.as_os_str());
-        self.resolved = None;
+        self.forget_resolution();
         true
     }
 
@@ -413,7 +413,7 @@ impl Session {
     /// written).
     pub fn set_now(&mut self, now: chrono::DateTime<chrono::Utc>) {
         self.options.now = now;
-        self.resolved = None;
+        self.forget_resolution();
     }
 
     /// Forgets everything read (not what is in the output folder): the next rebuild reads the
@@ -422,7 +422,7 @@ impl Session {
         self.config = None;
         self.templates = None;
         self.layout = None;
-        self.resolved = None;
+        self.forget_resolution();
         self.stale.extend(self.files.keys().cloned());
     }
 
@@ -473,7 +473,7 @@ impl Session {
             Ok(c) => c.clone(),
             Err(problems) => {
                 problems.iter().cloned().for_each(|d| diagnostics.push(d));
-                self.resolved = None;
+                self.forget_resolution();
                 return Err(BuildError::Invalid(diagnostics));
             }
         };
@@ -529,6 +529,14 @@ impl Session {
         Ok(diagnostics)
     }
 
+    /// Has the site resolved again at the next rebuild; the site resolved before is freed
+    /// aside ([`super::drop_aside`]).
+    fn forget_resolution(&mut self) {
+        if let Some(resolved) = self.resolved.take() {
+            super::drop_aside(resolved);
+        }
+    }
+
     /// The site last loaded, with the rendered bodies of its items.
     pub fn into_site(mut self) -> Option<(Site, Vec<Rendered>)> {
         let site = self.resolved.take()?.site;
@@ -559,7 +567,7 @@ impl Session {
                         .is_some_and(|file| file.found == *f)
                 });
             if !same_files {
-                self.resolved = None;
+                self.forget_resolution();
             }
             let current: FastSet<&OsStr> = found.iter().map(|f| f.path.as_os_str()).collect();
             self.files
@@ -659,7 +667,7 @@ impl Session {
                 _ => false,
             };
             if !patched {
-                self.resolved = None;
+                self.forget_resolution();
             }
             self.files
                 .insert(file.found.path.clone().into_os_string(), file);

@@ -279,40 +279,11 @@ pub fn resolve(
     // list is filled in that order.
     let mut order: Vec<ItemId> = (0..items.len()).collect();
     site_sort(&items, &mut order);
-    let tags = collect_tags(&items, &order);
-    let mut newest: Vec<Vec<ItemId>> = vec![Vec::new(); Kind::ALL.len()];
-    let mut works: HashMap<String, Vec<ItemId>> = HashMap::new();
-    let mut categories: Vec<Term> = config
-        .categories
-        .iter()
-        .map(|c| Term {
-            slug: c.slug.clone(),
-            name: c.name.clone(),
-            description: c.description.clone(),
-            items: Vec::new(),
-        })
-        .collect();
-    for &i in &order {
-        let item = &items[i];
-        newest[item.kind as usize].push(i);
-        for author in &item.authors {
-            let ids = match works.get_mut(author) {
-                Some(ids) => ids,
-                None => works.entry(author.clone()).or_default(),
-            };
-            // An author named twice by one item.
-            if ids.last() != Some(&i) {
-                ids.push(i);
-            }
-        }
-        for slug in &item.categories {
-            if let Some(term) = categories.iter_mut().find(|c| c.slug == *slug)
-                && term.items.last() != Some(&i)
-            {
-                term.items.push(i);
-            }
-        }
-    }
+    // Two passes over the items in that order, independent of each other.
+    let (tags, (newest, works, categories)) = rayon::join(
+        || collect_tags(&items, &order),
+        || collect_lists(&items, &order, &config),
+    );
     let mut kinds = vec![0..0; Kind::ALL.len()];
     for kind in Kind::ALL {
         let start = items.partition_point(|item| item.kind < kind);
@@ -347,6 +318,48 @@ pub fn resolve(
         works,
     };
     (site, diagnostics)
+}
+
+/// The items of each kind, the works of each author, the items of each category of the
+/// settings.
+type Lists = (Vec<Vec<ItemId>>, HashMap<String, Vec<ItemId>>, Vec<Term>);
+
+/// The site's lists other than tags, each filled in `order` (newest first).
+fn collect_lists(items: &[Arc<Item>], order: &[ItemId], config: &Config) -> Lists {
+    let mut newest: Vec<Vec<ItemId>> = vec![Vec::new(); Kind::ALL.len()];
+    let mut works: HashMap<String, Vec<ItemId>> = HashMap::new();
+    let mut categories: Vec<Term> = config
+        .categories
+        .iter()
+        .map(|c| Term {
+            slug: c.slug.clone(),
+            name: c.name.clone(),
+            description: c.description.clone(),
+            items: Vec::new(),
+        })
+        .collect();
+    for &i in order {
+        let item = &items[i];
+        newest[item.kind as usize].push(i);
+        for author in &item.authors {
+            let ids = match works.get_mut(author) {
+                Some(ids) => ids,
+                None => works.entry(author.clone()).or_default(),
+            };
+            // An author named twice by one item.
+            if ids.last() != Some(&i) {
+                ids.push(i);
+            }
+        }
+        for slug in &item.categories {
+            if let Some(term) = categories.iter_mut().find(|c| c.slug == *slug)
+                && term.items.last() != Some(&i)
+            {
+                term.items.push(i);
+            }
+        }
+    }
+    (newest, works, categories)
 }
 
 /// Resolves `entry` alone, as a patch of the resolved site does (`crate::incremental::patch`):
