@@ -1,7 +1,8 @@
 //! Memory of the build process, phase by phase, for the benchmarks: the peak resident size
 //! reached during each phase, read from Linux's `/proc/self/status` (`VmHWM`, reset after each
 //! reading through `/proc/self/clear_refs`). Asked for with `CLASSMATES_PHASES=1`; elsewhere
-//! than on Linux, nothing is measured.
+//! than on Linux, nothing is measured. Also how the process gives memory back: large values
+//! freed on a thread of their own ([`drop_aside`]).
 
 /// The variable that asks a build to report its phases (time and memory) on standard error.
 pub const PHASES_VAR: &str = "CLASSMATES_PHASES";
@@ -57,6 +58,15 @@ pub fn sample() -> Option<Sample> {
     // "5" resets the peak resident size to the current one (Linux 4.0 and later).
     let _ = std::fs::write("/proc/self/clear_refs", "5");
     Some(sample)
+}
+
+/// Frees `value` on a thread of its own. A resolved site or a plan replaced by a structural
+/// edit holds tens of thousands of strings and vectors, a few milliseconds to free, which the
+/// rebuild in `serve` need not wait for. Without a thread, it is freed here.
+pub fn drop_aside<T: Send + 'static>(value: T) {
+    let _ = std::thread::Builder::new()
+        .name("libération".into())
+        .spawn(move || drop(value));
 }
 
 #[cfg(test)]

@@ -59,12 +59,3 @@ pub mod session;
 pub mod stream;
 
 pub use session::{BuildError, BuildOptions, Rebuild, Session};
-
-/// Frees `value` on a thread of its own. A resolved site or a plan replaced by a structural
-/// edit holds tens of thousands of strings and vectors, a few milliseconds to free, which the
-/// rebuild in `serve` need not wait for. Without a thread, it is freed here.
-pub(crate) fn drop_aside<T: Send + 'static>(value: T) {
-    let _ = std::thread::Builder::new()
-        .name("libération".into())
-        .spawn(move || drop(value));
-}

@@ -453,7 +453,7 @@ pub fn forget(plan: &mut Option<Plan>, forgotten: &mut Option<Fingerprints>) {
             readers,
         } = plan;
         *forgotten = Some(fingerprints);
-        super::drop_aside((layout, files, readers));
+        crate::memory::drop_aside((layout, files, readers));
     }
 }
 

@@ -530,10 +530,10 @@ impl Session {
     }
 
     /// Has the site resolved again at the next rebuild; the site resolved before is freed
-    /// aside ([`super::drop_aside`]).
+    /// aside ([`crate::memory::drop_aside`]).
     fn forget_resolution(&mut self) {
         if let Some(resolved) = self.resolved.take() {
-            super::drop_aside(resolved);
+            crate::memory::drop_aside(resolved);
         }
     }
 
