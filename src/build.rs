@@ -1,12 +1,12 @@
 //! The build pipeline, end to end: load → parse → resolve → render → write. The CLI's `build`
 //! goes through `build_site`, `serve` through the same code in an incremental session
-//! (`crate::incremental`), `check` through `load_site`.
+//! (`crate::incremental`), `check` through `check_site`, the same build writing nothing.
 
 use std::path::{Path, PathBuf};
 
 use crate::diagnostics::Diagnostics;
 use crate::incremental::Session;
-pub use crate::incremental::{BuildError, BuildOptions};
+pub use crate::incremental::{BuildError, BuildOptions, Checked};
 use crate::markdown::Rendered;
 use crate::site::{Publish, Site};
 
@@ -40,6 +40,21 @@ pub fn load_site(
     let diagnostics = session.load()?;
     let (site, bodies) = session.into_site().expect("a site was loaded above");
     Ok((site, bodies, diagnostics))
+}
+
+/// Makes every file of the site under `root` as [`build_site`] does, streamed the same way,
+/// and writes none (`classmates check`): its problems, and what stopped the making of its
+/// files, if anything did.
+pub fn check_site(root: &Path, publish: Publish) -> Result<Checked, BuildError> {
+    Session::new(BuildOptions {
+        root: root.to_path_buf(),
+        output: PathBuf::new(),
+        drafts: publish.drafts,
+        now: publish.now,
+        base_url: None,
+        registration_api: None,
+    })
+    .check_once()
 }
 
 /// Builds the whole site into `options.output`, or leaves it untouched on failure: a session

@@ -10,11 +10,12 @@ pub mod external;
 pub mod report;
 pub mod review;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use chrono::{DateTime, Utc};
 use pulldown_cmark::{Event, Parser, Tag};
+use rayon::prelude::*;
 
 use crate::build::{self, BuildError};
 use crate::content::{Entry, Meta, Source};
@@ -37,15 +38,14 @@ pub fn check(root: &Path, options: &CheckOptions) -> Diagnostics {
         now: options.now,
         drafts: true,
     };
-    let mut diagnostics = match build::load_site(root, publish, None) {
-        Ok((site, bodies, warnings)) => {
-            let mut diagnostics = warnings;
-            // The templates, rendered in memory: a build would fail on them too.
-            let bodies: Vec<&crate::markdown::Rendered> = bodies.iter().collect();
-            let rendered = crate::render::Templates::load(root)
-                .and_then(|templates| crate::render::render_site(&site, &templates, &bodies));
-            if let Err(e) = rendered {
-                match e.downcast::<crate::render::alias::Collisions>() {
+    // The build itself, every file made and none written: its problems are the build's.
+    let mut diagnostics = match build::check_site(root, publish) {
+        Ok(build::Checked {
+            mut diagnostics,
+            failed,
+        }) => {
+            if let Some(error) = failed {
+                match error.downcast::<crate::render::alias::Collisions>() {
                     Ok(collisions) => collisions.0.into_iter().for_each(|d| diagnostics.push(d)),
                     Err(e) => diagnostics.push(
                         Diagnostic::error(crate::render::templates::THEME_DIR, format!("{e:#}"))
@@ -67,35 +67,85 @@ pub fn check(root: &Path, options: &CheckOptions) -> Diagnostics {
 
     // The review checks read the content again, so they run even when the build would stop
     // early; the loading problems were reported above already.
-    let (entries, unparsed, _) = crate::content::load::load(root);
-    let sources: Vec<&Source> = entries
-        .iter()
-        .map(|e| &e.source)
-        .chain(unparsed.iter())
-        .collect();
+    let content = read_for_review(root, options.external.as_ref());
+    let entries = &content.entries;
     let mut review = Vec::new();
-    review.extend(tag_spellings(&entries));
-    review.extend(series_numbering(&entries));
-    review.extend(placeholder_urls(&entries));
-    for source in &sources {
-        review.extend(raw_html(source));
-        review.extend(review::body(source));
-    }
+    review.extend(tag_spellings(entries));
+    review.extend(series_numbering(entries));
+    review.extend(placeholder_urls(entries));
+    review.extend(content.body_problems);
     let config = crate::config::Config::load(root).ok();
-    review.extend(review::front_matter(&entries, config.as_ref()));
+    review.extend(review::front_matter(entries, config.as_ref()));
     if let Some(config) = &config {
         review.extend(review::categories(root, config));
     }
     review.into_iter().for_each(|d| diagnostics.push(d));
 
     if let Some(settings) = &options.external {
-        let links = external_links(&entries, &sources, settings);
+        let mut links = meta_links(entries, settings);
+        links.extend(content.body_links);
         let cache = root.join(external::CACHE_FILE);
         for d in external::check(links, &cache, settings) {
             diagnostics.push(d);
         }
     }
     diagnostics
+}
+
+/// The content as the review checks read it: each body checked as its file is read, then
+/// forgotten, so that the bodies of a large site are never all in memory at once.
+struct ForReview {
+    /// The files whose front matter parsed, their bodies forgotten ([`Source::forget_body`]).
+    entries: Vec<Entry>,
+    /// The problems of the bodies (raw HTML, headings, images), those of the entries first,
+    /// then those of the files whose front matter did not parse.
+    body_problems: Vec<Diagnostic>,
+    /// The links and images of the bodies, when external links are checked.
+    body_links: Vec<external::Occurrence>,
+}
+
+fn read_for_review(root: &Path, external: Option<&external::Options>) -> ForReview {
+    let (found, _) = crate::content::load::discover(root);
+    type Read = (Option<Entry>, Vec<Diagnostic>, Vec<external::Occurrence>);
+    let read: Vec<Read> = found
+        .par_iter()
+        .map(|found| {
+            let (entry, unparsed) = match crate::content::load::read(root, found) {
+                Ok(entry) => (Some(entry), None),
+                Err((_, source, _)) => (None, source),
+            };
+            let Some(source) = entry.as_ref().map(|e| &e.source).or(unparsed.as_deref()) else {
+                return (None, Vec::new(), Vec::new());
+            };
+            let mut problems = raw_html(source);
+            problems.extend(review::body(source));
+            let links = external.map_or_else(Vec::new, |settings| body_links(source, settings));
+            let entry = entry.map(|mut entry| {
+                let hash = crate::hash::hash_bytes(entry.source.text.as_bytes());
+                entry.source.forget_body(hash);
+                entry
+            });
+            (entry, problems, links)
+        })
+        .collect();
+    let mut content = ForReview {
+        entries: Vec::with_capacity(read.len()),
+        body_problems: Vec::new(),
+        body_links: Vec::new(),
+    };
+    let mut unparsed_problems = Vec::new();
+    for (entry, problems, links) in read {
+        match entry {
+            Some(entry) => {
+                content.entries.push(entry);
+                content.body_problems.extend(problems);
+            }
+            None => unparsed_problems.extend(problems),
+        }
+        content.body_links.extend(links);
+    }
+    content.body_problems.extend(unparsed_problems);
+    content
 }
 
 fn warning_at(source: &Source, key: &str, value: &str, message: String) -> Diagnostic {
@@ -407,47 +457,51 @@ fn event_handler(html: &str) -> Option<(usize, &str)> {
     None
 }
 
-/// Every external address of the content, each where it is written: `url`, `recording` and
-/// `slides` of front matters, links and images of bodies.
-fn external_links(
-    entries: &[Entry],
-    sources: &[&Source],
-    settings: &external::Options,
-) -> Vec<external::Occurrence> {
+/// Whether `url` is an external address the check of links takes.
+fn wanted(url: &str, settings: &external::Options) -> bool {
+    external::host(url).is_some() && !is_example_url(url) && settings.wants(url)
+}
+
+/// The external addresses of front matters (`url`, `recording`, `slides`), each where it is
+/// written.
+fn meta_links(entries: &[Entry], settings: &external::Options) -> Vec<external::Occurrence> {
     let mut links = Vec::new();
-    let mut keep = |url: &str, at: Diagnostic| {
-        if external::host(url).is_some() && !is_example_url(url) && settings.wants(url) {
-            links.push(external::Occurrence {
-                url: url.to_string(),
-                at,
-            });
-        }
-    };
     for entry in entries {
         let doc = entry.source.document();
         for (key, url) in meta_urls(&entry.meta) {
-            let mut at = doc.value_error(key, url, "");
-            at.severity = Severity::Warning;
-            keep(url, at);
+            if wanted(url, settings) {
+                let mut at = doc.value_error(key, url, "");
+                at.severity = Severity::Warning;
+                links.push(external::Occurrence {
+                    url: url.to_string(),
+                    at,
+                });
+            }
         }
     }
-    let mut seen: HashMap<&Path, ()> = HashMap::new();
-    for source in sources {
-        if seen.insert(&source.path, ()).is_some() {
+    links
+}
+
+/// The external addresses of the links and images of a body, each where it is written.
+fn body_links(source: &Source, settings: &external::Options) -> Vec<external::Occurrence> {
+    let mut links = Vec::new();
+    let body = source.body();
+    for (event, range) in Parser::new_ext(body, crate::markdown::options()).into_offset_iter() {
+        let (Event::Start(Tag::Link { dest_url, .. }) | Event::Start(Tag::Image { dest_url, .. })) =
+            event
+        else {
+            continue;
+        };
+        if !wanted(&dest_url, settings) {
             continue;
         }
-        let body = source.body();
-        for (event, range) in Parser::new_ext(body, crate::markdown::options()).into_offset_iter() {
-            let (Event::Start(Tag::Link { dest_url, .. })
-            | Event::Start(Tag::Image { dest_url, .. })) = event
-            else {
-                continue;
-            };
-            let (line, column) = locate(source, range.start);
-            let width = body[range].lines().next().map_or(1, |l| l.chars().count());
-            let at = Diagnostic::warning(&source.display, "").at(&source.text, line, column, width);
-            keep(&dest_url, at);
-        }
+        let (line, column) = locate(source, range.start);
+        let width = body[range].lines().next().map_or(1, |l| l.chars().count());
+        let at = Diagnostic::warning(&source.display, "").at(&source.text, line, column, width);
+        links.push(external::Occurrence {
+            url: dest_url.to_string(),
+            at,
+        });
     }
     links
 }

@@ -36,9 +36,27 @@ pub enum Planned<'t> {
 /// A file of the site: its path, what produces it and the fingerprint of its inputs.
 pub type PlannedFile<'t> = (&'t str, Planned<'t>, u64);
 
+/// Where the bytes of a rendered file go.
+#[derive(Clone, Copy)]
+pub enum Sink<'a> {
+    /// Kept in memory until written (the rebuilds of `serve`).
+    Keep,
+    /// Written at once into the staging folder of a build made once, which does not hold
+    /// every page at once.
+    Staging(&'a Staging),
+    /// Dropped once hashed: a check renders every file to find what fails, and writes nothing.
+    Discard,
+}
+
+impl<'a> From<Option<&'a Staging>> for Sink<'a> {
+    fn from(staging: Option<&'a Staging>) -> Sink<'a> {
+        staging.map_or(Sink::Keep, Sink::Staging)
+    }
+}
+
 /// A rendered file: its index in the planned files, its path, its bytes (`None` once written
-/// into the staging folder of a fresh build, which does not hold every page at once), the
-/// templates it was rendered through (with their fingerprints) and the hash of its bytes.
+/// into the staging folder of a fresh build, or dropped by a check: [`Sink`]), the templates
+/// it was rendered through (with their fingerprints) and the hash of its bytes.
 pub struct RenderedFile {
     pub index: usize,
     pub path: String,
@@ -48,21 +66,21 @@ pub struct RenderedFile {
 }
 
 impl RenderedFile {
-    /// `output`, the file at `index`, rendered through `templates`: written at once into
-    /// `staging` when there is one, kept until written otherwise.
+    /// `output`, the file at `index`, rendered through `templates`, its bytes sent to `sink`.
     pub fn new(
         index: usize,
         output: Output,
         templates: Vec<(String, u64)>,
-        staging: Option<&Staging>,
+        sink: Sink,
     ) -> Result<RenderedFile> {
         let hash = crate::hash::hash_bytes(&output.bytes);
-        let bytes = match staging {
-            Some(staging) => {
+        let bytes = match sink {
+            Sink::Keep => Some(output.bytes),
+            Sink::Staging(staging) => {
                 staging.write(&output.path, &output.bytes)?;
                 None
             }
-            None => Some(output.bytes),
+            Sink::Discard => None,
         };
         Ok(RenderedFile {
             index,

@@ -58,4 +58,4 @@ pub mod search_cache;
 pub mod session;
 pub mod stream;
 
-pub use session::{BuildError, BuildOptions, Rebuild, Session};
+pub use session::{BuildError, BuildOptions, Checked, Rebuild, Session};

@@ -13,7 +13,7 @@ use rayon::prelude::*;
 
 use super::bodies::{self, Body};
 use super::fingerprint::Fingerprints;
-use super::inventory::{self, Inventory, Planned, PlannedFile, RenderedFile};
+use super::inventory::{self, Inventory, Planned, PlannedFile, RenderedFile, Sink};
 use super::patch;
 use super::plan::{self, Pending, Plan};
 use super::search_cache::SearchCache;
@@ -67,6 +67,32 @@ impl From<anyhow::Error> for BuildError {
             Err(error) => BuildError::Other(error),
         }
     }
+}
+
+/// What a check made once found ([`Session::check_once`]).
+#[derive(Debug)]
+pub struct Checked {
+    /// The problems of the content: warnings only, since errors stop the check as they stop
+    /// a build ([`BuildError::Invalid`]).
+    pub diagnostics: Diagnostics,
+    /// What stopped the making of the files, if anything did: a template that fails, an
+    /// alias over another page ([`crate::render::alias::Collisions`]).
+    pub failed: Option<anyhow::Error>,
+}
+
+/// What a build made once is for.
+#[derive(Clone, Copy)]
+enum Once {
+    /// Its files are written into the output folder.
+    Build,
+    /// Its files are made, then dropped.
+    Check,
+}
+
+/// What [`Session::once`] made.
+enum Made {
+    Built(Rebuild),
+    Checked(Checked),
 }
 
 /// What one (re)build did.
@@ -271,7 +297,7 @@ impl Session {
         let files = inventory::files(plan, &[]);
         let done: Vec<String> = chosen.iter().map(|&i| files[i].0.to_string()).collect();
         let result = (|| -> Result<()> {
-            let mut rendered = render(&renderer, templates, &files, &chosen, None)?;
+            let mut rendered = render(&renderer, templates, &files, &chosen, Sink::Keep)?;
             let mut unchanged = Vec::new();
             let mut gone = Vec::new();
             if let Some(&i) = (chosen.iter())
@@ -282,7 +308,7 @@ impl Session {
                 match self.search.index(site, &plan.fingerprints, force)? {
                     Some(outputs) => {
                         for output in outputs {
-                            rendered.push(RenderedFile::new(i, output, Vec::new(), None)?);
+                            rendered.push(RenderedFile::new(i, output, Vec::new(), Sink::Keep)?);
                         }
                     }
                     None => unchanged.push(i),
@@ -751,7 +777,13 @@ impl Session {
             true => Some(crate::output::Staging::new(&output)?),
             false => None,
         };
-        let mut rendered = render(&renderer, templates, &files, &dirty, staging.as_ref())?;
+        let mut rendered = render(
+            &renderer,
+            templates,
+            &files,
+            &dirty,
+            staging.as_ref().into(),
+        )?;
         phases.done("rendu des pages");
         // Files found unchanged without being written: their records take the new inputs.
         let mut unchanged: Vec<usize> = Vec::new();
@@ -768,7 +800,8 @@ impl Session {
             match self.search.index(site, &plan.fingerprints, force)? {
                 Some(outputs) => {
                     for output in outputs {
-                        let file = RenderedFile::new(i, output, Vec::new(), staging.as_ref())?;
+                        let file =
+                            RenderedFile::new(i, output, Vec::new(), staging.as_ref().into())?;
                         rendered.push(file);
                     }
                 }
@@ -815,7 +848,26 @@ impl Session {
     /// are streamed (`stream`): each is rendered where its pages are made, which are written
     /// at once, and only what the other files and the checks need of it is kept. Their
     /// problems are reported once every body is rendered, before any other file is made.
-    pub fn build_once(mut self) -> Result<Rebuild, BuildError> {
+    pub fn build_once(self) -> Result<Rebuild, BuildError> {
+        match self.once(Once::Build)? {
+            Made::Built(rebuild) => Ok(rebuild),
+            Made::Checked(_) => unreachable!("a build makes a build"),
+        }
+    }
+
+    /// Makes every file of the site as [`Session::build_once`] does, streamed the same way,
+    /// and writes none (`classmates check`): the problems of the content, and what stopped
+    /// the making of the files (a template that fails, colliding addresses), if anything did.
+    /// The output folder is not touched.
+    pub fn check_once(self) -> Result<Checked, BuildError> {
+        match self.once(Once::Check)? {
+            Made::Checked(checked) => Ok(checked),
+            Made::Built(_) => unreachable!("a check makes a check"),
+        }
+    }
+
+    /// The pipeline of [`Session::build_once`] and [`Session::check_once`].
+    fn once(mut self, once: Once) -> Result<Made, BuildError> {
         let started = Instant::now();
         crate::highlight::load_in_background();
         let mut phases = Phases::new(started);
@@ -837,9 +889,21 @@ impl Session {
             item.source.first_paragraph = std::sync::OnceLock::new();
         }
         phases.done("lecture, résolution");
+        // A check goes on past what stops a build, to report the problems of the content
+        // with it.
+        let stopped = |diagnostics: Diagnostics, error: anyhow::Error| match once {
+            Once::Build => Err(BuildError::from(error)),
+            Once::Check => Ok(Made::Checked(Checked {
+                diagnostics,
+                failed: Some(error),
+            })),
+        };
         let root = self.options.root.clone();
         let output = self.options.output.clone();
-        let templates = Templates::load(&root)?;
+        let templates = match Templates::load(&root) {
+            Ok(templates) => templates,
+            Err(error) => return stopped(diagnostics, error),
+        };
         let site = &self.resolved.as_ref().expect("resolved above").site;
         let sources: Vec<&Source> = (site.items.iter().map(|item| &item.source))
             .chain(&held_back)
@@ -847,7 +911,7 @@ impl Session {
         // Planned without bodies: only the files and their paths are needed of the plan.
         let empty = Rendered::default();
         let none: Vec<&Rendered> = vec![&empty; site.items.len()];
-        let plan = plan::next(
+        let planned = plan::next(
             None,
             &mut None,
             Pending::default(),
@@ -856,14 +920,22 @@ impl Session {
             &none,
             |_| 0,
             |_| 0,
-        )?;
+        );
+        let plan = match planned {
+            Ok(plan) => plan,
+            Err(error) => return stopped(diagnostics, error),
+        };
         let copies = inventory::copies(site, &templates);
         let files = inventory::files(&plan, &copies);
         phases.done("modèles, fichiers");
 
         // The bodies, each with the pages showing it whole; the HTML of those a feed shows is
         // kept.
-        let staging = crate::output::Staging::new(&output)?;
+        let staging = match once {
+            Once::Build => Some(crate::output::Staging::new(&output)?),
+            Once::Check => None,
+        };
+        let sink = staging.as_ref().map_or(Sink::Discard, Sink::Staging);
         let mut in_feeds = vec![false; site.items.len()];
         for spec in &plan.layout.feeds {
             for id in crate::render::feeds::entries(site, spec) {
@@ -871,7 +943,11 @@ impl Session {
             }
         }
         let body_pages = stream::body_pages(&files, site.items.len());
-        let search_ids = crate::render::search::ids(site);
+        // A check makes no search index: nothing in it can fail but its writing.
+        let search_ids = match once {
+            Once::Build => crate::render::search::ids(site),
+            Once::Check => Vec::new(),
+        };
         let mut in_search = vec![false; site.items.len()];
         search_ids.iter().for_each(|&id| in_search[id] = true);
         let renderer = SiteRenderer::new(site, &templates, &none, &plan.layout);
@@ -882,7 +958,7 @@ impl Session {
             &body_pages,
             |id| in_feeds[id],
             |id| in_search[id],
-            &staging,
+            sink,
         );
         streamed
             .problems
@@ -894,7 +970,7 @@ impl Session {
             return Err(BuildError::Invalid(diagnostics));
         }
         if let Some(error) = streamed.failed {
-            return Err(error.into());
+            return stopped(diagnostics, error);
         }
         phases.done("corps et pages des contenus");
 
@@ -905,14 +981,17 @@ impl Session {
         body_pages.iter().flatten().for_each(|&i| made[i] = true);
         let rest: Vec<usize> = (0..files.len()).filter(|&i| !made[i]).collect();
         let mut rendered = streamed.pages;
-        rendered.extend(render(
-            &renderer,
-            &templates,
-            &files,
-            &rest,
-            Some(&staging),
-        )?);
+        match render(&renderer, &templates, &files, &rest, sink) {
+            Ok(other) => rendered.extend(other),
+            Err(error) => return stopped(diagnostics, error),
+        }
         phases.done("rendu des autres pages");
+        if staging.is_none() {
+            return Ok(Made::Checked(Checked {
+                diagnostics,
+                failed: None,
+            }));
+        }
         if let Some(i) =
             (0..files.len()).find(|&i| matches!(files[i].1, Planned::Render(Target::SearchIndex)))
         {
@@ -920,18 +999,18 @@ impl Session {
                 .filter_map(|&id| streamed.search[id].as_ref())
                 .collect();
             for output in crate::render::search::assemble(&entries) {
-                rendered.push(RenderedFile::new(i, output, Vec::new(), Some(&staging))?);
+                rendered.push(RenderedFile::new(i, output, Vec::new(), sink)?);
             }
         }
         phases.done("index de recherche");
 
         let every: Vec<usize> = (0..files.len()).collect();
-        let (pages, written) =
-            self.inventory
-                .write(&output, &files, &rendered, &every, Some(staging))?;
+        let (pages, written) = self
+            .inventory
+            .write(&output, &files, &rendered, &every, staging)?;
         phases.done("écriture");
         let total_files = rendered.len() + copies.len();
-        Ok(Rebuild {
+        Ok(Made::Built(Rebuild {
             pages,
             files: written,
             deleted: 0,
@@ -943,7 +1022,7 @@ impl Session {
             elapsed: started.elapsed(),
             phases: phases.list,
             memory: phases.memory.unwrap_or_default(),
-        })
+        }))
     }
 }
 
@@ -960,13 +1039,13 @@ fn may_wait(site: &Site, target: &Target) -> bool {
 
 /// Renders the files of `files` at the indexes `dirty`, in parallel, noting the templates each
 /// went through (the search index is made by its cache, files to copy are copied); each is
-/// written into `staging` at once when there is one.
+/// sent to `sink`.
 fn render(
     renderer: &SiteRenderer,
     templates: &Templates,
     files: &[PlannedFile],
     dirty: &[usize],
-    staging: Option<&crate::output::Staging>,
+    sink: Sink,
 ) -> Result<Vec<RenderedFile>> {
     dirty
         .par_iter()
@@ -985,7 +1064,7 @@ fn render(
                     (name, f)
                 })
                 .collect();
-            RenderedFile::new(i, output, used, staging)
+            RenderedFile::new(i, output, used, sink)
         })
         .collect()
 }

@@ -7,11 +7,10 @@
 use anyhow::Result;
 use rayon::prelude::*;
 
-use super::inventory::{Planned, PlannedFile, RenderedFile};
+use super::inventory::{Planned, PlannedFile, RenderedFile, Sink};
 use crate::content::Source;
 use crate::diagnostics::Diagnostic;
 use crate::markdown::Rendered;
-use crate::output::Staging;
 use crate::render::{Job, SiteRenderer, Target, search};
 use crate::site::ItemId;
 
@@ -20,7 +19,7 @@ pub struct Streamed {
     /// Per source, in the order given: its body, without its HTML unless it was kept, and
     /// its headings without their text.
     pub bodies: Vec<Rendered>,
-    /// The pages of the items, written into the staging folder.
+    /// The pages of the items, their bytes sent to the sink given.
     pub pages: Vec<RenderedFile>,
     /// Per item: its search entry, when asked for.
     pub search: Vec<Option<search::Entry>>,
@@ -47,7 +46,7 @@ pub fn body_pages(files: &[PlannedFile], items: usize) -> Vec<Vec<usize>> {
 
 /// Renders the body of each of `sources` (the site's items first, in order, `pages[id]` the
 /// files of item `id` from [`body_pages`]; then the files held back, whose bodies are only
-/// checked), makes the pages of each item with it into `staging` and its search entry when
+/// checked), makes the pages of each item with it into `sink` and its search entry when
 /// `in_search(id)`, and keeps its HTML only when `keep_html(id)` (the feeds show it).
 pub fn render(
     renderer: &SiteRenderer,
@@ -56,7 +55,7 @@ pub fn render(
     pages: &[Vec<usize>],
     keep_html: impl Fn(ItemId) -> bool + Sync,
     in_search: impl Fn(ItemId) -> bool + Sync,
-    staging: &Staging,
+    sink: Sink,
 ) -> Streamed {
     let site = renderer.site;
     type Done =
@@ -74,7 +73,7 @@ pub fn render(
                         unreachable!("body_pages gives rendered files")
                     };
                     let output = renderer.render_with_body(target, id, &body)?;
-                    RenderedFile::new(i, output, Vec::new(), Some(staging))
+                    RenderedFile::new(i, output, Vec::new(), sink)
                 })
                 .collect::<Result<Vec<_>>>()
                 .and_then(|made| {
