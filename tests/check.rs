@@ -373,9 +373,30 @@ fn template_errors_are_found_without_writing() {
         "templates/article.html",
         "{% extends \"base.html\" %}{% block content %}{{ article.missing.field }}{% endblock content %}",
     );
+    let files = |root: &std::path::Path| -> Vec<std::path::PathBuf> {
+        let mut files: Vec<_> = walkdir_sorted(root);
+        files.sort();
+        files
+    };
+    let before = files(site.root());
     let run = check(&site, &[]).failed();
     assert!(run.stderr.contains("article.html"), "{}", run.stderr);
     assert!(!site.output().exists());
+    // Every file was made to find the failing one, and nothing is left in the site's folder
+    // (a check streams as a build does, its files dropped).
+    assert_eq!(files(site.root()), before);
+}
+
+fn walkdir_sorted(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut all = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            all.extend(walkdir_sorted(&path));
+        }
+        all.push(path);
+    }
+    all
 }
 
 // ---------------------------------------------------------------- output formats
